@@ -1,0 +1,3 @@
+from formfill.cli import main
+
+main(prog_name="formfill")

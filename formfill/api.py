@@ -1,0 +1,188 @@
+"""The Python API. The CLI is a thin shell over these functions; pipelines may call them directly.
+
+    import formfill
+    result = formfill.fill("client.json", form="i-131.pdf", output="client-i131.pdf")
+    result.verification.ok   # True: every value was read back from the written file
+
+Every fill is verified before it is delivered: a PDF that does not read back as planned is never
+written to its destination.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formfill.errors import FormfillError, InputError, OutputExistsError, Problem, ProfileError, VerificationError
+from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
+from formfill.forms import find_blank, open_blank
+from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.verify import Verification, verify_bytes
+from formfill.pdf.writer import Placed, fill_bytes, plan
+from formfill.profile import Profile, parse_profile
+
+ProfileSource = str | os.PathLike[str] | dict[str, Any] | Profile
+
+
+@dataclass
+class LoadedProfile:
+    profile: Profile
+    source: str
+    base_dir: Path
+
+
+@dataclass
+class FillResult:
+    """What a fill produced. `data` is the verified PDF; `output` where it was written, if anywhere."""
+
+    profile_id: str | None
+    source: str
+    form: str
+    edition: str
+    blank: str
+    data: bytes
+    verification: Verification
+    output: Path | None = None
+    values_written: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.verification.ok, "id": self.profile_id, "input": self.source,
+            "output": str(self.output) if self.output else None, "form": self.form, "edition": self.edition,
+            "blank": self.blank, "values_written": self.values_written, "bytes": len(self.data),
+            "verification": self.verification.to_dict(), "notes": self.notes,
+        }
+
+
+def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
+    """Decode a profile file ("-" is standard input); errors name the file and the position."""
+    if str(source) == "-":
+        text, name, base = sys.stdin.read(), "<stdin>", Path.cwd()
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"{path}: cannot be read ({err})") from None
+        name, base = str(path), path.resolve().parent
+    try:
+        return json.loads(text), name, base
+    except json.JSONDecodeError as err:
+        raise InputError(f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+
+
+def load_profile(source: ProfileSource) -> LoadedProfile:
+    """Validate a profile given as a path, "-", a decoded dict, or an already validated Profile."""
+    if isinstance(source, Profile):
+        return LoadedProfile(source, "<profile>", Path.cwd())
+    if isinstance(source, dict):
+        return LoadedProfile(parse_profile(source), "<dict>", Path.cwd())
+    data, name, base = read_json(source)
+    try:
+        return LoadedProfile(parse_profile(data), name, base)
+    except ProfileError as err:
+        err.message = f"{name}: {err.message}"
+        raise
+
+
+def validate(source: ProfileSource) -> list[Problem]:
+    """Every problem with a profile (empty when it is valid). Unreadable files raise InputError."""
+    try:
+        load_profile(source)
+    except ProfileError as err:
+        return err.problems
+    return []
+
+
+def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, list[Placed]]:
+    """Map a profile onto a blank and lay out every value (no I/O): the plan a fill writes."""
+    fmap = for_form(blank)
+    assignments: list[Assignment] = resolve(fmap, profile.model_dump(), blank)
+    return fmap, plan(blank, assignments)
+
+
+def blank_values(blank: BlankForm) -> dict[str, Any]:
+    return {name: (str(info.value) if info.value is not None else None) for name, info in blank.fields.items()}
+
+
+def fill(
+    profile: ProfileSource,
+    form: str | os.PathLike[str] | BlankForm | None = None,
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+) -> FillResult:
+    """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given."""
+    loaded = load_profile(profile)
+    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(form))
+    out_path = Path(output) if output is not None and str(output) != "-" else None
+    if out_path is not None and out_path.exists() and not overwrite:
+        raise OutputExistsError(f"{out_path} already exists; pass --overwrite to replace it")
+    fmap, placed = prepare(loaded.profile, blank)
+    data = fill_bytes(blank, placed)
+    verification = verify_bytes(data, fmap, placed, blank_values(blank))
+    if not verification.ok:
+        raise VerificationError(f"{loaded.source}: the written form does not read back as planned; nothing was saved",
+                                verification.problems)
+    result = FillResult(
+        profile_id=loaded.profile.id, source=loaded.source, form=blank.form, edition=blank.edition,
+        blank=blank.source, data=data, verification=verification, values_written=len(placed),
+    )
+    if out_path is not None:
+        write_atomic(out_path, data, overwrite)
+        result.output = out_path
+    return result
+
+
+def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource) -> Verification:
+    """Check any filled I-131 against a profile, exactly as every fill checks itself."""
+    if isinstance(pdf, bytes):
+        data, name = pdf, "<bytes>"
+    else:
+        name = str(pdf)
+        try:
+            data = Path(pdf).read_bytes()
+        except OSError as err:
+            raise InputError(f"{name}: cannot be read ({err.strerror or err})") from None
+    loaded = load_profile(profile)
+    filled = load_blank(data, name)
+    fmap, placed = prepare(loaded.profile, filled)
+    # The filled file's own barcodes are the blank's values: everything else must be as planned.
+    barcodes = {n: v for n, v in blank_values(filled).items() if "BarCode" in n}
+    return verify_bytes(data, fmap, placed, barcodes)
+
+
+def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
+    """Write via a temporary file in the same folder; never leave a half-written PDF behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
+            except FileExistsError:
+                raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
+            except OSError:
+                if path.exists():
+                    raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
+                os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+__all__ = ["FillResult", "FormfillError", "fill", "load_profile", "validate", "verify", "write_atomic"]

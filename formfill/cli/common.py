@@ -1,0 +1,49 @@
+"""What every command shares: turning FormfillErrors into messages and exit codes, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from formfill.errors import FormfillError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON document on stdout instead of text.")
+form_option = click.option(
+    "--form", "form", type=click.Path(dir_okay=False), default=None,
+    help="The blank I-131 PDF. Default: FORMFILL_FORMS_DIR, then the forms added with `formfill forms add`.",
+)
+
+
+def emit_json(doc: Any) -> None:
+    click.echo(json.dumps(doc, indent=2, default=str))
+
+
+def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
+    """Run a command; a FormfillError becomes a clear message and its exit code, never a traceback."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except FormfillError as err:
+                if kwargs.get(as_json_param):
+                    emit_json({"ok": False, "error": err.message, "exit_code": err.exit_code,
+                               "problems": [p.to_dict() for p in err.problems]})
+                else:
+                    click.echo(f"error: {err}", err=True)
+                sys.exit(err.exit_code)
+            except KeyboardInterrupt:
+                click.echo("interrupted", err=True)
+                sys.exit(130)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,194 @@
+"""fill, validate, verify, fields, schema and demo."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from formfill import api
+from formfill.cli.common import emit_json, form_option, handle_errors, json_option
+from formfill.errors import InputError, ProfileError
+from formfill.fieldmap import all_maps
+from formfill.forms import find_blank, open_blank
+from formfill.profile import json_schema
+
+
+def safe_name(text: str) -> str:
+    """A file name from a matter id or file stem: letters, digits, dot, dash and underscore only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
+    return cleaned[:100] or "profile"
+
+
+def default_output(profile_arg: str, profile_id: str | None) -> Path:
+    stem = profile_id or (Path(profile_arg).stem if profile_arg != "-" else "profile")
+    return Path(f"{safe_name(stem)}.i-131.pdf")
+
+
+@click.command()
+@click.argument("profile", type=str)
+@form_option
+@click.option("-o", "--output", type=str, default=None,
+              help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>.i-131.pdf here.")
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@json_option
+@handle_errors()
+def fill(profile: str, form: str | None, output: str | None, overwrite: bool, as_json: bool) -> None:
+    """Fill the I-131 for PROFILE (a JSON file, or - for stdin) and verify it by reading it back."""
+    if output == "-" and as_json:
+        raise click.UsageError("--json and -o - both want stdout; write the PDF to a file instead")
+    if output == "-" and sys.stdout.isatty():
+        raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
+    loaded = api.load_profile(profile)
+    target = output if output is not None else str(default_output(profile, loaded.profile.id))
+    result = api.fill(loaded.profile, form=form, output=None if target == "-" else target, overwrite=overwrite)
+    result.source = loaded.source
+    if target == "-":
+        sys.stdout.buffer.write(result.data)
+        sys.stdout.buffer.flush()
+        return
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    v = result.verification
+    click.echo(f"{result.output}: Form {result.form} edition {result.edition}, {v.fields_checked} values written "
+               f"({v.text_fields} text, {v.boxes_checked} boxes), all verified by reading the file back.")
+
+
+@click.command()
+@click.argument("profiles", nargs=-1, required=True, type=str)
+@json_option
+@handle_errors()
+def validate(profiles: tuple[str, ...], as_json: bool) -> None:
+    """Check PROFILES (JSON files, or - for stdin) against the profile contract and the form's rules."""
+    reports = []
+    failed = False
+    for source in profiles:
+        try:
+            problems = api.validate(source)
+        except InputError as err:
+            reports.append({"input": source, "ok": False, "error": err.message, "problems": []})
+            failed = True
+            continue
+        reports.append({"input": source, "ok": not problems, "problems": [p.to_dict() for p in problems]})
+        failed = failed or bool(problems)
+    if as_json:
+        emit_json(reports[0] if len(reports) == 1 else reports)
+    else:
+        for r in reports:
+            if r["ok"]:
+                click.echo(f"{r['input']}: valid")
+            else:
+                click.echo(f"{r['input']}: {r.get('error') or 'invalid'}")
+                for p in r["problems"]:
+                    click.echo(f"  - {p['path']}: {p['message']}" if p["path"] else f"  - {p['message']}")
+    if failed:
+        sys.exit(2 if any("error" in r for r in reports) else 1)
+
+
+@click.command()
+@click.argument("filled", type=str)
+@click.option("--profile", "profile", required=True, type=str, help="The profile the form was filled from.")
+@json_option
+@handle_errors()
+def verify(filled: str, profile: str, as_json: bool) -> None:
+    """Check a filled I-131 against its profile: every value, box and appearance, read back from the file."""
+    result = api.verify(filled, profile)
+    if as_json:
+        emit_json({"input": filled, **result.to_dict()})
+    elif result.ok:
+        click.echo(f"{filled}: verified ({result.fields_checked} values, {result.boxes_checked} boxes checked)")
+    else:
+        click.echo(f"{filled}: does not match the profile", err=True)
+        for p in result.problems:
+            click.echo(f"  - {p}", err=True)
+    if not result.ok:
+        sys.exit(1)
+
+
+@click.command()
+@form_option
+@json_option
+@handle_errors()
+def fields(form: str | None, as_json: bool) -> None:
+    """List the blank's fields (page, type, states, MaxLen, tooltip) and what the field map puts there."""
+    blank = open_blank(find_blank(form))
+    fmap = all_maps().get((blank.form, blank.edition))
+    mapped: dict[str, list[str]] = {}
+    if fmap is not None:
+        for e in fmap.entries:
+            mapped.setdefault(e.field, []).append(e.source)
+        for name in fmap.signature_fields:
+            mapped.setdefault(name, []).append("(signature: never filled)")
+    rows = []
+    for name, info in sorted(blank.fields.items(), key=lambda kv: (kv[1].page, kv[0])):
+        rows.append({
+            "name": name, "page": info.page, "type": info.kind, "states": list(info.on_states),
+            "max_len": info.max_len, "multiline": info.multiline, "comb": info.comb,
+            "rect": [round(x, 1) for x in info.rect], "tooltip": info.tooltip, "profile": mapped.get(name, []),
+        })
+    if as_json:
+        emit_json({"form": blank.form, "edition": blank.edition, "fields": rows})
+        return
+    click.echo(f"Form {blank.form} edition {blank.edition}: {len(rows)} fields")
+    for r in rows:
+        extra = " ".join(filter(None, [
+            f"states={','.join(r['states'])}" if r["states"] else "",
+            f"maxlen={r['max_len']}" if r["max_len"] else "",
+            "multiline" if r["multiline"] else "", "comb" if r["comb"] else "",
+        ]))
+        click.echo(f"p{r['page']:<3} {r['type']:<6} {r['name']}  {extra}")
+        click.echo(f"       <- {', '.join(r['profile']) or '(not mapped)'} | {r['tooltip'][:110]}")
+
+
+@click.command()
+def schema() -> None:
+    """Print the profile's JSON Schema, so a pipeline can validate before calling formfill."""
+    emit_json(json_schema())
+
+
+def _sample_dir() -> Path:
+    packaged = Path(__file__).resolve().parent.parent / "samples"
+    checkout = Path(__file__).resolve().parent.parent.parent / "samples"
+    return packaged if packaged.is_dir() else checkout
+
+
+def _demo_form_dirs() -> list[Path]:
+    """The workspace's shared blanks, so the demo runs without a download."""
+    here = Path.cwd()
+    repo = Path(__file__).resolve().parent.parent.parent
+    return [d / "shared" / "forms" for d in (here.parent, repo.parent)] + [here / "forms"]
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
+              help="Folder for the filled PDFs.")
+@form_option
+@click.option("--overwrite/--no-overwrite", default=True, show_default=True)
+@handle_errors()
+def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
+    """Fill every bundled sample profile and verify each PDF (uses ../shared/forms when present)."""
+    blank_path = find_blank(form, extra_dirs=_demo_form_dirs())
+    blank = open_blank(blank_path)
+    samples = sorted(_sample_dir().glob("*.json"))
+    if not samples:
+        raise InputError(f"No sample profiles found in {_sample_dir()}")
+    click.echo(f"Blank: {blank_path} (Form {blank.form} edition {blank.edition})")
+    failures = 0
+    for sample in samples:
+        target = Path(out_dir) / f"{sample.stem}.i-131.pdf"
+        try:
+            result = api.fill(sample, form=blank, output=target, overwrite=overwrite)
+        except ProfileError as err:
+            failures += 1
+            click.echo(f"  FAIL {sample.name}: {err}")
+            continue
+        v = result.verification
+        click.echo(f"  ok   {sample.name} -> {target} ({v.text_fields} text values, {v.boxes_checked} boxes, verified)")
+    if failures:
+        sys.exit(1)
+
+
+COMMANDS = [fill, validate, verify, fields, schema, demo]

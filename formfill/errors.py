@@ -1,0 +1,73 @@
+"""Errors that carry their own exit code and a message a paralegal can act on.
+
+The CLI turns every one of these into a message and an exit code, never a traceback:
+1 means the profile or the output has problems, 2 means usage errors and unreadable inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a profile or a filled form, located by its JSON path."""
+
+    path: str
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class FormfillError(Exception):
+    """Base class: every error formfill raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        lines = [self.message] + [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class ProfileError(FormfillError):
+    """The profile is not valid: every problem is listed with its JSON path."""
+
+    exit_code = 1
+
+
+class FitError(FormfillError):
+    """A value would not print in full in its box (and cannot be moved elsewhere)."""
+
+    exit_code = 1
+
+
+class VerificationError(FormfillError):
+    """The written PDF does not read back as what was meant to be written."""
+
+    exit_code = 1
+
+
+class InputError(FormfillError):
+    """An input file is missing, unreadable, or not what it claims to be."""
+
+    exit_code = 2
+
+
+class FormError(InputError):
+    """The blank form is unreadable, another form, or an edition without a field map."""
+
+
+class OutputExistsError(InputError):
+    """Refuse to replace an existing file unless asked to."""

@@ -1,0 +1,1 @@
+"""The PDF engine: prepare the blank, write values with their appearances, read them back."""

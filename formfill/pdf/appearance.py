@@ -1,0 +1,119 @@
+"""Appearance streams for text and choice fields, and the measurement that decides what fits.
+
+We draw every value ourselves rather than rely on NeedAppearances, so the page prints the same in
+any viewer: the field's own font and size from its /DA, comb fields one character per cell,
+multiline fields word-wrapped. `layout_text` is the single source of truth for "does it fit": the
+writer draws exactly the lines it returns, and a value it cannot place is never drawn cut off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from formfill.pdf.blank import FieldInfo, FontInfo
+
+PADDING = 2.0  # points between the box edge and the text, as Acrobat draws it
+LEADING = 1.15  # line height as a multiple of the font size in multiline fields
+MIN_AUTO_SIZE = 8.0  # fields whose /DA says size 0 (auto) are drawn at 10 pt, never below this
+AUTO_SIZE = 10.0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a value's text goes in its box; `fits` is False when any part would be cut off."""
+
+    lines: tuple[str, ...]
+    size: float
+    fits: bool
+    reason: str = ""
+
+
+def font_size(info: FieldInfo) -> float:
+    return info.font_size if info.font_size > 0 else AUTO_SIZE
+
+
+def capacity(info: FieldInfo, font: FontInfo) -> int:
+    """How many characters of average width fit on one line (used for messages and splitting)."""
+    size = font_size(info)
+    per_char = font.width("M", size) or size * 0.6
+    return max(1, int((info.width - 2 * PADDING) / per_char))
+
+
+def layout_text(value: str, info: FieldInfo, font: FontInfo) -> Layout:
+    size = font_size(info)
+    if info.max_len is not None and len(value) > info.max_len:
+        return Layout((), size, False, f"{len(value)} characters, the box takes at most {info.max_len}")
+    if info.comb:
+        return Layout((value,), size, True)
+    usable = info.width - 2 * PADDING
+    if not info.multiline:
+        text = " ".join(value.split("\n"))
+        if font.width(text, size) <= usable:
+            return Layout((text,), size, True)
+        return Layout((), size, False, f"{len(text)} characters, the box shows about {capacity(info, font)}")
+    lines = wrap(value, usable, size, font)
+    if lines is None:
+        return Layout((), size, False, "a word is wider than the box")
+    limit = max_lines(info)
+    if len(lines) > limit:
+        return Layout(tuple(lines), size, False, f"{len(lines)} lines, the box holds {limit}")
+    return Layout(tuple(lines), size, True)
+
+
+def wrap(value: str, usable: float, size: float, font: FontInfo) -> list[str] | None:
+    """Greedy word wrap that keeps the author's own line breaks; None if a word cannot fit."""
+    out: list[str] = []
+    for paragraph in value.split("\n"):
+        words = paragraph.split()
+        line = ""
+        for word in words:
+            if font.width(word, size) > usable:
+                return None
+            candidate = f"{line} {word}" if line else word
+            if font.width(candidate, size) <= usable:
+                line = candidate
+            else:
+                out.append(line)
+                line = word
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def max_lines(info: FieldInfo) -> int:
+    size = font_size(info)
+    return max(1, int((info.height - 2 * PADDING + (LEADING - 1) * size) // (size * LEADING)))
+
+
+def _escape(text: str) -> bytes:
+    raw = text.encode("cp1252")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)").replace(b"\r", b"\\r")
+
+
+def text_stream(layout: Layout, info: FieldInfo, font: FontInfo) -> bytes:
+    """The content of the /AP /N form XObject that draws `layout` inside the field's box."""
+    w, h, size = info.width, info.height, layout.size
+    ops = [b"/Tx BMC", b"q", f"{PADDING / 2:g} {PADDING / 2:g} {w - PADDING:g} {h - PADDING:g} re W n".encode(),
+           b"BT", f"/{font.resource_name} {size:g} Tf 0 g".encode()]
+    if info.comb and info.max_len:
+        cell = w / info.max_len
+        y = (h - size) / 2 + 0.22 * size
+        for i, ch in enumerate(layout.lines[0] if layout.lines else ""):
+            x = i * cell + (cell - font.width(ch, size)) / 2
+            ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + _escape(ch) + b") Tj")
+    elif info.multiline:
+        top = h - PADDING - 0.8 * size
+        for n, line in enumerate(layout.lines):
+            y = top - n * size * LEADING
+            ops.append(f"1 0 0 1 {PADDING:g} {y:.2f} Tm".encode() + b" (" + _escape(line) + b") Tj")
+    else:
+        line = layout.lines[0] if layout.lines else ""
+        y = (h - size) / 2 + 0.22 * size
+        x = PADDING
+        if info.align in (1, 2):
+            free = w - 2 * PADDING - font.width(line, size)
+            x += free / 2 if info.align == 1 else free
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + _escape(line) + b") Tj")
+    ops += [b"ET", b"Q", b"EMC"]
+    return b"\n".join(ops)

@@ -1,0 +1,198 @@
+"""Prove a fill: re-open the written bytes with pdfplumber and compare every field with the plan.
+
+pdfplumber (pdfminer underneath) is an independent reader from the pypdf code that wrote the file,
+so a value that reads back here was really written. We check the value (/V), the checkbox state
+(/AS agrees with /V and names an appearance the box has), the text the appearance stream draws,
+that every box not meant to be checked is off, that no question has two boxes on, and that the
+signature fields are empty.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
+from pdfminer.psparser import PSLiteral
+from pdfminer.utils import decode_text
+
+from formfill.errors import Problem
+from formfill.fieldmap import FieldMap
+from formfill.pdf.writer import Placed
+
+_TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
+_ESC = re.compile(rb"\\(.)", re.S)
+
+
+@dataclass
+class ReadField:
+    name: str
+    kind: str
+    value: str | None
+    state: str | None
+    states: tuple[str, ...]
+    drawn: str | None  # text the normal appearance draws (text fields)
+
+
+@dataclass
+class Verification:
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    fields_checked: int = 0
+    boxes_checked: int = 0
+    text_fields: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "fields_checked": self.fields_checked, "boxes_checked": self.boxes_checked,
+                "text_fields": self.text_fields, "problems": [p.to_dict() for p in self.problems]}
+
+
+def read_fields(data: bytes) -> dict[str, ReadField]:
+    """Every terminal field of a PDF, as pdfplumber reads it."""
+    out: dict[str, ReadField] = {}
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        acro = resolve1(pdf.doc.catalog.get("AcroForm"))
+        if not acro:
+            return out
+
+        def walk(ref: Any, prefix: str, inherited: dict[str, Any]) -> None:
+            obj = resolve1(ref)
+            if not isinstance(obj, dict):
+                return
+            name = prefix
+            if "T" in obj:
+                t = _text(obj["T"]) or ""
+                name = f"{prefix}.{t}" if prefix else t
+            inh = dict(inherited)
+            for key in ("FT", "V"):
+                if key in obj:
+                    inh[key] = obj[key]
+            kids = resolve1(obj.get("Kids"))
+            if kids:
+                for kid in kids:
+                    walk(kid, name, inh)
+                return
+            out[name] = _read(name, obj, inh)
+
+        for ref in resolve1(acro.get("Fields")) or []:
+            walk(ref, "", {})
+    return out
+
+
+def _read(name: str, obj: dict[str, Any], inh: dict[str, Any]) -> ReadField:
+    ft = _name(inh.get("FT"))
+    kind = {"Tx": "text", "Btn": "check", "Ch": "choice"}.get(ft or "", "other")
+    raw_v = resolve1(inh.get("V"))
+    value = _name(raw_v) if isinstance(raw_v, PSLiteral) else _text(raw_v)
+    state = _name(resolve1(obj.get("AS")))
+    ap = resolve1(obj.get("AP"))
+    normal = resolve1(ap.get("N")) if isinstance(ap, dict) else None
+    states: tuple[str, ...] = ()
+    drawn = None
+    if isinstance(normal, dict):
+        states = tuple(str(k) for k in normal)
+    elif isinstance(normal, PDFStream) and kind in ("text", "choice"):
+        drawn = _drawn_text(normal.get_data())
+    return ReadField(name, kind, value, state, states, drawn)
+
+
+def _drawn_text(content: bytes) -> str:
+    pieces = [_ESC.sub(_unescape, m.group("s")).decode("cp1252", errors="replace") for m in _TJ.finditer(content)]
+    return "\x00".join(pieces)
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    c = m.group(1)
+    return {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(c, c)
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, PSLiteral):
+        return str(value.name if isinstance(value.name, str) else value.name.decode("latin-1"))
+    if isinstance(value, PDFObjRef):
+        return _name(resolve1(value))
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return decode_text(value)
+    if isinstance(value, PSLiteral):
+        return _name(value)
+    return str(value)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def verify_bytes(data: bytes, fmap: FieldMap, placed: list[Placed], blank_values: dict[str, Any]) -> Verification:
+    """Compare a written file with what was planned for it."""
+    fields = read_fields(data)
+    problems: list[Problem] = []
+    expected = {p.assignment.field: p for p in placed}
+
+    def bad(p: Placed | None, field_name: str, message: str) -> None:
+        where = p.assignment.entry.source if p else field_name
+        problems.append(Problem(where, f"{message} [{field_name}]", "verify"))
+
+    for name, p in expected.items():
+        got = fields.get(name)
+        a = p.assignment
+        if got is None:
+            bad(p, name, "field is missing from the written file")
+            continue
+        if a.kind == "check":
+            on = a.value.lstrip("/")
+            if got.value != on or got.state != on:
+                bad(p, name, f"box should be on ({on}) but reads value={got.value!r} state={got.state!r}")
+            elif on not in got.states:
+                bad(p, name, f"box has no appearance for its state {on!r}")
+            continue
+        if got.value != a.value:
+            bad(p, name, f"reads back {got.value!r} instead of {a.value!r}")
+        drawn = got.drawn
+        if drawn is None:
+            bad(p, name, "has no appearance stream, so it would print empty")
+            continue
+        pieces = drawn.split("\x00")
+        if p.layout.lines and len(p.layout.lines) == 1 and len(pieces) > 1:
+            shown = "".join(pieces)  # comb fields draw one character per cell
+        else:
+            shown = " ".join(pieces)
+        if _squash(shown) != _squash(a.value):
+            bad(p, name, f"prints {shown!r} instead of {a.value!r}")
+
+    checked = 0
+    groups: dict[str, list[str]] = {}
+    group_of = {e.field: e.group for e in fmap.entries if e.group}
+    signature = set(fmap.signature_fields) | set(fmap.unfilled_fields)
+    for name, got in fields.items():
+        is_on = got.kind == "check" and got.state not in (None, "Off")
+        if is_on:
+            checked += 1
+            if group_of.get(name):
+                groups.setdefault(group_of[name], []).append(name)
+            if name not in expected:
+                bad(None, name, "box is checked although the profile does not say so")
+        if got.kind == "check" and got.value not in (None, "Off", "") and got.value != got.state:
+            bad(None, name, f"box value {got.value!r} differs from its appearance state {got.state!r}")
+        if got.kind in ("text", "choice") and name not in expected:
+            blank = blank_values.get(name)
+            if (got.value or "") != (blank or ""):
+                bad(None, name, f"holds {got.value!r} although nothing was meant to be written there")
+        if name in signature and got.value:
+            bad(None, name, "signature field must stay empty (USCIS requires a handwritten signature)")
+    for group, members in groups.items():
+        if len(members) > 1:
+            bad(None, ", ".join(members), f"{len(members)} boxes checked for one question ({group})")
+    boxes = sum(1 for p in placed if p.assignment.kind == "check")
+    if checked != boxes:
+        problems.append(Problem("", f"{checked} boxes are checked, {boxes} were meant to be", "verify"))
+    return Verification(ok=not problems, problems=problems, fields_checked=len(expected), boxes_checked=checked,
+                        text_fields=len(expected) - boxes)
