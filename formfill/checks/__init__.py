@@ -1,0 +1,1 @@
+"""Checks on the filing package beyond the form itself: passport photos and attachment rules."""
