@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formfill import layout
 from formfill.errors import FormfillError, InputError, OutputExistsError, Problem, ProfileError, VerificationError
 from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
 from formfill.forms import find_blank, open_blank
+from formfill.layout import Plan
 from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
-from formfill.pdf.writer import Placed, fill_bytes, plan
+from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile, parse_profile
 
 ProfileSource = str | os.PathLike[str] | dict[str, Any] | Profile
@@ -50,14 +52,25 @@ class FillResult:
     verification: Verification
     output: Path | None = None
     values_written: int = 0
+    part13_entries: int = 0
+    continuation_sheets: int = 0
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.verification.ok, "id": self.profile_id, "input": self.source,
-            "output": str(self.output) if self.output else None, "form": self.form, "edition": self.edition,
-            "blank": self.blank, "values_written": self.values_written, "bytes": len(self.data),
-            "verification": self.verification.to_dict(), "notes": self.notes,
+            "ok": self.verification.ok,
+            "id": self.profile_id,
+            "input": self.source,
+            "output": str(self.output) if self.output else None,
+            "form": self.form,
+            "edition": self.edition,
+            "blank": self.blank,
+            "values_written": self.values_written,
+            "part13_entries": self.part13_entries,
+            "continuation_sheets": self.continuation_sheets,
+            "bytes": len(self.data),
+            "verification": self.verification.to_dict(),
+            "notes": self.notes,
         }
 
 
@@ -103,11 +116,31 @@ def validate(source: ProfileSource) -> list[Problem]:
     return []
 
 
-def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, list[Placed]]:
+def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, Plan]:
     """Map a profile onto a blank and lay out every value (no I/O): the plan a fill writes."""
     fmap = for_form(blank)
-    assignments: list[Assignment] = resolve(fmap, profile.model_dump(), blank)
-    return fmap, plan(blank, assignments)
+    data = profile.model_dump()
+    assignments: list[Assignment] = resolve(fmap, data, blank)
+    return fmap, layout.plan(blank, fmap, assignments, data)
+
+
+def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
+    """The filled PDF bytes for a plan, and the text of its continuation sheets."""
+    pages = layout.sheets(the_plan)
+    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header) for header, body in pages])
+    return data, [header + body for header, body in pages]
+
+
+def read_back(
+    data: bytes, fmap: FieldMap, the_plan: Plan, blank: BlankForm, sheets: list[list[str]], printed: bool = False
+) -> Verification:
+    """Read a written file back: fields and sheets with pdfplumber, and with pdfium what prints."""
+    result = verify_bytes(data, fmap, the_plan.placed, blank_values(blank), sheets, fmap.pages)
+    if printed:
+        from formfill.pdf.printed import verify_printed
+
+        result = verify_printed(data, blank, the_plan, result)
+    return result
 
 
 def blank_values(blank: BlankForm) -> dict[str, Any]:
@@ -119,30 +152,57 @@ def fill(
     form: str | os.PathLike[str] | BlankForm | None = None,
     output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
+    *,
+    printed: bool = False,
+    flatten: bool = False,
 ) -> FillResult:
-    """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given."""
+    """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given.
+
+    `printed` also renders the pages with pdfium and checks every value is visible inside its box;
+    `flatten` delivers a non-editable copy (the editable fill is verified first).
+    """
     loaded = load_profile(profile)
-    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(form))
+    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
     out_path = Path(output) if output is not None and str(output) != "-" else None
     if out_path is not None and out_path.exists() and not overwrite:
         raise OutputExistsError(f"{out_path} already exists; pass --overwrite to replace it")
-    fmap, placed = prepare(loaded.profile, blank)
-    data = fill_bytes(blank, placed)
-    verification = verify_bytes(data, fmap, placed, blank_values(blank))
+    fmap, the_plan = prepare(loaded.profile, blank)
+    data, sheets = render(blank, the_plan)
+    verification = read_back(data, fmap, the_plan, blank, sheets, printed)
     if not verification.ok:
-        raise VerificationError(f"{loaded.source}: the written form does not read back as planned; nothing was saved",
-                                verification.problems)
+        raise VerificationError(
+            f"{loaded.source}: the written form does not read back as planned; nothing was saved", verification.problems
+        )
     result = FillResult(
-        profile_id=loaded.profile.id, source=loaded.source, form=blank.form, edition=blank.edition,
-        blank=blank.source, data=data, verification=verification, values_written=len(placed),
+        profile_id=loaded.profile.id,
+        source=loaded.source,
+        form=blank.form,
+        edition=blank.edition,
+        blank=blank.source,
+        data=data,
+        verification=verification,
+        values_written=len(the_plan.placed),
+        part13_entries=len(the_plan.continued),
+        continuation_sheets=len(sheets),
     )
+    if flatten:
+        from formfill.pdf.printed import flatten as flatten_pdf
+        from formfill.pdf.printed import printed_problems
+
+        flat = flatten_pdf(data)
+        problems = printed_problems(flat, blank, the_plan)
+        if problems:
+            raise VerificationError(
+                f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
+            )
+        result.data = flat
     if out_path is not None:
         write_atomic(out_path, data, overwrite)
         result.output = out_path
     return result
 
 
-def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource) -> Verification:
+def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False) -> Verification:
     """Check any filled I-131 against a profile, exactly as every fill checks itself."""
     if isinstance(pdf, bytes):
         data, name = pdf, "<bytes>"
@@ -154,10 +214,16 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource) -> Verif
             raise InputError(f"{name}: cannot be read ({err.strerror or err})") from None
     loaded = load_profile(profile)
     filled = load_blank(data, name)
-    fmap, placed = prepare(loaded.profile, filled)
+    fmap, the_plan = prepare(loaded.profile, filled)
+    sheets = [header + body for header, body in layout.sheets(the_plan)]
     # The filled file's own barcodes are the blank's values: everything else must be as planned.
     barcodes = {n: v for n, v in blank_values(filled).items() if "BarCode" in n}
-    return verify_bytes(data, fmap, placed, barcodes)
+    result = verify_bytes(data, fmap, the_plan.placed, barcodes, sheets, fmap.pages)
+    if printed:
+        from formfill.pdf.printed import verify_printed
+
+        result = verify_printed(data, filled, the_plan, result)
+    return result
 
 
 def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:

@@ -11,6 +11,8 @@ fully qualified PDF field and one of:
 Conditions (`check` and the optional `when` of text entries) compare a profile path with a value,
 any of a list of values, or `{"present": true|false}`; a list-valued path matches when it contains
 the value. Checkboxes sharing a `group` answer one question: at most one of them may be on.
+`additional_information` names Part 13's blocks, and `overflow_rows` the lists with more items than
+the form has rows for (the rest go to Part 13).
 Adding an edition means adding a file here, not code.
 """
 
@@ -58,6 +60,7 @@ class FieldMap:
     signature_fields: tuple[str, ...]
     unfilled_fields: tuple[str, ...]
     additional_information: dict[str, Any]
+    overflow_rows: tuple[dict[str, Any], ...]
     path: str
 
     @property
@@ -119,19 +122,32 @@ def load_map(path: Path) -> FieldMap:
         doc = json.loads(path.read_text(encoding="utf-8"))
         entries = tuple(_entry(raw) for raw in doc["fields"])
         return FieldMap(
-            form=doc["form"], edition=doc["edition"], title=doc.get("title", ""), pages=int(doc.get("pages", 0)),
-            identify=dict(doc.get("identify", {})), entries=entries,
+            form=doc["form"],
+            edition=doc["edition"],
+            title=doc.get("title", ""),
+            pages=int(doc.get("pages", 0)),
+            identify=dict(doc.get("identify", {})),
+            entries=entries,
             signature_fields=tuple(doc.get("signature_fields", [])),
             unfilled_fields=tuple(doc.get("unfilled_fields", [])),
-            additional_information=dict(doc.get("additional_information", {})), path=str(path),
+            additional_information=dict(doc.get("additional_information", {})),
+            overflow_rows=tuple(doc.get("overflow_rows", [])),
+            path=str(path),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
 
 
 def _entry(raw: dict[str, Any]) -> Entry:
-    common = {"field": raw["field"], "page": int(raw["page"]), "part": str(raw["part"]), "item": str(raw["item"]),
-              "format": raw.get("format"), "group": raw.get("group"), "row": raw.get("row")}
+    common = {
+        "field": raw["field"],
+        "page": int(raw["page"]),
+        "part": str(raw["part"]),
+        "item": str(raw["item"]),
+        "format": raw.get("format"),
+        "group": raw.get("group"),
+        "row": raw.get("row"),
+    }
     if "check" in raw:
         conds = tuple(raw["check"].items())
         return Entry(kind="check", source=conds[0][0], when=conds, **common)
@@ -211,7 +227,7 @@ def render(value: Any, fmt: str | None) -> str:
     if fmt == "date":
         if not isinstance(value, dt.date):
             value = dt.date.fromisoformat(str(value))
-        return value.strftime("%m/%d/%Y")
+        return str(value.strftime("%m/%d/%Y"))
     if fmt == "list":
         return ", ".join(str(v) for v in value)
     m = re.fullmatch(r"digit(\d)of(\d)", fmt or "")

@@ -99,7 +99,7 @@ def fetch_form(url: str = USCIS_URL, timeout: float = FETCH_TIMEOUT) -> Path:
     """Download the current blank and keep it only if it is a supported edition."""
     try:
         req = urllib.request.Request(url, headers={"User-Agent": "formfill (+https://pypi.org/project/formfill)"})
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the URL is ours or the user's
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             data = resp.read(MAX_DOWNLOAD + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)

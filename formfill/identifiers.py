@@ -114,8 +114,22 @@ def person_name(value: str) -> str:
 
 def fold_diacritics(text: str) -> str:
     """`Nguyễn` -> `Nguyen`, `Muñoz` -> `Munoz`; `ß` -> `ss`, `Ø` -> `O`."""
-    special = {"ß": "ss", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Đ": "D",
-               "đ": "d", "Ł": "L", "ł": "l", "Þ": "TH", "þ": "th", "ı": "i"}
+    special = {
+        "ß": "ss",
+        "Ø": "O",
+        "ø": "o",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Đ": "D",
+        "đ": "d",
+        "Ł": "L",
+        "ł": "l",
+        "Þ": "TH",
+        "þ": "th",
+        "ı": "i",
+    }
     text = "".join(special.get(c, c) for c in text)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -127,9 +141,7 @@ def printable_text(value: str) -> str:
     bad = sorted({c for c in text if not is_winansi(c)})
     if bad:
         shown = " ".join(repr(c) for c in bad[:5])
-        raise ValueError(
-            f"the form's font cannot print {shown}; write this answer in Latin characters"
-        )
+        raise ValueError(f"the form's font cannot print {shown}; write this answer in Latin characters")
     return text
 
 

@@ -154,15 +154,69 @@ class AttachmentKind(StrEnum):
     other = "other"
 
 
-US_STATES = (
-    "AA AE AK AL AP AR AS AZ CA CO CT DC DE FL FM GA GU HI IA ID IL IN KS KY LA MA MD ME MH MI MN MO "
-    "MP MS MT NC ND NE NH NJ NM NV NY OH OK OR PA PR PW RI SC SD TN TX UT VA VI VT WA WI WV WY"
-).split()
 StateCode = Literal[
-    "AA", "AE", "AK", "AL", "AP", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "FM", "GA",
-    "GU", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MH", "MI", "MN", "MO",
-    "MP", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR",
-    "PW", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
+    "AA",
+    "AE",
+    "AK",
+    "AL",
+    "AP",
+    "AR",
+    "AS",
+    "AZ",
+    "CA",
+    "CO",
+    "CT",
+    "DC",
+    "DE",
+    "FL",
+    "FM",
+    "GA",
+    "GU",
+    "HI",
+    "IA",
+    "ID",
+    "IL",
+    "IN",
+    "KS",
+    "KY",
+    "LA",
+    "MA",
+    "MD",
+    "ME",
+    "MH",
+    "MI",
+    "MN",
+    "MO",
+    "MP",
+    "MS",
+    "MT",
+    "NC",
+    "ND",
+    "NE",
+    "NH",
+    "NJ",
+    "NM",
+    "NV",
+    "NY",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "PR",
+    "PW",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VA",
+    "VI",
+    "VT",
+    "WA",
+    "WI",
+    "WV",
+    "WY",
 ]
 
 # --- models --------------------------------------------------------------------------------------
@@ -249,8 +303,16 @@ class PreviousDocument(Strict):
 class Replacement(Strict):
     reason: Literal["not_received", "lost_stolen_damaged", "incorrect_my_error", "incorrect_uscis_error"]
     corrections: list[
-        Literal["name", "a_number", "country_of_birth_or_citizenship", "terms_and_conditions",
-                "date_of_birth", "sex", "validity_date", "photo"]
+        Literal[
+            "name",
+            "a_number",
+            "country_of_birth_or_citizenship",
+            "terms_and_conditions",
+            "date_of_birth",
+            "sex",
+            "validity_date",
+            "photo",
+        ]
     ] = []
     explanation: Text | None = None
     receipt_number: ReceiptNumber | None = None
@@ -282,7 +344,11 @@ class Processing(Strict):
 
 class ReentryPermit(Strict):
     time_outside_us: Literal[
-        "less_than_6_months", "6_months_to_1_year", "1_to_2_years", "2_to_3_years", "3_to_4_years",
+        "less_than_6_months",
+        "6_months_to_1_year",
+        "1_to_2_years",
+        "2_to_3_years",
+        "3_to_4_years",
         "more_than_4_years",
     ]
 
@@ -387,21 +453,47 @@ class Profile(Strict):
 
 # --- the form's cross-field rules ----------------------------------------------------------------
 
-RECEIPT_REQUIRED = {Basis.pending_i589, Basis.pending_i821, Basis.daca, Basis.t_status, Basis.u_status,
-                    Basis.family_unity, Basis.pending_i687, Basis.v_status}
+RECEIPT_REQUIRED = {
+    Basis.pending_i589,
+    Basis.pending_i821,
+    Basis.daca,
+    Basis.t_status,
+    Basis.u_status,
+    Basis.family_unity,
+    Basis.pending_i687,
+    Basis.v_status,
+}
 RECEIPT_ALLOWED = RECEIPT_REQUIRED | {Basis.pending_i485, Basis.cnmi}
 PROGRAMS = {
-    ApplicationType.initial_parole: {Program.fwvp, Program.immvi, Program.intergovernmental_referral,
-                                     Program.frtf, Program.other},
+    ApplicationType.initial_parole: {
+        Program.fwvp,
+        Program.immvi,
+        Program.intergovernmental_referral,
+        Program.frtf,
+        Program.other,
+    },
     ApplicationType.parole_in_place: {Program.military_pip, Program.frtf, Program.other},
-    ApplicationType.re_parole: {Program.family_reunification_parole, Program.afghan, Program.ukraine,
-                                Program.fwvp, Program.immvi, Program.cam, Program.frtf,
-                                Program.military_pip, Program.other},
+    ApplicationType.re_parole: {
+        Program.family_reunification_parole,
+        Program.afghan,
+        Program.ukraine,
+        Program.fwvp,
+        Program.immvi,
+        Program.cam,
+        Program.frtf,
+        Program.military_pip,
+        Program.other,
+    },
 }
 PAROLE_TYPES = set(PROGRAMS)
-DACA_PURPOSES = {PurposeCategory.humanitarian_medical_treatment, PurposeCategory.humanitarian_ill_relative,
-                 PurposeCategory.humanitarian_death_or_funeral, PurposeCategory.humanitarian_other,
-                 PurposeCategory.educational, PurposeCategory.employment}
+DACA_PURPOSES = {
+    PurposeCategory.humanitarian_medical_treatment,
+    PurposeCategory.humanitarian_ill_relative,
+    PurposeCategory.humanitarian_death_or_funeral,
+    PurposeCategory.humanitarian_other,
+    PurposeCategory.educational,
+    PurposeCategory.employment,
+}
 REFUGEE_TYPES = {ApplicationType.refugee_travel_document, ApplicationType.refugee_travel_document_lpr}
 DELIVERY_TYPES = REFUGEE_TYPES | {ApplicationType.reentry_permit}
 
@@ -445,11 +537,19 @@ def cross_checks(p: Profile) -> list[Problem]:
         bad("application.program", "a program is chosen only for initial parole, parole in place or re-parole")
     needs_relationship = app.program in (Program.immvi, Program.military_pip)
     if needs_relationship and app.relationship_to_service_member is None:
-        bad("application.relationship_to_service_member", f"the {app.program} program asks how you relate to the service member")
+        bad(
+            "application.relationship_to_service_member",
+            f"the {app.program} program asks how you relate to the service member",
+        )
     if not needs_relationship and app.relationship_to_service_member is not None:
-        bad("application.relationship_to_service_member", "asked only for the IMMVI and military parole in place programs")
-    if (app.program is Program.military_pip and app.relationship_to_service_member == "guardian_or_surrogate"):
-        bad("application.relationship_to_service_member", "military parole in place has no guardian or surrogate choice")
+        bad(
+            "application.relationship_to_service_member",
+            "asked only for the IMMVI and military parole in place programs",
+        )
+    if app.program is Program.military_pip and app.relationship_to_service_member == "guardian_or_surrogate":
+        bad(
+            "application.relationship_to_service_member", "military parole in place has no guardian or surrogate choice"
+        )
     if (app.program is Program.other) != (app.program_details is not None):
         bad("application.program_details", "program details are given exactly when the program is 'other'")
     if app.program is Program.frtf and app.frtf_registration_number is None and kind is not ApplicationType.re_parole:
@@ -501,7 +601,10 @@ def cross_checks(p: Profile) -> list[Problem]:
     if proc is not None and proc.replacement is not None:
         r = proc.replacement
         if r.corrections and r.reason not in ("incorrect_my_error", "incorrect_uscis_error"):
-            bad("processing.replacement.corrections", "corrections are listed only when the document has incorrect information")
+            bad(
+                "processing.replacement.corrections",
+                "corrections are listed only when the document has incorrect information",
+            )
     if (kind is ApplicationType.reentry_permit) != (p.reentry_permit is not None):
         bad("reentry_permit", "the reentry_permit section (Part 5) is given exactly for a reentry permit")
     if (kind in REFUGEE_TYPES) != (p.refugee is not None):
@@ -517,18 +620,27 @@ def cross_checks(p: Profile) -> list[Problem]:
 
     # Eligibility the form and its instructions state.
     if p.travel is not None and app.basis is Basis.daca and p.travel.purpose_category not in DACA_PURPOSES:
-        bad("travel.purpose_category",
+        bad(
+            "travel.purpose_category",
             f"DACA recipients may travel only for educational, employment or humanitarian purposes, "
-            f"not '{p.travel.purpose_category}'", "ineligible")
+            f"not '{p.travel.purpose_category}'",
+            "ineligible",
+        )
     if kind is ApplicationType.advance_parole and proc is not None:
         if proc.in_removal_proceedings and app.basis is not Basis.daca and "removal_proceedings" not in p.overrides:
-            bad("processing.in_removal_proceedings",
+            bad(
+                "processing.in_removal_proceedings",
                 "advance parole is not available while in removal proceedings (except DACA); "
-                "if counsel has reviewed this, add overrides.removal_proceedings with the reason", "ineligible")
+                "if counsel has reviewed this, add overrides.removal_proceedings with the reason",
+                "ineligible",
+            )
         if proc.j1_212e_without_waiver and "j1_212e" not in p.overrides:
-            bad("processing.j1_212e_without_waiver",
+            bad(
+                "processing.j1_212e_without_waiver",
                 "a J-1/J-2 subject to the 212(e) two-year residence rule without a waiver cannot get advance "
-                "parole; if counsel has reviewed this, add overrides.j1_212e with the reason", "ineligible")
+                "parole; if counsel has reviewed this, add overrides.j1_212e with the reason",
+                "ineligible",
+            )
     return out
 
 

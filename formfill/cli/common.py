@@ -16,7 +16,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON document on stdout instead of text.")
 form_option = click.option(
-    "--form", "form", type=click.Path(dir_okay=False), default=None,
+    "--form",
+    "form",
+    type=click.Path(dir_okay=False),
+    default=None,
     help="The blank I-131 PDF. Default: FORMFILL_FORMS_DIR, then the forms added with `formfill forms add`.",
 )
 
@@ -35,8 +38,14 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
                 return func(*args, **kwargs)
             except FormfillError as err:
                 if kwargs.get(as_json_param):
-                    emit_json({"ok": False, "error": err.message, "exit_code": err.exit_code,
-                               "problems": [p.to_dict() for p in err.problems]})
+                    emit_json(
+                        {
+                            "ok": False,
+                            "error": err.message,
+                            "exit_code": err.exit_code,
+                            "problems": [p.to_dict() for p in err.problems],
+                        }
+                    )
                 else:
                     click.echo(f"error: {err}", err=True)
                 sys.exit(err.exit_code)

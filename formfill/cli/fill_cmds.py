@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,20 +31,42 @@ def default_output(profile_arg: str, profile_id: str | None) -> Path:
 @click.command()
 @click.argument("profile", type=str)
 @form_option
-@click.option("-o", "--output", type=str, default=None,
-              help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>.i-131.pdf here.")
+@click.option(
+    "-o",
+    "--output",
+    type=str,
+    default=None,
+    help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>.i-131.pdf here.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@click.option(
+    "--printed", is_flag=True, help="Also flatten a copy with pdfium and check every value prints in its box."
+)
+@click.option("--flatten", is_flag=True, help="Write a non-editable copy whose pages look the same (for printing).")
 @json_option
 @handle_errors()
-def fill(profile: str, form: str | None, output: str | None, overwrite: bool, as_json: bool) -> None:
-    """Fill the I-131 for PROFILE (a JSON file, or - for stdin) and verify it by reading it back."""
+def fill(
+    profile: str, form: str | None, output: str | None, overwrite: bool, printed: bool, flatten: bool, as_json: bool
+) -> None:
+    """Fill the I-131 for PROFILE (a JSON file, or - for stdin) and verify it by reading it back.
+
+    Answers too long for their boxes continue in Part 13 and, when Part 13 is full, on continuation
+    sheets appended to the PDF, as the form's instructions say.
+    """
     if output == "-" and as_json:
         raise click.UsageError("--json and -o - both want stdout; write the PDF to a file instead")
     if output == "-" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     loaded = api.load_profile(profile)
     target = output if output is not None else str(default_output(profile, loaded.profile.id))
-    result = api.fill(loaded.profile, form=form, output=None if target == "-" else target, overwrite=overwrite)
+    result = api.fill(
+        loaded.profile,
+        form=form,
+        output=None if target == "-" else target,
+        overwrite=overwrite,
+        printed=printed,
+        flatten=flatten,
+    )
     result.source = loaded.source
     if target == "-":
         sys.stdout.buffer.write(result.data)
@@ -53,8 +76,16 @@ def fill(profile: str, form: str | None, output: str | None, overwrite: bool, as
         emit_json(result.to_dict())
         return
     v = result.verification
-    click.echo(f"{result.output}: Form {result.form} edition {result.edition}, {v.fields_checked} values written "
-               f"({v.text_fields} text, {v.boxes_checked} boxes), all verified by reading the file back.")
+    click.echo(
+        f"{result.output}: Form {result.form} edition {result.edition}, {v.fields_checked} values written "
+        f"({v.text_fields} text, {v.boxes_checked} boxes), all verified by reading the file back"
+        + (" and on the printed page." if v.printed_checked or flatten else ".")
+    )
+    if result.part13_entries:
+        click.echo(
+            f"  {result.part13_entries} long answer(s) continue in Part 13"
+            + (f" and on {result.continuation_sheets} continuation sheet(s)." if result.continuation_sheets else ".")
+        )
 
 
 @click.command()
@@ -63,7 +94,7 @@ def fill(profile: str, form: str | None, output: str | None, overwrite: bool, as
 @handle_errors()
 def validate(profiles: tuple[str, ...], as_json: bool) -> None:
     """Check PROFILES (JSON files, or - for stdin) against the profile contract and the form's rules."""
-    reports = []
+    reports: list[dict[str, Any]] = []
     failed = False
     for source in profiles:
         try:
@@ -91,11 +122,12 @@ def validate(profiles: tuple[str, ...], as_json: bool) -> None:
 @click.command()
 @click.argument("filled", type=str)
 @click.option("--profile", "profile", required=True, type=str, help="The profile the form was filled from.")
+@click.option("--printed", is_flag=True, help="Also flatten a copy with pdfium and read the text inside each box.")
 @json_option
 @handle_errors()
-def verify(filled: str, profile: str, as_json: bool) -> None:
+def verify(filled: str, profile: str, printed: bool, as_json: bool) -> None:
     """Check a filled I-131 against its profile: every value, box and appearance, read back from the file."""
-    result = api.verify(filled, profile)
+    result = api.verify(filled, profile, printed=printed)
     if as_json:
         emit_json({"input": filled, **result.to_dict()})
     elif result.ok:
@@ -122,23 +154,38 @@ def fields(form: str | None, as_json: bool) -> None:
             mapped.setdefault(e.field, []).append(e.source)
         for name in fmap.signature_fields:
             mapped.setdefault(name, []).append("(signature: never filled)")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, info in sorted(blank.fields.items(), key=lambda kv: (kv[1].page, kv[0])):
-        rows.append({
-            "name": name, "page": info.page, "type": info.kind, "states": list(info.on_states),
-            "max_len": info.max_len, "multiline": info.multiline, "comb": info.comb,
-            "rect": [round(x, 1) for x in info.rect], "tooltip": info.tooltip, "profile": mapped.get(name, []),
-        })
+        rows.append(
+            {
+                "name": name,
+                "page": info.page,
+                "type": info.kind,
+                "states": list(info.on_states),
+                "max_len": info.max_len,
+                "multiline": info.multiline,
+                "comb": info.comb,
+                "rect": [round(x, 1) for x in info.rect],
+                "tooltip": info.tooltip,
+                "profile": mapped.get(name, []),
+            }
+        )
     if as_json:
         emit_json({"form": blank.form, "edition": blank.edition, "fields": rows})
         return
     click.echo(f"Form {blank.form} edition {blank.edition}: {len(rows)} fields")
     for r in rows:
-        extra = " ".join(filter(None, [
-            f"states={','.join(r['states'])}" if r["states"] else "",
-            f"maxlen={r['max_len']}" if r["max_len"] else "",
-            "multiline" if r["multiline"] else "", "comb" if r["comb"] else "",
-        ]))
+        extra = " ".join(
+            filter(
+                None,
+                [
+                    f"states={','.join(r['states'])}" if r["states"] else "",
+                    f"maxlen={r['max_len']}" if r["max_len"] else "",
+                    "multiline" if r["multiline"] else "",
+                    "comb" if r["comb"] else "",
+                ],
+            )
+        )
         click.echo(f"p{r['page']:<3} {r['type']:<6} {r['name']}  {extra}")
         click.echo(f"       <- {', '.join(r['profile']) or '(not mapped)'} | {r['tooltip'][:110]}")
 
@@ -163,8 +210,14 @@ def _demo_form_dirs() -> list[Path]:
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True,
-              help="Folder for the filled PDFs.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="out",
+    show_default=True,
+    help="Folder for the filled PDFs.",
+)
 @form_option
 @click.option("--overwrite/--no-overwrite", default=True, show_default=True)
 @handle_errors()

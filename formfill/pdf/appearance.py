@@ -86,7 +86,7 @@ def max_lines(info: FieldInfo) -> int:
     return max(1, int((info.height - 2 * PADDING + (LEADING - 1) * size) // (size * LEADING)))
 
 
-def _escape(text: str) -> bytes:
+def escape(text: str) -> bytes:
     raw = text.encode("cp1252")
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)").replace(b"\r", b"\\r")
 
@@ -94,19 +94,24 @@ def _escape(text: str) -> bytes:
 def text_stream(layout: Layout, info: FieldInfo, font: FontInfo) -> bytes:
     """The content of the /AP /N form XObject that draws `layout` inside the field's box."""
     w, h, size = info.width, info.height, layout.size
-    ops = [b"/Tx BMC", b"q", f"{PADDING / 2:g} {PADDING / 2:g} {w - PADDING:g} {h - PADDING:g} re W n".encode(),
-           b"BT", f"/{font.resource_name} {size:g} Tf 0 g".encode()]
+    ops = [
+        b"/Tx BMC",
+        b"q",
+        f"{PADDING / 2:g} {PADDING / 2:g} {w - PADDING:g} {h - PADDING:g} re W n".encode(),
+        b"BT",
+        f"/{font.resource_name} {size:g} Tf 0 g".encode(),
+    ]
     if info.comb and info.max_len:
         cell = w / info.max_len
         y = (h - size) / 2 + 0.22 * size
         for i, ch in enumerate(layout.lines[0] if layout.lines else ""):
             x = i * cell + (cell - font.width(ch, size)) / 2
-            ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + _escape(ch) + b") Tj")
+            ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + escape(ch) + b") Tj")
     elif info.multiline:
         top = h - PADDING - 0.8 * size
         for n, line in enumerate(layout.lines):
             y = top - n * size * LEADING
-            ops.append(f"1 0 0 1 {PADDING:g} {y:.2f} Tm".encode() + b" (" + _escape(line) + b") Tj")
+            ops.append(f"1 0 0 1 {PADDING:g} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
     else:
         line = layout.lines[0] if layout.lines else ""
         y = (h - size) / 2 + 0.22 * size
@@ -114,6 +119,6 @@ def text_stream(layout: Layout, info: FieldInfo, font: FontInfo) -> bytes:
         if info.align in (1, 2):
             free = w - 2 * PADDING - font.width(line, size)
             x += free / 2 if info.align == 1 else free
-        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + _escape(line) + b") Tj")
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
     ops += [b"ET", b"Q", b"EMC"]
     return b"\n".join(ops)

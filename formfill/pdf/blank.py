@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
@@ -130,15 +130,15 @@ def load_blank(raw: bytes, source: str = "<bytes>") -> BlankForm:
             raise FormError(
                 f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
             )
-        root = reader.trailer["/Root"]
+        root = cast(DictionaryObject, reader.trailer["/Root"])
         acro = root.get("/AcroForm")
         if acro is None:
             raise FormError(f"{source} has no fillable fields; it is not a fillable USCIS form")
-        acro = acro.get_object()
+        acro = cast(DictionaryObject, acro.get_object())
         had_xfa = "/XFA" in acro
         if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro:
             writer = PdfWriter(clone_from=reader)
-            w_acro = writer._root_object["/AcroForm"].get_object()
+            w_acro = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
             for key in ("/XFA", "/NeedAppearances"):
                 if key in w_acro:
                     del w_acro[key]
@@ -157,8 +157,16 @@ def load_blank(raw: bytes, source: str = "<bytes>") -> BlankForm:
         raise FormError(f"{source} could not be read as a PDF form ({err})") from None
     form, edition = identify(fields, reader)
     return BlankForm(
-        source=source, data=data, reader=reader, form=form, edition=edition, fields=fields, fonts=fonts,
-        sha256=hashlib.sha256(raw).hexdigest(), was_encrypted=encrypted, had_xfa=had_xfa,
+        source=source,
+        data=data,
+        reader=reader,
+        form=form,
+        edition=edition,
+        fields=fields,
+        fonts=fonts,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        was_encrypted=encrypted,
+        had_xfa=had_xfa,
     )
 
 
@@ -170,7 +178,7 @@ def identify(fields: dict[str, FieldInfo], reader: PdfReader) -> tuple[str, str]
             return form.strip(), edition.strip()
     try:
         text = reader.pages[0].extract_text() or ""
-    except Exception:  # noqa: BLE001 - a broken page stream only means we cannot identify
+    except Exception:
         text = ""
     m = re.search(r"Form\s+(I-\d+\w?)\s+Edition\s+(\d{2}/\d{2}/\d{2})", text)
     if m:
@@ -179,9 +187,12 @@ def identify(fields: dict[str, FieldInfo], reader: PdfReader) -> tuple[str, str]
 
 
 def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]]:
-    page_of = {page.indirect_reference.idnum: i + 1 for i, page in enumerate(reader.pages)
-               if page.indirect_reference is not None}
-    acro = reader.trailer["/Root"]["/AcroForm"].get_object()
+    page_of = {
+        page.indirect_reference.idnum: i + 1
+        for i, page in enumerate(reader.pages)
+        if page.indirect_reference is not None
+    }
+    acro = cast(DictionaryObject, cast(DictionaryObject, reader.trailer["/Root"])["/AcroForm"].get_object())
     fonts = _fonts(acro)
     fields: dict[str, FieldInfo] = {}
 
@@ -214,11 +225,11 @@ def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any],
         ap = obj.get("/AP")
         normal = ap.get_object().get("/N") if ap is not None else None
         if normal is not None:
-            on_states = tuple(str(k) for k in normal.get_object() if k != "/Off")
+            on_states = tuple(str(k) for k in cast(DictionaryObject, normal.get_object()) if k != "/Off")
     options: tuple[str, ...] = ()
     if kind == "choice" and "/Opt" in obj:
-        for opt in obj["/Opt"]:
-            opt = opt.get_object()
+        for raw in cast(ArrayObject, obj["/Opt"]):
+            opt = raw.get_object()
             options += (str(opt[0]) if isinstance(opt, list | ArrayObject) else str(opt),)
     font, size = None, 0.0
     m = _DA.search(str(inh.get("/DA", "")))
@@ -229,10 +240,21 @@ def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any],
     rect = tuple(float(x) for x in obj.get("/Rect", [0, 0, 0, 0]))
     max_len = inh.get("/MaxLen")
     return FieldInfo(
-        name=name, kind=kind, page=page, rect=(rect[0], rect[1], rect[2], rect[3]), ref=ref, obj=obj,
-        tooltip=str(obj.get("/TU", "")), max_len=int(max_len) if max_len is not None else None,
-        flags=int(inh.get("/Ff", 0)), font=font, font_size=size, align=int(inh.get("/Q", 0)),
-        on_states=on_states, options=options, value=inh.get("/V"),
+        name=name,
+        kind=kind,
+        page=page,
+        rect=(rect[0], rect[1], rect[2], rect[3]),
+        ref=ref,
+        obj=obj,
+        tooltip=str(obj.get("/TU", "")),
+        max_len=int(max_len) if max_len is not None else None,
+        flags=int(inh.get("/Ff", 0)),
+        font=font,
+        font_size=size,
+        align=int(inh.get("/Q", 0)),
+        on_states=on_states,
+        options=options,
+        value=inh.get("/V"),
     )
 
 

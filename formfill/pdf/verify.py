@@ -18,6 +18,7 @@ import pdfplumber
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
+from pdfplumber.pdf import PDF
 
 from formfill.errors import Problem
 from formfill.fieldmap import FieldMap
@@ -44,41 +45,54 @@ class Verification:
     fields_checked: int = 0
     boxes_checked: int = 0
     text_fields: int = 0
+    continuation_sheets: int = 0
+    printed_checked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "fields_checked": self.fields_checked, "boxes_checked": self.boxes_checked,
-                "text_fields": self.text_fields, "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "fields_checked": self.fields_checked,
+            "boxes_checked": self.boxes_checked,
+            "text_fields": self.text_fields,
+            "continuation_sheets": self.continuation_sheets,
+            "printed_checked": self.printed_checked,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 def read_fields(data: bytes) -> dict[str, ReadField]:
     """Every terminal field of a PDF, as pdfplumber reads it."""
-    out: dict[str, ReadField] = {}
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        acro = resolve1(pdf.doc.catalog.get("AcroForm"))
-        if not acro:
-            return out
+        return _fields(pdf)
 
-        def walk(ref: Any, prefix: str, inherited: dict[str, Any]) -> None:
-            obj = resolve1(ref)
-            if not isinstance(obj, dict):
-                return
-            name = prefix
-            if "T" in obj:
-                t = _text(obj["T"]) or ""
-                name = f"{prefix}.{t}" if prefix else t
-            inh = dict(inherited)
-            for key in ("FT", "V"):
-                if key in obj:
-                    inh[key] = obj[key]
-            kids = resolve1(obj.get("Kids"))
-            if kids:
-                for kid in kids:
-                    walk(kid, name, inh)
-                return
-            out[name] = _read(name, obj, inh)
 
-        for ref in resolve1(acro.get("Fields")) or []:
-            walk(ref, "", {})
+def _fields(pdf: PDF) -> dict[str, ReadField]:
+    out: dict[str, ReadField] = {}
+    acro = resolve1(pdf.doc.catalog.get("AcroForm"))
+    if not acro:
+        return out
+
+    def walk(ref: Any, prefix: str, inherited: dict[str, Any]) -> None:
+        obj = resolve1(ref)
+        if not isinstance(obj, dict):
+            return
+        name = prefix
+        if "T" in obj:
+            t = _text(obj["T"]) or ""
+            name = f"{prefix}.{t}" if prefix else t
+        inh = dict(inherited)
+        for key in ("FT", "V"):
+            if key in obj:
+                inh[key] = obj[key]
+        kids = resolve1(obj.get("Kids"))
+        if kids:
+            for kid in kids:
+                walk(kid, name, inh)
+            return
+        out[name] = _read(name, obj, inh)
+
+    for ref in resolve1(acro.get("Fields")) or []:
+        walk(ref, "", {})
     return out
 
 
@@ -131,10 +145,20 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def verify_bytes(data: bytes, fmap: FieldMap, placed: list[Placed], blank_values: dict[str, Any]) -> Verification:
-    """Compare a written file with what was planned for it."""
-    fields = read_fields(data)
+def verify_bytes(
+    data: bytes,
+    fmap: FieldMap,
+    placed: list[Placed],
+    blank_values: dict[str, Any],
+    sheets: list[list[str]] | None = None,
+    blank_pages: int = 0,
+) -> Verification:
+    """Compare a written file with what was planned for it (sheets: the continuation sheets' lines)."""
     problems: list[Problem] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        fields = _fields(pdf)
+        if sheets is not None:
+            problems.extend(_check_sheets(pdf, sheets, blank_pages))
     expected = {p.assignment.field: p for p in placed}
 
     def bad(p: Placed | None, field_name: str, message: str) -> None:
@@ -161,10 +185,8 @@ def verify_bytes(data: bytes, fmap: FieldMap, placed: list[Placed], blank_values
             bad(p, name, "has no appearance stream, so it would print empty")
             continue
         pieces = drawn.split("\x00")
-        if p.layout.lines and len(p.layout.lines) == 1 and len(pieces) > 1:
-            shown = "".join(pieces)  # comb fields draw one character per cell
-        else:
-            shown = " ".join(pieces)
+        comb = len(p.layout.lines) == 1 and len(pieces) > 1  # comb fields draw one character per cell
+        shown = "".join(pieces) if comb else " ".join(pieces)
         if _squash(shown) != _squash(a.value):
             bad(p, name, f"prints {shown!r} instead of {a.value!r}")
 
@@ -184,7 +206,7 @@ def verify_bytes(data: bytes, fmap: FieldMap, placed: list[Placed], blank_values
             bad(None, name, f"box value {got.value!r} differs from its appearance state {got.state!r}")
         if got.kind in ("text", "choice") and name not in expected:
             blank = blank_values.get(name)
-            if (got.value or "") != (blank or ""):
+            if (got.value or "").strip() != (blank or "").strip():
                 bad(None, name, f"holds {got.value!r} although nothing was meant to be written there")
         if name in signature and got.value:
             bad(None, name, "signature field must stay empty (USCIS requires a handwritten signature)")
@@ -194,5 +216,30 @@ def verify_bytes(data: bytes, fmap: FieldMap, placed: list[Placed], blank_values
     boxes = sum(1 for p in placed if p.assignment.kind == "check")
     if checked != boxes:
         problems.append(Problem("", f"{checked} boxes are checked, {boxes} were meant to be", "verify"))
-    return Verification(ok=not problems, problems=problems, fields_checked=len(expected), boxes_checked=checked,
-                        text_fields=len(expected) - boxes)
+    return Verification(
+        ok=not problems,
+        problems=problems,
+        fields_checked=len(expected),
+        boxes_checked=checked,
+        text_fields=len(expected) - boxes,
+        continuation_sheets=len(sheets or []),
+    )
+
+
+def _check_sheets(pdf: PDF, sheets: list[list[str]], blank_pages: int) -> list[Problem]:
+    """Continuation sheets are real pages: their text must read back line for line."""
+    found: list[Problem] = []
+    if len(pdf.pages) != blank_pages + len(sheets):
+        found.append(
+            Problem(
+                "",
+                f"the file has {len(pdf.pages)} pages, expected {blank_pages} + {len(sheets)} continuation sheets",
+                "verify",
+            )
+        )
+        return found
+    for n, lines in enumerate(sheets):
+        text = pdf.pages[blank_pages + n].extract_text() or ""
+        if _squash(text) != _squash(" ".join(lines)):
+            found.append(Problem("", f"continuation sheet {n + 1} does not read back as written", "verify"))
+    return found

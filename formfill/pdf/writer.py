@@ -1,8 +1,9 @@
 """Write values into the prepared blank as one incremental update.
 
-Only the changed field dictionaries and their new appearance streams are appended to the prepared
-blank's bytes, with an xref section that points back to the original (PDF 1.7, 7.5.6). The blank is
-never re-serialised per profile, which is what makes a fill take milliseconds instead of a second.
+Only the changed field dictionaries, their new appearance streams and any continuation sheets are
+appended to the prepared blank's bytes, with an xref section that points back to the original
+(PDF 1.7, 7.5.6). The blank is never re-serialised per profile, which is what makes a fill take
+milliseconds instead of a second.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from pypdf.generic import (
     ArrayObject,
@@ -23,17 +25,23 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from formfill.errors import FitError, Problem
+from formfill.errors import FitError
 from formfill.fieldmap import Assignment
-from formfill.pdf.appearance import Layout, layout_text, text_stream
+from formfill.pdf.appearance import Layout, escape, text_stream
 from formfill.pdf.blank import BlankForm, FieldInfo, FontInfo
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
+SHEET_SIZE = (612.0, 792.0)  # US Letter, like the form
+SHEET_MARGIN = 36.0
+SHEET_FONT_SIZE = 10.0
+SHEET_LEADING = 12.0
+SHEET_LINES = 56  # body lines per continuation sheet below the header
+
 
 @dataclass(frozen=True)
 class Placed:
-    """A text value and the lines it was drawn as (what the verifier expects to read back)."""
+    """A value and the lines it is drawn as (what the verifier expects to read back)."""
 
     assignment: Assignment
     layout: Layout
@@ -48,37 +56,60 @@ def font_for(blank: BlankForm, info: FieldInfo) -> FontInfo:
     return font
 
 
-def plan(blank: BlankForm, assignments: list[Assignment]) -> list[Placed]:
-    """Lay out every text value; refuse (naming the profile key) any value that would be cut off."""
-    placed: list[Placed] = []
-    problems: list[Problem] = []
-    for a in assignments:
-        info = blank.fields[a.field]
-        if a.kind == "check":
-            placed.append(Placed(a, Layout((), 0, True)))
-            continue
-        layout = layout_text(a.value, info, font_for(blank, info))
-        if not layout.fits:
-            where = f"Page {a.entry.page}, Part {a.entry.part}, Item {a.entry.item}"
-            problems.append(Problem(a.entry.source, f"does not fit its box ({where}): {layout.reason}", "too_long"))
-        placed.append(Placed(a, layout))
-    if problems:
-        raise FitError("Some answers do not fit their boxes and would be cut off on the printed form", problems)
-    return placed
+class IncrementalUpdate:
+    """Objects to append to a PDF: replacements of existing ones and new ones."""
+
+    def __init__(self, base: bytes, trailer: DictionaryObject) -> None:
+        self.base = base
+        self.trailer = trailer
+        self.size = int(cast(NumberObject, trailer["/Size"]))
+        self.updates: list[tuple[int, int, PdfObject]] = []
+        self.new: list[PdfObject] = []
+
+    def add(self, obj: PdfObject) -> IndirectObject:
+        self.new.append(obj)
+        return IndirectObject(self.size + len(self.new) - 1, 0, cast(Any, None))  # serialised only, never resolved
+
+    def replace(self, ref: IndirectObject, obj: PdfObject) -> None:
+        self.updates.append((ref.idnum, ref.generation, obj))
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        out.write(self.base)
+        if not self.base.endswith(b"\n"):
+            out.write(b"\n")
+        offsets: list[tuple[int, int, int]] = []
+        for idnum, gen, obj in self.updates:
+            offsets.append((idnum, gen, out.tell()))
+            _write_object(out, idnum, gen, obj)
+        for i, obj in enumerate(self.new):
+            offsets.append((self.size + i, 0, out.tell()))
+            _write_object(out, self.size + i, 0, obj)
+        xref_at = out.tell()
+        out.write(b"xref\n")
+        for start, rows in _subsections(sorted(offsets)):
+            out.write(f"{start} {len(rows)}\n".encode())
+            for _, gen, offset in rows:
+                out.write(f"{offset:010d} {gen:05d} n\r\n".encode())
+        trailer = DictionaryObject(
+            {
+                NameObject("/Size"): NumberObject(self.size + len(self.new)),
+                NameObject("/Root"): self.trailer.raw_get("/Root"),
+                NameObject("/Prev"): NumberObject(_startxref(self.base)),
+            }
+        )
+        for key in ("/Info", "/ID"):
+            if key in self.trailer:
+                trailer[NameObject(key)] = self.trailer.raw_get(key)
+        out.write(b"trailer\n")
+        trailer.write_to_stream(out)
+        out.write(f"\nstartxref\n{xref_at}\n%%EOF\n".encode())
+        return out.getvalue()
 
 
-def fill_bytes(blank: BlankForm, placed: list[Placed]) -> bytes:
-    """The filled PDF: the prepared blank plus one incremental update."""
-    base = blank.data
-    trailer = blank.reader.trailer
-    size = int(trailer["/Size"])
-    updates: list[tuple[int, int, PdfObject]] = []
-    new_objects: list[PdfObject] = []
-
-    def add(obj: PdfObject) -> int:
-        new_objects.append(obj)
-        return size + len(new_objects) - 1
-
+def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | None = None) -> bytes:
+    """The filled PDF: the prepared blank plus one incremental update (sheets: page content streams)."""
+    upd = IncrementalUpdate(blank.data, blank.reader.trailer)
     for p in placed:
         info = blank.fields[p.assignment.field]
         d = DictionaryObject(info.obj)
@@ -87,58 +118,86 @@ def fill_bytes(blank: BlankForm, placed: list[Placed]) -> bytes:
             d[NameObject("/V")] = state
             d[NameObject("/AS")] = state
         else:
-            value = TextStringObject(p.assignment.value)
-            d[NameObject("/V")] = value
+            d[NameObject("/V")] = TextStringObject(p.assignment.value)
             font = font_for(blank, info)
-            stream = StreamObject()
-            stream.set_data(text_stream(p.layout, info, font))
-            stream.update({
-                NameObject("/Type"): NameObject("/XObject"),
-                NameObject("/Subtype"): NameObject("/Form"),
-                NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0),
-                                                  FloatObject(info.width), FloatObject(info.height)]),
-                NameObject("/Resources"): DictionaryObject({
-                    NameObject("/Font"): DictionaryObject({NameObject("/" + font.resource_name): font.ref}),
-                }),
-            })
-            num = add(stream)
-            ap = DictionaryObject({NameObject("/N"): _ref(num)})
-            d[NameObject("/AP")] = ap
-        updates.append((info.ref.idnum, info.ref.generation, d))
-
-    out = io.BytesIO()
-    out.write(base)
-    if not base.endswith(b"\n"):
-        out.write(b"\n")
-    offsets: list[tuple[int, int, int]] = []
-    for idnum, gen, obj in updates:
-        offsets.append((idnum, gen, out.tell()))
-        _write_object(out, idnum, gen, obj)
-    for i, obj in enumerate(new_objects):
-        offsets.append((size + i, 0, out.tell()))
-        _write_object(out, size + i, 0, obj)
-    xref_at = out.tell()
-    out.write(b"xref\n")
-    for start, rows in _subsections(sorted(offsets)):
-        out.write(f"{start} {len(rows)}\n".encode())
-        for _, gen, offset in rows:
-            out.write(f"{offset:010d} {gen:05d} n\r\n".encode())
-    new_trailer = DictionaryObject({
-        NameObject("/Size"): NumberObject(size + len(new_objects)),
-        NameObject("/Root"): trailer.raw_get("/Root"),
-        NameObject("/Prev"): NumberObject(_startxref(base)),
-    })
-    for key in ("/Info", "/ID"):
-        if key in trailer:
-            new_trailer[NameObject(key)] = trailer.raw_get(key)
-    out.write(b"trailer\n")
-    new_trailer.write_to_stream(out)
-    out.write(f"\nstartxref\n{xref_at}\n%%EOF\n".encode())
-    return out.getvalue()
+            stream = _form_xobject(
+                text_stream(p.layout, info, font),
+                info.width,
+                info.height,
+                DictionaryObject({NameObject("/" + font.resource_name): font.ref}),
+            )
+            d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): upd.add(stream)})
+        upd.replace(info.ref, d)
+    if sheets:
+        _append_sheets(blank, upd, sheets)
+    return upd.to_bytes()
 
 
-def _ref(num: int) -> PdfObject:
-    return IndirectObject(num, 0, None)  # type: ignore[arg-type]  # only ever serialised, never resolved
+def _form_xobject(content: bytes, width: float, height: float, fonts: DictionaryObject) -> StreamObject:
+    stream = StreamObject()
+    stream.set_data(content)
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]),
+            NameObject("/Resources"): DictionaryObject({NameObject("/Font"): fonts}),
+        }
+    )
+    return stream
+
+
+def sheet_content(lines: list[str], header: list[str]) -> bytes:
+    """One continuation sheet: the header lines, a rule, then the body, in Courier 10 pt."""
+    width, height = SHEET_SIZE
+    y = height - SHEET_MARGIN - SHEET_FONT_SIZE
+    ops = [b"BT", f"/F1 {SHEET_FONT_SIZE:g} Tf 0 g".encode()]
+    for line in [*header, "", *lines]:
+        ops.append(f"1 0 0 1 {SHEET_MARGIN:g} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
+        y -= SHEET_LEADING
+    ops.append(b"ET")
+    rule_y = height - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * len(header) + 4
+    ops.append(f"0.5 w {SHEET_MARGIN:g} {rule_y:.2f} m {width - SHEET_MARGIN:g} {rule_y:.2f} l S".encode())
+    return b"\n".join(ops)
+
+
+def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]) -> None:
+    root = cast(DictionaryObject, blank.reader.trailer["/Root"])
+    pages_ref = cast(IndirectObject, root.raw_get("/Pages"))
+    pages = DictionaryObject(cast(DictionaryObject, root["/Pages"]))
+    kids = ArrayObject(cast(ArrayObject, pages["/Kids"]))
+    font = upd.add(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Courier"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    for content in sheets:
+        stream = StreamObject()
+        stream.set_data(content)
+        page = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Page"),
+                NameObject("/Parent"): pages_ref,
+                NameObject("/MediaBox"): ArrayObject(
+                    [FloatObject(0), FloatObject(0), FloatObject(SHEET_SIZE[0]), FloatObject(SHEET_SIZE[1])]
+                ),
+                NameObject("/Resources"): DictionaryObject(
+                    {
+                        NameObject("/Font"): DictionaryObject({NameObject("/F1"): font}),
+                    }
+                ),
+                NameObject("/Contents"): upd.add(stream),
+            }
+        )
+        kids.append(upd.add(page))
+    pages[NameObject("/Kids")] = kids
+    pages[NameObject("/Count")] = NumberObject(int(cast(NumberObject, pages["/Count"])) + len(sheets))
+    upd.replace(pages_ref, pages)
 
 
 def _write_object(out: io.BytesIO, idnum: int, gen: int, obj: PdfObject) -> None:

@@ -1,0 +1,230 @@
+"""The layout step: decide for every value whether it fits its box, and route what does not to Part 13.
+
+The form's own instruction is: if you need extra space, use Part 13 (page, part and item number,
+then the text), and attach more sheets with your name and A-Number at the top when Part 13 is full.
+Our style, applied the same way everywhere:
+
+- a multiline box keeps the words that fit and ends with `[continued in Part 13]`; Part 13 carries
+  the rest, starting with `[continued]`;
+- a single-line box shows `[see Part 13]` (or `[P13]` where that does not fit) and Part 13 carries
+  the whole value;
+- list rows the form has no room for (a fourth other name) go to Part 13 as `Other name 4: ...`;
+- Part 13's five blocks fill in form order; a long entry continues in the next block under the same
+  page, part and item; what remains goes on continuation sheets appended to the PDF.
+
+Every word of every value is printed exactly once: in its box, in Part 13, or on a sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from formfill.errors import FitError, Problem
+from formfill.fieldmap import Assignment, Entry, FieldMap, lookup
+from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
+from formfill.pdf.blank import BlankForm
+from formfill.pdf.writer import SHEET_LINES, Placed, font_for
+
+CONTINUED_MARK = "[continued in Part 13]"
+CONTINUATION_PREFIX = "[continued]"
+POINTERS = ("[see Part 13]", "[P13]")
+SHEET_WIDTH = 85  # characters per line on a continuation sheet (Courier 10 pt, 0.5 in margins)
+
+
+@dataclass(frozen=True)
+class Continued:
+    """One answer, or the rest of one, printed in Part 13 or on a continuation sheet."""
+
+    page: int
+    part: str
+    item: str
+    text: str
+    source: str
+
+
+@dataclass
+class Plan:
+    """Everything one fill writes: field values (Part 13 blocks included) and continuation sheets."""
+
+    placed: list[Placed]
+    continued: list[Continued] = field(default_factory=list)
+    sheet_entries: list[Continued] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def part13_used(self) -> bool:
+        return bool(self.continued)
+
+
+def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:
+    """Lay out every value; anything that would be cut off moves to Part 13 instead."""
+    placed: list[Placed] = []
+    continued: list[Continued] = []
+    problems: list[Problem] = []
+    for a in assignments:
+        info = blank.fields[a.field]
+        if a.kind == "check":
+            placed.append(Placed(a, Layout((), 0, True)))
+            continue
+        font = font_for(blank, info)
+        layout = layout_text(a.value, info, font)
+        if layout.fits:
+            placed.append(Placed(a, layout))
+            continue
+        e = a.entry
+        box_text, rest = _split(a.value, info, font) if info.multiline else (_pointer(info, font), a.value)
+        if box_text is None:
+            problems.append(
+                Problem(
+                    e.source,
+                    f"does not fit its box (Page {e.page}, Part {e.part}, Item {e.item}) "
+                    "and the box is too small to point to Part 13",
+                    "too_long",
+                )
+            )
+            continue
+        box = Assignment(e, box_text)
+        placed.append(Placed(box, layout_text(box_text, info, font)))
+        continued.append(Continued(e.page, e.part, e.item, rest, e.source))
+    continued.extend(_extra_rows(fmap, data))
+    if problems:
+        raise FitError("Some answers cannot be placed on the form", problems)
+    continued.sort(key=lambda c: c.page)  # stable: keeps map order within a page, i.e. the form's order
+    header = _header(data)
+    sheet_entries = _fill_blocks(blank, fmap, continued, placed) if continued else []
+    return Plan(placed, continued, sheet_entries, header)
+
+
+def _pointer(info: Any, font: Any) -> str | None:
+    for pointer in POINTERS:
+        if layout_text(pointer, info, font).fits:
+            return pointer
+    return None
+
+
+def _split(value: str, info: Any, font: Any) -> tuple[str | None, str]:
+    """The longest run of whole words that fits with the continuation mark, and the rest."""
+    words = value.split()
+    best = 0
+    lo, hi = 0, len(words)
+    while lo <= hi:  # binary search: more words never fit better than fewer
+        mid = (lo + hi) // 2
+        candidate = " ".join([*words[:mid], CONTINUED_MARK])
+        if layout_text(candidate, info, font).fits:
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    if best == 0 and not layout_text(CONTINUED_MARK, info, font).fits:
+        return None, value
+    box = " ".join([*words[:best], CONTINUED_MARK])
+    rest = " ".join(words[best:])
+    return box, (f"{CONTINUATION_PREFIX} {rest}" if best else rest)
+
+
+def _extra_rows(fmap: FieldMap, data: dict[str, Any]) -> list[Continued]:
+    """List items beyond the rows the form prints (a fourth other name)."""
+    out: list[Continued] = []
+    for spec in fmap.overflow_rows:
+        items = lookup(data, spec["source"]) or []
+        for n, item in enumerate(items[spec["rows"] :], start=spec["rows"] + 1):
+            parts = [f"{label}: {item[key]}" for key, label in spec["fields"].items() if item.get(key)]
+            out.append(
+                Continued(
+                    spec["page"],
+                    spec["part"],
+                    spec["item"],
+                    f"{spec['label']} {n}: " + ", ".join(parts),
+                    f"{spec['source']}[{n - 1}]",
+                )
+            )
+    return out
+
+
+def _header(data: dict[str, Any]) -> dict[str, str]:
+    name = lookup(data, "applicant.name") or {}
+    return {
+        "family": name.get("family") or "",
+        "given": name.get("given") or "",
+        "middle": name.get("middle") or "",
+        "a_number": lookup(data, "applicant.a_number") or "",
+    }
+
+
+def _fill_blocks(blank: BlankForm, fmap: FieldMap, continued: list[Continued], placed: list[Placed]) -> list[Continued]:
+    """Put entries into Part 13's blocks; return what did not fit, for continuation sheets."""
+    blocks = list(fmap.additional_information.get("blocks", []))
+    part13_page = int(fmap.additional_information.get("page", 0))
+    queue = list(continued)
+    while queue and blocks:
+        entry = queue.pop(0)
+        text_field = blank.fields[blocks[0]["text"]]
+        font = font_for(blank, text_field)
+        lines = wrap(entry.text, text_field.width - 4, text_field.font_size or 10, font) or [entry.text]
+        per_block = max_lines(text_field)
+        chunk, rest = lines[:per_block], lines[per_block:]
+        block = blocks.pop(0)
+        for key, value in (
+            ("page", str(entry.page)),
+            ("part", entry.part),
+            ("item", entry.item),
+            ("text", "\n".join(chunk)),
+        ):
+            e = Entry(field=block[key], kind="text", source=entry.source, page=part13_page, part="13", item=key)
+            info = blank.fields[block[key]]
+            layout = layout_text(value, info, font_for(blank, info))
+            if not layout.fits:
+                raise FitError(
+                    "Part 13 cannot hold this entry", [Problem(entry.source, f"{key} {value!r} does not fit")]
+                )
+            placed.append(Placed(Assignment(e, value), layout))
+        if rest:
+            queue.insert(0, replace(entry, text=" ".join(rest)))
+    return queue
+
+
+def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
+    """Continuation sheets as (header, body lines), with the applicant's name and A-Number on top."""
+    body = sheet_lines(plan)
+    pages = [body[i : i + SHEET_LINES] for i in range(0, len(body), SHEET_LINES)]
+    h = plan.header
+    out = []
+    for n, lines in enumerate(pages, start=1):
+        header = [
+            f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {len(pages)}",
+            f"Family Name: {h['family']}   Given Name: {h['given']}   Middle Name: {h['middle']}",
+            f"A-Number: A-{h['a_number']}" if h["a_number"] else "A-Number: none",
+        ]
+        out.append((header, lines))
+    return out
+
+
+def sheet_lines(plan: Plan) -> list[str]:
+    """The text of the continuation sheets, line by line (drawn by the writer, read back by verify)."""
+    lines: list[str] = []
+    for entry in plan.sheet_entries:
+        lines.append(f"Page Number: {entry.page}   Part Number: {entry.part}   Item Number: {entry.item}")
+        lines.extend(_wrap_plain(entry.text, SHEET_WIDTH))
+        lines.append("")
+    return lines
+
+
+def _wrap_plain(text: str, width: int) -> list[str]:
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            while len(word) > width:
+                if line:
+                    out.append(line)
+                    line = ""
+                out.append(word[:width])
+                word = word[width:]
+            candidate = f"{line} {word}" if line else word
+            if len(candidate) <= width:
+                line = candidate
+            else:
+                out.append(line)
+                line = word
+        out.append(line)
+    return out
