@@ -197,7 +197,7 @@ def fill(
             )
         result.data = flat
     if out_path is not None:
-        write_atomic(out_path, data, overwrite)
+        write_atomic(out_path, result.data, overwrite)
         result.output = out_path
     return result
 

@@ -17,6 +17,7 @@ Every word of every value is printed exactly once: in its box, in Part 13, or on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -90,10 +91,18 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     continued.extend(_extra_rows(fmap, data))
     if problems:
         raise FitError("Some answers cannot be placed on the form", problems)
-    continued.sort(key=lambda c: c.page)  # stable: keeps map order within a page, i.e. the form's order
+    continued.sort(key=_form_order)  # stable: keeps map order within an item
     header = _header(data)
     sheet_entries = _fill_blocks(blank, fmap, continued, placed) if continued else []
     return Plan(placed, continued, sheet_entries, header)
+
+
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(t), "") if t.isdigit() else (0, t) for t in re.findall(r"\d+|[A-Za-z]+", text))
+
+
+def _form_order(c: Continued) -> tuple[Any, ...]:
+    return (c.page, _natural(c.part), _natural(c.item))
 
 
 def _pointer(info: Any, font: Any) -> str | None:

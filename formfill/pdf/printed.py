@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pypdf import PdfReader, PdfWriter
 
 from formfill.errors import Problem
 from formfill.pdf.blank import BlankForm
@@ -35,9 +36,16 @@ def flatten(data: bytes) -> bytes:
             page.close()
         buf = io.BytesIO()
         pdf.save(buf)
-        return buf.getvalue()
     finally:
         pdf.close()
+    # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
+    root = writer._root_object
+    if "/AcroForm" in root:
+        del root["/AcroForm"]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]:

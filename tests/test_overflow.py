@@ -1,0 +1,188 @@
+"""Long answers continue in Part 13 and on continuation sheets: every word printed exactly once."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+import formfill
+from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS
+from tests.conftest import SAMPLES, require_tool
+
+P13 = "form1[0].#subform[13]."
+PURPOSE = "form1[0].#subform[9].P7_Line2_Purpose[0]"
+COUNTRIES = "form1[0].#subform[9].P7_Line3_ListCountries[0]"
+CITY = "form1[0].P5[0].Part2_Line3_CityTown[0]"
+STREET = "form1[0].P5[0].Part2_Line3_StreetNumberName[0]"
+DISPOSITION = "form1[0].P7[0].P4_Line3c_Disposition[0]"
+
+LONG_PURPOSE = " ".join(
+    f"My mother needs surgery{i} and I will care for her during recovery{i} in Guadalajara." for i in range(8)
+)
+MANY_COUNTRIES = [f"Country{i:02d}" for i in range(60)]
+CITY_25 = "Llanfairpwllgwyngyllgogery"[:25]
+STREET_40 = "12345 North Martin Luther King Junior Boulevard"[:40]
+DISPOSITION_LONG = (
+    "Used for one trip to Guadalajara and returned to USCIS by certified mail as instructed in the notice"
+)
+OTHER_NAMES = [{"family": f"SURNAME{c}", "given": "MARIA", "middle": None} for c in "ABCDE"]
+
+
+def long_profile(base: dict[str, Any]) -> dict[str, Any]:
+    base["travel"]["purpose"] = LONG_PURPOSE
+    base["travel"]["countries"] = MANY_COUNTRIES
+    base["applicant"]["mailing_address"]["city"] = CITY_25
+    base["applicant"]["mailing_address"]["street"] = STREET_40
+    base["processing"]["previous_advance_parole"]["disposition"] = DISPOSITION_LONG
+    base["applicant"]["other_names"] = OTHER_NAMES
+    return base
+
+
+def words(text: str) -> list[str]:
+    for mark in (CONTINUED_MARK, CONTINUATION_PREFIX, *POINTERS):
+        text = text.replace(mark, " ")
+    return text.split()
+
+
+def read_back(data: bytes) -> tuple[dict[str, str], list[dict[str, str]], list[str]]:
+    """Field values (pypdf), Part 13 blocks, and continuation-sheet lines (pdfplumber)."""
+    fields = {k: str(v.get("/V", "")) for k, v in (PdfReader(io.BytesIO(data)).get_fields() or {}).items()}
+    blocks = []
+    for n in range(3, 8):
+        block = {key: fields.get(f"{P13}Part13_Line{n}_{name}[0]", "").strip()
+                 for key, name in (("page", "PageNumber"), ("part", "PartNumber"), ("item", "ItemNumber"),
+                                   ("text", "AdditionalInfo"))}
+        if block["text"]:
+            blocks.append(block)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        sheet_lines = [line for page in pdf.pages[14:] for line in (page.extract_text() or "").splitlines()]
+    return fields, blocks, sheet_lines
+
+
+def continued_text(blocks: list[dict[str, str]], sheet_lines: list[str], page: int, part: str, item: str) -> str:
+    """All Part 13 text (blocks, then sheets) filed under one page/part/item, in order."""
+    out = [b["text"] for b in blocks if (b["page"], b["part"], b["item"]) == (str(page), part, item)]
+    current = None
+    for line in sheet_lines:
+        m = re.match(r"Page Number: (\d+)\s+Part Number: (\S+)\s+Item Number: (\S+)", line)
+        if m:
+            current = m.groups()
+            continue
+        if line.startswith(("Form I-131, Part 13", "Family Name:", "A-Number:")):
+            continue
+        if current == (str(page), part, item):
+            out.append(line)
+    return " ".join(out)
+
+
+@pytest.fixture
+def long_fill(sample: Any, blank_plain: Path, tmp_path: Path) -> formfill.FillResult:
+    return formfill.fill(long_profile(sample("advance-parole-i485")), form=blank_plain,
+                         output=tmp_path / "long.pdf", printed=True)
+
+
+def test_every_word_printed_exactly_once_in_order(long_fill: formfill.FillResult) -> None:
+    fields, blocks, sheet_lines = read_back(long_fill.data)
+    cases = [
+        (PURPOSE, LONG_PURPOSE, 10, "7", "2"),
+        (COUNTRIES, ", ".join(MANY_COUNTRIES), 10, "7", "3"),
+        (CITY, CITY_25, 5, "2", "3"),
+        (STREET, STREET_40, 5, "2", "3"),
+        (DISPOSITION, DISPOSITION_LONG, 7, "4", "3.c"),
+    ]
+    for field, value, page, part, item in cases:
+        box = fields[field]
+        assert CONTINUED_MARK in box or box in POINTERS, f"{field} should point to Part 13, holds {box!r}"
+        rest = continued_text(blocks, sheet_lines, page, part, item)
+        if field in (CITY, STREET):  # two answers share Page 5, Part 2, Item 3: each appears once, whole
+            assert rest.count(value) == 1, f"{value!r} not printed exactly once in Part 13: {rest!r}"
+            continue
+        assert words(box) + words(rest) == words(value), f"{field}: words lost, repeated or reordered"
+
+
+def test_short_words_stay_in_their_boxes(long_fill: formfill.FillResult) -> None:
+    fields, _, _ = read_back(long_fill.data)
+    assert fields["form1[0].P4[0].Part2_Line1_FamilyName[0]"] == "GARCIA LOPEZ"
+    assert fields["form1[0].#subform[9].P7_Line5_ExpectedLengthTrip[0]"] == "14"
+    # The first three other names keep their rows; the fourth and fifth go to Part 13.
+    assert fields["form1[0].P5[0].Part2_Line2_FamilyName3[0]"] == "SURNAMEC"
+    _, blocks, sheet_lines = read_back(long_fill.data)
+    rest = continued_text(blocks, sheet_lines, 5, "2", "2")
+    assert "Other name 4: Family Name: SURNAMED, Given Name: MARIA" in rest
+    assert "Other name 5: Family Name: SURNAMEE, Given Name: MARIA" in rest
+    assert rest.count("SURNAMEA") == 0  # rows that fit are not repeated
+
+
+def test_part13_blocks_point_back_in_form_order(long_fill: formfill.FillResult) -> None:
+    _, blocks, _ = read_back(long_fill.data)
+    assert len(blocks) == 5, "Part 13's five blocks are used before any continuation sheet"
+    pages = [int(b["page"]) for b in blocks]
+    assert pages == sorted(pages), f"Part 13 entries out of form order: {pages}"
+    assert (blocks[0]["page"], blocks[0]["part"], blocks[0]["item"]) == ("5", "2", "2")
+
+
+def test_continuation_sheets_carry_name_and_a_number(long_fill: formfill.FillResult, tmp_path: Path) -> None:
+    assert long_fill.continuation_sheets >= 1
+    assert long_fill.verification.continuation_sheets == long_fill.continuation_sheets
+    with pdfplumber.open(io.BytesIO(long_fill.data)) as pdf:
+        assert len(pdf.pages) == 14 + long_fill.continuation_sheets
+        first = pdf.pages[14].extract_text() or ""
+    assert "Family Name: GARCIA LOPEZ" in first and "Given Name: MARIA" in first
+    assert "A-Number: A-123456789" in first
+    qpdf = require_tool("qpdf")
+    out = subprocess.run([qpdf, "--check", str(long_fill.output)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No syntax or stream encoding errors" in out.stdout
+
+
+def test_printed_check_passes_and_verify_command_agrees(long_fill: formfill.FillResult, sample: Any) -> None:
+    assert long_fill.verification.ok and long_fill.verification.printed_checked
+    assert long_fill.output is not None
+    again = formfill.verify(long_fill.output, long_profile(sample("advance-parole-i485")), printed=True)
+    assert again.ok, again.problems
+
+
+def test_printed_check_catches_text_pushed_past_the_box_edge(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+    profile = sample("advance-parole-i485")
+    result = formfill.fill(profile, form=blank_plain)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(result.data)))
+    for annot in writer.pages[9]["/Annots"]:
+        widget = annot.get_object()
+        if widget.get("/T") == "P7_Line2_Purpose[0]":
+            stream = widget["/AP"]["/N"].get_object()
+            # Same text, drawn starting 10 pt before the right edge: the value and the Tj text still match.
+            shifted = re.sub(rb"1 0 0 1 [\d.]+ ", b"1 0 0 1 506 ", stream.get_data())
+            stream.set_data(shifted)
+    clipped = tmp_path / "clipped.pdf"
+    with clipped.open("wb") as fh:
+        writer.write(fh)
+    assert formfill.verify(clipped, profile).ok, "field-level check cannot see positions"
+    printed = formfill.verify(clipped, profile, printed=True)
+    assert not printed.ok
+    assert any(p.code == "printed" and p.path == "travel.purpose" for p in printed.problems)
+
+
+def test_samples_need_no_part13(blank_plain: Path) -> None:
+    for path in sorted(SAMPLES.glob("*.json")):
+        result = formfill.fill(path, form=blank_plain, printed=True)
+        assert result.part13_entries == 0, f"{path.name} unexpectedly overflowed"
+        assert result.continuation_sheets == 0
+        assert result.verification.ok
+
+
+def test_flatten_writes_a_non_editable_copy_that_prints_the_same(sample: Any, blank_plain: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "flat.pdf"
+    formfill.fill(long_profile(sample("advance-parole-i485")), form=blank_plain, output=out, flatten=True)
+    reader = PdfReader(out)
+    assert not reader.get_fields(), "a flattened copy has no fillable fields left"
+    with pdfplumber.open(out) as pdf:
+        text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    assert "GARCIA LOPEZ" in text and "Country39" in text and "surgery7" in text
