@@ -1,0 +1,801 @@
+"""Check a filing package: is every piece of evidence this request needs attached, usable and relevant?
+
+What a request needs lives in `package_rules.json` (data a firm reviews and may replace with its own
+stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
+one profile and checks each attached file as a file (exists, readable, what its bytes say it is, PDFs
+open, passport photos pass the photo checks). Every finding carries the file path or the profile's JSON
+path it is about, so a paralegal can act on it without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import json
+import logging
+import re
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from formfill.api import ProfileSource, load_profile
+from formfill.errors import InputError, Problem
+from formfill.profile import (
+    ApplicationType,
+    AttachmentKind,
+    Basis,
+    Override,
+    Profile,
+    Program,
+    PurposeCategory,
+    problems_from_validation_error,
+)
+
+Severity = Literal["error", "warning", "info"]
+FileType = Literal["pdf", "jpeg", "png", "tiff"]
+BUILTIN_RULES = "built in: formfill/checks/package_rules.json"
+
+# --- the rules file's schema ---------------------------------------------------------------------
+
+
+class _RulesModel(BaseModel):
+    """Unknown keys are errors: a misspelt key in a firm's rules must not silently weaken a check."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+_OPERATORS = ("present", "equals", "in_", "not_in", "mentions_any", "starts_with_any")
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def profile_path_exists(path: str) -> bool:
+    """True when `path` (dotted, e.g. "travel.countries") names a key of the profile contract."""
+    model: type[BaseModel] | None = Profile
+    for part in path.split("."):
+        if model is None or part not in model.model_fields:
+            return False
+        model = _submodel(model.model_fields[part].annotation)
+    return True
+
+
+class Condition(_RulesModel):
+    """One test on a profile value; a rule applies when all of its conditions hold."""
+
+    path: str
+    present: bool | None = None
+    equals: str | int | bool | None = None
+    in_: list[str | int | bool] | None = Field(None, alias="in")
+    not_in: list[str | int | bool] | None = None
+    mentions_any: list[str] | None = Field(None, description="Case-insensitive text in the value or a list item.")
+    starts_with_any: list[str] | None = Field(
+        None, description="Value, upper-cased without punctuation (H-1B -> H1B), starts with one of these."
+    )
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        used = [op for op in _OPERATORS if op in self.model_fields_set]
+        if len(used) != 1:
+            raise ValueError(f"a condition has exactly one test of {', '.join(o.rstrip('_') for o in _OPERATORS)}")
+        if not profile_path_exists(self.path):
+            raise ValueError(f"'{self.path}' is not a key of the profile (see profile-shape.md)")
+        return self
+
+
+class Requirement(_RulesModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    description: str = Field(min_length=3)
+    any_of: list[AttachmentKind] = Field(min_length=1)
+    count: int = Field(1, ge=1)
+    when: list[Condition] = []
+    source: str = Field(min_length=3)
+    uncertain: bool = False
+    severity: Literal["error", "warning"] = "error"
+
+
+class Scope(_RulesModel):
+    requirements: list[Requirement] = []
+    also_supports: list[AttachmentKind] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scope:
+        ids = [r.id for r in self.requirements]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"requirement ids repeat in one list: {', '.join(dupes)}")
+        return self
+
+
+class AllowedPurposes(_RulesModel):
+    categories: Literal["any"] | list[PurposeCategory]
+    message: str | None = None
+    source: str = Field(min_length=3)
+    uncertain: bool = False
+    severity: Literal["error", "warning"] | None = Field(None, description="Default: warning if uncertain, else error.")
+
+
+class BasisScope(Scope):
+    purpose_evidence: bool = Field(False, description="Whether the purpose's evidence (by_purpose) is required.")
+    allowed_purposes: AllowedPurposes | None = None
+
+
+class EligibilityCheck(_RulesModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    severity: Severity
+    when: list[Condition] = Field(min_length=1)
+    override: Override | None = None
+    message: str = Field(min_length=3)
+    source: str = Field(min_length=3)
+    uncertain: bool = False
+
+
+class ProcessingRules(_RulesModel):
+    usual_days: int = Field(ge=0)
+    expedited_days: int | None = Field(None, ge=0)
+    expedite_grounds: list[str] = []
+    validity: dict[ApplicationType, str] = {}
+    source: str
+    usual_days_source: str | None = None
+    uncertain: bool = False
+
+
+class FeeEntry(_RulesModel):
+    amount: int | None = Field(ge=0)
+    online_amount: int | None = Field(None, ge=0)
+    under_16_amount: int | None = Field(None, ge=0)
+    fee_waiver_allowed: bool = True
+    by_program: dict[Program, int] = {}
+    note: str | None = None
+
+
+class FeeRequirement(_RulesModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    description: str
+    payment_kinds: list[AttachmentKind] = Field(min_length=1)
+    waiver_kinds: list[AttachmentKind] = []
+
+
+class FeeNote(_RulesModel):
+    when: list[Condition] = []
+    message: str
+
+
+class Fees(_RulesModel):
+    source: str
+    source_date: str = Field(min_length=4)
+    uncertain: bool = False
+    currency: str = "USD"
+    requirement: FeeRequirement
+    by_application_type: dict[ApplicationType, FeeEntry]
+    notes: list[FeeNote] = []
+
+
+class AcceptedTypes(_RulesModel):
+    default: list[FileType] = Field(min_length=1)
+    by_kind: dict[AttachmentKind, list[FileType]] = {}
+
+
+class Rules(_RulesModel):
+    """The whole rules file (`package_rules.json`); see the README section "The rules file"."""
+
+    schema_version: Literal[1]
+    name: str
+    reviewed: str | None = None
+    about: str | None = None
+    accepted_types: AcceptedTypes
+    always_relevant: list[AttachmentKind] = []
+    every_filing: Scope
+    by_application_type: dict[ApplicationType, Scope] = {}
+    by_basis: dict[Basis, BasisScope] = {}
+    by_purpose: dict[PurposeCategory, Scope] = {}
+    eligibility: list[EligibilityCheck] = []
+    processing: ProcessingRules
+    fees: Fees
+
+
+def default_rules_text() -> str:
+    """The packaged rules file, for a firm to copy and tighten."""
+    return (resources.files("formfill.checks") / "package_rules.json").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rules() -> Rules:
+    return parse_rules(default_rules_text(), BUILTIN_RULES)
+
+
+def parse_rules(text: str, name: str) -> Rules:
+    """Validate a rules document; every error names the file and the key."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as err:
+        raise InputError(f"{name}: not a valid package rules file", problems_from_validation_error(err)) from None
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """The built-in rules, or a firm's own file (same schema) when `path` is given."""
+    if path is None:
+        return _default_rules()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such rules file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: the rules file cannot be read ({err})") from None
+    return parse_rules(text, str(path))
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """One thing to act on. `path` is the attachment's file path as written; `where` its place in the profile."""
+
+    code: str
+    severity: Severity
+    message: str
+    path: str | None = None
+    where: str | None = None
+    requirement: str | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RequirementResult:
+    id: str
+    description: str
+    any_of: list[str]
+    count: int
+    satisfied_by: list[str]
+    missing: bool
+    source: str
+    scope: str
+    uncertain: bool = False
+    severity: str = "error"
+    unusable: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class AttachmentResult:
+    index: int
+    kind: str
+    path: str
+    resolved: str | None
+    file_type: str | None = None
+    pages: int | None = None
+    detail: str | None = None
+    usable: bool = False
+    supports: list[str] = field(default_factory=list)
+    relevant: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PackageReport:
+    """The checklist for one profile: what is required, what satisfies it, and everything else found."""
+
+    ok: bool
+    source: str
+    profile_id: str | None
+    request: dict[str, Any]
+    required: list[RequirementResult]
+    attachments: list[AttachmentResult]
+    findings: list[Finding]
+    fee: dict[str, Any]
+    rules: str
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "input": self.source, "id": self.profile_id, "request": self.request,
+            "rules": self.rules, "counts": self.counts(),
+            "required": [r.to_dict() for r in self.required],
+            "attachments": [a.to_dict() for a in self.attachments],
+            "findings": [f.to_dict() for f in self.findings],
+            "fee": self.fee,
+        }
+
+    def problems(self) -> list[Problem]:
+        """The errors, as the Problems every other formfill check reports."""
+        out = []
+        for f in self.findings:
+            if f.severity == "error":
+                message = f"{f.path}: {f.message}" if f.path else f.message
+                out.append(Problem(f.where or "attachments", message, f.code))
+        return out
+
+
+# --- conditions ----------------------------------------------------------------------------------
+
+
+def _value(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _norm_class(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def _holds(cond: Condition, data: dict[str, Any]) -> bool:
+    value = _value(data, cond.path)
+    if cond.present is not None:
+        return (value not in (None, "", [], {})) is cond.present
+    if "equals" in cond.model_fields_set:
+        return bool(value == cond.equals)
+    if cond.in_ is not None:
+        return value in cond.in_
+    if cond.not_in is not None:
+        return value not in cond.not_in
+    if cond.mentions_any is not None:
+        items = value if isinstance(value, list) else [value]
+        texts = [str(v).lower() for v in items if v is not None]
+        return any(n.lower() in t for n in cond.mentions_any for t in texts)
+    if cond.starts_with_any is not None:
+        if not isinstance(value, str):
+            return False
+        return any(_norm_class(value).startswith(_norm_class(p)) for p in cond.starts_with_any)
+    return False  # pragma: no cover - the schema requires one operator
+
+
+def _all_hold(conds: list[Condition], data: dict[str, Any]) -> bool:
+    return all(_holds(c, data) for c in conds)
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+_EXTENSIONS: dict[str, FileType] = {
+    ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
+}
+_TYPE_NAMES = {"pdf": "a PDF", "jpeg": "a JPEG image", "png": "a PNG image", "tiff": "a TIFF image"}
+
+
+def sniff(head: bytes) -> FileType | None:
+    """What the bytes say the file is; the name's extension is never trusted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if b"%PDF-" in head[:1024]:  # the PDF spec tolerates junk before the header
+        return "pdf"
+    return None
+
+
+def _describe_unknown(head: bytes) -> str:
+    sample = head[:200]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unrecognised binary content"
+    if text.isprintable() or all(c.isprintable() or c in "\r\n\t" for c in text):
+        return f"plain text (starts {text[:30].strip()!r})"
+    return "unrecognised content"
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs every repair it makes; the report already says what matters."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_pdf(data: bytes) -> tuple[int | None, list[tuple[str, Severity, str]]]:
+    from pypdf import PdfReader
+
+    problems: list[tuple[str, Severity, str]] = []
+    try:
+        with _quiet_pypdf():
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                if not reader.decrypt(""):
+                    return None, [("pdf_encrypted", "error",
+                                   "password-protected PDF: USCIS cannot open it; attach an unprotected copy")]
+                problems.append(("pdf_encrypted", "warning",
+                                 "encrypted PDF (opens without a password, but online filing may reject it)"))
+            pages = len(reader.pages)
+            for page in reader.pages:
+                _ = page.mediabox
+    except Exception as err:  # pypdf raises many types on damaged files; all mean "cannot be opened"
+        return None, [("pdf_corrupt", "error", f"cannot be opened as a PDF ({type(err).__name__}: {err})")]
+    if pages == 0:
+        problems.append(("pdf_empty", "error", "the PDF has no pages"))
+    return pages, problems
+
+
+def _check_image(data: bytes) -> tuple[str | None, list[tuple[str, Severity, str]]]:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            return f"{img.width}x{img.height} px", []
+    except Exception as err:  # Pillow raises many types on damaged files
+        return None, [("image_corrupt", "error", f"cannot be opened as an image ({type(err).__name__}: {err})")]
+
+
+# --- the check -----------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, profile: Profile, source: str, base_dir: Path, rules: Rules, rules_name: str,
+                 attachments_root: Path | None, today: dt.date) -> None:
+        self.p, self.source, self.base_dir, self.rules, self.rules_name = profile, source, base_dir, rules, rules_name
+        self.root = attachments_root
+        self.today = today
+        self.data: dict[str, Any] = profile.model_dump(mode="json")
+        self.findings: list[Finding] = []
+        self.attachments: list[AttachmentResult] = []
+
+    def add(self, code: str, severity: Severity, message: str, **kw: Any) -> None:
+        self.findings.append(Finding(code, severity, message, **kw))
+
+    # files
+
+    def check_files(self) -> None:
+        seen: dict[tuple[str, str], str] = {}
+        for i, att in enumerate(self.p.attachments):
+            res = AttachmentResult(index=i, kind=str(att.kind), path=att.path, resolved=None)
+            self.attachments.append(res)
+            where = f"attachments[{i}]"
+            raw = Path(att.path)
+            full = raw if raw.is_absolute() else self.base_dir / raw
+            real = full.resolve()
+            res.resolved = str(real)
+            if self.root is not None and not real.is_relative_to(self.root.resolve()):
+                self.add("outside_attachments_root", "error",
+                         f"resolves to {real}, outside the attachments root {self.root}; it was not opened",
+                         path=att.path, where=where)
+                continue
+            key = (str(att.kind), str(real))
+            if key in seen:
+                self.add("duplicate_attachment", "warning",
+                         f"the same file is already attached as {att.kind} ({seen[key]}); it counts once",
+                         path=att.path, where=where)
+                continue
+            seen[key] = att.path
+            self._check_file(res, full, where)
+
+    def _check_file(self, res: AttachmentResult, full: Path, where: str) -> None:
+        def bad(code: str, message: str, severity: Severity = "error") -> None:
+            self.add(code, severity, message, path=res.path, where=where)
+
+        try:
+            st = full.stat()
+            if not stat.S_ISREG(st.st_mode):
+                bad("file_unreadable", "is not a regular file (a folder or a device)")
+                return
+            data = full.read_bytes()  # never opened before it is known to be a regular file (a FIFO would block)
+        except FileNotFoundError:
+            bad("file_missing", f"no such file ({full})")
+            return
+        except OSError as err:
+            bad("file_unreadable", f"cannot be read ({err.strerror or err})")
+            return
+        if not data:
+            bad("file_empty", "the file is empty")
+            return
+        kind = sniff(data[:1024])
+        if kind is None:
+            bad("file_type_unknown", f"is not a PDF, JPEG, PNG or TIFF file: {_describe_unknown(data)}")
+            return
+        res.file_type = kind
+        named = _EXTENSIONS.get(full.suffix.lower())
+        usable = True
+        if named is not None and named != kind:
+            bad("file_type_mismatch", f"is named {full.suffix} but its content is {_TYPE_NAMES[kind]}; rename it "
+                f"or convert it")
+            usable = False
+        accepted = self.rules.accepted_types.by_kind.get(AttachmentKind(res.kind), self.rules.accepted_types.default)
+        if kind not in accepted:
+            names = ", ".join(t.upper() for t in accepted)
+            bad("file_type_not_accepted", f"a {res.kind} must be {names}; this file is {_TYPE_NAMES[kind]}")
+            usable = False
+        checks: list[tuple[str, Severity, str]]
+        if kind == "pdf":
+            res.pages, checks = _check_pdf(data)
+            if res.pages is not None:
+                res.detail = f"PDF, {res.pages} page{'s' if res.pages != 1 else ''}"
+        else:
+            size, checks = _check_image(data)
+            res.detail = f"{kind.upper()} image" + (f", {size}" if size else "")
+        for code, severity, message in checks:
+            bad(code, message, severity)
+            usable = usable and severity != "error"
+        res.usable = usable
+
+    def check_photos(self) -> None:
+        photos = [a for a in self.attachments if a.kind == AttachmentKind.passport_photo and a.usable]
+        if not photos:
+            return
+        try:
+            from formfill.checks import photo
+        except ImportError:
+            self.add("photos_not_checked", "warning",
+                     "the passport photo checks are not available in this installation: the photos were checked "
+                     "as image files only (size, background and head position not checked)",
+                     where="attachments")
+            return
+        reports = photo.check_photos([str(a.resolved) for a in photos])
+        by_file = {a.resolved: a for a in photos}
+        for att, report in zip(photos, reports, strict=False):
+            if not report.readable:
+                att.usable = False
+            for f in report.findings:
+                target = by_file.get(str(f.file)) if f.file else None
+                target = target or att
+                measured = f" (measured {f.measured}, required {f.required})" if f.measured is not None else ""
+                severity: Severity = "error" if f.severity == "error" else "info" if f.severity == "info" else "warning"
+                self.add(f"photo_{f.code}", severity, f"{f.message}{measured}",
+                         path=target.path, where=f"attachments[{target.index}]",
+                         source="i-131-domain.md#passport-style-photos")
+                if severity == "error":
+                    target.usable = False
+
+    # requirements
+
+    def _scopes(self) -> list[tuple[str, Scope, bool]]:
+        """(label, scope, required?) for every part of the rules this request touches."""
+        app = self.p.application
+        out: list[tuple[str, Scope, bool]] = [("every filing", self.rules.every_filing, True)]
+        type_scope = self.rules.by_application_type.get(app.type)
+        if type_scope is not None:
+            out.append((f"application type {app.type}", type_scope, True))
+        else:
+            self.add("no_rules", "info", f"the rules file has no entry for application type '{app.type}'",
+                     where="application.type")
+        basis_scope: BasisScope | None = None
+        if app.basis is not None:
+            basis_scope = self.rules.by_basis.get(app.basis)
+            if basis_scope is not None:
+                out.append((f"basis {app.basis}", basis_scope, True))
+            else:
+                self.add("no_rules", "info", f"the rules file has no entry for basis '{app.basis}'",
+                         where="application.basis")
+        if self.p.travel is not None:
+            purpose = self.p.travel.purpose_category
+            purpose_scope = self.rules.by_purpose.get(purpose)
+            if purpose_scope is not None:
+                needed = basis_scope is not None and basis_scope.purpose_evidence
+                out.append((f"purpose {purpose}", purpose_scope, needed))
+        return out
+
+    def requirements(self) -> list[RequirementResult]:
+        results: list[RequirementResult] = []
+        relevant: set[str] = {str(k) for k in self.rules.always_relevant}
+        for label, scope, needed in self._scopes():
+            relevant.update(str(k) for k in scope.also_supports)
+            for req in scope.requirements:
+                if not _all_hold(req.when, self.data):
+                    continue
+                relevant.update(str(k) for k in req.any_of)
+                if needed:
+                    results.append(self._evaluate(req.id, req.description, [str(k) for k in req.any_of], req.count,
+                                                  req.source, label, req.uncertain, req.severity))
+        fee_req = self._fee_requirement(relevant)
+        if fee_req is not None:
+            results.append(fee_req)
+        for att in self.attachments:
+            att.supports = [r.id for r in results if att.kind in r.any_of and att.path in r.satisfied_by]
+            att.relevant = att.kind in relevant
+            if not att.relevant:
+                self.add("unsupported_attachment", "warning",
+                         f"this {att.kind} supports nothing this request needs ({self._describe_request()}); "
+                         f"check it belongs in this package", path=att.path, where=f"attachments[{att.index}]")
+        return results
+
+    def _evaluate(self, rid: str, description: str, kinds: list[str], count: int, source: str, scope: str,
+                  uncertain: bool, severity: Literal["error", "warning"]) -> RequirementResult:
+        matching = [a for a in self.attachments if a.kind in kinds]
+        good = list(dict.fromkeys(a.path for a in matching if a.usable))
+        unusable = [a.path for a in matching if not a.usable and a.path not in good]
+        result = RequirementResult(rid, description, kinds, count, good, len(good) < count, source, scope,
+                                   uncertain, severity, unusable)
+        if result.missing:
+            have = f" ({len(good)} of {count} usable)" if count > 1 else ""
+            extra = f"; attached but unusable: {', '.join(unusable)}" if unusable else ""
+            self.add("missing_evidence", severity,
+                     f"missing: {description}{have}; attach {' or '.join(kinds)}{extra}",
+                     where="attachments", requirement=rid, source=source)
+        return result
+
+    def _fee_entry(self) -> Any:
+        return self.rules.fees.by_application_type.get(self.p.application.type)
+
+    def _fee_requirement(self, relevant: set[str]) -> RequirementResult | None:
+        fees, entry = self.rules.fees, self._fee_entry()
+        req = fees.requirement
+        payment = [str(k) for k in req.payment_kinds]
+        waiver = [str(k) for k in req.waiver_kinds]
+        relevant.update(payment + waiver)
+        if entry is not None and self._fee_amount(entry) == 0:
+            return None
+        kinds = payment + (waiver if entry is None or entry.fee_waiver_allowed else [])
+        if entry is not None and not entry.fee_waiver_allowed:
+            for att in self.attachments:
+                if att.kind in waiver:
+                    self.add("fee_waiver_not_accepted", "error",
+                             f"a fee waiver is not available for a {self.p.application.type}; pay the fee",
+                             path=att.path, where=f"attachments[{att.index}]", source=fees.source)
+        return self._evaluate(req.id, req.description if set(kinds) != set(payment) else
+                              "The filing fee (Form G-1450 or a check); no fee waiver for this request",
+                              kinds, 1, fees.source, "fees", False, "error")
+
+    def _fee_amount(self, entry: FeeEntry) -> int | None:
+        program = self.p.application.program
+        if program is not None and program in entry.by_program:
+            return entry.by_program[program]
+        dob = self.p.applicant.date_of_birth
+        if entry.under_16_amount is not None and dob is not None and _age(dob, self.today) < 16:
+            return entry.under_16_amount
+        return entry.amount
+
+    def fee(self) -> dict[str, Any]:
+        fees, entry = self.rules.fees, self._fee_entry()
+        notes = [n.message for n in fees.notes if _all_hold(n.when, self.data)]
+        doc: dict[str, Any] = {
+            "application_type": str(self.p.application.type), "currency": fees.currency,
+            "source": fees.source, "source_date": fees.source_date, "uncertain": fees.uncertain,
+        }
+        if entry is None:
+            doc.update(amount=None, notes=["the rules file has no fee for this application type", *notes])
+            return doc
+        if entry.note:
+            notes.insert(0, entry.note)
+        if entry.under_16_amount is not None and self.p.applicant.date_of_birth is None:
+            notes.append(f"{entry.under_16_amount} for applicants under 16 (no date of birth in the profile)")
+        doc.update(amount=self._fee_amount(entry), online_amount=entry.online_amount,
+                   fee_waiver_allowed=entry.fee_waiver_allowed, notes=notes)
+        return doc
+
+    # eligibility, purpose, informational notes
+
+    def eligibility(self) -> None:
+        app, travel = self.p.application, self.p.travel
+        basis_scope = self.rules.by_basis.get(app.basis) if app.basis is not None else None
+        if travel is not None and basis_scope is not None and basis_scope.allowed_purposes is not None:
+            allowed = basis_scope.allowed_purposes
+            if allowed.categories != "any" and travel.purpose_category not in allowed.categories:
+                severity = allowed.severity or ("warning" if allowed.uncertain else "error")
+                why = allowed.message or f"the basis '{app.basis}' does not allow this purpose"
+                fits = ", ".join(str(c) for c in allowed.categories)
+                self.add("purpose_not_allowed", severity,
+                         f"{why}: '{travel.purpose_category}' does not fit basis '{app.basis}' (allowed: {fits})",
+                         where="travel.purpose_category", source=allowed.source)
+        for check in self.rules.eligibility:
+            if not _all_hold(check.when, self.data):
+                continue
+            reason = self.p.overrides.get(check.override) if check.override else None
+            if reason is not None:
+                self.add(f"{check.id}_overridden", "warning",
+                         f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
+                         where=f"overrides.{check.override}", source=check.source)
+            else:
+                where = next((c.path for c in check.when if not c.path.startswith("application.")), check.when[0].path)
+                self.add(check.id, check.severity, check.message, where=where, source=check.source)
+
+    def notes(self) -> None:
+        proc = self.rules.processing
+        validity = proc.validity.get(self.p.application.type)
+        if validity:
+            self.add("validity", "info", f"the document is {validity}", source=proc.source)
+        travel = self.p.travel
+        if travel is None:
+            return
+        days = (travel.departure_date - self.today).days
+        if days < 0:
+            self.add("departure_passed", "warning", f"the departure date {travel.departure_date} has passed",
+                     where="travel.departure_date")
+        elif days < proc.usual_days:
+            quick = (f" (an expedite usually takes about {proc.expedited_days} days; sooner than that, ask for an "
+                     f"emergency appointment at a USCIS field office)" if proc.expedited_days else "")
+            grounds = "; ".join(proc.expedite_grounds) or "see the USCIS expedite criteria"
+            self.add("expedite_suggested", "info",
+                     f"departure {travel.departure_date} is {days} days away, sooner than the usual processing time "
+                     f"of about {proc.usual_days} days: consider an expedite request or an emergency appointment"
+                     f"{quick}. Expedite grounds: {grounds}",
+                     where="travel.departure_date", source=proc.usual_days_source or proc.source)
+
+    def _describe_request(self) -> str:
+        app = self.p.application
+        parts = [str(app.type).replace("_", " ").replace("re parole", "re-parole")]
+        if app.basis is not None:
+            parts.append(f"basis {app.basis}")
+        if self.p.travel is not None:
+            parts.append(f"purpose {self.p.travel.purpose_category}")
+        return ", ".join(parts)
+
+    def request(self) -> dict[str, Any]:
+        app, travel = self.p.application, self.p.travel
+        return {
+            "application_type": str(app.type), "basis": str(app.basis) if app.basis else None,
+            "purpose_category": str(travel.purpose_category) if travel else None,
+            "departure_date": travel.departure_date.isoformat() if travel else None,
+            "countries": list(travel.countries) if travel else [],
+            "summary": self._describe_request(),
+        }
+
+
+def _age(dob: dt.date, on: dt.date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def check_package(
+    profile: ProfileSource,
+    *,
+    attachments_root: Path | None = None,
+    rules: Path | None = None,
+    base_dir: Path | None = None,
+    today: dt.date | None = None,
+) -> PackageReport:
+    """Check the filing package a profile describes against the package rules.
+
+    Relative attachment paths are read from the profile file's folder (`base_dir` overrides it, which
+    matters for dict profiles, whose folder is the working directory). An invalid profile raises
+    ProfileError; an unreadable profile or rules file raises InputError.
+    """
+    loaded = load_profile(profile)
+    rule_set = load_rules(rules)
+    checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
+                       str(rules) if rules is not None else BUILTIN_RULES, attachments_root,
+                       today or dt.date.today())
+    checker.check_files()
+    checker.check_photos()
+    required = checker.requirements()
+    checker.eligibility()
+    checker.notes()
+    findings = sorted(checker.findings, key=lambda f: _ORDER[f.severity])
+    return PackageReport(
+        ok=not any(f.severity == "error" for f in findings),
+        source=loaded.source, profile_id=loaded.profile.id, request=checker.request(),
+        required=required, attachments=checker.attachments, findings=findings, fee=checker.fee(),
+        rules=f"{rule_set.name} [{checker.rules_name}]",
+    )
+
+
+__all__ = ["Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
+           "load_rules"]
