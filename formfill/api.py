@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from formfill import layout
-from formfill.errors import FormfillError, InputError, OutputExistsError, Problem, ProfileError, VerificationError
+from formfill.errors import (
+    FormfillError,
+    InputError,
+    OutputExistsError,
+    PackageError,
+    Problem,
+    ProfileError,
+    VerificationError,
+)
 from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
@@ -28,8 +36,6 @@ from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile, parse_profile
-
-ProfileSource = str | os.PathLike[str] | dict[str, Any] | Profile
 
 
 @dataclass
@@ -74,6 +80,9 @@ class FillResult:
         }
 
 
+ProfileSource = str | os.PathLike[str] | dict[str, Any] | Profile | LoadedProfile
+
+
 def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
     """Decode a profile file ("-" is standard input); errors name the file and the position."""
     if str(source) == "-":
@@ -95,6 +104,8 @@ def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
 
 def load_profile(source: ProfileSource) -> LoadedProfile:
     """Validate a profile given as a path, "-", a decoded dict, or an already validated Profile."""
+    if isinstance(source, LoadedProfile):
+        return source
     if isinstance(source, Profile):
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
@@ -155,13 +166,24 @@ def fill(
     *,
     printed: bool = False,
     flatten: bool = False,
+    check_package: bool = False,
+    attachments_root: str | os.PathLike[str] | None = None,
 ) -> FillResult:
     """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given.
 
     `printed` also renders the pages with pdfium and checks every value is visible inside its box;
-    `flatten` delivers a non-editable copy (the editable fill is verified first).
+    `flatten` delivers a non-editable copy (the editable fill is verified first); `check_package`
+    refuses to fill when the package check (formfill.checks.package) finds anything required missing.
     """
     loaded = load_profile(profile)
+    if check_package:
+        from formfill.checks.package import check_package as run_check
+
+        root = Path(attachments_root) if attachments_root is not None else None
+        report = run_check(loaded.profile, base_dir=loaded.base_dir, attachments_root=root)
+        if not report.ok:
+            raise PackageError(f"{loaded.source}: the filing package is not complete; nothing was filled",
+                               report.problems())
     blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
     out_path = Path(output) if output is not None and str(output) != "-" else None
     if out_path is not None and out_path.exists() and not overwrite:

@@ -47,6 +47,12 @@ class ProfileError(FormfillError):
     exit_code = 1
 
 
+class PackageError(FormfillError):
+    """The filing package lacks something the request requires (fill --check-package)."""
+
+    exit_code = 1
+
+
 class FitError(FormfillError):
     """A value would not print in full in its box (and cannot be moved elsewhere)."""
 

@@ -11,6 +11,7 @@ layers so that every problem is reported at once, each with its JSON path:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from enum import StrEnum
@@ -692,11 +693,34 @@ def parse_profile(data: Any) -> Profile:
     try:
         profile = Profile.model_validate(data)
     except ValidationError as err:
-        raise ProfileError("The profile has problems", problems_from_validation_error(err)) from None
+        found = problems_from_validation_error(err)
+        raise ProfileError("The profile has problems", found + _rules_despite(data, err, found)) from None
     found = cross_checks(profile)
     if found:
         raise ProfileError("The profile has problems", found)
     return profile
+
+
+def _rules_despite(data: dict[str, Any], err: ValidationError, found: list[Problem]) -> list[Problem]:
+    """The form's rules, checked on the profile without its broken keys, so all problems show at once."""
+    trimmed = copy.deepcopy(data)
+    for e in err.errors(include_url=False):
+        parent: Any = trimmed
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, dict) and loc:
+            parent.pop(loc[-1], None)
+    try:
+        profile = Profile.model_validate(trimmed)
+    except ValidationError:
+        return []  # a required answer is broken: the structural problems must be fixed first
+    seen = {p.path for p in found}
+    return [p for p in cross_checks(profile) if p.path not in seen]
 
 
 def json_schema() -> dict[str, Any]:

@@ -43,10 +43,25 @@ def default_output(profile_arg: str, profile_id: str | None) -> Path:
     "--printed", is_flag=True, help="Also flatten a copy with pdfium and check every value prints in its box."
 )
 @click.option("--flatten", is_flag=True, help="Write a non-editable copy whose pages look the same (for printing).")
+@click.option("--check-package", is_flag=True, help="Refuse to fill unless `formfill check` passes.")
+@click.option(
+    "--attachments-root",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="With --check-package: attachments must lie inside this folder.",
+)
 @json_option
 @handle_errors()
 def fill(
-    profile: str, form: str | None, output: str | None, overwrite: bool, printed: bool, flatten: bool, as_json: bool
+    profile: str,
+    form: str | None,
+    output: str | None,
+    overwrite: bool,
+    printed: bool,
+    flatten: bool,
+    check_package: bool,
+    attachments_root: str | None,
+    as_json: bool,
 ) -> None:
     """Fill the I-131 for PROFILE (a JSON file, or - for stdin) and verify it by reading it back.
 
@@ -60,12 +75,14 @@ def fill(
     loaded = api.load_profile(profile)
     target = output if output is not None else str(default_output(profile, loaded.profile.id))
     result = api.fill(
-        loaded.profile,
+        loaded,
         form=form,
         output=None if target == "-" else target,
         overwrite=overwrite,
         printed=printed,
         flatten=flatten,
+        check_package=check_package,
+        attachments_root=attachments_root,
     )
     result.source = loaded.source
     if target == "-":

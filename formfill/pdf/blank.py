@@ -136,7 +136,9 @@ def load_blank(raw: bytes, source: str = "<bytes>") -> BlankForm:
             raise FormError(f"{source} has no fillable fields; it is not a fillable USCIS form")
         acro = cast(DictionaryObject, acro.get_object())
         had_xfa = "/XFA" in acro
-        if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro:
+        # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
+        # /Prev is a cross-reference stream, so such blanks are rewritten with a classic table first.
+        if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro or not _classic_xref(raw):
             writer = PdfWriter(clone_from=reader)
             w_acro = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
             for key in ("/XFA", "/NeedAppearances"):
@@ -168,6 +170,14 @@ def load_blank(raw: bytes, source: str = "<bytes>") -> BlankForm:
         was_encrypted=encrypted,
         had_xfa=had_xfa,
     )
+
+
+def _classic_xref(data: bytes) -> bool:
+    m = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", data[-1024:])
+    if m is None:
+        return False
+    start = int(m.group(1))
+    return data[start : start + 4] == b"xref"
 
 
 def identify(fields: dict[str, FieldInfo], reader: PdfReader) -> tuple[str, str]:
