@@ -719,8 +719,12 @@ def _rules_despite(data: dict[str, Any], err: ValidationError, found: list[Probl
         profile = Profile.model_validate(trimmed)
     except ValidationError:
         return []  # a required answer is broken: the structural problems must be fixed first
-    seen = {p.path for p in found}
-    return [p for p in cross_checks(profile) if p.path not in seen]
+    seen = [p.path for p in found]
+
+    def already_said(path: str) -> bool:  # a rule about a section whose key was already reported
+        return any(s == path or s.startswith((path + ".", path + "[")) for s in seen)
+
+    return [p for p in cross_checks(profile) if not already_said(p.path)]
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,0 +1,360 @@
+"""The profile model: strict keys, ISO dates, normalised identifiers and the form's own cross-field rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from formfill.cli import main
+from formfill.errors import ProfileError
+from formfill.profile import Profile, parse_profile
+from tests.conftest import SAMPLES
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def base(name: str = "advance-parole-i485") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    return data
+
+
+def problems_of(data: dict[str, Any]) -> dict[str, str]:
+    """path -> message for every problem; fails the test if the profile is accepted."""
+    with pytest.raises(ProfileError) as err:
+        parse_profile(data)
+    found: dict[str, str] = {}
+    for p in err.value.problems:
+        found[p.path] = (found[p.path] + " | " if p.path in found else "") + p.message
+    return found
+
+
+def with_changes(name: str, *changes: Mutation) -> dict[str, Any]:
+    data = copy.deepcopy(base(name))
+    for change in changes:
+        change(data)
+    return data
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SAMPLES.glob("*.json")))
+def test_every_sample_is_valid(name: str) -> None:
+    profile = parse_profile(base(name))
+    assert isinstance(profile, Profile)
+    assert profile.form == "I-131"
+
+
+# --- keys, dates, ZIP codes ----------------------------------------------------------------------
+
+
+def test_unknown_key_is_rejected_naming_its_json_path() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"].__setitem__("contry_of_birth", "Mexico"))
+    found = problems_of(data)
+    assert list(found) == ["applicant.contry_of_birth"]
+    assert "not a key" in found["applicant.contry_of_birth"]
+
+
+def test_unknown_key_deep_in_a_list_names_the_index() -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["applicant"]["other_names"][0].__setitem__("surname", "X"))
+    assert "applicant.other_names[0].surname" in problems_of(data)
+
+
+def test_unknown_top_level_key_is_rejected() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d.__setitem__("aplicant", {}))
+    assert "aplicant" in problems_of(data)
+
+
+@pytest.mark.parametrize("value,expect", [
+    ("1990-02-30", "not a calendar date"),
+    ("03/14/1990", "YYYY-MM-DD"),
+    ("1990-3-14", "YYYY-MM-DD"),
+    ("", "YYYY-MM-DD"),
+])
+def test_bad_dates_are_refused(value: str, expect: str) -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"].__setitem__("date_of_birth", value))
+    found = problems_of(data)
+    assert expect in found["applicant.date_of_birth"]
+
+
+def test_dates_are_parsed() -> None:
+    profile = parse_profile(base("daca-educational"))
+    assert str(profile.travel.departure_date) == "2027-01-08"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("zip_code", ["9001", "900171", "90017-1234", "ABCDE"])
+def test_zip_codes_have_five_digits(zip_code: str) -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["applicant"]["mailing_address"].__setitem__("zip_code", zip_code))
+    assert "5 digits" in problems_of(data)["applicant.mailing_address.zip_code"]
+
+
+def test_a_us_address_needs_state_and_zip() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"]["mailing_address"].pop("zip_code"))
+    assert "applicant.mailing_address" in problems_of(data)
+
+
+# --- identifiers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,printed", [
+    ("A-123-456-789", "123456789"),
+    ("A123456789", "123456789"),
+    ("123456789", "123456789"),
+    ("a 123 456 789", "123456789"),
+    ("A12345678", "012345678"),
+    ("12345678", "012345678"),
+])
+def test_a_numbers_are_normalised(raw: str, printed: str) -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"].__setitem__("a_number", raw))
+    assert parse_profile(data).applicant.a_number == printed
+
+
+@pytest.mark.parametrize("raw", ["A1234567", "A1234567890", "B123456789", "000000000", "12345678X"])
+def test_bad_a_numbers_are_refused(raw: str) -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"].__setitem__("a_number", raw))
+    assert "applicant.a_number" in problems_of(data)
+
+
+@pytest.mark.parametrize("raw,printed", [("123-45-6789", "123456789"), ("123 45 6789", "123456789"),
+                                         ("123456789", "123456789")])
+def test_ssns_are_normalised(raw: str, printed: str) -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"].__setitem__("ssn", raw))
+    assert parse_profile(data).applicant.ssn == printed
+
+
+@pytest.mark.parametrize("raw", ["12345678", "000-12-3456", "666-12-3456", "912-34-5678", "123-00-4567"])
+def test_impossible_ssns_are_refused(raw: str) -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"].__setitem__("ssn", raw))
+    assert "applicant.ssn" in problems_of(data)
+
+
+@pytest.mark.parametrize("raw", ["(213) 555-0148", "213-555-0148", "+1 213 555 0148", "213.555.0148", "2135550148"])
+def test_us_phone_numbers_print_as_ten_digits(raw: str) -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["contact"].__setitem__("daytime_phone", raw))
+    assert parse_profile(data).contact.daytime_phone == "2135550148"  # type: ignore[union-attr]
+
+
+def test_a_short_phone_number_is_refused() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["contact"].__setitem__("daytime_phone", "555-0148"))
+    assert "10 digits" in problems_of(data)["contact.daytime_phone"]
+
+
+def test_receipt_numbers_are_normalised_and_checked() -> None:
+    data = with_changes("daca-educational",
+                        lambda d: d["application"].__setitem__("receipt_number", "ioe-091-234-5001"))
+    assert parse_profile(data).application.receipt_number == "IOE0912345001"
+    data = with_changes("daca-educational", lambda d: d["application"].__setitem__("receipt_number", "IOE12345"))
+    assert "application.receipt_number" in problems_of(data)
+
+
+# --- the form's own rules ------------------------------------------------------------------------
+
+
+def test_daca_vacation_is_refused() -> None:
+    data = with_changes("daca-educational", lambda d: d["travel"].__setitem__("purpose_category", "personal"))
+    found = problems_of(data)
+    assert list(found) == ["travel.purpose_category"]
+    assert "DACA" in found["travel.purpose_category"]
+
+
+@pytest.mark.parametrize("category", ["educational", "employment", "humanitarian_medical_treatment",
+                                      "humanitarian_ill_relative", "humanitarian_death_or_funeral",
+                                      "humanitarian_other"])
+def test_daca_may_travel_for_the_allowed_purposes(category: str) -> None:
+    data = with_changes("daca-educational", lambda d: d["travel"].__setitem__("purpose_category", category))
+    assert parse_profile(data).travel.purpose_category == category  # type: ignore[union-attr]
+
+
+def test_a_pending_i485_may_travel_for_personal_reasons() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["travel"].__setitem__("purpose_category", "personal"))
+    assert parse_profile(data).travel.purpose_category == "personal"  # type: ignore[union-attr]
+
+
+def test_a_basis_with_another_application_type_is_refused() -> None:
+    data = with_changes("reentry-permit", lambda d: d["application"].__setitem__("basis", "pending_i485"))
+    assert "advance parole" in problems_of(data)["application.basis"]
+
+
+def test_advance_parole_needs_a_basis() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["application"].__setitem__("basis", None))
+    assert "application.basis" in problems_of(data)
+
+
+def test_daca_needs_its_receipt_number() -> None:
+    data = with_changes("daca-educational", lambda d: d["application"].__setitem__("receipt_number", None))
+    found = problems_of(data)
+    assert list(found) == ["application.receipt_number"]
+    assert "daca" in found["application.receipt_number"]
+
+
+def test_a_beneficiary_only_for_parole_types() -> None:
+    beneficiary = base("re-parole")["beneficiary"]
+    data = with_changes("advance-parole-i485", lambda d: d.__setitem__("beneficiary", beneficiary))
+    assert "beneficiary" in problems_of(data)
+    assert parse_profile(base("re-parole")).beneficiary is not None
+    assert parse_profile(base("initial-parole-fwvp")).beneficiary is not None
+
+
+def test_military_parole_in_place_is_only_on_your_own_behalf() -> None:
+    beneficiary = base("re-parole")["beneficiary"]
+    data = with_changes("parole-in-place-military", lambda d: d.__setitem__("beneficiary", beneficiary))
+    assert "beneficiary" in problems_of(data)
+
+
+def test_removal_proceedings_block_advance_parole_without_an_override() -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["processing"].__setitem__("in_removal_proceedings", True))
+    found = problems_of(data)
+    assert "overrides.removal_proceedings" in found["processing.in_removal_proceedings"]
+    data["overrides"] = {"removal_proceedings": "Proceedings terminated 2025-06-01; counsel reviewed."}
+    assert parse_profile(data).processing.in_removal_proceedings is True  # type: ignore[union-attr]
+
+
+def test_removal_proceedings_are_allowed_for_daca() -> None:
+    profile = parse_profile(base("daca-educational"))
+    assert profile.processing.in_removal_proceedings is True  # type: ignore[union-attr]
+    assert profile.overrides == {}
+
+
+def test_an_override_needs_a_reason() -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["processing"].__setitem__("in_removal_proceedings", True),
+                        lambda d: d.__setitem__("overrides", {"removal_proceedings": ""}))
+    assert any(path.startswith("overrides") for path in problems_of(data))
+
+
+def test_j1_212e_blocks_advance_parole_without_an_override() -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["processing"].__setitem__("j1_212e_without_waiver", True))
+    assert "overrides.j1_212e" in problems_of(data)["processing.j1_212e_without_waiver"]
+    data["overrides"] = {"j1_212e": "Waiver application approved 2026-10-01 (I-612)."}
+    assert parse_profile(data).processing.j1_212e_without_waiver is True  # type: ignore[union-attr]
+
+
+def test_unknown_override_is_rejected() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d.__setitem__("overrides", {"everything": "because"}))
+    assert any(path.startswith("overrides") for path in problems_of(data))
+
+
+def test_sections_belong_to_their_application_type() -> None:
+    travel = base("advance-parole-i485")["travel"]
+    data = with_changes("reentry-permit", lambda d: d.__setitem__("travel", travel))
+    assert "travel" in problems_of(data)
+    data = with_changes("reentry-permit", lambda d: d.pop("reentry_permit"))
+    assert "reentry_permit" in problems_of(data)
+    data = with_changes("refugee-travel-document", lambda d: d.pop("refugee"))
+    assert "refugee" in problems_of(data)
+
+
+def test_ead_request_only_with_re_parole() -> None:
+    data = with_changes("initial-parole-fwvp", lambda d: d["parole"].__setitem__("request_ead", True))
+    assert "parole.request_ead" in problems_of(data)
+
+
+def test_re_parole_needs_the_admit_until_date() -> None:
+    data = with_changes("re-parole", lambda d: d["application"].pop("admit_until"))
+    assert "application.admit_until" in problems_of(data)
+
+
+def test_immvi_needs_the_relationship() -> None:
+    data = with_changes("re-parole", lambda d: d["application"].pop("relationship_to_service_member"))
+    assert "application.relationship_to_service_member" in problems_of(data)
+
+
+def test_consulate_delivery_only_for_reentry_and_refugee_documents() -> None:
+    delivery = base("reentry-permit")["processing"]["delivery"]
+    data = with_changes("advance-parole-i485", lambda d: d["processing"].__setitem__("delivery", delivery))
+    assert "processing.delivery" in problems_of(data)
+
+
+# --- names and text the form's font can print ----------------------------------------------------
+
+
+def test_names_with_diacritics_are_folded() -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["applicant"]["name"].update({"family": "Muñoz", "given": "José", "middle": "Zoë"}))
+    name = parse_profile(data).applicant.name
+    assert (name.family, name.given, name.middle) == ("Munoz", "Jose", "Zoe")
+
+
+def test_a_vietnamese_name_is_folded() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["preparer"].__setitem__("family", "Nguyễn"))
+    assert parse_profile(data).preparer.family == "Nguyen"  # type: ignore[union-attr]
+
+
+def test_an_apostrophe_in_a_name_is_refused_with_a_helpful_message() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["applicant"]["name"].__setitem__("family", "O'Brien"))
+    message = problems_of(data)["applicant.name.family"]
+    assert "letters, spaces and hyphens" in message
+    assert "OBRIEN" in message  # says what to write instead
+
+
+def test_non_winansi_text_is_refused() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d["travel"].__setitem__("purpose", "探亲 visit family"))
+    message = problems_of(data)["travel.purpose"]
+    assert "font cannot print" in message
+    assert "Latin" in message
+
+
+def test_winansi_accents_in_free_text_are_kept() -> None:
+    data = with_changes("advance-parole-i485",
+                        lambda d: d["travel"].__setitem__("purpose", "Visit my mother in Querétaro."))
+    assert parse_profile(data).travel.purpose == "Visit my mother in Querétaro."  # type: ignore[union-attr]
+
+
+# --- every problem at once -----------------------------------------------------------------------
+
+
+def test_all_model_problems_are_reported_at_once() -> None:
+    data = with_changes(
+        "advance-parole-i485",
+        lambda d: d["applicant"].__setitem__("contry_of_birth", "Mexico"),
+        lambda d: d["applicant"].__setitem__("date_of_birth", "14/03/1990"),
+        lambda d: d["applicant"]["mailing_address"].__setitem__("zip_code", "9001"),
+        lambda d: d["applicant"].__setitem__("ssn", "12-345"),
+        lambda d: d["biographics"].__setitem__("eye_color", "purple"),
+    )
+    found = problems_of(data)
+    assert {"applicant.contry_of_birth", "applicant.date_of_birth", "applicant.mailing_address.zip_code",
+            "applicant.ssn", "biographics.eye_color"} <= set(found)
+
+
+def test_all_rule_problems_are_reported_at_once() -> None:
+    data = with_changes(
+        "daca-educational",
+        lambda d: d["travel"].__setitem__("purpose_category", "personal"),
+        lambda d: d["application"].__setitem__("receipt_number", None),
+        lambda d: d["processing"].__setitem__("j1_212e_without_waiver", True),
+    )
+    assert {"travel.purpose_category", "application.receipt_number",
+            "processing.j1_212e_without_waiver"} <= set(problems_of(data))
+
+
+def test_model_and_rule_problems_are_reported_together() -> None:
+    data = with_changes(
+        "daca-educational",
+        lambda d: d["applicant"].__setitem__("contry_of_birth", "Mexico"),
+        lambda d: d["travel"].__setitem__("purpose_category", "personal"),
+    )
+    assert {"applicant.contry_of_birth", "travel.purpose_category"} <= set(problems_of(data))
+
+
+def test_a_profile_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(ProfileError):
+        parse_profile(["not", "an", "object"])
+
+
+# --- the schema ----------------------------------------------------------------------------------
+
+
+def test_schema_command_prints_the_json_schema() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert "application" in schema["properties"]
+    assert "applicant" in schema["required"]
+    assert schema.get("additionalProperties") is False
