@@ -206,7 +206,8 @@ def _raw_items(path: Path) -> Iterator[dict[str, Any]]:
         try:
             data, _, _ = api.read_json(path)
         except InputError as err:
-            yield {"input": str(path), "stem": path.stem, "error": err.message, "code": "unreadable"}
+            code = "invalid_json" if "not valid JSON" in err.message else "unreadable"
+            yield {"input": str(path), "stem": path.stem, "error": err.message, "code": code}
             return
         yield {"input": str(path), "stem": path.stem, "pid": _profile_id(data)}
         return
