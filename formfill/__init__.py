@@ -1,11 +1,27 @@
 """formfill: fill USCIS Form I-131 from an applicant profile, prove every value landed, check the package."""
 
-from formfill.api import FillResult, fill, load_profile, validate, verify
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from formfill.api import FillResult, ProfileSource, fill, load_profile, validate, verify
 from formfill.batch import batch
-from formfill.checks.package import check_package as check
 from formfill.errors import FormfillError, Problem, ProfileError
 
+if TYPE_CHECKING:
+    from formfill.checks.package import PackageReport
+
 __version__ = "0.1.0"
+
+
+def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules: Path | None = None,
+          **kwargs: Any) -> PackageReport:
+    """Check the filing package a profile describes (formfill.checks.package.check_package)."""
+    from formfill.checks.package import check_package
+
+    return check_package(profile, attachments_root=attachments_root, rules=rules, **kwargs)
+
 
 __all__ = ["FillResult", "FormfillError", "Problem", "ProfileError", "__version__", "batch", "check", "fill",
            "load_profile", "validate", "verify"]

@@ -146,7 +146,7 @@ def read_back(
     data: bytes, fmap: FieldMap, the_plan: Plan, blank: BlankForm, sheets: list[list[str]], printed: bool = False
 ) -> Verification:
     """Read a written file back: fields and sheets with pdfplumber, and with pdfium what prints."""
-    result = verify_bytes(data, fmap, the_plan.placed, blank_values(blank), sheets, fmap.pages)
+    result = verify_bytes(data, fmap, the_plan.placed, blank_values(blank), sheets, fmap.pages, blank)
     if printed:
         from formfill.pdf.printed import verify_printed
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from functools import cache
 from pathlib import Path
 
@@ -97,6 +95,8 @@ def add_form(path: str | Path) -> Path:
 
 def fetch_form(url: str = USCIS_URL, timeout: float = FETCH_TIMEOUT) -> Path:
     """Download the current blank and keep it only if it is a supported edition."""
+    import urllib.error
+    import urllib.request
     try:
         req = urllib.request.Request(url, headers={"User-Agent": "formfill (+https://pypi.org/project/formfill)"})
         with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -61,3 +61,9 @@ def require_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed; .ci/run installs it (apt-get install pdftk-java qpdf poppler-utils)")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Prepared blanks are cached per user; tests keep theirs to themselves."""
+    os.environ["FORMFILL_CACHE_DIR"] = str(tmp_path_factory.mktemp("formfill-cache"))

@@ -1,18 +1,53 @@
 """The `formfill` command: a thin shell over the Python API.
 
-Each command lives in its own module and is registered below. Exit codes are the same everywhere:
-0 done, 1 the profile or the output has problems, 2 usage errors and unreadable inputs.
+Each command lives in its own module. Commands outside the core fill are loaded only when used (the
+click documentation's lazy-group pattern), so `formfill fill` does not pay for Pillow or the package
+rules. Exit codes are the same everywhere: 0 done, 1 the profile or the output has problems, 2 usage
+errors and unreadable inputs.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 import click
 
 from formfill import __version__
 from formfill.cli import fill_cmds, forms_cmds
 
+LAZY_COMMANDS = {
+    "check-photo": "formfill.cli.photo_cmds:check_photo",
+    "check": "formfill.cli.check_cmds:check",
+    "batch": "formfill.cli.batch_cmds:batch",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A group whose listed commands are imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attr = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attr)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy[cmd_name]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="formfill")
 def main() -> None:
     """Fill USCIS Form I-131 from applicant profiles, prove every value landed, and check the package."""
@@ -20,12 +55,3 @@ def main() -> None:
 
 for command in (*fill_cmds.COMMANDS, *forms_cmds.COMMANDS):
     main.add_command(command)
-
-# Optional command modules (photo checks, package checks, batch) register themselves if present.
-for _module in ("photo_cmds", "check_cmds", "batch_cmds"):
-    try:
-        _mod = __import__(f"formfill.cli.{_module}", fromlist=["COMMANDS"])
-    except ModuleNotFoundError:
-        continue
-    for command in _mod.COMMANDS:
-        main.add_command(command)

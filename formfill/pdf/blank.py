@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +27,7 @@ from formfill.errors import FormError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
+PREPARE_VERSION = 1  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 _DA = re.compile(r"/(\S+)\s+([\d.]+)\s+Tf")
@@ -120,38 +123,25 @@ def read_blank(path: str | Path) -> BlankForm:
     return load_blank(raw, str(p))
 
 
-def load_blank(raw: bytes, source: str = "<bytes>") -> BlankForm:
+def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True) -> BlankForm:
+    """Prepare a blank; a blank that needs rewriting is kept prepared in the user's cache by its sha256."""
     if not raw.lstrip()[:5].startswith(b"%PDF"):
         raise FormError(f"{source} is not a PDF file")
+    sha256 = hashlib.sha256(raw).hexdigest()
+    cached = _cache_get(sha256) if use_cache else None
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        encrypted = reader.is_encrypted
-        if encrypted and not reader.decrypt(""):
-            raise FormError(
-                f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
-            )
-        root = cast(DictionaryObject, reader.trailer["/Root"])
-        acro = root.get("/AcroForm")
-        if acro is None:
-            raise FormError(f"{source} has no fillable fields; it is not a fillable USCIS form")
-        acro = cast(DictionaryObject, acro.get_object())
-        had_xfa = "/XFA" in acro
-        # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
-        # /Prev is a cross-reference stream, so such blanks are rewritten with a classic table first.
-        if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro or not _classic_xref(raw):
-            writer = PdfWriter(clone_from=reader)
-            w_acro = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
-            for key in ("/XFA", "/NeedAppearances"):
-                if key in w_acro:
-                    del w_acro[key]
-            if "/Perms" in writer._root_object:
-                del writer._root_object["/Perms"]
-            buf = io.BytesIO()
-            writer.write(buf)
-            data = buf.getvalue()
-            reader = PdfReader(io.BytesIO(data))
-        else:
-            data = raw
+        reader = None
+        if cached is not None:
+            data, encrypted, had_xfa = cached
+            try:
+                reader = PdfReader(io.BytesIO(data))
+                _ = reader.trailer["/Root"]
+            except (PdfReadError, ValueError, KeyError, TypeError, AttributeError):
+                reader = None  # a damaged cache entry: prepare the blank again
+        if reader is None:
+            data, reader, encrypted, had_xfa = _prepare(raw, source)
+            if use_cache and data is not raw:
+                _cache_put(sha256, data, encrypted, had_xfa)
         fields, fonts = _index(reader)
     except FormError:
         raise
@@ -166,10 +156,81 @@ def load_blank(raw: bytes, source: str = "<bytes>") -> BlankForm:
         edition=edition,
         fields=fields,
         fonts=fonts,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
         was_encrypted=encrypted,
         had_xfa=had_xfa,
     )
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("FORMFILL_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "formfill"
+
+
+def _cache_path(sha256: str, encrypted: bool, had_xfa: bool) -> Path:
+    return cache_dir() / f"prepared-{sha256}-v{PREPARE_VERSION}-e{int(encrypted)}x{int(had_xfa)}.pdf"
+
+
+def _cache_get(sha256: str) -> tuple[bytes, bool, bool] | None:
+    """A prepared copy from an earlier run: saves rewriting the 1.2 MB blank on every single call."""
+    for encrypted in (False, True):
+        for had_xfa in (False, True):
+            path = _cache_path(sha256, encrypted, had_xfa)
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if data.startswith(b"%PDF") and _classic_xref(data):
+                return data, encrypted, had_xfa
+    return None
+
+
+def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool) -> None:
+    path = _cache_path(sha256, encrypted, had_xfa)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool]:
+    """Decrypt, drop XFA, /Perms and NeedAppearances, and give the file a classic xref table."""
+    reader = PdfReader(io.BytesIO(raw))
+    encrypted = reader.is_encrypted
+    if encrypted and not reader.decrypt(""):
+        raise FormError(
+            f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
+        )
+    root = cast(DictionaryObject, reader.trailer["/Root"])
+    acro = root.get("/AcroForm")
+    if acro is None:
+        raise FormError(f"{source} has no fillable fields; it is not a fillable USCIS form")
+    acro = cast(DictionaryObject, acro.get_object())
+    had_xfa = "/XFA" in acro
+    # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
+    # /Prev is a cross-reference stream, so such blanks are rewritten with a classic table first.
+    if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro or not _classic_xref(raw):
+        writer = PdfWriter(clone_from=reader)
+        w_acro = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
+        for key in ("/XFA", "/NeedAppearances"):
+            if key in w_acro:
+                del w_acro[key]
+        if "/Perms" in writer._root_object:
+            del writer._root_object["/Perms"]
+        buf = io.BytesIO()
+        writer.write(buf)
+        data = buf.getvalue()
+        reader = PdfReader(io.BytesIO(data))
+    else:
+        data = raw
+    return data, reader, encrypted, had_xfa
 
 
 def _classic_xref(data: bytes) -> bool:

@@ -9,9 +9,14 @@ signature fields are empty.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import json
+import os
 import re
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pdfplumber
@@ -22,6 +27,7 @@ from pdfplumber.pdf import PDF
 
 from formfill.errors import Problem
 from formfill.fieldmap import FieldMap
+from formfill.pdf.blank import BlankForm, cache_dir
 from formfill.pdf.writer import Placed
 
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
@@ -96,6 +102,82 @@ def _fields(pdf: PDF) -> dict[str, ReadField]:
     return out
 
 
+BASELINE_VERSION = 1
+_BASELINES: dict[tuple[str, int], tuple[dict[str, ReadField], int]] = {}
+
+
+def baseline(blank: BlankForm) -> tuple[dict[str, ReadField], int]:
+    """The prepared blank's fields as pdfplumber reads them, and its xref sections.
+
+    Read once per process, and kept in the user's cache keyed by the prepared bytes' sha256 (a fill
+    is only checked against it when the file starts with exactly those bytes).
+    """
+    key = (blank.sha256, len(blank.data))
+    if key not in _BASELINES:
+        path = cache_dir() / f"baseline-{hashlib.sha256(blank.data).hexdigest()}-v{BASELINE_VERSION}.json"
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            _BASELINES[key] = ({f["name"]: ReadField(**{**f, "states": tuple(f["states"])}) for f in doc["fields"]},
+                               int(doc["xrefs"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            with pdfplumber.open(io.BytesIO(blank.data)) as pdf:
+                _BASELINES[key] = (_fields(pdf), len(pdf.doc.xrefs))
+            fields, xrefs = _BASELINES[key]
+            with contextlib.suppress(OSError):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"xrefs": xrefs, "fields": [asdict(f) for f in fields.values()]}, fh)
+                os.replace(tmp, path)
+    return _BASELINES[key]
+
+
+def _overlay(pdf: PDF, data: bytes, blank: BlankForm, names: list[str]) -> dict[str, ReadField] | None:
+    """The blank's fields with the written ones re-read from this file, or None when not applicable."""
+    if not data.startswith(blank.data) or not pdf.doc.xrefs:
+        return None
+    written = {blank.fields[n].ref.idnum: n for n in names if n in blank.fields}
+    if len(written) != len(names):
+        return None
+    size = int(blank.reader.trailer["/Size"])  # type: ignore[call-overload]
+    pages_ref = blank.reader.trailer["/Root"].raw_get("/Pages")  # type: ignore[attr-defined]
+    allowed = set(written) | {pages_ref.idnum}
+    base_fields, base_xrefs = baseline(blank)
+    updates = pdf.doc.xrefs[: len(pdf.doc.xrefs) - base_xrefs]
+    touched = {objid for xref in updates for objid in xref.get_objids()}
+    if not updates or any(objid < size and objid not in allowed for objid in touched):
+        return None  # an update changed something we did not plan: read everything
+    fields = dict(base_fields)
+    for objid, name in written.items():
+        obj = resolve1(pdf.doc.getobj(objid))
+        if not isinstance(obj, dict):
+            fields.pop(name, None)
+            continue
+        qualified, inherited = _lineage(obj)
+        if qualified != name:
+            fields.pop(name, None)  # reported as missing: the object is not the field we meant
+            continue
+        fields[name] = _read(name, obj, inherited)
+    return fields
+
+
+def _lineage(obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A field's fully qualified name and inherited /FT and /V, read up its /Parent chain."""
+    names: list[str] = []
+    inherited: dict[str, Any] = {}
+    node: Any = obj
+    for _ in range(64):
+        if not isinstance(node, dict):
+            break
+        if "T" in node:
+            names.append(_text(node["T"]) or "")
+        for key in ("FT", "V"):
+            if key in node and key not in inherited:
+                inherited[key] = node[key]
+        node = resolve1(node.get("Parent")) if "Parent" in node else None
+    return ".".join(reversed(names)), inherited
+
+
 def _read(name: str, obj: dict[str, Any], inh: dict[str, Any]) -> ReadField:
     ft = _name(inh.get("FT"))
     kind = {"Tx": "text", "Btn": "check", "Ch": "choice"}.get(ft or "", "other")
@@ -152,11 +234,20 @@ def verify_bytes(
     blank_values: dict[str, Any],
     sheets: list[list[str]] | None = None,
     blank_pages: int = 0,
+    blank: BlankForm | None = None,
 ) -> Verification:
-    """Compare a written file with what was planned for it (sheets: the continuation sheets' lines)."""
+    """Compare a written file with what was planned for it (sheets: the continuation sheets' lines).
+
+    With the `blank` it was written on, and when the file is that blank's bytes plus one update that
+    touches only the planned objects, only the written fields are parsed again: every other field is
+    byte-for-byte the blank's, whose fields were read once per process. Anything else gets a full read.
+    """
     problems: list[Problem] = []
+    expected_names = [p.assignment.field for p in placed]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        fields = _fields(pdf)
+        fields = _overlay(pdf, data, blank, expected_names) if blank is not None else None
+        if fields is None:
+            fields = _fields(pdf)
         if sheets is not None:
             problems.extend(_check_sheets(pdf, sheets, blank_pages))
     expected = {p.assignment.field: p for p in placed}
