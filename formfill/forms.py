@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -46,16 +47,9 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
             raise InputError(f"The blank form {p} does not exist")
         return p
     candidates: list[tuple[str, Path]] = []
-    for d in search_dirs(extra_dirs):
-        if not d.is_dir():
-            continue
-        for pdf in sorted(d.rglob("*.pdf")):
-            try:
-                blank = open_blank(pdf)
-                for_form(blank)
-            except FormError:
-                continue
-            mm, dd, yy = blank.edition.split("/")
+    for pdf, found in scan(search_dirs(extra_dirs)):
+        if isinstance(found, BlankForm):
+            mm, dd, yy = found.edition.split("/")
             candidates.append((f"{yy}{mm}{dd}", pdf))
     if not candidates:
         where = ", ".join(str(d) for d in search_dirs(extra_dirs))
@@ -65,6 +59,21 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
             f"Supported: {'; '.join(supported())}."
         )
     return max(candidates)[1]
+
+
+def scan(dirs: list[Path]) -> Iterator[tuple[Path, BlankForm | FormError]]:
+    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable."""
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for pdf in sorted(d.rglob("*.pdf")):
+            try:
+                blank = open_blank(pdf)
+                for_form(blank)
+            except FormError as err:
+                yield pdf, err
+                continue
+            yield pdf, blank
 
 
 @cache

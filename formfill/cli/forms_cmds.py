@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from formfill.cli.common import emit_json, handle_errors, json_option
 from formfill.errors import FormError
-from formfill.fieldmap import for_form, supported
-from formfill.forms import USCIS_URL, add_form, fetch_form, open_blank, search_dirs
+from formfill.fieldmap import supported
+from formfill.forms import USCIS_URL, add_form, fetch_form, scan, search_dirs
 
 
 @click.group()
@@ -39,17 +41,12 @@ def fetch(url: str, timeout: float) -> None:
 @handle_errors()
 def list_forms(as_json: bool) -> None:
     """Show the blanks formfill can find and the editions it supports."""
-    found = []
-    for d in search_dirs():
-        if not d.is_dir():
-            continue
-        for pdf in sorted(d.rglob("*.pdf")):
-            try:
-                blank = open_blank(pdf)
-                for_form(blank)
-                found.append({"path": str(pdf), "form": blank.form, "edition": blank.edition, "supported": True})
-            except FormError as err:
-                found.append({"path": str(pdf), "supported": False, "reason": err.message})
+    found: list[dict[str, Any]] = []
+    for pdf, blank in scan(search_dirs()):
+        if isinstance(blank, FormError):
+            found.append({"path": str(pdf), "supported": False, "reason": blank.message})
+        else:
+            found.append({"path": str(pdf), "form": blank.form, "edition": blank.edition, "supported": True})
     if as_json:
         emit_json({"supported_editions": supported(), "forms": found})
         return
