@@ -35,6 +35,7 @@ from formfill.layout import Plan
 from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
+from formfill.identifiers import fold_diacritics
 from formfill.profile import Profile, parse_profile
 
 
@@ -43,6 +44,7 @@ class LoadedProfile:
     profile: Profile
     source: str
     base_dir: Path
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,13 +111,35 @@ def load_profile(source: ProfileSource) -> LoadedProfile:
     if isinstance(source, Profile):
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
-        return LoadedProfile(parse_profile(source), "<dict>", Path.cwd())
+        profile = parse_profile(source)
+        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile))
     data, name, base = read_json(source)
     try:
-        return LoadedProfile(parse_profile(data), name, base)
+        profile = parse_profile(data)
+        return LoadedProfile(profile, name, base, spelling_notes(data, profile))
     except ProfileError as err:
         err.message = f"{name}: {err.message}"
         raise
+
+
+def spelling_notes(raw: Any, profile: Profile) -> list[str]:
+    """Say where a name prints without its diacritics (Muñoz -> Munoz), so nobody is surprised."""
+    notes: list[str] = []
+
+    def walk(before: Any, after: Any, path: str) -> None:
+        if isinstance(before, dict) and isinstance(after, dict):
+            for key, value in before.items():
+                walk(value, after.get(key), f"{path}.{key}" if path else key)
+        elif isinstance(before, list) and isinstance(after, list):
+            for i, (b, a) in enumerate(zip(before, after, strict=False)):
+                walk(b, a, f"{path}[{i}]")
+        elif isinstance(before, str) and isinstance(after, str):
+            folded = " ".join(fold_diacritics(before).split())
+            if folded == after and " ".join(before.split()) != after:
+                notes.append(f"{path}: prints as {after!r} (from {before!r}): the form takes A-Z letters only")
+
+    walk(raw, profile.model_dump(mode="json"), "")
+    return notes
 
 
 def validate(source: ProfileSource) -> list[Problem]:
@@ -206,6 +230,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
+        notes=list(loaded.notes),
     )
     if flatten:
         from formfill.pdf.printed import flatten as flatten_pdf

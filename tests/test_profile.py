@@ -358,3 +358,16 @@ def test_schema_command_prints_the_json_schema() -> None:
     assert "application" in schema["properties"]
     assert "applicant" in schema["required"]
     assert schema.get("additionalProperties") is False
+
+
+def test_folded_names_are_reported_as_notes() -> None:
+    import formfill.api as api_mod
+
+    data = json.loads((SAMPLES / "advance-parole-i485.json").read_text())
+    data["applicant"]["name"]["family"] = "Muñoz"
+    data["applicant"]["other_names"][0]["given"] = "José"
+    loaded = api_mod.load_profile(data)
+    assert loaded.profile.applicant.name.family == "Munoz"
+    assert any(n.startswith("applicant.name.family: prints as 'Munoz' (from 'Muñoz')") for n in loaded.notes)
+    assert any(n.startswith("applicant.other_names[0].given: prints as 'Jose'") for n in loaded.notes)
+    assert len(loaded.notes) == 2, "identifiers normalised to digits are not spelling notes"

@@ -103,6 +103,8 @@ def fill(
             f"  {result.part13_entries} long answer(s) continue in Part 13"
             + (f" and on {result.continuation_sheets} continuation sheet(s)." if result.continuation_sheets else ".")
         )
+    for note in result.notes:
+        click.echo(f"  note: {note}")
 
 
 @click.command()
