@@ -31,11 +31,11 @@ from formfill.errors import (
 )
 from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
 from formfill.forms import find_blank, open_blank
+from formfill.identifiers import fold_diacritics
 from formfill.layout import Plan
 from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
-from formfill.identifiers import fold_diacritics
 from formfill.profile import Profile, parse_profile
 
 
