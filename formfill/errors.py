@@ -24,6 +24,22 @@ class Problem:
         return asdict(self)
 
 
+SENSITIVE_KEYS = ("ssn", "a_number")
+
+
+def is_sensitive(path: str) -> bool:
+    """Profile paths whose values never appear in a message or log line (SSN, A-Number)."""
+    last = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    return last in SENSITIVE_KEYS
+
+
+def shown(path: str, value: object) -> str:
+    """`repr(value)` for messages, or a mask when the value belongs to a sensitive key."""
+    if is_sensitive(path) and value:
+        return "'[redacted]'"
+    return repr(value)
+
+
 class FormfillError(Exception):
     """Base class: every error formfill raises on purpose."""
 

@@ -87,3 +87,18 @@ def test_a_file_from_another_blank_gets_a_full_read(sample: Any, blank_plain: Pa
     result = verify_mod.verify_bytes(data, fmap, plan.placed, blank_values(blank), sheets, 14, other)
     assert calls == [1], "a file not built on the given blank must be read in full"
     assert result.ok, result.problems
+
+
+def test_verification_messages_never_show_ssn_or_a_number(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+    out = tmp_path / "filled.pdf"
+    formfill.fill(sample("advance-parole-i485"), form=blank_plain, output=out)
+    other = sample("advance-parole-i485")
+    other["applicant"]["ssn"] = "123-45-6780"
+    other["applicant"]["a_number"] = "A-987-654-321"
+    result = formfill.verify(out, other)
+    assert not result.ok
+    text = " ".join(str(p) for p in result.problems)
+    assert {p.path for p in result.problems} >= {"applicant.ssn", "applicant.a_number"}
+    for secret in ("123456789", "123456780", "987654321"):
+        assert secret not in text
+    assert "[redacted]" in text

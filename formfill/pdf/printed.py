@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader, PdfWriter
 
-from formfill.errors import Problem
+from formfill.errors import Problem, shown
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.verify import Verification
 
@@ -71,8 +71,8 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
                 problems.append(
                     Problem(
                         a.entry.source,
-                        f"prints {' '.join(got.split())!r} inside its box on page "
-                        f"{info.page}, not {a.value!r} [{a.field}]",
+                        f"prints {shown(a.entry.source, ' '.join(got.split()))} inside its box on page "
+                        f"{info.page}, not {shown(a.entry.source, a.value)} [{a.field}]",
                         "printed",
                     )
                 )

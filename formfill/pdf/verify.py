@@ -26,6 +26,7 @@ from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
 from formfill.errors import Problem
+from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap
 from formfill.pdf.blank import BlankForm, cache_dir
 from formfill.pdf.writer import Placed
@@ -270,20 +271,22 @@ def verify_bytes(
                 bad(p, name, f"box has no appearance for its state {on!r}")
             continue
         if got.value != a.value:
-            bad(p, name, f"reads back {got.value!r} instead of {a.value!r}")
+            src = a.entry.source
+            bad(p, name, f"reads back {show(src, got.value)} instead of {show(src, a.value)}")
         drawn = got.drawn
         if drawn is None:
             bad(p, name, "has no appearance stream, so it would print empty")
             continue
         pieces = drawn.split("\x00")
         comb = len(p.layout.lines) == 1 and len(pieces) > 1  # comb fields draw one character per cell
-        shown = "".join(pieces) if comb else " ".join(pieces)
-        if _squash(shown) != _squash(a.value):
-            bad(p, name, f"prints {shown!r} instead of {a.value!r}")
+        drawn_text = "".join(pieces) if comb else " ".join(pieces)
+        if _squash(drawn_text) != _squash(a.value):
+            bad(p, name, f"prints {show(a.entry.source, drawn_text)} instead of {show(a.entry.source, a.value)}")
 
     checked = 0
     groups: dict[str, list[str]] = {}
     group_of = {e.field: e.group for e in fmap.entries if e.group}
+    source_of = {e.field: e.source for e in fmap.entries}
     signature = set(fmap.signature_fields) | set(fmap.unfilled_fields)
     for name, got in fields.items():
         is_on = got.kind == "check" and got.state not in (None, "Off")
@@ -298,7 +301,8 @@ def verify_bytes(
         if got.kind in ("text", "choice") and name not in expected:
             blank = blank_values.get(name)
             if (got.value or "").strip() != (blank or "").strip():
-                bad(None, name, f"holds {got.value!r} although nothing was meant to be written there")
+                bad(None, name, f"holds {show(source_of.get(name, ''), got.value)} although nothing was meant to be "
+                                "written there")
         if name in signature and got.value:
             bad(None, name, "signature field must stay empty (USCIS requires a handwritten signature)")
     for group, members in groups.items():
