@@ -88,7 +88,12 @@ ProfileSource = str | os.PathLike[str] | dict[str, Any] | Profile | LoadedProfil
 def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
     """Decode a profile file ("-" is standard input); errors name the file and the position."""
     if str(source) == "-":
-        text, name, base = sys.stdin.read(), "<stdin>", Path.cwd()
+        raw_in = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        try:
+            text = raw_in.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise InputError(f"<stdin>: not UTF-8 text ({err.reason} at byte {err.start})") from None
+        name, base = "<stdin>", Path.cwd()
     else:
         path = Path(source)
         try:
@@ -102,6 +107,8 @@ def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
         return json.loads(text), name, base
     except json.JSONDecodeError as err:
         raise InputError(f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except RecursionError:
+        raise InputError(f"{name}: not valid JSON for a profile (nested too deeply)") from None
 
 
 def load_profile(source: ProfileSource) -> LoadedProfile:

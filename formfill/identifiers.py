@@ -13,8 +13,15 @@ import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\-.()/]+")
 
+# Invisible formatting characters: dropped, since a viewer may draw them (a soft hyphen prints as "-").
+_INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 # Characters the form's font (Courier New Bold, WinAnsiEncoding, not embedded) can draw.
 _WINANSI_EXTRA = set("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ")
+
+
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also accepts Arabic-Indic or fullwidth digits the form's font cannot print."""
+    return text.isascii() and text.isdigit()
 
 
 def _strip(value: str) -> str:
@@ -26,7 +33,7 @@ def a_number(value: str) -> str:
     raw = _strip(value).upper()
     if raw.startswith("A"):
         raw = raw[1:]
-    if not raw.isdigit() or len(raw) not in (8, 9):
+    if not _ascii_digits(raw) or len(raw) not in (8, 9):
         raise ValueError("an A-Number has 8 or 9 digits, optionally written with an 'A' and hyphens")
     raw = raw.zfill(9)
     if set(raw) == {"0"}:
@@ -37,7 +44,7 @@ def a_number(value: str) -> str:
 def ssn(value: str) -> str:
     """`123-45-6789` -> `123456789`."""
     raw = _strip(value)
-    if not raw.isdigit() or len(raw) != 9:
+    if not _ascii_digits(raw) or len(raw) != 9:
         raise ValueError("a Social Security number has 9 digits")
     if raw[:3] in ("000", "666") or raw[:3] >= "900" or raw[3:5] == "00" or raw[5:] == "0000":
         raise ValueError("this is not a valid Social Security number (SSA never issues it)")
@@ -49,7 +56,7 @@ def us_phone(value: str) -> str:
     raw = _strip(value).lstrip("+")
     if len(raw) == 11 and raw.startswith("1"):
         raw = raw[1:]
-    if not raw.isdigit() or len(raw) != 10:
+    if not _ascii_digits(raw) or len(raw) != 10:
         raise ValueError("a U.S. telephone number has 10 digits (area code and number)")
     return raw
 
@@ -57,7 +64,7 @@ def us_phone(value: str) -> str:
 def any_phone(value: str) -> str:
     """Digits only, up to 15 (the beneficiary's phone box also takes foreign numbers)."""
     raw = _strip(value).lstrip("+")
-    if not raw.isdigit() or not 7 <= len(raw) <= 15:
+    if not _ascii_digits(raw) or not 7 <= len(raw) <= 15:
         raise ValueError("a telephone number has 7 to 15 digits")
     return raw
 
@@ -65,7 +72,7 @@ def any_phone(value: str) -> str:
 def receipt_number(value: str) -> str:
     """`IOE-091-234-5678` -> `IOE0912345678`: three letters and ten digits."""
     raw = _strip(value).upper()
-    if not re.fullmatch(r"[A-Z]{3}\d{10}", raw):
+    if not re.fullmatch(r"[A-Z]{3}[0-9]{10}", raw):
         raise ValueError("a USCIS receipt number is 3 letters and 10 digits, such as IOE0912345678")
     return raw
 
@@ -79,14 +86,14 @@ def i94_number(value: str) -> str:
 
 def uscis_account(value: str) -> str:
     raw = _strip(value)
-    if not re.fullmatch(r"\d{12}", raw):
+    if not re.fullmatch(r"[0-9]{12}", raw):
         raise ValueError("a USCIS online account number has 12 digits")
     return raw
 
 
 def zip_code(value: str) -> str:
     raw = value.strip()
-    if not re.fullmatch(r"\d{5}", raw):
+    if not re.fullmatch(r"[0-9]{5}", raw):
         raise ValueError("a ZIP code has exactly 5 digits (the form has no box for ZIP+4)")
     return raw
 
@@ -137,7 +144,8 @@ def fold_diacritics(text: str) -> str:
 
 def printable_text(value: str) -> str:
     """Free text must be drawable by the form's WinAnsi font; anything else would print as a box."""
-    text = unicodedata.normalize("NFC", value).strip()
+    text = unicodedata.normalize("NFC", value)
+    text = "".join(c for c in text if c not in _INVISIBLE).replace("\t", " ").strip()
     bad = sorted({c for c in text if not is_winansi(c)})
     if bad:
         shown = " ".join(repr(c) for c in bad[:5])

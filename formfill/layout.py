@@ -69,6 +69,9 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
             placed.append(Placed(a, Layout((), 0, True)))
             continue
         font = font_for(blank, info)
+        if not info.multiline and "\n" in a.value:
+            # The stored value must equal the one line drawn, or a viewer that redraws the field differs.
+            a = Assignment(a.entry, " ".join(a.value.split()))
         layout = layout_text(a.value, info, font)
         if layout.fits:
             placed.append(Placed(a, layout))

@@ -60,7 +60,8 @@ def _email(value: str) -> str:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Text = Annotated[str, AfterValidator(_text)]
+MAX_TEXT = 4000  # characters in one answer: about a continuation sheet; more belongs in a cover letter
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
 NameText = Annotated[str, AfterValidator(ids.person_name)]
 ANumber = Annotated[str, AfterValidator(ids.a_number)]
 SSN = Annotated[str, AfterValidator(ids.ssn)]

@@ -102,3 +102,21 @@ def test_verification_messages_never_show_ssn_or_a_number(sample: Any, blank_pla
     for secret in ("123456789", "123456780", "987654321"):
         assert secret not in text
     assert "[redacted]" in text
+
+
+def test_an_update_that_swaps_the_catalog_gets_a_full_read(sample: Any, blank_plain: Path) -> None:
+    """A later update pointing /Root at a new catalog must not ride on the fast path."""
+    from pypdf.generic import ArrayObject
+
+    blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
+    filled = load_blank(data)
+    upd = IncrementalUpdate(data, filled.reader.trailer)
+    catalog = DictionaryObject(filled.reader.trailer["/Root"])
+    catalog[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject()})
+    new_root = upd.add(catalog)
+    upd.trailer = DictionaryObject(filled.reader.trailer)
+    upd.trailer[NameObject("/Root")] = new_root
+    tampered = upd.to_bytes()
+    result = verify_mod.verify_bytes(tampered, fmap, plan.placed, blank_values(blank), sheets, 14, blank)
+    assert not result.ok
+    assert any("missing" in p.message for p in result.problems)

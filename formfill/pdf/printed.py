@@ -9,6 +9,7 @@ clipped at an edge do not count.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
@@ -16,13 +17,14 @@ import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader, PdfWriter
 
 from formfill.errors import Problem, shown
+from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.verify import Verification
 
 if TYPE_CHECKING:
     from formfill.layout import Plan
 
-INSET = 0.5  # points: read slightly inside the box so a neighbour's touching edge never counts
+EPSILON = 0.05  # points of rounding allowed in glyph boxes
 
 
 def flatten(data: bytes) -> bytes:
@@ -48,36 +50,68 @@ def flatten(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]:
-    """Every text value must be fully visible inside its own box on the flattened page."""
-    problems: list[Problem] = []
-    pdf = pdfium.PdfDocument(flat)
+@dataclass(frozen=True)
+class _Char:
+    text: str
+    box: tuple[float, float, float, float]
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
+
+
+def _page_chars(pdf: pdfium.PdfDocument, page_no: int) -> list[_Char]:
+    page = pdf[page_no - 1]
+    textpage = page.get_textpage()
     try:
-        textpages: dict[int, pdfium.PdfTextPage] = {}
-        for p in plan.placed:
-            a = p.assignment
-            if a.kind == "check":
+        return [_Char(textpage.get_text_range(i, 1), textpage.get_charbox(i)) for i in range(textpage.count_chars())]
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _inside(point: tuple[float, float], rect: tuple[float, float, float, float]) -> bool:
+    return rect[0] <= point[0] <= rect[2] and rect[1] <= point[1] <= rect[3]
+
+
+def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]:
+    """Every value is drawn whole inside its own box; boxes with nothing planned (signatures) stay empty.
+
+    A character counts for a box when its centre is in the box; it must then lie entirely within the
+    appearance's clip (the box inset by half the padding), so a glyph cut at an edge is a problem.
+    """
+    problems: list[Problem] = []
+    try:
+        pdf = pdfium.PdfDocument(flat)
+    except pdfium.PdfiumError as err:
+        return [Problem("", f"the flattened copy cannot be opened by pdfium ({err})", "printed")]
+    planned = {p.assignment.field: p for p in plan.placed if p.assignment.kind != "check"}
+    try:
+        chars: dict[int, list[_Char]] = {}
+        for name, info in blank.fields.items():
+            if info.kind not in ("text", "choice") or "BarCode" in name or info.page < 1:
                 continue
-            info = blank.fields[a.field]
-            if info.page not in textpages:
-                textpages[info.page] = pdf[info.page - 1].get_textpage()
+            if info.page not in chars:
+                chars[info.page] = _page_chars(pdf, info.page)
             x0, y0, x1, y1 = info.rect
-            got = textpages[info.page].get_text_bounded(x0 + INSET, y0 + INSET, x1 - INSET, y1 - INSET)
-            if info.comb:
-                ok = "".join(got.split()) == "".join(a.value.split())
-            else:
-                ok = " ".join(got.split()) == " ".join(" ".join(p.layout.lines).split())
-            if not ok:
-                problems.append(
-                    Problem(
-                        a.entry.source,
-                        f"prints {shown(a.entry.source, ' '.join(got.split()))} inside its box on page "
-                        f"{info.page}, not {shown(a.entry.source, a.value)} [{a.field}]",
-                        "printed",
-                    )
-                )
-        for tp in textpages.values():
-            tp.close()
+            clip = (x0 + PADDING / 2 - EPSILON, y0 + PADDING / 2 - EPSILON,
+                    x1 - PADDING / 2 + EPSILON, y1 - PADDING / 2 + EPSILON)
+            mine = [c for c in chars[info.page] if c.text.strip() and _inside(c.center, info.rect)]
+            got = "".join(c.text for c in mine)
+            p = planned.get(name)
+            if p is None:
+                if got:
+                    problems.append(Problem(name, f"text is printed in a box nothing was planned for on page "
+                                                  f"{info.page} [{name}]", "printed"))
+                continue
+            source = p.assignment.entry.source
+            want = "".join("".join(p.layout.lines).split())
+            if got != want:
+                problems.append(Problem(source, f"prints {shown(source, got)} inside its box on page {info.page}, "
+                                                f"not {shown(source, want)} [{name}]", "printed"))
+            elif any(not (_inside(c.box[:2], clip) and _inside(c.box[2:], clip)) for c in mine):
+                problems.append(Problem(source, f"is cut off at the edge of its box on page {info.page} [{name}]",
+                                        "printed"))
     finally:
         pdf.close()
     return problems

@@ -133,21 +133,41 @@ def baseline(blank: BlankForm) -> tuple[dict[str, ReadField], int]:
     return _BASELINES[key]
 
 
-def _overlay(pdf: PDF, data: bytes, blank: BlankForm, names: list[str]) -> dict[str, ReadField] | None:
-    """The blank's fields with the written ones re-read from this file, or None when not applicable."""
+def _overlay(
+    pdf: PDF, data: bytes, blank: BlankForm, names: list[str], sheets: int
+) -> dict[str, ReadField] | None:
+    """The blank's fields with the written ones re-read from this file, or None when not applicable.
+
+    Applies only when the updates after the blank keep its catalog, add no encryption, change no
+    object but the written fields (and the page tree, keeping the blank's pages first, when
+    continuation sheets were planned).
+    """
     if not data.startswith(blank.data) or not pdf.doc.xrefs:
         return None
     written = {blank.fields[n].ref.idnum: n for n in names if n in blank.fields}
     if len(written) != len(names):
         return None
-    size = int(blank.reader.trailer["/Size"])  # type: ignore[call-overload]
-    pages_ref = blank.reader.trailer["/Root"].raw_get("/Pages")  # type: ignore[attr-defined]
-    allowed = set(written) | {pages_ref.idnum}
+    trailer = blank.reader.trailer
+    size = int(trailer["/Size"])  # type: ignore[call-overload]
+    root_ref = trailer.raw_get("/Root")
+    pages_ref = trailer["/Root"].raw_get("/Pages")  # type: ignore[attr-defined]
+    allowed = set(written) | ({pages_ref.idnum} if sheets else set())
     base_fields, base_xrefs = baseline(blank)
     updates = pdf.doc.xrefs[: len(pdf.doc.xrefs) - base_xrefs]
     touched = {objid for xref in updates for objid in xref.get_objids()}
     if not updates or any(objid < size and objid not in allowed for objid in touched):
         return None  # an update changed something we did not plan: read everything
+    for xref in updates:
+        t = xref.get_trailer()
+        root = t.get("Root")
+        if "Encrypt" in t or not isinstance(root, PDFObjRef) or root.objid != root_ref.idnum:
+            return None
+    if sheets:
+        kids = resolve1(resolve1(pdf.doc.getobj(pages_ref.idnum)).get("Kids")) or []
+        blank_kids = [page.indirect_reference.idnum for page in blank.reader.pages if page.indirect_reference]
+        got_kids = [k.objid for k in kids if isinstance(k, PDFObjRef)]
+        if got_kids[: len(blank_kids)] != blank_kids or len(got_kids) != len(blank_kids) + sheets:
+            return None
     fields = dict(base_fields)
     for objid, name in written.items():
         obj = resolve1(pdf.doc.getobj(objid))
@@ -246,7 +266,7 @@ def verify_bytes(
     problems: list[Problem] = []
     expected_names = [p.assignment.field for p in placed]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        fields = _overlay(pdf, data, blank, expected_names) if blank is not None else None
+        fields = _overlay(pdf, data, blank, expected_names, len(sheets or [])) if blank is not None else None
         if fields is None:
             fields = _fields(pdf)
         if sheets is not None:

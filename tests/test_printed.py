@@ -1,0 +1,63 @@
+"""The printed-page check: glyphs cut at a box edge and text drawn into empty boxes are caught."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
+
+import formfill
+from formfill.forms import open_blank
+
+CITY = "Part2_Line3_CityTown[0]"
+SIGNATURE = "form1[0].#subform[10].Part10_Line4_ApplicantSignature[0]"
+
+
+def _write(writer: PdfWriter, path: Path) -> Path:
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def test_a_glyph_cut_at_the_box_edge_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+    profile = sample("advance-parole-i485")
+    result = formfill.fill(profile, form=blank_plain)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(result.data)))
+    for annot in writer.pages[4]["/Annots"]:
+        widget = annot.get_object()
+        if widget.get("/T") == CITY:
+            width = float(widget["/Rect"][2]) - float(widget["/Rect"][0])
+            # "Los Angeles" is 66 pt wide: start it so the last glyph straddles the right edge of the clip.
+            x = width - 66 + 2
+            stream = widget["/AP"]["/N"].get_object()
+            stream.set_data(re.sub(rb"1 0 0 1 [\d.]+ ", f"1 0 0 1 {x:.2f} ".encode(), stream.get_data()))
+    clipped = _write(writer, tmp_path / "clipped.pdf")
+    assert formfill.verify(clipped, profile).ok, "the field-level read cannot see glyph positions"
+    printed = formfill.verify(clipped, profile, printed=True)
+    assert any(p.path == "applicant.mailing_address.city" and "cut off" in p.message for p in printed.problems)
+
+
+def test_text_drawn_into_the_signature_box_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+    profile = sample("advance-parole-i485")
+    result = formfill.fill(profile, form=blank_plain)
+    x0, y0, _, _ = open_blank(blank_plain).fields[SIGNATURE].rect
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(result.data)))
+    page = writer.pages[10]
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    }))
+    page["/Resources"].get_object()["/Font"].get_object()[NameObject("/FSig")] = font
+    stream = StreamObject()
+    stream.set_data(f"BT /FSig 10 Tf {x0 + 4:.1f} {y0 + 5:.1f} Td (Maria Garcia) Tj ET".encode())
+    existing = page.raw_get("/Contents")
+    parts = list(existing.get_object()) if isinstance(existing.get_object(), ArrayObject) else [existing]
+    page[NameObject("/Contents")] = ArrayObject([*parts, writer._add_object(stream)])
+    signed = _write(writer, tmp_path / "signed.pdf")
+    printed = formfill.verify(signed, profile, printed=True)
+    assert not printed.ok
+    assert any(SIGNATURE in p.message and "nothing was planned" in p.message for p in printed.problems), printed.problems
