@@ -172,7 +172,7 @@ def _fill_blocks(blank: BlankForm, fmap: FieldMap, continued: list[Continued], p
         entry = queue.pop(0)
         text_field = blank.fields[blocks[0]["text"]]
         font = font_for(blank, text_field)
-        lines = wrap(entry.text, text_field.width - 4, text_field.font_size or 10, font) or [entry.text]
+        lines = wrap(entry.text, text_field.width - 4, text_field.font_size or 10, font, break_words=True) or [""]
         per_block = max_lines(text_field)
         chunk, rest = lines[:per_block], lines[per_block:]
         block = blocks.pop(0)
@@ -187,7 +187,7 @@ def _fill_blocks(blank: BlankForm, fmap: FieldMap, continued: list[Continued], p
             layout = layout_text(value, info, font_for(blank, info))
             if not layout.fits:
                 raise FitError(
-                    "Part 13 cannot hold this entry", [Problem(entry.source, f"{key} {value!r} does not fit")]
+                    "Part 13 cannot hold this entry", [Problem(entry.source, f"its Part 13 {key} does not fit its box")]
                 )
             placed.append(Placed(Assignment(e, value), layout))
         if rest:

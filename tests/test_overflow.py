@@ -186,3 +186,16 @@ def test_flatten_writes_a_non_editable_copy_that_prints_the_same(sample: Any, bl
     with pdfplumber.open(out) as pdf:
         text = " ".join((page.extract_text() or "") for page in pdf.pages)
     assert "GARCIA LOPEZ" in text and "Country39" in text and "surgery7" in text
+
+
+def test_a_word_longer_than_a_line_still_goes_to_part13(sample: Any, blank_plain: Path) -> None:
+    profile = sample("advance-parole-i485")
+    url = "https://example.org/" + "a" * 150
+    profile["travel"]["purpose"] = f"See {url} for details."
+    profile["processing"]["previous_advance_parole"]["disposition"] = "X" * 120
+    result = formfill.fill(profile, form=blank_plain, printed=True)
+    assert result.verification.ok and result.part13_entries == 2
+    _, blocks, sheet_lines = read_back(result.data)
+    purpose_rest = continued_text(blocks, sheet_lines, 10, "7", "2")
+    assert url in "".join(purpose_rest.split())
+    assert "X" * 120 in "".join(continued_text(blocks, sheet_lines, 7, "4", "3.c").split())

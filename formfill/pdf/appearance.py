@@ -60,13 +60,24 @@ def layout_text(value: str, info: FieldInfo, font: FontInfo) -> Layout:
     return Layout(tuple(lines), size, True)
 
 
-def wrap(value: str, usable: float, size: float, font: FontInfo) -> list[str] | None:
-    """Greedy word wrap that keeps the author's own line breaks; None if a word cannot fit."""
+def wrap(value: str, usable: float, size: float, font: FontInfo, *, break_words: bool = False) -> list[str] | None:
+    """Greedy word wrap that keeps the author's own line breaks.
+
+    A word wider than a line makes it return None, unless `break_words` (Part 13 and sheets, where
+    a long URL must still print whole) splits it across lines.
+    """
     out: list[str] = []
     for paragraph in value.split("\n"):
         words = paragraph.split()
         line = ""
         for word in words:
+            while break_words and font.width(word, size) > usable:
+                cut = max((n for n in range(1, len(word) + 1) if font.width(word[:n], size) <= usable), default=1)
+                if line:
+                    out.append(line)
+                    line = ""
+                out.append(word[:cut])
+                word = word[cut:]
             if font.width(word, size) > usable:
                 return None
             candidate = f"{line} {word}" if line else word
