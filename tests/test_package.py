@@ -10,7 +10,10 @@ import copy
 import datetime as dt
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -497,6 +500,93 @@ def test_unreadable_file_reported_by_path(tmp_path: Path, sample: Any) -> None:
         locked.chmod(0)
         pkg.profile["attachments"][-1]["path"] = "docs/locked.pdf"
         assert file_finding(pkg.check(), "docs/locked.pdf") == ["file_unreadable"]
+
+
+def bad_path(tmp_path: Path, kind: str) -> str:
+    """An attachment path (relative to tmp_path) that no check may open or crash on."""
+    docs = tmp_path / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    if kind == "nul_byte":
+        return "docs/a\u0000b.pdf"
+    if kind == "symlink_loop":
+        (docs / "loop1.pdf").symlink_to("loop2.pdf")
+        (docs / "loop2.pdf").symlink_to("loop1.pdf")
+        return "docs/loop1.pdf"
+    if kind == "fifo":
+        os.mkfifo(docs / "pipe.pdf")  # opening it for reading would block until a writer appears
+        return "docs/pipe.pdf"
+    if kind == "directory":
+        (docs / "folder.pdf").mkdir()
+        return "docs/folder.pdf"
+    raise AssertionError(kind)
+
+
+BAD_PATHS = {
+    "nul_byte": "NUL byte",
+    "symlink_loop": "symlink loop",
+    "fifo": "not a regular file",
+    "directory": "not a regular file",
+}
+needs_posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs symlinks and FIFOs (POSIX)")
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail, rather than hang the suite, if the body blocks (a FIFO opened for reading waits for a writer)."""
+    def expired(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"blocked for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@needs_posix
+@pytest.mark.parametrize("kind", sorted(BAD_PATHS))
+def test_bad_attachment_path_is_an_error_finding_not_a_crash(tmp_path: Path, sample: Any, kind: str) -> None:
+    pkg, _ = package_with(tmp_path, sample, "photo_id", "docs/placeholder.pdf")
+    path = bad_path(tmp_path, kind)
+    pkg.profile["attachments"][-1]["path"] = path
+    with deadline(20):
+        report = pkg.check()
+    assert file_finding(report, path) == ["file_unreadable"] and not report.ok
+    finding = next(f for f in report.findings if f.path == path)
+    assert finding.where == f"attachments[{len(pkg.profile['attachments']) - 1}]"
+    assert BAD_PATHS[kind].lower() in finding.message.lower()
+    assert missing_ids(report) == ["photo_id"]
+    attachment = report.attachments[-1]
+    assert attachment.usable is False and attachment.file_type is None
+
+
+@needs_posix
+@pytest.mark.parametrize("kind", sorted(BAD_PATHS))
+def test_cli_bad_attachment_path_exits_1_without_traceback(tmp_path: Path, sample: Any, kind: str) -> None:
+    pkg, _ = package_with(tmp_path, sample, "photo_id", "docs/placeholder.pdf")
+    path = bad_path(tmp_path, kind)
+    pkg.profile["attachments"][-1]["path"] = path
+    profile = pkg.write()
+    for args in (["check", str(profile)], ["check", str(profile), "--json"],
+                 ["fill", str(profile), "-o", str(tmp_path / "out.pdf"), "--check-package"]):
+        with deadline(60):
+            result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert isinstance(result.exception, SystemExit), (args, result.exception)  # a clean exit, not a crash
+        assert "Traceback" not in result.output and BAD_PATHS[kind].lower() in result.output.lower(), result.output
+    assert not (tmp_path / "out.pdf").exists()
+
+
+@needs_posix
+def test_a_symlink_loop_as_the_attachments_root_opens_nothing(tmp_path: Path, sample: Any) -> None:
+    pkg = complete(tmp_path / "m", sample, "ded", "personal", [])
+    (tmp_path / "root1").symlink_to("root2")
+    (tmp_path / "root2").symlink_to("root1")
+    report = pkg.check(attachments_root=tmp_path / "root1")
+    assert "attachments_root_unreadable" in codes(report, "error") and not report.ok
+    assert all(a.resolved is None and not a.usable for a in report.attachments)
 
 
 def test_text_named_pdf_reported(tmp_path: Path, sample: Any) -> None:

@@ -10,10 +10,12 @@ path it is about, so a paralegal can act on it without reading code.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import io
 import json
 import logging
+import os
 import re
 import stat
 from collections.abc import Iterator
@@ -407,6 +409,42 @@ def _describe_unknown(head: bytes) -> str:
     return "unrecognised content"
 
 
+# Every way a filesystem call on a path taken from a profile can fail: OSError (missing, permission,
+# ELOOP, ...), ValueError (a NUL byte in the path), RuntimeError (Path.resolve on a symlink loop, Python < 3.13).
+_FS_ERRORS = (OSError, ValueError, RuntimeError)
+
+
+def _fs_reason(err: BaseException) -> str:
+    """Why a filesystem call failed, in words a paralegal can act on."""
+    if isinstance(err, RuntimeError) or (isinstance(err, OSError) and err.errno == errno.ELOOP):
+        return "symlink loop"
+    if isinstance(err, ValueError):
+        return "the path contains a NUL byte" if "null" in str(err).lower() else f"invalid path ({err})"
+    if isinstance(err, OSError):
+        return err.strerror or str(err)
+    return str(err)  # pragma: no cover - only the _FS_ERRORS types reach here
+
+
+_NOT_REGULAR = "is not a regular file (a folder, a device or a pipe)"
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The file's bytes, or None when `path` is not a regular file. Raises the _FS_ERRORS.
+
+    A FIFO or a device is never opened (opening a FIFO blocks until a writer appears; /dev/zero never
+    ends): stat says what it is first. The open is non-blocking and the open descriptor is checked again,
+    so a file swapped for a FIFO between the two calls is still refused and never read.
+    """
+    if not stat.S_ISREG(path.stat().st_mode):
+        return None
+    fd = os.open(path, _OPEN_FLAGS)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        return fh.read()
+
+
 @contextmanager
 def _quiet_pypdf() -> Iterator[None]:
     """pypdf logs every repair it makes; the report already says what matters."""
@@ -475,15 +513,31 @@ class _Checker:
 
     def check_files(self) -> None:
         seen: dict[tuple[str, str], str] = {}
+        root: Path | None = None
+        if self.root is not None:
+            try:
+                root = self.root.resolve()
+            except _FS_ERRORS as err:
+                # Without a root to compare with, no attachment can be shown to be inside it: open none.
+                self.add("attachments_root_unreadable", "error",
+                         f"the attachments root {self.root} cannot be resolved ({_fs_reason(err)}); "
+                         "no attachment was opened", where="attachments")
+                self.attachments.extend(AttachmentResult(index=i, kind=str(att.kind), path=att.path, resolved=None)
+                                        for i, att in enumerate(self.p.attachments))
+                return
         for i, att in enumerate(self.p.attachments):
             res = AttachmentResult(index=i, kind=str(att.kind), path=att.path, resolved=None)
             self.attachments.append(res)
             where = f"attachments[{i}]"
             raw = Path(att.path)
             full = raw if raw.is_absolute() else self.base_dir / raw
-            real = full.resolve()
+            try:
+                real = full.resolve()
+            except _FS_ERRORS as err:
+                self.add("file_unreadable", "error", f"cannot be read ({_fs_reason(err)})", path=att.path, where=where)
+                continue
             res.resolved = str(real)
-            if self.root is not None and not real.is_relative_to(self.root.resolve()):
+            if root is not None and not real.is_relative_to(root):
                 self.add("outside_attachments_root", "error",
                          f"resolves to {real}, outside the attachments root {self.root}; it was not opened",
                          path=att.path, where=where)
@@ -502,16 +556,15 @@ class _Checker:
             self.add(code, severity, message, path=res.path, where=where)
 
         try:
-            st = full.stat()
-            if not stat.S_ISREG(st.st_mode):
-                bad("file_unreadable", "is not a regular file (a folder or a device)")
-                return
-            data = full.read_bytes()  # never opened before it is known to be a regular file (a FIFO would block)
+            data = _read_regular(full)
         except FileNotFoundError:
             bad("file_missing", f"no such file ({full})")
             return
-        except OSError as err:
-            bad("file_unreadable", f"cannot be read ({err.strerror or err})")
+        except _FS_ERRORS as err:
+            bad("file_unreadable", f"cannot be read ({_fs_reason(err)})")
+            return
+        if data is None:
+            bad("file_unreadable", _NOT_REGULAR)
             return
         if not data:
             bad("file_empty", "the file is empty")

@@ -13,8 +13,11 @@ with ``readable=False`` and an error finding.
 from __future__ import annotations
 
 import cmath
+import errno
 import json
 import math
+import os
+import stat
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -141,30 +144,77 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOT_REGULAR = "is not a regular file (a device, pipe or folder); check the path and file name."
+
+
+def _cannot_open(name: str, err: BaseException) -> _Unreadable:
+    """The _Unreadable for a failed stat/open: a loop, a NUL byte or the OS's own reason."""
+    if isinstance(err, RuntimeError) or (isinstance(err, OSError) and err.errno == errno.ELOOP):
+        return _Unreadable("unreadable", f"{name}: cannot be opened: symlink loop; check the path and file name.")
+    if isinstance(err, ValueError):
+        return _Unreadable("unreadable", f"{name}: cannot be opened: the path contains a NUL byte; check the "
+                           "path and file name.")
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    return _Unreadable("unreadable", f"{name}: cannot be read ({reason}).")
+
+
+def _read_bounded(path: Path, spec: PhotoSpec) -> bytes:
+    """The whole file, read only once it is known to be a regular file of a sane size.
+
+    A FIFO, a device (/dev/zero never ends) or a folder is refused from stat alone, before any open; the
+    open is non-blocking and the descriptor is checked again (a file swapped for a FIFO in between is still
+    refused), and the read is capped at the size limit, so nothing here can hang or fill memory.
+    """
+    name = path.name
+    try:
+        st = path.stat()
+    except FileNotFoundError as err:
+        raise _Unreadable("unreadable", f"{name}: file not found; check the path and file name.") from err
+    except (OSError, ValueError, RuntimeError) as err:
+        raise _cannot_open(name, err) from err
+    if stat.S_ISDIR(st.st_mode):
+        raise _Unreadable("unreadable", f"{name}: is a folder, not an image file.")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Unreadable("unreadable", f"{name}: {_NOT_REGULAR}")
+    max_bytes = int(spec.num("limits", "max_file_bytes"))
+    if st.st_size > max_bytes:
+        raise _too_large(name, st.st_size, max_bytes)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise _Unreadable("unreadable", f"{name}: {_NOT_REGULAR}")
+            data = fh.read(max_bytes + 1)  # capped: a file that grew since the stat is still bounded
+    except _Unreadable:
+        raise
+    except FileNotFoundError as err:
+        raise _Unreadable("unreadable", f"{name}: file not found; check the path and file name.") from err
+    except (OSError, ValueError, RuntimeError) as err:
+        raise _cannot_open(name, err) from err
+    if len(data) > max_bytes:
+        raise _too_large(name, len(data), max_bytes)
+    return data
+
+
+def _too_large(name: str, size: int, max_bytes: int) -> _Unreadable:
+    return _Unreadable("unreadable", f"{name}: {size:,} bytes is far too large for a passport photo "
+                       f"(limit {max_bytes:,}); ask for the photo file again.", size)
+
+
 def _open(path: Path, spec: PhotoSpec) -> tuple[Image.Image, int]:
     """Open and fully decode ``path``, turning every way it can fail into an _Unreadable."""
     name = path.name
-    if not path.exists():
-        raise _Unreadable("unreadable", f"{name}: file not found; check the path and file name.")
-    if path.is_dir():
-        raise _Unreadable("unreadable", f"{name}: is a folder, not an image file.")
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as err:
-        raise _Unreadable("unreadable", f"{name}: cannot be read ({err.strerror or err}).") from err
+    data = _read_bounded(path, spec)
+    size = len(data)
+    head = data[:16]
     if size == 0:
         raise _Unreadable("not_an_image", f"{name}: the file is empty (0 bytes); get the photo file again.", 0)
-    max_bytes = int(spec.num("limits", "max_file_bytes"))
-    if size > max_bytes:
-        raise _Unreadable("unreadable", f"{name}: {size:,} bytes is far too large for a passport photo "
-                          f"(limit {max_bytes:,}); ask for the photo file again.", size)
     max_pixels = int(spec.num("limits", "max_pixels"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(BytesIO(data))
             try:
                 w, h = image.size
                 if w * h > max_pixels:
