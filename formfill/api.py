@@ -36,7 +36,7 @@ from formfill.layout import Plan
 from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
-from formfill.profile import Profile, parse_profile
+from formfill.profile import Profile, parse_profile, unprinted_notes
 
 
 @dataclass
@@ -119,11 +119,11 @@ def load_profile(source: ProfileSource) -> LoadedProfile:
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
         profile = parse_profile(source)
-        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile))
+        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile) + unprinted_notes(profile))
     data, name, base = read_json(source)
     try:
         profile = parse_profile(data)
-        return LoadedProfile(profile, name, base, spelling_notes(data, profile))
+        return LoadedProfile(profile, name, base, spelling_notes(data, profile) + unprinted_notes(profile))
     except ProfileError as err:
         err.message = f"{name}: {err.message}"
         raise

@@ -556,6 +556,17 @@ def cross_checks(p: Profile) -> list[Problem]:
         bad("application.program_details", "program details are given exactly when the program is 'other'")
     if app.program is Program.frtf and app.frtf_registration_number is None and kind is not ApplicationType.re_parole:
         bad("application.frtf_registration_number", "the FRTF process asks for the Task Force registration number")
+    if app.frtf_registration_number is not None and not (
+        app.program is Program.frtf and kind in (ApplicationType.initial_parole, ApplicationType.parole_in_place)
+    ):
+        bad("application.frtf_registration_number",
+            "the form has a box for the FRTF registration number only in items 6.D and 8.B (initial parole or "
+            "parole in place under FRTF); it would not print here")
+    if (app.referring_agency is not None or app.referring_official_email is not None) and not (
+        app.program is Program.intergovernmental_referral and kind is ApplicationType.initial_parole
+    ):
+        bad("application.referring_agency",
+            "the referring agency and official's email are asked only for an intergovernmental referral (item 6.C)")
     if app.program is Program.intergovernmental_referral and (
         app.referring_agency is None or app.referring_official_email is None
     ):
@@ -644,6 +655,15 @@ def cross_checks(p: Profile) -> list[Problem]:
                 "ineligible",
             )
     return out
+
+
+def unprinted_notes(p: Profile) -> list[str]:
+    """Answers the profile may carry that this request does not print, said out loud."""
+    notes: list[str] = []
+    if p.processing is not None and p.processing.delivery is not None and p.application.type not in DELIVERY_TYPES:
+        notes.append("processing.delivery: not printed: Part 4 items 7-9 are for reentry permits and refugee travel "
+                     "documents; this document is mailed to the Part 2 mailing address")
+    return notes
 
 
 def _address_problems(path: str, a: Address) -> list[Problem]:

@@ -370,4 +370,20 @@ def test_folded_names_are_reported_as_notes() -> None:
     assert loaded.profile.applicant.name.family == "Munoz"
     assert any(n.startswith("applicant.name.family: prints as 'Munoz' (from 'Muñoz')") for n in loaded.notes)
     assert any(n.startswith("applicant.other_names[0].given: prints as 'Jose'") for n in loaded.notes)
-    assert len(loaded.notes) == 2, "identifiers normalised to digits are not spelling notes"
+    spelling = [n for n in loaded.notes if "prints as" in n]
+    assert len(spelling) == 2, "identifiers normalised to digits are not spelling notes"
+    # The sample's advance-parole delivery choice has no box on the form, and the user is told so.
+    assert any(n.startswith("processing.delivery: not printed") for n in loaded.notes)
+
+
+def test_answers_without_a_box_on_the_form_are_refused() -> None:
+    re_parole_frtf = with_changes(
+        "re-parole",
+        lambda d: d["application"].update(program="frtf", relationship_to_service_member=None,
+                                          frtf_registration_number="FRTF-000123"),
+    )
+    assert "application.frtf_registration_number" in problems_of(re_parole_frtf)
+    fwvp_with_agency = with_changes(
+        "initial-parole-fwvp", lambda d: d["application"].update(referring_agency="Example Agency"),
+    )
+    assert "application.referring_agency" in problems_of(fwvp_with_agency)
