@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formfill.api import FillResult, ProfileSource, fill, load_profile, validate, verify
-from formfill.batch import batch
+from formfill.batch import BatchInterrupted, BatchSummary, batch
 from formfill.errors import FormfillError, Problem, ProfileError
 
 if TYPE_CHECKING:
@@ -23,5 +23,18 @@ def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules
     return check_package(profile, attachments_root=attachments_root, rules=rules, **kwargs)
 
 
-__all__ = ["FillResult", "FormfillError", "Problem", "ProfileError", "__version__", "batch", "check", "fill",
-           "load_profile", "validate", "verify"]
+__all__ = [
+    "BatchInterrupted",
+    "BatchSummary",
+    "FillResult",
+    "FormfillError",
+    "Problem",
+    "ProfileError",
+    "__version__",
+    "batch",
+    "check",
+    "fill",
+    "load_profile",
+    "validate",
+    "verify",
+]

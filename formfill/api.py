@@ -281,11 +281,20 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, print
 
 
 def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
-    """Write via a temporary file in the same folder; never leave a half-written PDF behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    """Write via a temporary file in the same folder; never leave a half-written PDF behind.
+
+    The file gets the usual permissions (0666 less the umask), like any file the user writes.
+    """
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file name for the PDF")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {_reason(err)}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -300,9 +309,24 @@ def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
                 if path.exists():
                     raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
                 os.replace(tmp, path)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {_reason(err)}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _reason(err: OSError) -> str:
+    """The plain-words part of an OSError ("No space left on device"), without a traceback."""
+    if isinstance(err, NotADirectoryError | FileExistsError) and err.filename:
+        return f"{err.filename} is a file, not a folder"
+    return err.strerror or str(err)
 
 
 __all__ = ["FillResult", "FormfillError", "fill", "load_profile", "validate", "verify", "write_atomic"]

@@ -7,8 +7,8 @@ downloads the current blank from uscis.gov where the network allows.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from functools import cache
@@ -95,10 +95,26 @@ def add_form(path: str | Path) -> Path:
     """Copy a blank into the user's forms folder after checking it is a supported edition."""
     blank = read_blank(path)
     fmap = for_form(blank)
-    dest_dir = user_forms_dir()
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / f"i-131_{fmap.edition.replace('/', '-')}.pdf"
-    shutil.copyfile(path, dest)
+    return _store(Path(path).read_bytes(), fmap.edition)
+
+
+def _store(data: bytes, edition: str) -> Path:
+    """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF)."""
+    dest = user_forms_dir() / f"i-131_{edition.replace('/', '-')}.pdf"
+    try:
+        if dest.is_file() and dest.read_bytes() == data:
+            return dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, dest)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    except OSError as err:
+        raise InputError(f"cannot store the blank in {dest.parent}: {err.strerror or err}") from None
     return dest
 
 
@@ -110,6 +126,8 @@ def fetch_form(url: str = USCIS_URL, timeout: float = FETCH_TIMEOUT) -> Path:
         req = urllib.request.Request(url, headers={"User-Agent": "formfill (+https://pypi.org/project/formfill)"})
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             data = resp.read(MAX_DOWNLOAD + 1)
+    except ValueError as err:
+        raise InputError(f"{url} is not a URL formfill can download from ({err})") from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise InputError(
@@ -120,10 +138,4 @@ def fetch_form(url: str = USCIS_URL, timeout: float = FETCH_TIMEOUT) -> Path:
         raise InputError(f"The download from {url} is larger than {MAX_DOWNLOAD // 2**20} MB; refusing it")
     blank = load_blank(data, url)
     fmap = for_form(blank)
-    dest_dir = user_forms_dir()
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / f"i-131_{fmap.edition.replace('/', '-')}.pdf"
-    with tempfile.NamedTemporaryFile(dir=dest_dir, delete=False, suffix=".part") as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, dest)
-    return dest
+    return _store(data, fmap.edition)

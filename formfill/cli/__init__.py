@@ -9,12 +9,14 @@ errors and unreadable inputs.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import click
 
 from formfill import __version__
 from formfill.cli import fill_cmds, forms_cmds
+from formfill.cli.common import emit_json
 
 LAZY_COMMANDS = {
     "check-photo": "formfill.cli.photo_cmds:check_photo",
@@ -41,6 +43,25 @@ class LazyGroup(click.Group):
                 raise TypeError(f"{self.lazy[cmd_name]} is not a click command")
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Usage errors exit 2 as usual, but as a JSON document when --json was asked for."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as err:
+            if "--json" in argv:
+                emit_json({"ok": False, "error": err.format_message(), "exit_code": err.exit_code, "problems": []})
+            else:
+                err.show()
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(

@@ -52,6 +52,13 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
             except KeyboardInterrupt:
                 click.echo("interrupted", err=True)
                 sys.exit(130)
+            except OSError as err:  # a last resort: the API wraps the I/O it expects
+                message = f"{err.filename}: {err.strerror}" if err.filename and err.strerror else str(err)
+                if kwargs.get(as_json_param):
+                    emit_json({"ok": False, "error": message, "exit_code": 2, "problems": []})
+                else:
+                    click.echo(f"error: {message}", err=True)
+                sys.exit(2)
 
         return wrapper  # type: ignore[return-value]
 

@@ -11,7 +11,7 @@ import click
 
 from formfill import api
 from formfill.cli.common import emit_json, form_option, handle_errors, json_option
-from formfill.errors import InputError, ProfileError
+from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
 from formfill.forms import find_blank, open_blank
 from formfill.profile import json_schema
@@ -130,8 +130,10 @@ def validate(profiles: tuple[str, ...], as_json: bool) -> None:
         for r in reports:
             if r["ok"]:
                 click.echo(f"{r['input']}: valid")
+            elif "error" in r:  # unreadable: the message already names the file
+                click.echo(f"error: {r['error']}", err=True)
             else:
-                click.echo(f"{r['input']}: {r.get('error') or 'invalid'}")
+                click.echo(f"{r['input']}: invalid")
                 for p in r["problems"]:
                     click.echo(f"  - {p['path']}: {p['message']}" if p["path"] else f"  - {p['message']}")
     if failed:
@@ -238,7 +240,7 @@ def _demo_form_dirs() -> list[Path]:
     help="Folder for the filled PDFs.",
 )
 @form_option
-@click.option("--overwrite/--no-overwrite", default=True, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace PDFs already in the folder (left alone otherwise).")
 @handle_errors()
 def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
     """Fill every bundled sample profile and verify each PDF (uses ../shared/forms when present)."""
@@ -253,7 +255,10 @@ def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
         target = Path(out_dir) / f"{sample.stem}.i-131.pdf"
         try:
             result = api.fill(sample, form=blank, output=target, overwrite=overwrite)
-        except ProfileError as err:
+        except OutputExistsError:
+            click.echo(f"  skip {sample.name}: {target} exists (pass --overwrite to fill it again)")
+            continue
+        except FormfillError as err:
             failures += 1
             click.echo(f"  FAIL {sample.name}: {err}")
             continue
