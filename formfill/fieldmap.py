@@ -61,6 +61,7 @@ class FieldMap:
     unfilled_fields: tuple[str, ...]
     additional_information: dict[str, Any]
     overflow_rows: tuple[dict[str, Any], ...]
+    ruled_line_pitch: float | None
     path: str
 
     @property
@@ -132,6 +133,7 @@ def load_map(path: Path) -> FieldMap:
             unfilled_fields=tuple(doc.get("unfilled_fields", [])),
             additional_information=dict(doc.get("additional_information", {})),
             overflow_rows=tuple(doc.get("overflow_rows", [])),
+            ruled_line_pitch=float(doc["ruled_line_pitch"]) if doc.get("ruled_line_pitch") else None,
             path=str(path),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:

@@ -63,6 +63,7 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     placed: list[Placed] = []
     continued: list[Continued] = []
     problems: list[Problem] = []
+    pitch = fmap.ruled_line_pitch
     for a in assignments:
         info = blank.fields[a.field]
         if a.kind == "check":
@@ -72,12 +73,15 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
         if not info.multiline and "\n" in a.value:
             # The stored value must equal the one line drawn, or a viewer that redraws the field differs.
             a = Assignment(a.entry, " ".join(a.value.split()))
-        layout = layout_text(a.value, info, font)
+        layout = layout_text(a.value, info, font, pitch)
         if layout.fits:
             placed.append(Placed(a, layout))
             continue
         e = a.entry
-        box_text, rest = _split(a.value, info, font) if info.multiline else (_pointer(info, font), a.value)
+        if info.multiline:
+            box_text, rest = _split(a.value, info, font, pitch)
+        else:
+            box_text, rest = _pointer(info, font, pitch), a.value
         if box_text is None:
             problems.append(
                 Problem(
@@ -89,14 +93,14 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
             )
             continue
         box = Assignment(e, box_text)
-        placed.append(Placed(box, layout_text(box_text, info, font)))
+        placed.append(Placed(box, layout_text(box_text, info, font, pitch)))
         continued.append(Continued(e.page, e.part, e.item, rest, e.source))
     continued.extend(_extra_rows(fmap, data))
     if problems:
         raise FitError("Some answers cannot be placed on the form", problems)
     continued.sort(key=_form_order)  # stable: keeps map order within an item
     header = _header(data)
-    sheet_entries = _fill_blocks(blank, fmap, continued, placed) if continued else []
+    sheet_entries = _fill_blocks(blank, fmap, continued, placed, pitch) if continued else []
     return Plan(placed, continued, sheet_entries, header)
 
 
@@ -108,14 +112,14 @@ def _form_order(c: Continued) -> tuple[Any, ...]:
     return (c.page, _natural(c.part), _natural(c.item))
 
 
-def _pointer(info: Any, font: Any) -> str | None:
+def _pointer(info: Any, font: Any, pitch: float | None) -> str | None:
     for pointer in POINTERS:
-        if layout_text(pointer, info, font).fits:
+        if layout_text(pointer, info, font, pitch).fits:
             return pointer
     return None
 
 
-def _split(value: str, info: Any, font: Any) -> tuple[str | None, str]:
+def _split(value: str, info: Any, font: Any, pitch: float | None) -> tuple[str | None, str]:
     """The longest run of whole words that fits with the continuation mark, and the rest."""
     words = value.split()
     best = 0
@@ -123,11 +127,11 @@ def _split(value: str, info: Any, font: Any) -> tuple[str | None, str]:
     while lo <= hi:  # binary search: more words never fit better than fewer
         mid = (lo + hi) // 2
         candidate = " ".join([*words[:mid], CONTINUED_MARK])
-        if layout_text(candidate, info, font).fits:
+        if layout_text(candidate, info, font, pitch).fits:
             best, lo = mid, mid + 1
         else:
             hi = mid - 1
-    if best == 0 and not layout_text(CONTINUED_MARK, info, font).fits:
+    if best == 0 and not layout_text(CONTINUED_MARK, info, font, pitch).fits:
         return None, value
     box = " ".join([*words[:best], CONTINUED_MARK])
     rest = " ".join(words[best:])
@@ -163,7 +167,9 @@ def _header(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _fill_blocks(blank: BlankForm, fmap: FieldMap, continued: list[Continued], placed: list[Placed]) -> list[Continued]:
+def _fill_blocks(
+    blank: BlankForm, fmap: FieldMap, continued: list[Continued], placed: list[Placed], pitch: float | None
+) -> list[Continued]:
     """Put entries into Part 13's blocks; return what did not fit, for continuation sheets."""
     blocks = list(fmap.additional_information.get("blocks", []))
     part13_page = int(fmap.additional_information.get("page", 0))
@@ -173,7 +179,7 @@ def _fill_blocks(blank: BlankForm, fmap: FieldMap, continued: list[Continued], p
         text_field = blank.fields[blocks[0]["text"]]
         font = font_for(blank, text_field)
         lines = wrap(entry.text, text_field.width - 4, text_field.font_size or 10, font, break_words=True) or [""]
-        per_block = max_lines(text_field)
+        per_block = max_lines(text_field, pitch)
         chunk, rest = lines[:per_block], lines[per_block:]
         block = blocks.pop(0)
         for key, value in (
@@ -184,7 +190,7 @@ def _fill_blocks(blank: BlankForm, fmap: FieldMap, continued: list[Continued], p
         ):
             e = Entry(field=block[key], kind="text", source=entry.source, page=part13_page, part="13", item=key)
             info = blank.fields[block[key]]
-            layout = layout_text(value, info, font_for(blank, info))
+            layout = layout_text(value, info, font_for(blank, info), pitch)
             if not layout.fits:
                 raise FitError(
                     "Part 13 cannot hold this entry", [Problem(entry.source, f"its Part 13 {key} does not fit its box")]

@@ -26,6 +26,7 @@ class Layout:
     size: float
     fits: bool
     reason: str = ""
+    pitch: float = 0.0  # distance between lines of a multiline box; 0 means the font's own leading
 
 
 def font_size(info: FieldInfo) -> float:
@@ -39,7 +40,9 @@ def capacity(info: FieldInfo, font: FontInfo) -> int:
     return max(1, int((info.width - 2 * PADDING) / per_char))
 
 
-def layout_text(value: str, info: FieldInfo, font: FontInfo) -> Layout:
+def layout_text(value: str, info: FieldInfo, font: FontInfo, pitch: float | None = None) -> Layout:
+    """How `value` is drawn in the box. `pitch` is the form's ruling for multiline boxes (text sits
+    between the printed rules instead of being struck through by them)."""
     size = font_size(info)
     if info.max_len is not None and len(value) > info.max_len:
         return Layout((), size, False, f"{len(value)} characters, the box takes at most {info.max_len}")
@@ -54,10 +57,10 @@ def layout_text(value: str, info: FieldInfo, font: FontInfo) -> Layout:
     lines = wrap(value, usable, size, font)
     if lines is None:
         return Layout((), size, False, "a word is wider than the box")
-    limit = max_lines(info)
+    limit = max_lines(info, pitch)
     if len(lines) > limit:
-        return Layout(tuple(lines), size, False, f"{len(lines)} lines, the box holds {limit}")
-    return Layout(tuple(lines), size, True)
+        return Layout(tuple(lines), size, False, f"{len(lines)} lines, the box holds {limit}", pitch or 0.0)
+    return Layout(tuple(lines), size, True, "", pitch or 0.0)
 
 
 def wrap(value: str, usable: float, size: float, font: FontInfo, *, break_words: bool = False) -> list[str] | None:
@@ -92,7 +95,9 @@ def wrap(value: str, usable: float, size: float, font: FontInfo, *, break_words:
     return out
 
 
-def max_lines(info: FieldInfo) -> int:
+def max_lines(info: FieldInfo, pitch: float | None = None) -> int:
+    if pitch:
+        return max(1, int((info.height + 0.5) // pitch))
     size = font_size(info)
     return max(1, int((info.height - 2 * PADDING + (LEADING - 1) * size) // (size * LEADING)))
 
@@ -118,6 +123,10 @@ def text_stream(layout: Layout, info: FieldInfo, font: FontInfo) -> bytes:
         for i, ch in enumerate(layout.lines[0] if layout.lines else ""):
             x = i * cell + (cell - font.width(ch, size)) / 2
             ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode() + b" (" + escape(ch) + b") Tj")
+    elif info.multiline and layout.pitch:
+        for n, line in enumerate(layout.lines):  # centred in the n-th ruled band from the top
+            y = h - (n + 1) * layout.pitch + (layout.pitch - size) / 2 + 0.22 * size
+            ops.append(f"1 0 0 1 {PADDING:g} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
     elif info.multiline:
         top = h - PADDING - 0.8 * size
         for n, line in enumerate(layout.lines):
