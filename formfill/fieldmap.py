@@ -47,6 +47,7 @@ class Entry:
     format: str | None = None
     group: str | None = None
     row: int | None = None
+    label: str | None = None  # names the box in Part 13 when an item has several (City or Town, ...)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
         "format": raw.get("format"),
         "group": raw.get("group"),
         "row": raw.get("row"),
+        "label": raw.get("label"),
     }
     if "check" in raw:
         conds = tuple(raw["check"].items())

@@ -94,6 +94,8 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
             continue
         box = Assignment(e, box_text)
         placed.append(Placed(box, layout_text(box_text, info, font, pitch)))
+        if not info.multiline and e.label:
+            rest = f"{e.label}: {rest}"
         continued.append(Continued(e.page, e.part, e.item, rest, e.source))
     continued.extend(_extra_rows(fmap, data))
     if problems:

@@ -199,3 +199,10 @@ def test_a_word_longer_than_a_line_still_goes_to_part13(sample: Any, blank_plain
     purpose_rest = continued_text(blocks, sheet_lines, 10, "7", "2")
     assert url in "".join(purpose_rest.split())
     assert "X" * 120 in "".join(continued_text(blocks, sheet_lines, 7, "4", "3.c").split())
+
+
+def test_part13_names_the_box_when_an_item_has_several(long_fill: formfill.FillResult) -> None:
+    _, blocks, sheet_lines = read_back(long_fill.data)
+    rest = continued_text(blocks, sheet_lines, 5, "2", "3")
+    assert f"City or Town: {CITY_25}" in rest
+    assert f"Street Number and Name: {STREET_40}" in rest
