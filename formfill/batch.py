@@ -5,7 +5,9 @@
     summary.exit_code   # 0 all filled and verified, 1 some failed (see out/report.jsonl)
 
 Inputs are profile files, folders of them (their *.json and *.jsonl, not recursive) and JSON Lines
-files (one profile per line). Every profile is validated, filled and verified on its own; the report
+files (one profile per line). `-` is standard input; it, and any input that is not a regular file
+(a pipe, `<(...)`, a FIFO), is read once by the calling process and is one JSON object or else JSON
+Lines, decided by its content. Every profile is validated, filled and verified on its own; the report
 gets one JSON line per input as soon as that input is done, so a pipeline can follow it with
 `tail -f`. Output names come from the profile's `id`, else the file name (`<stem>-<line>` for JSON
 Lines); the first input to claim a name gets it and any later input mapping to the same name fails
@@ -30,12 +32,15 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from formfill import api
 from formfill.errors import (
@@ -52,6 +57,7 @@ from formfill.errors import (
 from formfill.fieldmap import for_form
 from formfill.forms import find_blank, open_blank
 from formfill.pdf.blank import BlankForm
+from formfill.profile import parse_profile
 
 OUTPUT_SUFFIX = ".i-131.pdf"
 REPORT_NAME = "report.jsonl"
@@ -65,7 +71,9 @@ class Item:
     """One input planned by the parent: small and picklable, so the work queue stays cheap.
 
     A worker re-reads the profile from `path` (at byte `offset` for a JSON Lines file) instead of
-    receiving it, which keeps the queue and the parent's memory small for very large batches.
+    receiving it, which keeps the queue and the parent's memory small for very large batches. An
+    input that cannot be read twice (standard input, a pipe, a FIFO) is read once by the parent
+    and its JSON `text` travels with the item instead.
     """
 
     index: int
@@ -73,8 +81,10 @@ class Item:
     input: str
     path: str
     output: str
+    base_dir: str = "."
     line: int | None = None
     offset: int = 0
+    text: str | None = None
     existed: bool = False
     error: str | None = None
     problems: tuple[Problem, ...] = ()
@@ -164,6 +174,9 @@ class BatchInterrupted(KeyboardInterrupt):
 
 # --- planning (in the calling process) ------------------------------------------------------------
 
+STDIN = "-"
+"""The input that means standard input (read once, by the calling process)."""
+
 
 def _safe_name(text: str) -> str:
     # Imported here: formfill.cli imports this module (batch_cmds), so a top-level import would be circular.
@@ -172,27 +185,64 @@ def _safe_name(text: str) -> str:
     return safe_name(text)
 
 
-def _sources(inputs: Sequence[str | os.PathLike[str]], exclude: set[Path]) -> Iterator[Path]:
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """One file (or stream) of profiles, as planning sees it."""
+
+    path: str  # what a worker opens; STDIN for standard input
+    name: str  # how messages and the report name it
+    stem: str  # the output name when the profile has no id
+    base_dir: str  # relative attachment paths are relative to this folder
+    stream: bool  # not a regular file: read once, here, and its text carried in the items
+
+
+def _is_stream(path: Path) -> bool:
+    """A pipe, FIFO, device or /proc//dev path: a worker could not re-read it, so the parent reads it once."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False  # reading it will fail and be reported for this input
+    return not stat.S_ISREG(mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))
+
+
+def _key(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return os.path.abspath(path)
+
+
+def _sources(inputs: Sequence[str | os.PathLike[str]], exclude: set[str]) -> Iterator[_Source]:
     """Every profile file named or inside a named folder, in a stable order, each file once."""
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in inputs:
+        if os.fspath(raw) == STDIN:
+            if STDIN not in seen:
+                seen.add(STDIN)
+                yield _Source(STDIN, "<stdin>", "stdin", str(Path.cwd()), True)
+            continue
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith(".") and p.is_file()
-            )
+            try:
+                found = sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith(".") and p.is_file()
+                )
+            except OSError as err:
+                raise InputError(f"{path}: the folder cannot be read ({err.strerror or err})") from None
         elif path.exists():
             found = [path]
         else:
             raise InputError(f"{path}: no such file or folder")
         for p in found:
-            key = p.resolve()
+            stream = _is_stream(p)
+            key = os.path.abspath(p) if stream else _key(p)
             if key in seen or key in exclude:
                 continue
             seen.add(key)
-            yield p
+            base = Path.cwd() if stream else Path(key).parent
+            yield _Source(str(p), str(p), p.stem, str(base), stream)
 
 
 def _profile_id(data: Any) -> str | None:
@@ -200,47 +250,129 @@ def _profile_id(data: Any) -> str | None:
     return ident if isinstance(ident, str) and ident.strip() else None
 
 
-def _raw_items(path: Path) -> Iterator[dict[str, Any]]:
-    """The inputs one file holds, with what naming needs; decoding errors become failed inputs."""
-    if path.suffix.lower() != ".jsonl":
-        try:
-            data, _, _ = api.read_json(path)
-        except InputError as err:
-            code = "invalid_json" if "not valid JSON" in err.message else "unreadable"
-            yield {"input": str(path), "stem": path.stem, "error": err.message, "code": code}
-            return
-        yield {"input": str(path), "stem": path.stem, "pid": _profile_id(data)}
+def _bad(message: str, code: str) -> InputError:
+    return InputError(message, [Problem("", message, code)])
+
+
+def _decode(raw: bytes | str, name: str, *, one_line: bool = False) -> Any:
+    """Decode one profile's JSON; any failure (even nesting too deep to decode) is an `invalid_json` InputError."""
+    try:
+        return json.loads(raw if isinstance(raw, str) else raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        msg = f"{name}: not UTF-8 text ({err.reason})"
+    except json.JSONDecodeError as err:
+        where = f"column {err.colno}" if one_line else f"line {err.lineno}, column {err.colno}"
+        msg = f"{name}: not valid JSON ({where}: {err.msg})"
+    except RecursionError:
+        msg = f"{name}: not valid JSON (nested too deeply)"
+    except ValueError as err:  # e.g. an integer too long to convert
+        msg = f"{name}: not valid JSON ({err})"
+    raise _bad(msg, "invalid_json")
+
+
+def _read(path: str, name: str) -> bytes:
+    """A profile file's bytes; STDIN reads standard input (to its end)."""
+    try:
+        if path == STDIN:
+            return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise _bad(f"{name}: no such file", "unreadable") from None
+    except OSError as err:
+        raise _bad(f"{name}: cannot be read ({err.strerror or err})", "unreadable") from None
+
+
+def _read_line(path: str, offset: int, name: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            return fh.readline()
+    except OSError as err:
+        raise _bad(f"{name}: cannot be read ({err.strerror or err})", "unreadable") from None
+
+
+def _is_json_lines(text: str, lines: Sequence[str]) -> bool:
+    """Whether a stream of several lines is JSON Lines rather than one (pretty-printed) JSON document."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.msg == "Extra data":  # a complete value, then more: one value per line
+            return True
+    except Exception:  # nested too deeply, a huge integer...: decide by the lines
+        pass
+    else:
+        return False  # one JSON document (an object, or something that will fail as not an object)
+    # Not valid as a whole: JSON Lines with some broken lines, or one broken document? Most lines of
+    # JSON Lines are whole bracketed values; few lines of a pretty-printed document are.
+    pairs = (("{", "}"), ("[", "]"))
+    whole = sum(1 for line in map(str.strip, lines) if len(line) > 1 and (line[0], line[-1]) in pairs)
+    return 2 * whole >= len(lines)
+
+
+def _entry(src: _Source, line: int | None = None, offset: int = 0, text: str | None = None) -> dict[str, Any]:
+    if line is None:
+        return {"input": src.name, "stem": src.stem, "text": text}
+    return {"input": f"{src.name}:{line}", "stem": f"{src.stem}-{line}", "line": line, "offset": offset, "text": text}
+
+
+def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
+    """The entry with the profile id that names its output, or with the error that fails it."""
+    try:
+        return {**entry, "pid": _profile_id(decode())}
+    except InputError as err:
+        return {**entry, "error": err.message, "code": err.problems[0].code if err.problems else "unreadable"}
+    except Exception as err:  # never let one profile's bytes stop the planning of the others
+        msg = f"{entry['input']}: cannot be decoded ({type(err).__name__}: {err})"
+        return {**entry, "error": msg, "code": "invalid_json"}
+
+
+def _stream_items(src: _Source) -> Iterator[dict[str, Any]]:
+    """A stream is read once; it is one JSON object, or else JSON Lines (decided by its content)."""
+    raw = _read(src.path, src.name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _bad(f"{src.name}: not UTF-8 text ({err.reason})", "invalid_json") from None
+    lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    if not lines:
+        return  # like an empty JSON Lines file: no profiles
+    if len(lines) == 1 or not _is_json_lines(text, [line for _, line in lines]):
+        yield _named(_entry(src, text=text), lambda: _decode(text, src.name))
+        return
+    for n, line in lines:
+        yield _named(_entry(src, n, text=line), partial(_decode, line, f"{src.name}:{n}", one_line=True))
+
+
+def _file_items(src: _Source) -> Iterator[dict[str, Any]]:
+    if not src.name.lower().endswith(".jsonl"):
+        yield _named(_entry(src), lambda: _decode(_read(src.path, src.name), src.name))
         return
     try:
-        fh = path.open("rb")
+        fh = open(src.path, "rb")  # noqa: SIM115 - closed below; opening is what can fail here
     except OSError as err:
-        yield {
-            "input": str(path),
-            "stem": path.stem,
-            "error": f"{path}: cannot be read ({err.strerror or err})",
-            "code": "unreadable",
-        }
-        return
+        raise _bad(f"{src.name}: cannot be read ({err.strerror or err})", "unreadable") from None
     with fh:
         offset = 0
-        for lineno, raw in enumerate(fh, start=1):
+        for n, raw in enumerate(fh, start=1):
             start, offset = offset, offset + len(raw)
-            if not raw.strip():
-                continue
-            base = {"input": f"{path}:{lineno}", "stem": f"{path.stem}-{lineno}", "line": lineno, "offset": start}
-            try:
-                data = json.loads(raw.decode("utf-8-sig" if start == 0 else "utf-8"))
-            except UnicodeDecodeError as err:
-                yield {**base, "error": f"{path}:{lineno}: not UTF-8 text ({err.reason})", "code": "invalid_json"}
-                continue
-            except json.JSONDecodeError as err:
-                yield {
-                    **base,
-                    "error": f"{path}:{lineno}: not valid JSON (column {err.colno}: {err.msg})",
-                    "code": "invalid_json",
-                }
-                continue
-            yield {**base, "pid": _profile_id(data)}
+            if raw.strip():
+                yield _named(_entry(src, n, start), partial(_decode, raw, f"{src.name}:{n}", one_line=True))
+
+
+def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
+    """The inputs one source holds, with what naming needs; any failure becomes a failed input, never a crash."""
+    lines_seen = 0
+    try:
+        for entry in _stream_items(src) if src.stream else _file_items(src):
+            lines_seen = entry.get("line") or lines_seen
+            yield entry
+    except InputError as err:
+        yield {**_entry(src), "error": err.message, "code": err.problems[0].code if err.problems else "unreadable"}
+    except Exception as err:  # an unreadable disk, a bug...: this source fails, the others proceed
+        where = f"{src.name} (after line {lines_seen})" if lines_seen else src.name
+        msg = f"{where}: cannot be read ({type(err).__name__}: {err})"
+        yield {**_entry(src), "error": msg, "code": "unreadable"}
 
 
 def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = ()) -> list[Item]:
@@ -252,8 +384,8 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
     """
     items: list[Item] = []
     claimed: dict[str, str] = {}
-    for path in _sources(inputs, {p.resolve() for p in exclude}):
-        for raw in _raw_items(path):
+    for src in _sources(inputs, {_key(p) for p in exclude}):
+        for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
             ident = _safe_name(pid or raw["stem"])
@@ -262,8 +394,9 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 "index": index,
                 "id": pid or ident,
                 "input": raw["input"],
-                "path": str(path),
+                "path": src.path,
                 "output": str(output),
+                "base_dir": src.base_dir,
                 "line": raw.get("line"),
                 "offset": raw.get("offset", 0),
             }
@@ -280,7 +413,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 problem = Problem("id" if pid else "", msg, "duplicate_output")
                 items.append(Item(**common, error=msg, problems=(problem,)))
                 continue
-            items.append(Item(**common, existed=output.exists()))
+            items.append(Item(**common, text=raw.get("text"), existed=output.exists()))
     return items
 
 
@@ -323,12 +456,12 @@ def _init_worker(options: Options, ignore_sigint: bool) -> None:
 
 
 def _load(item: Item) -> Any:
+    """The item's decoded JSON (any value: only parse_profile decides whether it is a profile)."""
+    if item.text is not None:
+        return _decode(item.text, item.input, one_line=item.line is not None)
     if item.line is None:
-        return api.read_json(item.path)[0]
-    with open(item.path, "rb") as fh:
-        fh.seek(item.offset)
-        raw = fh.readline()
-    return json.loads(raw.decode("utf-8-sig" if item.offset == 0 else "utf-8"))
+        return _decode(_read(item.path, item.input), item.input)
+    return _decode(_read_line(item.path, item.offset, item.input), item.input, one_line=True)
 
 
 def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) -> ItemResult:
@@ -341,24 +474,30 @@ def run_item(item: Item) -> ItemResult:
     if item.error is not None:
         return _failure(item, start, item.error, item.problems)
     try:
-        loaded = api.load_profile(_load(item))
+        # Never api.load_profile(data): it would take a JSON string such as "/etc/passwd" for a path.
+        # A decoded value that is not an object fails here as `formfill fill` says: "A profile is a JSON object".
+        profile = parse_profile(_load(item))
         options: Options = _WORKER["options"]
         if options.check_package:
             from formfill.checks.package import check_package  # lazily: an optional, separately built module
 
-            # Relative attachment paths are relative to the profile's file (the JSON Lines file's folder).
+            # Relative attachment paths are relative to the profile's file (the JSON Lines file's folder;
+            # the current folder for standard input or a pipe).
             root = Path(options.attachments_root) if options.attachments_root is not None else None
-            report = check_package(loaded.profile, base_dir=Path(item.path).resolve().parent, attachments_root=root)
+            report = check_package(profile, base_dir=Path(item.base_dir), attachments_root=root)
             if not report.ok:
                 problems = list(report.problems())
                 return _failure(
                     item, start, f"{item.input}: the filing package has problems; no PDF was written", problems
                 )
-        api.fill(loaded.profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite)
+        api.fill(profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]
         message = err.message if err.message.startswith(item.input) else f"{item.input}: {err.message}"
         return _failure(item, start, message, problems)
+    except RecursionError:  # decodable, but too deep for validation
+        msg = f"{item.input}: the profile is nested too deeply"
+        return _failure(item, start, msg, [Problem("", msg, "invalid")])
     except Exception as err:  # one broken profile (or a bug it triggers) must never cost the others
         msg = f"{item.input}: internal error ({type(err).__name__}: {err})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
@@ -399,6 +538,53 @@ def _unfinished(item: Item, overwrite: bool) -> ItemResult:
     return ItemResult(item.index, item.id, item.input, None, False, 0.0, msg, [Problem("", msg, "interrupted")])
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"cannot create folder {folder}: a file is in the way") from None
+    except OSError as err:
+        raise InputError(f"cannot create folder {folder} ({err.strerror or err})") from None
+
+
+def _open_report(path: Path) -> TextIO:
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot write the report {path} ({err.strerror or err})") from None
+
+
+def _same_file(a: os.stat_result, b: str) -> bool:
+    try:
+        other = os.stat(b)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (other.st_dev, other.st_ino)
+
+
+def _check_report_path(report: Path, out: Path, items: Sequence[Item], blank_source: str) -> None:
+    """The report must not replace a profile being read, a PDF about to be written, or the blank itself."""
+    try:
+        existing: os.stat_result | None = report.stat()
+    except OSError:
+        existing = None  # not there yet, so it is not an input; it may still be a planned output
+    if existing is not None:
+        files = {i.path: f"the input {i.input.rpartition(':')[0] if i.line else i.input}" for i in items}
+        files.pop(STDIN, None)
+        files[blank_source] = "the blank form"
+        for path, what in files.items():
+            if _same_file(existing, path):
+                raise InputError(f"the report {report} would replace {what}; pass another --report")
+    if _key(report.parent) == _key(out):
+        name = report.name.casefold()  # output names are claimed case-insensitively too
+        for item in items:
+            if Path(item.output).name.casefold() == name:
+                raise InputError(
+                    f"the report {report} would take the name of the PDF planned for {item.input}; "
+                    "pass another --report"
+                )
+
+
 def batch(
     inputs: Sequence[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
@@ -415,9 +601,11 @@ def batch(
 
     `jobs` worker processes (default: the usable CPUs; 1 runs in this process). The report (default
     `<out_dir>/report.jsonl`) is streamed, one line per input as it completes; an existing report is
-    only replaced with `overwrite`. Raises InputError (exit code 2) for usage errors: no inputs, an
-    input path that does not exist, an unusable blank or report; a bad profile is a failed line, not
-    an exception. On an interrupt raises BatchInterrupted (a KeyboardInterrupt) with the summary.
+    only replaced with `overwrite`, and never when it is an input, a planned PDF or the blank. An
+    existing PDF is only replaced with `overwrite`: without it that input fails (`output_exists`)
+    and the others continue. Raises InputError (exit code 2) for usage errors: no inputs, an input
+    path that does not exist, an unusable blank, report or output folder; a bad profile is a failed
+    line, not an exception. On an interrupt raises BatchInterrupted (a KeyboardInterrupt) with the summary.
     """
     start = time.perf_counter()
     if not inputs:
@@ -443,16 +631,25 @@ def batch(
         except ImportError as err:
             raise InputError(f"--check-package is not available in this installation ({err})") from None
 
-    items = plan(inputs, out, exclude=[report_path])
+    items = plan(inputs, out)
     if not items:
         raise InputError("no profiles found in " + ", ".join(str(i) for i in inputs))
+    _check_report_path(report_path, out, items, blank.source)
     jobs = min(jobs, sum(1 for i in items if i.error is None) or 1)
-    out.mkdir(parents=True, exist_ok=True)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
+    out_existed = out.exists()
+    _make_folder(out)
+    try:
+        _make_folder(report_path.parent)
+        fh = _open_report(report_path)
+    except InputError:
+        if not out_existed:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only if still empty: nothing was written
+        raise
 
     summary = BatchSummary(len(items), 0, 0, 0.0, jobs, out, report_path, blank.source)
     done: set[int] = set()
-    with report_path.open("w", encoding="utf-8") as fh:
+    with fh:
 
         def record(result: ItemResult, notify: bool = True) -> None:
             fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

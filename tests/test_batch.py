@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -305,3 +306,155 @@ def test_no_inputs_is_a_usage_error(tmp_path: Path, blank_plain: Path) -> None:
     with pytest.raises(InputError) as caught:
         batch([], tmp_path / "out", form=blank_plain)
     assert caught.value.exit_code == 2
+
+
+# --- review fixes ------------------------------------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_a_json_string_or_array_is_not_a_profile_nor_a_path(
+    tmp_path: Path, blank_plain: Path, good: dict[str, Any]
+) -> None:
+    other = write(tmp_path / "other" / "client-b.json", with_id(good, "client-b"))
+    folder = tmp_path / "docket"
+    write(folder / "a-string.json", str(other))  # a JSON string naming another client's profile
+    write(folder / "b-array.json", [good])
+    (folder / "c-lines.jsonl").write_text('"-"\n"/etc/passwd"\n' + json.dumps(with_id(good, "fine")) + "\n")
+    out = tmp_path / "out"
+    summary = batch([folder], out, form=blank_plain, jobs=1)
+    assert (summary.total, summary.succeeded, summary.failed) == (5, 1, 4)
+    assert [p.name for p in out.glob("*.pdf")] == ["fine.i-131.pdf"]  # client-b's profile was not filled
+    for failure in summary.failures:
+        assert failure.error == f"{failure.input}: A profile is a JSON object"  # as `formfill fill` says
+        assert [p.code for p in failure.problems] == ["invalid"]
+    assert {f.input for f in summary.failures} == {
+        str(folder / "a-string.json"),
+        str(folder / "b-array.json"),
+        f"{folder / 'c-lines.jsonl'}:1",
+        f"{folder / 'c-lines.jsonl'}:2",
+    }
+
+
+def test_deeply_nested_json_fails_only_that_input(tmp_path: Path, blank_plain: Path, good: dict[str, Any]) -> None:
+    folder = tmp_path / "docket"
+    (folder / "deep.json").parent.mkdir()
+    (folder / "deep.json").write_text(DEEP)
+    write(folder / "ok.json", with_id(good, "ok"))
+    deep_inside = with_id(good, "deep-inside")
+    deep_inside["applicant"]["name"]["given"] = json.loads("[" * 900 + "]" * 900)  # decodes; too deep to validate
+    write(folder / "validate.json", deep_inside)
+    jsonl = tmp_path / "lines.jsonl"
+    jsonl.write_text(json.dumps(with_id(good, "line-1")) + "\n" + DEEP + "\n")
+    out = tmp_path / "out"
+    summary = batch([folder, jsonl], out, form=blank_plain, jobs=2)
+    assert (summary.total, summary.succeeded, summary.failed) == (5, 2, 3)
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["line-1.i-131.pdf", "ok.i-131.pdf"]
+    report = {line["input"]: line for line in read_report(out / "report.jsonl")}
+    for name in (str(folder / "deep.json"), f"{jsonl}:2"):
+        assert report[name]["problems"][0]["code"] == "invalid_json"
+        assert report[name]["error"] == f"{name}: not valid JSON (nested too deeply)"
+    assert report[str(folder / "validate.json")]["problems"][0]["code"] != "internal_error"
+
+
+def test_report_may_not_replace_an_input_or_a_planned_pdf(
+    tmp_path: Path, blank_plain: Path, good: dict[str, Any]
+) -> None:
+    folder = tmp_path / "docket"
+    write(folder / "a.json", with_id(good, "a"))
+    b = write(folder / "b.json", with_id(good, "b"))
+    before = b.read_bytes()
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="would replace the input") as caught:
+        batch([folder], out, form=blank_plain, jobs=1, report=b, overwrite=True)
+    assert caught.value.exit_code == 2
+    assert b.read_bytes() == before
+    with pytest.raises(InputError, match="would take the name of the PDF planned for"):
+        batch([folder], out, form=blank_plain, jobs=1, report=out / "B.i-131.pdf")  # case-insensitively
+    assert not out.exists()
+
+
+def test_unwritable_output_or_report_is_a_usage_error(
+    tmp_path: Path, blank_plain: Path, good: dict[str, Any]
+) -> None:
+    profile = write(tmp_path / "p.json", good)
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("")
+    with pytest.raises(InputError, match="a file is in the way") as caught:
+        batch([profile], in_the_way / "out", form=blank_plain, jobs=1)
+    assert caught.value.exit_code == 2
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=f"cannot create folder {in_the_way}: a file is in the way"):
+        batch([profile], out, form=blank_plain, jobs=1, report=in_the_way / "r.jsonl")
+    assert not out.exists()  # nothing left behind
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(InputError, match="cannot write the report"):
+        batch([profile], out, form=blank_plain, jobs=1, report=tmp_path / "a-folder", overwrite=True)
+    result = cli("batch", str(profile), "-o", str(in_the_way / "out"), "--form", str(blank_plain), "--json")
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+    assert "a file is in the way" in json.loads(result.stdout)["error"]
+
+
+def test_cli_reads_stdin_and_pipes_once(tmp_path: Path, blank_plain: Path, good: dict[str, Any]) -> None:
+    one = json.dumps(with_id(good, "from-stdin"), indent=2).encode()  # one pretty-printed object
+    lines = "".join(json.dumps(with_id(good, f"piped-{i}")) + "\n" for i in range(3))
+    form = ("--form", str(blank_plain))
+
+    single = cli("batch", "-", "-o", str(tmp_path / "o1"), *form, "--json", stdin=one)
+    assert single.returncode == 0, single.stdout.decode() + single.stderr.decode()
+    assert [p.name for p in (tmp_path / "o1").glob("*.pdf")] == ["from-stdin.i-131.pdf"]
+    assert read_report(tmp_path / "o1" / "report.jsonl")[0]["input"] == "<stdin>"
+
+    dev = cli("batch", "/dev/stdin", "-o", str(tmp_path / "o2"), *form, "--jobs", "2", stdin=lines.encode())
+    assert dev.returncode == 0, dev.stdout.decode() + dev.stderr.decode()
+    assert sorted(p.name for p in (tmp_path / "o2").glob("*.pdf")) == [f"piped-{i}.i-131.pdf" for i in range(3)]
+
+    source = write(tmp_path / "p.json", with_id(good, "substituted"))
+    script = 'exec "$0" -m formfill batch <(cat "$1") -o "$2" --form "$3"'
+    sub = subprocess.run(
+        ["bash", "-c", script, sys.executable, str(source), str(tmp_path / "o3"), str(blank_plain)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert sub.returncode == 0, sub.stdout.decode() + sub.stderr.decode()
+    assert [p.name for p in (tmp_path / "o3").glob("*.pdf")] == ["substituted.i-131.pdf"]
+
+
+def test_stdin_json_lines_with_a_broken_line(
+    tmp_path: Path, blank_plain: Path, good: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = json.dumps(with_id(good, "s-1")) + "\n" + '{"id": "broken", ' + "\n" + json.dumps(with_id(good, "s-3"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8"))
+    summary = batch(["-", "-"], tmp_path / "out", form=blank_plain, jobs=2)  # named twice, read once
+    assert (summary.total, summary.succeeded, summary.failed) == (3, 2, 1)
+    assert summary.failures[0].input == "<stdin>:2"
+    assert summary.failures[0].problems[0].code == "invalid_json"
+
+
+def test_cli_missing_input_is_reported_by_formfill_with_json(tmp_path: Path, blank_plain: Path) -> None:
+    result = cli("batch", str(tmp_path / "nope.json"), "-o", str(tmp_path / "o"), "--form", str(blank_plain), "--json")
+    assert result.returncode == 2
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["exit_code"] == 2 and "nope.json: no such file or folder" in doc["error"]
+
+
+def test_help_documents_stdin_and_existing_outputs() -> None:
+    from click.testing import CliRunner
+
+    from formfill.cli.batch_cmds import batch as batch_command
+
+    text = " ".join(CliRunner().invoke(batch_command, ["--help"]).output.split())
+    assert "An input of - is standard input" in text
+    assert "that input fails (output_exists, counted as a failure) and the others continue" in text
+
+
+def test_batch_names_importable_although_the_package_rebinds_batch() -> None:
+    import pickle
+
+    import formfill
+    from formfill.batch import BatchInterrupted as Interrupted
+    from formfill.batch import BatchSummary, run_item
+
+    assert callable(formfill.batch) and issubclass(Interrupted, KeyboardInterrupt) and BatchSummary
+    assert pickle.loads(pickle.dumps(run_item)) is run_item  # what a worker process receives

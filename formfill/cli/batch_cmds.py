@@ -58,7 +58,9 @@ def _print_summary(summary: BatchSummary) -> None:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+# A plain string: formfill.batch checks the inputs itself, so a missing one is reported like every
+# other usage error (as a JSON document with --json), and "-" (standard input) is accepted.
+@click.argument("inputs", nargs=-1, required=True, type=str)
 @click.option(
     "-o",
     "--out",
@@ -109,7 +111,13 @@ def batch(
 ) -> None:
     """Fill the I-131 for every profile in INPUTS (files, folders of *.json/*.jsonl, JSON Lines files).
 
+    An input of - is standard input; it, and any input that is not a regular file (a pipe, <(...)),
+    is read once and is one JSON object, or else JSON Lines (one profile per line).
+
     Each profile is validated, filled and verified on its own; a bad one never stops the others.
+    An existing PDF is not replaced without --overwrite: that input fails (output_exists, counted
+    as a failure) and the others continue. The report may not be an input or a planned PDF.
+
     Exit code 0 when all succeeded, 1 when any failed, 2 for usage errors, 130 when interrupted.
     """
     counter = Counter(sys.stderr) if sys.stderr.isatty() else None
