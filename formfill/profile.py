@@ -715,7 +715,13 @@ def parse_profile(data: Any) -> Profile:
         profile = Profile.model_validate(data)
     except ValidationError as err:
         found = problems_from_validation_error(err)
-        raise ProfileError("The profile has problems", found + _rules_despite(data, err, found)) from None
+        try:
+            found += _rules_despite(data, err, found)
+        except RecursionError:
+            pass  # a pathologically nested value: the structural problems are reported already
+        raise ProfileError("The profile has problems", found) from None
+    except RecursionError:
+        raise ProfileError("The profile is nested too deeply", [Problem("", "nested too deeply to be a profile")]) from None
     found = cross_checks(profile)
     if found:
         raise ProfileError("The profile has problems", found)

@@ -108,3 +108,18 @@ def test_non_ascii_digits_are_refused_by_validate(digits: str, tmp_path: Path) -
     p.write_text(json.dumps(data), encoding="utf-8")
     code, out, _ = run("validate", str(p))
     assert code == 1 and "applicant.a_number" in out
+
+
+def test_a_deeply_nested_value_inside_a_profile_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    data = json.loads(Path(PROFILE).read_text())
+    deep: list[object] = []
+    cur = deep
+    for _ in range(950):
+        nxt: list[object] = []
+        cur.append(nxt)
+        cur = nxt
+    data["applicant"]["name"]["middle"] = deep
+    p = tmp_path / "deep.json"
+    p.write_text(json.dumps(data))
+    code, out, _ = run("validate", str(p))
+    assert code == 1 and "applicant.name.middle" in out
