@@ -11,6 +11,7 @@ layers so that every problem is reported at once, each with its JSON path:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import re
@@ -715,13 +716,12 @@ def parse_profile(data: Any) -> Profile:
         profile = Profile.model_validate(data)
     except ValidationError as err:
         found = problems_from_validation_error(err)
-        try:
+        with contextlib.suppress(RecursionError):  # a pathologically nested value: its problem is reported already
             found += _rules_despite(data, err, found)
-        except RecursionError:
-            pass  # a pathologically nested value: the structural problems are reported already
         raise ProfileError("The profile has problems", found) from None
     except RecursionError:
-        raise ProfileError("The profile is nested too deeply", [Problem("", "nested too deeply to be a profile")]) from None
+        problem = Problem("", "nested too deeply to be a profile")
+        raise ProfileError("The profile is nested too deeply", [problem]) from None
     found = cross_checks(profile)
     if found:
         raise ProfileError("The profile has problems", found)

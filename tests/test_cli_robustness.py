@@ -114,7 +114,7 @@ def test_a_deeply_nested_value_inside_a_profile_is_a_problem_not_a_crash(tmp_pat
     data = json.loads(Path(PROFILE).read_text())
     deep: list[object] = []
     cur = deep
-    for _ in range(950):
+    for _ in range(600):
         nxt: list[object] = []
         cur.append(nxt)
         cur = nxt
