@@ -206,3 +206,22 @@ def test_part13_names_the_box_when_an_item_has_several(long_fill: formfill.FillR
     rest = continued_text(blocks, sheet_lines, 5, "2", "3")
     assert f"City or Town: {CITY_25}" in rest
     assert f"Street Number and Name: {STREET_40}" in rest
+
+
+def test_auto_sized_fields_shrink_to_8pt_then_overflow(blank_plain: Path) -> None:
+    """A field whose /DA says size 0 shrinks to fit, never below the documented 8 pt."""
+    from dataclasses import replace
+
+    from formfill.forms import open_blank
+    from formfill.pdf.appearance import MIN_AUTO_SIZE, layout_text
+    from formfill.pdf.writer import font_for
+
+    blank = open_blank(blank_plain)
+    info = replace(blank.fields[CITY], font_size=0.0, max_len=None)
+    font = font_for(blank, info)
+    chars_at_10 = int((info.width - 4) // 6)
+    assert layout_text("x" * chars_at_10, info, font).size == 10
+    shrunk = layout_text("x" * (chars_at_10 + 5), info, font)
+    assert shrunk.fits and MIN_AUTO_SIZE <= shrunk.size < 10
+    too_long = layout_text("x" * int((info.width - 4) / (0.6 * MIN_AUTO_SIZE) + 2), info, font)
+    assert not too_long.fits

@@ -14,8 +14,8 @@ from formfill.pdf.blank import FieldInfo, FontInfo
 
 PADDING = 2.0  # points between the box edge and the text, as Acrobat draws it
 LEADING = 1.15  # line height as a multiple of the font size in multiline fields
-MIN_AUTO_SIZE = 8.0  # fields whose /DA says size 0 (auto) are drawn at 10 pt, never below this
-AUTO_SIZE = 10.0
+AUTO_SIZE = 10.0  # fields whose /DA says size 0 (auto) start at 10 pt ...
+MIN_AUTO_SIZE = 8.0  # ... and a single-line one shrinks to fit, never below 8 pt (then it overflows to Part 13)
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ def layout_text(value: str, info: FieldInfo, font: FontInfo, pitch: float | None
         text = " ".join(value.split("\n"))
         if font.width(text, size) <= usable:
             return Layout((text,), size, True)
+        if info.font_size <= 0:  # auto-sized: the largest size from 10 pt down to 8 pt that fits
+            steps = int((AUTO_SIZE - MIN_AUTO_SIZE) * 2)
+            for smaller in (AUTO_SIZE - 0.5 * k for k in range(1, steps + 1)):
+                if font.width(text, smaller) <= usable:
+                    return Layout((text,), smaller, True)
         return Layout((), size, False, f"{len(text)} characters, the box shows about {capacity(info, font)}")
     lines = wrap(value, usable, size, font)
     if lines is None:
