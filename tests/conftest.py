@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +70,22 @@ def require_tool(name: str) -> str:
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Prepared blanks are cached per user; tests keep theirs to themselves."""
     os.environ["FORMFILL_CACHE_DIR"] = str(tmp_path_factory.mktemp("formfill-cache"))
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail, rather than hang the suite, if the body blocks (a FIFO opened for reading waits for a writer)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"blocked for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -10,10 +10,7 @@ import copy
 import datetime as dt
 import json
 import os
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from formfill.checks.package import PackageReport, check_package, default_rules_
 from formfill.cli import main
 from formfill.errors import InputError, ProfileError
 from formfill.profile import Basis, Profile, PurposeCategory
+from tests.conftest import deadline
 
 TODAY = dt.date.today()
 FAR = (TODAY + dt.timedelta(days=200)).isoformat()
@@ -528,21 +526,6 @@ BAD_PATHS = {
     "directory": "not a regular file",
 }
 needs_posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs symlinks and FIFOs (POSIX)")
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail, rather than hang the suite, if the body blocks (a FIFO opened for reading waits for a writer)."""
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"blocked for more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @needs_posix

@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import struct
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from formfill.checks.photo import (
     default_spec,
 )
 from formfill.cli import main
+from tests.conftest import deadline
 
 BG = (244, 243, 239)
 SKIN = (206, 162, 132)
@@ -476,25 +474,6 @@ HOSTILE = {
     "symlink_loop": ("unreadable", "cannot be opened: symlink loop"),
     "nul_byte": ("unreadable", "cannot be opened: the path contains a NUL byte"),
 }
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail, rather than hang the suite, if the body blocks on a FIFO or a device."""
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"blocked for more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
