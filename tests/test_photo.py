@@ -487,10 +487,9 @@ def test_hostile_file_gives_unreadable_report(tmp_path: Path, kind: str) -> None
     assert words.lower() in report.findings[0].message.lower()
 
 
-@pytest.mark.parametrize("kind", sorted(HOSTILE))
+# A real command line cannot hold a NUL byte, so that case is covered by the API test above only.
+@pytest.mark.parametrize("kind", sorted(set(HOSTILE) - {"nul_byte"}))
 def test_hostile_file_cli_exit_2_without_traceback(tmp_path: Path, kind: str, good: Path) -> None:
-    if kind == "nul_byte":
-        pytest.skip("a command line cannot hold a NUL byte (and click's Path type stats before formfill sees it)")
     path = hostile(tmp_path, kind)
     with deadline(20):
         result = CliRunner().invoke(main, ["check-photo", str(good), str(path)])
