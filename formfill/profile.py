@@ -335,7 +335,9 @@ class Delivery(Strict):
 
 
 class Processing(Strict):
-    in_removal_proceedings: StrictBool | None = None
+    in_removal_proceedings: StrictBool = Field(
+        description="Part 4 item 1, asked of everyone; a processing section without it would leave it unanswered."
+    )
     j1_212e_without_waiver: StrictBool | None = Field(
         None, description="Subject to INA 212(e) two-year home residence without a waiver (blocks advance parole)."
     )

@@ -387,3 +387,9 @@ def test_answers_without_a_box_on_the_form_are_refused() -> None:
         "initial-parole-fwvp", lambda d: d["application"].update(referring_agency="Example Agency"),
     )
     assert "application.referring_agency" in problems_of(fwvp_with_agency)
+
+
+def test_a_processing_section_answers_removal_proceedings() -> None:
+    """Part 4 item 1 is asked of everyone: a processing section cannot leave it blank while answering 2-4."""
+    data = with_changes("reentry-permit", lambda d: d["processing"].pop("in_removal_proceedings"))
+    assert problems_of(data)["processing.in_removal_proceedings"] == "is required"
