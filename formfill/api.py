@@ -185,8 +185,9 @@ def read_back(
     return result
 
 
-def blank_values(blank: BlankForm) -> dict[str, Any]:
-    return {name: (str(info.value) if info.value is not None else None) for name, info in blank.fields.items()}
+def blank_values(blank: BlankForm) -> dict[str, str | None]:
+    """The blank's own field values (barcodes, a state list's blank option), computed once per blank."""
+    return blank.values
 
 
 def fill(

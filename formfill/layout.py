@@ -53,10 +53,6 @@ class Plan:
     sheet_entries: list[Continued] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def part13_used(self) -> bool:
-        return bool(self.continued)
-
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:
     """Lay out every value; anything that would be cut off moves to Part 13 instead."""

@@ -14,28 +14,40 @@ import formfill
 from formfill.forms import open_blank
 
 CITY = "Part2_Line3_CityTown[0]"
+PURPOSE = "P7_Line2_Purpose[0]"
 SIGNATURE = "form1[0].#subform[10].Part10_Line4_ApplicantSignature[0]"
 
 
-def _write(writer: PdfWriter, path: Path) -> Path:
+def _redraw_at(data: bytes, page: int, field: str, x: float, path: Path) -> Path:
+    """A copy whose `field` draws the same text (same value, same Tj strings) starting at `x`."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    for annot in writer.pages[page]["/Annots"]:
+        widget = annot.get_object()
+        if widget.get("/T") == field:
+            stream = widget["/AP"]["/N"].get_object()
+            stream.set_data(re.sub(rb"1 0 0 1 [\d.]+ ", f"1 0 0 1 {x:.2f} ".encode(), stream.get_data()))
     with path.open("wb") as fh:
         writer.write(fh)
     return path
 
 
+def test_text_pushed_past_the_box_edge_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+    profile = sample("advance-parole-i485")
+    result = formfill.fill(profile, form=blank_plain)
+    # Start the purpose 10 pt before the right edge of its 516-pt box: almost all of it is clipped.
+    clipped = _redraw_at(result.data, 9, PURPOSE, 506, tmp_path / "clipped.pdf")
+    assert formfill.verify(clipped, profile).ok, "field-level check cannot see positions"
+    printed = formfill.verify(clipped, profile, printed=True)
+    assert not printed.ok
+    assert any(p.code == "printed" and p.path == "travel.purpose" for p in printed.problems)
+
+
 def test_a_glyph_cut_at_the_box_edge_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
     result = formfill.fill(profile, form=blank_plain)
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(result.data)))
-    for annot in writer.pages[4]["/Annots"]:
-        widget = annot.get_object()
-        if widget.get("/T") == CITY:
-            width = float(widget["/Rect"][2]) - float(widget["/Rect"][0])
-            # "Los Angeles" is 66 pt wide: start it so the last glyph straddles the right edge of the clip.
-            x = width - 66 + 2
-            stream = widget["/AP"]["/N"].get_object()
-            stream.set_data(re.sub(rb"1 0 0 1 [\d.]+ ", f"1 0 0 1 {x:.2f} ".encode(), stream.get_data()))
-    clipped = _write(writer, tmp_path / "clipped.pdf")
+    x0, _, x1, _ = open_blank(blank_plain).fields[f"form1[0].P5[0].{CITY}"].rect
+    # "Los Angeles" is 66 pt wide: start it so the last glyph straddles the right edge of the clip.
+    clipped = _redraw_at(result.data, 4, CITY, (x1 - x0) - 66 + 2, tmp_path / "clipped.pdf")
     assert formfill.verify(clipped, profile).ok, "the field-level read cannot see glyph positions"
     printed = formfill.verify(clipped, profile, printed=True)
     assert any(p.path == "applicant.mailing_address.city" and "cut off" in p.message for p in printed.problems)
@@ -57,7 +69,9 @@ def test_text_drawn_into_the_signature_box_is_caught(sample: Any, blank_plain: P
     existing = page.raw_get("/Contents")
     parts = list(existing.get_object()) if isinstance(existing.get_object(), ArrayObject) else [existing]
     page[NameObject("/Contents")] = ArrayObject([*parts, writer._add_object(stream)])
-    signed = _write(writer, tmp_path / "signed.pdf")
+    signed = tmp_path / "signed.pdf"
+    with signed.open("wb") as fh:
+        writer.write(fh)
     printed = formfill.verify(signed, profile, printed=True)
     assert not printed.ok
     found = [p for p in printed.problems if SIGNATURE in p.message and "nothing was planned" in p.message]

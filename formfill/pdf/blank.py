@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -107,6 +108,10 @@ class BlankForm:
     was_encrypted: bool = False
     had_xfa: bool = False
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def values(self) -> dict[str, str | None]:
+        return {name: (str(info.value) if info.value is not None else None) for name, info in self.fields.items()}
 
     @property
     def page_count(self) -> int:

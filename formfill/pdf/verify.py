@@ -67,12 +67,6 @@ class Verification:
         }
 
 
-def read_fields(data: bytes) -> dict[str, ReadField]:
-    """Every terminal field of a PDF, as pdfplumber reads it."""
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return _fields(pdf)
-
-
 def _fields(pdf: PDF) -> dict[str, ReadField]:
     out: dict[str, ReadField] = {}
     acro = resolve1(pdf.doc.catalog.get("AcroForm"))
