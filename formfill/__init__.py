@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from formfill.api import FillResult, ProfileSource, fill, load_profile, validate, verify
+from formfill.api import FillResult, fill, validate, verify
 from formfill.batch import BatchInterrupted, BatchSummary, batch
 from formfill.errors import FormfillError, Problem, ProfileError
+from formfill.loading import ProfileSource, load_profile
 
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport

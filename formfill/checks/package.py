@@ -27,8 +27,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.api import ProfileSource, load_profile
 from formfill.errors import InputError, Problem
+from formfill.loading import ProfileSource, load_profile
 from formfill.profile import (
     ApplicationType,
     AttachmentKind,
