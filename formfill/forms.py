@@ -222,12 +222,15 @@ def download(url: str, timeout: float, progress: Progress | None = None) -> byte
             if length is not None and length > MAX_DOWNLOAD:
                 raise InputError(_too_big(url))
             data = bytearray()
-            while chunk := resp.read(64 * 1024):
+            while chunk := resp.read1(64 * 1024):  # what has arrived: keeps the deadline
                 data += chunk
                 if len(data) > MAX_DOWNLOAD:
                     raise InputError(_too_big(url))
                 if time.monotonic() > deadline:
-                    raise TimeoutError
+                    raise InputError(
+                        f"Could not download the blank: {host} did not send it within {10 * timeout:g} s. "
+                        + by_hand(url)
+                    )
                 if progress is not None:
                     progress(len(data), length)
     except urllib.error.HTTPError as err:
@@ -268,7 +271,8 @@ def _content_length(raw: str | None) -> int | None:
 
 
 def _too_big(url: str) -> str:
-    return f"The download from {url} is larger than {MAX_DOWNLOAD // 2**20} MB, far more than the form; refusing it."
+    bound = f"{MAX_DOWNLOAD // 2**20} MB" if MAX_DOWNLOAD >= 2**20 else f"{MAX_DOWNLOAD // 1024} KB"
+    return f"The download from {url} is larger than {bound}, far more than the form; refusing it."
 
 
 def _cut_off(url: str) -> str:
