@@ -200,6 +200,7 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
 def download(url: str, timeout: float, progress: Progress | None = None) -> bytes:
     """The bytes at `url`, bounded in size and time; a one-line InputError for every way it can fail."""
     import http.client
+    import ssl
     import urllib.error
     import urllib.request
 
@@ -244,6 +245,10 @@ def download(url: str, timeout: float, progress: Progress | None = None) -> byte
         if isinstance(err, TimeoutError) or isinstance(reason, TimeoutError):
             raise InputError(
                 f"Could not download the blank: no answer from {host} within {timeout:g} s. {by_hand(url)}"
+            ) from None
+        if isinstance(reason, ssl.SSLError):  # not "offline": a proxy or a wrong certificate in the way
+            raise InputError(
+                f"Could not download the blank: the secure connection to {host} failed ({reason}). {by_hand(url)}"
             ) from None
         raise InputError(
             f"Could not download the blank from {host} ({reason}); this machine may be offline. {by_hand(url)}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,8 +26,8 @@ from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 
 from formfill import forms
 from formfill.cli import main
-from formfill.errors import InputError
-from tests.conftest import SAMPLES
+from formfill.errors import FormError, InputError
+from tests.conftest import REPO, SAMPLES
 
 SAMPLE = str(SAMPLES / "re-parole.json")
 SUPPORTED = "formfill fills Form I-131 edition 01/20/25"
@@ -103,6 +104,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hung up on purpose (a timeout test): not worth a traceback in another test's stderr
+
+
 @pytest.fixture(scope="module")
 def site(blank_plain: Path, blank_encrypted: Path, blank_2019: Path) -> Iterator[Site]:
     plain = blank_plain.read_bytes()
@@ -122,8 +130,7 @@ def site(blank_plain: Path, blank_encrypted: Path, blank_2019: Path) -> Iterator
         "/trickle.pdf": Route(plain[:200], trickle=0.05),
     }
     handler = type("Handler", (_Handler,), {})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     handler.site = Site(f"http://127.0.0.1:{server.server_address[1]}", routes)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -369,6 +376,13 @@ def test_a_name_that_does_not_resolve_says_offline(home: Home, monkeypatch: pyte
     assert "may be offline" in line
 
 
+def test_a_failed_secure_connection_is_not_called_offline(
+    home: Home, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = fill_with(home, monkeypatch, site.url.replace("http://", "https://") + "/i-131.pdf")  # plain HTTP there
+    assert "the secure connection to 127.0.0.1 failed" in line and "offline" not in line
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/i-131.pdf", "not a url"])
 def test_only_http_urls_are_downloaded(home: Home, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     line = fill_with(home, monkeypatch, url)
@@ -419,3 +433,26 @@ def test_progress_shows_only_on_a_terminal_after_a_moment() -> None:
     progress(1_048_576, 2_097_152)
     progress.close()
     assert stream.text == "\r  downloading: 1.0 of 2.0 MB\n"
+
+
+def test_the_download_is_checked_by_forms_add_itself(home: Home, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever `forms add` refuses (a filled blank, say), a download is refused too: it is the same call."""
+    seen: list[Path] = []
+
+    def add_form(path: str | Path) -> Path:
+        seen.append(Path(path))
+        raise FormError(f"{path} looks like a filled form, not a blank")
+
+    monkeypatch.setattr(forms, "add_form", add_form)
+    line = fill_with(home, monkeypatch, f"{site.url}/i-131.pdf")
+    assert len(seen) == 1 and seen[0].name == "i-131.pdf"
+    assert line == f"error: {site.url}/i-131.pdf looks like a filled form, not a blank"
+
+
+def test_no_form_pdf_is_in_the_repository_or_the_package() -> None:
+    assert not list(Path(forms.__file__).parent.rglob("*.[pP][dD][fF]"))
+    if (REPO / ".git").exists() and shutil.which("git"):
+        tracked = subprocess.run(
+            ["git", "-C", str(REPO), "ls-files", "*.pdf", "*.PDF"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert tracked == []
