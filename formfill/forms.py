@@ -109,9 +109,9 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
                 f"No blank I-131 found and downloads are off (FORMFILL_OFFLINE or --offline). {by_hand(forms_url())} "
                 f"Looked in: {where}. Supported: {'; '.join(supported())}."
             )
-        url = forms_url()
+        url, timeout = forms_url(), fetch_timeout()
         _notice(f"formfill: no blank I-131 found; downloading it once from {url} into {user_forms_dir()}")
-        return fetch_form(url, fetch_timeout(), progress=TerminalProgress.for_stream(sys.stderr))
+        return fetch_form(url, timeout, progress=TerminalProgress.for_stream(sys.stderr))
     return max(candidates)[1]
 
 
