@@ -119,6 +119,11 @@ def supported() -> list[str]:
     return sorted(f"{form} edition {edition}" for form, edition in all_maps())
 
 
+def what_we_fill() -> str:
+    """`formfill fills Form I-131 edition 01/20/25`: the sentence every refusal of a blank ends with."""
+    return "formfill fills " + (" or ".join(f"Form {s}" for s in supported()) or "no form (no field maps found)")
+
+
 def load_map(path: Path) -> FieldMap:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -166,13 +171,12 @@ def for_form(blank: BlankForm) -> FieldMap:
     if fmap is not None:
         check_against(fmap, blank)
         return fmap
-    have = "; ".join(supported()) or "none"
     if not blank.form:
-        raise FormError(f"{blank.source} is not a USCIS form formfill recognises. Supported: {have}.")
+        raise FormError(f"{blank.source}: this is not Form I-131 (no USCIS form number found in it); {what_we_fill()}.")
     if blank.form != "I-131":
-        raise FormError(f"{blank.source} is Form {blank.form}; formfill fills Form I-131 only. Supported: {have}.")
+        raise FormError(f"{blank.source}: this is not Form I-131 but Form {blank.form}; {what_we_fill()}.")
     raise FormError(
-        f"{blank.source} is Form {blank.form} edition {blank.edition}, which has no field map. Supported: {have}. "
+        f"{blank.source} is Form {blank.form} edition {blank.edition}, which has no field map; {what_we_fill()}. "
         "Download the current edition (`formfill forms fetch`) or add a field map for this edition."
     )
 

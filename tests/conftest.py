@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,17 @@ def require_tool(name: str) -> str:
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Prepared blanks are cached per user; tests keep theirs to themselves."""
     os.environ["FORMFILL_CACHE_DIR"] = str(tmp_path_factory.mktemp("formfill-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet() -> None:
+    """A test that ends up downloading a blank meets a closed port on this machine, never uscis.gov."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    os.environ["FORMFILL_FORMS_URL"] = f"http://127.0.0.1:{port}/i-131.pdf"
+    os.environ["FORMFILL_FETCH_TIMEOUT"] = "5"
+    os.environ.pop("FORMFILL_OFFLINE", None)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import click
 from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
 from formfill.cli.common import emit_json, form_option, handle_errors, json_option
+from formfill.cli.forms_cmds import offline_option
 
 MAX_LISTED = 20
 
@@ -97,6 +98,7 @@ def _print_summary(summary: BatchSummary) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing PDFs (and the report).")
 @json_option
+@offline_option
 @handle_errors()
 def batch(
     inputs: tuple[str, ...],

@@ -11,6 +11,7 @@ import click
 
 from formfill import api
 from formfill.cli.common import emit_json, form_option, handle_errors, json_option
+from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
 from formfill.forms import find_blank, open_blank
@@ -51,6 +52,7 @@ def default_output(profile_arg: str, profile_id: str | None) -> Path:
     help="With --check-package: attachments must lie inside this folder.",
 )
 @json_option
+@offline_option
 @handle_errors()
 def fill(
     profile: str,
@@ -145,6 +147,7 @@ def validate(profiles: tuple[str, ...], as_json: bool) -> None:
 @click.option("--profile", "profile", required=True, type=str, help="The profile the form was filled from.")
 @click.option("--printed", is_flag=True, help="Also flatten a copy with pdfium and read the text inside each box.")
 @json_option
+@offline_option
 @handle_errors()
 def verify(filled: str, profile: str, printed: bool, as_json: bool) -> None:
     """Check a filled I-131 against its profile: every value, box and appearance, read back from the file."""
@@ -223,13 +226,6 @@ def _sample_dir() -> Path:
     return packaged if packaged.is_dir() else checkout
 
 
-def _demo_form_dirs() -> list[Path]:
-    """The workspace's shared blanks, so the demo runs without a download."""
-    here = Path.cwd()
-    repo = Path(__file__).resolve().parent.parent.parent
-    return [d / "shared" / "forms" for d in (here.parent, repo.parent)] + [here / "forms"]
-
-
 @click.command()
 @click.option(
     "--out",
@@ -241,10 +237,11 @@ def _demo_form_dirs() -> list[Path]:
 )
 @form_option
 @click.option("--overwrite", is_flag=True, help="Replace PDFs already in the folder (left alone otherwise).")
+@offline_option
 @handle_errors()
 def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
-    """Fill every bundled sample profile and verify each PDF (uses ../shared/forms when present)."""
-    blank_path = find_blank(form, extra_dirs=_demo_form_dirs())
+    """Fill every bundled sample profile and verify each PDF (downloads the blank on first use)."""
+    blank_path = find_blank(form)
     blank = open_blank(blank_path)
     samples = sorted(_sample_dir().glob("*.json"))
     if not samples:

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from formfill.cli.common import emit_json, handle_errors, json_option
 from formfill.errors import FormError
 from formfill.fieldmap import supported
-from formfill.forms import USCIS_URL, add_form, fetch_form, scan, search_dirs
+from formfill.forms import USCIS_URL, TerminalProgress, add_form, fetch_form, offline_mode, scan, search_dirs
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def offline_option(func: F) -> F:
+    """`--offline` for a command that may need a blank: the command runs with downloads turned off."""
+
+    @click.option(
+        "--offline",
+        "offline",
+        is_flag=True,
+        help="Never download the blank form (as FORMFILL_OFFLINE=1); without one, say how to add it by hand.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, offline: bool = False, **kwargs: Any) -> Any:
+        with offline_mode(offline):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group()
@@ -27,12 +49,21 @@ def add(path: str) -> None:
 
 
 @forms.command("fetch")
-@click.option("--url", default=USCIS_URL, show_default=True, help="Where to download the blank from.")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for the server.")
+@click.option(
+    "--url",
+    default=None,
+    help=f"Where to download the blank from. Default: FORMFILL_FORMS_URL, else {USCIS_URL}",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds to wait for the server. Default: FORMFILL_FETCH_TIMEOUT, else 30.",
+)
 @handle_errors()
-def fetch(url: str, timeout: float) -> None:
-    """Download the current I-131 from uscis.gov into your forms folder (checks the edition first)."""
-    dest = fetch_form(url, timeout)
+def fetch(url: str | None, timeout: float | None) -> None:
+    """Download the current I-131 into your forms folder, checked exactly as `forms add` checks a file."""
+    dest = fetch_form(url, timeout, progress=TerminalProgress.for_stream(sys.stderr))
     click.echo(f"downloaded {dest}")
 
 

@@ -216,7 +216,9 @@ def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool]:
     root = cast(DictionaryObject, reader.trailer["/Root"])
     acro = root.get("/AcroForm")
     if acro is None:
-        raise FormError(f"{source} has no fillable fields; it is not a fillable USCIS form")
+        from formfill.fieldmap import what_we_fill  # here only: fieldmap imports this module
+
+        raise FormError(f"{source} has no fillable fields: this is not Form I-131; {what_we_fill()}.")
     acro = cast(DictionaryObject, acro.get_object())
     had_xfa = "/XFA" in acro
     # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
