@@ -31,7 +31,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
 from formfill import api, layout
-from formfill.errors import InputError, VerificationError, is_sensitive
+from formfill.errors import InputError, Problem, VerificationError, is_sensitive
 from formfill.fieldmap import Entry, FieldMap, lookup, matches
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
@@ -206,8 +206,11 @@ def review(
         data, name = _read_filled(filled)
         verification = api.verify(data, loaded)
         if not verification.ok:
+            problems = verification.problems
+            if len(problems) > 10:
+                problems = [*problems[:10], Problem("", f"... and {len(problems) - 10} more")]
             raise VerificationError(f"{name} does not match the profile {loaded.source}; refusing to review it",
-                                    verification.problems)
+                                    problems)
         blank = load_blank(data, name)
         filled_name: str | None = name
     else:
