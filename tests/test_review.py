@@ -195,6 +195,8 @@ def test_overflow_links_boxes_to_part13_and_the_sheet_and_back(blank: BlankForm)
             assert text.split() == b.answer.split()
     todo = [t for t in r.todos if t.kind == "sign_sheet"]
     assert [t.page for t in todo] == [15]
+    # The sheet's header carries the A-Number: --redact paints it there too.
+    assert 15 in {page for page, _ in review(data, form=blank, redact=True).redactions}
 
 
 # --- what still needs a human --------------------------------------------------------------------
