@@ -22,6 +22,7 @@ import inspect
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -597,21 +598,30 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
             continue
         where = f"attachments[{att.index}]"
         verdicts = [f.to_dict() for f in report.findings if f.where == where]
-        photos.append(Photo(att.path, _thumbnail(att.resolved) if att.resolved else None, verdicts, att.usable))
+        # Only files the package check itself opened as images (never one outside --attachments-root).
+        opened = att.resolved is not None and att.file_type in ("jpeg", "png", "tiff")
+        photos.append(Photo(att.path, _thumbnail(str(att.resolved)) if opened else None, verdicts, att.usable))
     return report.to_dict(), photos
 
 
-def _thumbnail(path: str, size: int = 160) -> bytes | None:
-    """A small JPEG of a photo the package check already opened; None when it cannot be shown."""
+def _thumbnail(path: str, size: int = 160, max_bytes: int = 50_000_000, max_pixels: int = 60_000_000) -> bytes | None:
+    """A small JPEG of a photo; None when it cannot be shown (the verdicts already say why)."""
     try:
-        with Image.open(path) as image:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return None  # a FIFO would block, a device never ends
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.width * image.height > max_pixels:
+                return None
             image.draft("RGB", (size * 2, size * 2))
             thumb = image.convert("RGB")
             thumb.thumbnail((size, size))
             buf = io.BytesIO()
             thumb.save(buf, "JPEG", quality=80)
             return buf.getvalue()
-    except Exception:  # a hostile or broken file: the verdicts already say why; no preview
+    except Exception:  # a hostile or broken file: no preview, never a traceback
         return None
 
 

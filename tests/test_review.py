@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import html
 import io
 import json
@@ -342,7 +343,8 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     write_photo(tmp_path / "photos" / "p1.jpg")
     write_photo(tmp_path / "photos" / "p2.jpg")
     (tmp_path / "client.json").write_text(json.dumps(data))
-    r: Review = review(tmp_path / "client.json", form=blank, check_package=True)
+    # filing_date reaches check_package once it takes one (the dated fee); until then it is accepted and unused.
+    r: Review = review(tmp_path / "client.json", form=blank, check_package=True, filing_date=dt.date(2026, 12, 1))
     assert r.package is not None and r.package["ok"] is False  # photo ID and the I-797 receipt are missing
     page_html = r.to_html()
     assert 'id="package"' in page_html and "MISSING" in page_html and "satisfied" in page_html
@@ -408,3 +410,16 @@ def test_chromium_renders_the_page_and_prints_it(tmp_path: Path, blank: BlankFor
     for n in range(1, 15):
         assert f"Page {n} (form page)" in text
     assert "Page 15 (continuation sheet 1)" in text and "What still needs a human" in text
+
+
+def test_no_thumbnail_of_a_photo_outside_the_attachments_root(tmp_path: Path, blank: BlankForm) -> None:
+    data = copy.deepcopy(sample_data("advance-parole-i485"))
+    data["attachments"] = [{"kind": "passport_photo", "path": "../outside/p1.jpg"},
+                           {"kind": "passport_photo", "path": "photos/p2.jpg"}]
+    inside = tmp_path / "inside"
+    write_photo(tmp_path / "outside" / "p1.jpg")
+    write_photo(inside / "photos" / "p2.jpg")
+    (inside / "client.json").write_text(json.dumps(data))
+    r = review(inside / "client.json", form=blank, check_package=True, attachments_root=inside)
+    assert [(p.path, bool(p.thumbnail)) for p in r.photos] == [("../outside/p1.jpg", False), ("photos/p2.jpg", True)]
+    assert "outside the attachments root" in r.to_html()
