@@ -423,3 +423,21 @@ def test_no_thumbnail_of_a_photo_outside_the_attachments_root(tmp_path: Path, bl
     r = review(inside / "client.json", form=blank, check_package=True, attachments_root=inside)
     assert [(p.path, bool(p.thumbnail)) for p in r.photos] == [("../outside/p1.jpg", False), ("photos/p2.jpg", True)]
     assert "outside the attachments root" in r.to_html()
+
+
+def test_sheet_outlines_hold_their_text_across_two_sheets(blank: BlankForm) -> None:
+    data = long_profile(sample_data("advance-parole-i485"))
+    data["travel"]["purpose"] = " ".join(f"Reason{i:03d} for the trip." for i in range(170))[:3990]
+    data["travel"]["countries"] = [f"Country{i:02d}" for i in range(99)]
+    r = review(data, form=blank)
+    sheets = [b for b in r.boxes if b.kind == "sheet"]
+    assert {b.page for b in sheets} == {15, 16}
+    filled = formfill.fill(data, form=blank).data
+    with pdfplumber.open(io.BytesIO(filled)) as pdf:
+        for b in sheets:
+            x0, y0, x1, y1 = b.rect
+            text = pdf.pages[b.page - 1].crop((x0, 792 - y1, x1, 792 - y0)).extract_text() or ""
+            assert text.split() == b.answer.split(), f"box {b.number} on page {b.page}"
+    split = [b.source for b in sheets if b.page == 16]
+    assert split and split[0] in {b.source for b in sheets if b.page == 15}  # one entry continues on sheet 2
+    assert [t.page for t in r.todos if t.kind == "sign_sheet"] == [15, 16]
