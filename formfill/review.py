@@ -432,7 +432,7 @@ def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
 
 
 def _carries_rest(b: Box) -> bool:
-    return b.answer in POINTERS or b.answer.endswith(CONTINUED_MARK) or CONTINUED_MARK in b.answer
+    return b.answer in POINTERS or CONTINUED_MARK in b.answer
 
 
 def _link(boxes: list[Box], plan: Plan) -> list[CrossReference]:
@@ -677,7 +677,9 @@ def _links(numbers: list[int]) -> str:
 
 def _html(r: Review) -> str:
     out: list[str] = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        "<!-- Contains personal data: a formfill review of one filing. Share it only with people working on it. -->",
+        '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="robots" content="noindex">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
         "style-src 'unsafe-inline'\">",
