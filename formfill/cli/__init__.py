@@ -22,6 +22,7 @@ LAZY_COMMANDS = {
     "check-photo": "formfill.cli.photo_cmds:check_photo",
     "check": "formfill.cli.check_cmds:check",
     "batch": "formfill.cli.batch_cmds:batch",
+    "review": "formfill.cli.review_cmds:review_cmd",
 }
 
 

@@ -1,0 +1,836 @@
+"""A review page for one filing: every answer shown on the form itself, and what still needs a human.
+
+Reviewers would rather look than read. `review()` renders every page of the filled form with pdfium,
+outlines and numbers every box the fill wrote (taken from the fill's own plan, so an outline is never a
+guess), lists each box with its Part and item, the form's question, the answer as printed and the
+profile path it came from, cross-references Part 13 and the continuation sheets, and lists what the
+fill cannot do: signatures, sheets to sign, items left unanswered, items the form skips, name notes.
+
+`Review.to_html()` is one self-contained file (images as data: URIs, no scripts, prints from a
+browser); `Review.to_dict()` is the same review as data. `redact=True` masks every SSN and A-Number to
+its last 4 digits in the text and paints over the digits on the page images before they are encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import html
+import inspect
+import io
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageDraw
+
+from formfill import api, layout
+from formfill.errors import InputError, Problem, VerificationError, is_sensitive
+from formfill.fieldmap import Entry, FieldMap, lookup, matches
+from formfill.forms import find_blank, open_blank
+from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
+from formfill.loading import LoadedProfile, ProfileSource, load_profile
+from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_LEADING, SHEET_LINES, SHEET_MARGIN, SHEET_SIZE
+
+DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
+PAINT = 40  # grey level of the bars painted over masked digits (uniform, so a test can prove nothing shows)
+Rect = tuple[float, float, float, float]  # PDF points, origin bottom-left: x0, y0, x1, y1
+
+
+@dataclass(frozen=True)
+class SignatureBox:
+    """A box a person signs by hand (same shape as formfill.signing.SignatureBox, which replaces it)."""
+
+    role: str
+    label: str
+    field: str
+    page: int
+    part: str
+    item: str
+
+
+@dataclass
+class Box:
+    """One numbered outline on a page image: a field the fill wrote, or a block of a continuation sheet."""
+
+    number: int
+    page: int
+    rect: Rect
+    kind: str  # text | check | choice | sheet
+    part: str
+    item: str
+    question: str
+    answer: str
+    source: str
+    field: str | None = None
+    continues_in: list[int] = dataclasses.field(default_factory=list)
+    continued_from: list[int] = dataclasses.field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number, "page": self.page, "rect": [round(v, 2) for v in self.rect], "kind": self.kind,
+            "field": self.field, "part": self.part, "item": self.item, "question": self.question,
+            "answer": self.answer, "source": self.source, "continues_in": self.continues_in,
+            "continued_from": self.continued_from,
+        }
+
+
+@dataclass
+class Page:
+    number: int  # 1-based page of the filled PDF
+    kind: str  # form | continuation_sheet
+    width: float  # points
+    height: float
+    png: bytes
+    pixels: tuple[int, int]
+    sheet: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page": self.number, "kind": self.kind, "sheet": self.sheet, "width_pt": self.width,
+                "height_pt": self.height, "image": {"type": "image/png", "width_px": self.pixels[0],
+                                                    "height_px": self.pixels[1],
+                                                    "sha256": hashlib.sha256(self.png).hexdigest()}}
+
+
+@dataclass
+class Todo:
+    """Something a person must still do or decide; `kind` groups them on the page."""
+
+    kind: str  # sign | sign_sheet | unanswered | skipped | note
+    message: str
+    page: int | None = None
+    part: str | None = None
+    item: str | None = None
+    source: str | None = None
+    rect: Rect | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "page": self.page, "part": self.part,
+                "item": self.item, "source": self.source,
+                "rect": [round(v, 2) for v in self.rect] if self.rect else None}
+
+
+@dataclass
+class CrossReference:
+    """One answer that continues elsewhere: the boxes it starts in and the Part 13 blocks or sheets with the rest."""
+
+    page: int
+    part: str
+    item: str
+    source: str
+    boxes: list[int]
+    continued_in: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "part": self.part, "item": self.item, "source": self.source,
+                "from": self.boxes, "to": self.continued_in}
+
+
+@dataclass
+class Photo:
+    path: str
+    thumbnail: bytes | None
+    verdicts: list[dict[str, Any]]
+    usable: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "usable": self.usable, "verdicts": self.verdicts,
+                "thumbnail": bool(self.thumbnail)}
+
+
+@dataclass
+class Review:
+    """Everything the review page shows. Strings are already masked when `redacted`."""
+
+    source: str
+    profile_id: str | None
+    form: str
+    edition: str
+    filled: str | None  # the filled PDF reviewed (None: filled in memory from the profile)
+    title: str
+    pages: list[Page]
+    boxes: list[Box]
+    cross_references: list[CrossReference]
+    todos: list[Todo]
+    redacted: bool
+    redactions: list[tuple[int, Rect]] = dataclasses.field(default_factory=list)
+    package: dict[str, Any] | None = None
+    photos: list[Photo] = dataclasses.field(default_factory=list)
+    masks: list[re.Pattern[str]] = dataclasses.field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = {
+            "ok": True, "input": self.source, "id": self.profile_id, "form": self.form, "edition": self.edition,
+            "filled": self.filled, "title": self.title, "contains_personal_data": True, "redacted": self.redacted,
+            "pages": [p.to_dict() for p in self.pages], "boxes": [b.to_dict() for b in self.boxes],
+            "cross_references": [x.to_dict() for x in self.cross_references],
+            "todo": [t.to_dict() for t in self.todos],
+            "redactions": [{"page": p, "rect": [round(v, 2) for v in r]} for p, r in self.redactions],
+            "package": self.package, "photos": [p.to_dict() for p in self.photos],
+        }
+        return _mask_tree(doc, self.masks) if self.redacted else doc
+
+    def to_html(self) -> str:
+        text = _html(self)
+        return mask_text(text, self.masks) if self.redacted else text
+
+
+# --- building a review ---------------------------------------------------------------------------
+
+
+def review(
+    profile: ProfileSource,
+    *,
+    filled: str | os.PathLike[str] | bytes | None = None,
+    form: str | os.PathLike[str] | BlankForm | None = None,
+    check_package: bool = False,
+    filing_date: dt.date | None = None,
+    attachments_root: str | os.PathLike[str] | None = None,
+    redact: bool = False,
+    dpi: int = DPI,
+) -> Review:
+    """Review one filing: fill the profile (verified, in memory), or review `filled` after verifying it.
+
+    A filled PDF that does not verify against the profile is refused (VerificationError): a review of a
+    file that is not what the profile says would mislead the reviewer.
+    """
+    loaded = load_profile(profile)
+    if filled is not None:
+        data, name = _read_filled(filled)
+        verification = api.verify(data, loaded)
+        if not verification.ok:
+            problems = verification.problems
+            if len(problems) > 10:
+                problems = [*problems[:10], Problem("", f"... and {len(problems) - 10} more")]
+            raise VerificationError(f"{name} does not match the profile {loaded.source}; refusing to review it",
+                                    problems)
+        blank = load_blank(data, name)
+        filled_name: str | None = name
+    else:
+        blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
+        data = api.fill(loaded, form=blank).data
+        filled_name = None
+    fmap, plan = api.prepare(loaded.profile, blank)
+    profile_data = loaded.profile.model_dump()
+    masks = sensitive_patterns(profile_data)
+    flat = _flatten(data)
+    pages, redactions = _render(flat, fmap.pages, dpi, masks if redact else [])
+    boxes, xrefs = _boxes(blank, plan, fmap)
+    signatures = _signature_boxes(loaded, fmap, blank)
+    todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
+    person = loaded.profile.applicant.name
+    title = f"Review: Form {blank.form} ({blank.edition}) for {person.family}, {person.given}"
+    if loaded.profile.id:
+        title += f" [{loaded.profile.id}]"
+    result = Review(
+        source=loaded.source, profile_id=loaded.profile.id, form=blank.form, edition=blank.edition,
+        filled=filled_name, title=title, pages=pages, boxes=boxes, cross_references=xrefs, todos=todos,
+        redacted=redact, redactions=redactions, masks=masks,
+    )
+    if check_package:
+        result.package, result.photos = _package(loaded, filing_date, attachments_root)
+    return result
+
+
+def _read_filled(filled: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
+    if isinstance(filled, bytes):
+        return filled, "<bytes>"
+    try:
+        return Path(filled).read_bytes(), str(filled)
+    except OSError as err:
+        raise InputError(f"{filled}: cannot be read ({err.strerror or err})") from None
+
+
+# --- PII -----------------------------------------------------------------------------------------
+
+
+def sensitive_values(data: Any, path: str = "") -> list[str]:
+    """Every SSN and A-Number in a profile (as `Profile.model_dump()`), wherever it sits."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += sensitive_values(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found += sensitive_values(value, f"{path}[{i}]")
+    elif isinstance(data, str) and is_sensitive(path) and sum(c.isdigit() for c in data) > 4:
+        found.append("".join(c for c in data if c.isdigit()))
+    return sorted(set(found), key=len, reverse=True)
+
+
+def sensitive_patterns(data: dict[str, Any]) -> list[re.Pattern[str]]:
+    """The digits of each identifier, allowing the separators people and pdfium put between them."""
+    return [re.compile(r"(?<!\d)" + r"[\s.\-]{0,3}".join(value) + r"(?!\d)") for value in sensitive_values(data)]
+
+
+def mask_text(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """All but the last 4 digits of each identifier become `*`: `123456789` -> `*****6789`."""
+    for pattern in patterns:
+        text = pattern.sub(lambda m: _mask_digits(m.group(0)), text)
+    return text
+
+
+def _mask_digits(found: str) -> str:
+    digits = [i for i, c in enumerate(found) if c.isdigit()]
+    keep = set(digits[-4:])
+    return "".join("*" if c.isdigit() and i not in keep else c for i, c in enumerate(found))
+
+
+def _mask_tree(doc: Any, patterns: list[re.Pattern[str]]) -> Any:
+    if isinstance(doc, str):
+        return mask_text(doc, patterns)
+    if isinstance(doc, dict):
+        return {k: _mask_tree(v, patterns) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_mask_tree(v, patterns) for v in doc]
+    return doc
+
+
+# --- page images ---------------------------------------------------------------------------------
+
+
+def _flatten(data: bytes) -> bytes:
+    """Bake every widget into its page with pdfium, so the image and the page's text are what prints."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        pdf.init_forms()
+        for i in range(len(pdf)):
+            page = pdf[i]
+            page.flatten(flag=pdfium_c.FLAT_PRINT)
+            page.close()
+        buf = io.BytesIO()
+        pdf.save(buf)
+    finally:
+        pdf.close()
+    return buf.getvalue()
+
+
+def _render(flat: bytes, form_pages: int, dpi: int,
+            masks: list[re.Pattern[str]]) -> tuple[list[Page], list[tuple[int, Rect]]]:
+    """Every page as a greyscale PNG; with masks, the identifiers' digits are painted over before encoding."""
+    pages: list[Page] = []
+    redactions: list[tuple[int, Rect]] = []
+    scale = dpi / 72
+    pdf = pdfium.PdfDocument(flat)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                width, height = page.get_size()
+                image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                if masks:
+                    for rect in _digit_rects(page, masks):
+                        redactions.append((i + 1, rect))
+                        x0, y0, x1, y1 = rect
+                        ImageDraw.Draw(image).rectangle(
+                            (int(x0 * scale), int((height - y1) * scale), int(x1 * scale + 1),
+                             int((height - y0) * scale + 1)), fill=PAINT)
+            finally:
+                page.close()
+            buf = io.BytesIO()
+            image.save(buf, "PNG")
+            kind = "form" if i < form_pages else "continuation_sheet"
+            pages.append(Page(i + 1, kind, width, height, buf.getvalue(), image.size,
+                              None if kind == "form" else i + 1 - form_pages))
+    finally:
+        pdf.close()
+    return pages, redactions
+
+
+def _digit_rects(page: pdfium.PdfPage, masks: list[re.Pattern[str]]) -> list[Rect]:
+    """Where an identifier prints on a page: the boxes of all its digits but the last 4, one rect per run."""
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        chars = [textpage.get_text_range(i, 1) or " " for i in range(count)]
+        text = "".join(c[:1] for c in chars)
+        rects: list[Rect] = []
+        for pattern in masks:
+            for m in pattern.finditer(text):
+                digits = [i for i in range(m.start(), m.end()) if text[i].isdigit()]
+                hide = digits[:-4]
+                boxes = [textpage.get_charbox(i) for i in hide]
+                rects.extend(_runs(boxes))
+        return rects
+    finally:
+        textpage.close()
+
+
+def _runs(boxes: list[Rect]) -> list[Rect]:
+    """Merge character boxes on one line into one bar (comb cells included), padded by a point."""
+    out: list[Rect] = []
+    for b in boxes:
+        if out and abs(out[-1][1] - b[1]) < 2 and b[0] >= out[-1][0]:
+            last = out[-1]
+            out[-1] = (last[0], min(last[1], b[1] - 1), max(last[2], b[2] + 1), max(last[3], b[3] + 1))
+        else:
+            out.append((b[0] - 1, b[1] - 1, b[2] + 1, b[3] + 1))
+    return out
+
+
+# --- boxes and cross references ------------------------------------------------------------------
+
+
+def _question(blank: BlankForm, e: Entry) -> str:
+    tooltip = " ".join(blank.fields[e.field].tooltip.split())
+    if e.label and e.label.split(" (")[0].lower() not in tooltip.lower():
+        return f"{e.label}: {tooltip}" if tooltip else e.label
+    return tooltip or e.label or e.field
+
+
+def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], list[CrossReference]]:
+    """Number every written field (and every continuation-sheet block) in reading order, page by page."""
+    raw: list[Box] = []
+    for placed in plan.placed:
+        a, e = placed.assignment, placed.assignment.entry
+        info = blank.fields[a.field]
+        answer = "[X] checked" if a.kind == "check" else "\n".join(placed.layout.lines) or a.value
+        if e.part == "13" and e.item in ("page", "part", "item", "text"):
+            question = f"Part 13 block, {'Additional information' if e.item == 'text' else e.item + ' number'}"
+        else:
+            question = _question(blank, e)
+        raw.append(Box(0, info.page, info.rect, a.kind, e.part, e.item, question, answer, e.source, a.field))
+    raw.extend(_sheet_boxes(plan, fmap.pages))
+    raw.sort(key=lambda b: (b.page, -round(b.rect[3] / 4), b.rect[0]))
+    for n, b in enumerate(raw, start=1):
+        b.number = n
+    return raw, _link(raw, plan)
+
+
+def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
+    """Each entry on a continuation sheet, located as the writer lays the sheet out (line by line)."""
+    out: list[Box] = []
+    header_lines = 4  # title, name, A-Number, blank line (layout.sheets + writer.sheet_content)
+    line = 0
+    width, height = SHEET_SIZE
+    for entry in plan.sheet_entries:
+        lines = layout.sheet_lines(Plan([], sheet_entries=[entry]))[:-1]  # its own lines, without the gap
+        start = line
+        line += len(lines) + 1
+        for chunk_start in range(start, start + len(lines)):
+            if chunk_start != start and chunk_start % SHEET_LINES:
+                continue
+            sheet = chunk_start // SHEET_LINES
+            end = min(start + len(lines), (sheet + 1) * SHEET_LINES)
+            first, last = chunk_start % SHEET_LINES, end - sheet * SHEET_LINES - 1
+            top = height - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * (header_lines + first) + SHEET_FONT_SIZE
+            bottom = height - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * (header_lines + last) - 3
+            body = lines[chunk_start - start: end - start]
+            out.append(Box(0, form_pages + sheet + 1, (SHEET_MARGIN - 3, bottom, width - SHEET_MARGIN + 3, top),
+                           "sheet", entry.part, entry.item,
+                           f"Continuation sheet {sheet + 1}: Page {entry.page}, Part {entry.part}, Item {entry.item}",
+                           "\n".join(body), entry.source))
+    return out
+
+
+def _carries_rest(b: Box) -> bool:
+    return b.answer in POINTERS or CONTINUED_MARK in b.answer
+
+
+def _link(boxes: list[Box], plan: Plan) -> list[CrossReference]:
+    """Each Part 13 entry back to the boxes it continues, and those boxes forward to it."""
+    xrefs: list[CrossReference] = []
+    seen: set[tuple[str, int, str, str]] = set()
+    for c in plan.continued:
+        key = (c.source, c.page, c.part, c.item)
+        if key in seen:
+            continue
+        seen.add(key)
+        origin = [b.number for b in boxes if b.source == c.source and b.page == c.page and b.part == c.part
+                  and b.item == c.item and _carries_rest(b)]
+        if not origin:  # rows beyond the form's (a fourth other name): point at the item's printed rows
+            parent = _list_parent(c)
+            origin = [b.number for b in boxes if b.page == c.page and b.part == c.part and b.item == c.item
+                      and parent is not None and b.source.startswith(parent)][:1]
+        rest = [b.number for b in boxes if b.source == c.source and (
+            (b.part == "13" and b.item == "text") or b.kind == "sheet")]
+        block_labels = [b.number for b in boxes if b.source == c.source and b.part == "13"
+                        and b.item in ("page", "part", "item")]
+        for b in boxes:
+            if b.number in origin:
+                b.continues_in = sorted(set(b.continues_in) | set(rest))
+            elif b.number in rest or b.number in block_labels:
+                b.continued_from = sorted(set(b.continued_from) | set(origin))
+        xrefs.append(CrossReference(c.page, c.part, c.item, c.source, origin, rest))
+    return xrefs
+
+
+def _list_parent(c: Continued) -> str | None:
+    m = re.match(r"(.+)\[\d+\]$", c.source)
+    return m.group(1) if m else None
+
+
+# --- what still needs a human --------------------------------------------------------------------
+
+_ROLES = (("applicant", "Applicant"), ("interpreter", "Interpreter"), ("preparer", "Preparer"))
+
+
+def _signature_boxes(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm) -> list[SignatureBox]:
+    """Signature boxes a person signs by hand: the applicant always, interpreter and preparer when named."""
+    # lead: replace with formfill.signing.signature_boxes at merge
+    out: list[SignatureBox] = []
+    for role, label in _ROLES:
+        if role != "applicant" and getattr(loaded.profile, role) is None:
+            continue
+        for name in fmap.signature_fields:
+            if label.lower() in name.lower():
+                m = re.search(r"Part(\d+)_Line(\d+)", name)
+                part, item = (m.group(1), m.group(2)) if m else ("", "")
+                out.append(SignatureBox(role, f"{label}'s signature", name, blank.fields[name].page, part, item))
+    return out
+
+
+def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, str, str]]:
+    """Items the form's own instructions tell this applicant to skip: (page, part, item, why)."""
+    # lead: wire formfill.fieldmap.skipped_items at merge
+    return []
+
+
+def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, signatures: list[SignatureBox],
+           data: dict[str, Any], sheets: int, form_pages: int) -> list[Todo]:
+    todos: list[Todo] = []
+    dated = {e.field for e in fmap.entries if e.source == "signature_date"}
+    written = {p.assignment.field for p in plan.placed}
+    for sig in signatures:
+        info = blank.fields[sig.field]
+        how = "sign by hand in ink"
+        if sig.role == "applicant":
+            how += "; the date is printed" if dated & written else " and write the date of signature"
+        else:
+            how += " and write the date of signature"
+        todos.append(Todo("sign", f"{sig.label}: {how} (page {sig.page}, Part {sig.part}, Item {sig.item})",
+                          sig.page, sig.part, sig.item, sig.role, info.rect))
+    for n in range(1, sheets + 1):
+        todos.append(Todo("sign_sheet", f"Continuation sheet {n} (page {form_pages + n}): the applicant signs and "
+                                        "dates it", form_pages + n))
+    skipped = skipped_items(fmap, data)
+    skip_keys = {(page, part, item) for page, part, item, _ in skipped}
+    for page, part, item, why in skipped:
+        todos.append(Todo("skipped", f"Page {page}, Part {part}, Item {item}: skipped as the form instructs ({why})",
+                          page, part, item))
+    for page, part, item, entries in _unanswered(fmap, data, written):
+        if (page, part, item) in skip_keys:
+            continue
+        question = _question(blank, entries[0])
+        todos.append(Todo("unanswered", f"Page {page}, Part {part}, Item {item}: not answered by the profile: "
+                                        f"{question}", page, part, item, entries[0].source,
+                          blank.fields[entries[0].field].rect))
+    for note in loaded.notes:
+        todos.append(Todo("note", note))
+    return todos
+
+
+def _unanswered(fmap: FieldMap, data: dict[str, Any],
+                written: set[str]) -> list[tuple[int, str, str, list[Entry]]]:
+    """Items the form asks this applicant that nothing was written for.
+
+    Asked means: the profile has the section the item's answer lives in and a text box's own conditions
+    hold; a multiple-choice question (a group of boxes) is asked when none of its boxes is checked and
+    the conditions all its boxes share hold (which program, which type). A lone opt-in checkbox (G-28
+    attached, request an EAD) left unchecked is an answer, not a gap; the date of signature is on the
+    signing list.
+    """
+    members: dict[str, list[Entry]] = {}
+    for e in fmap.entries:
+        if e.group:
+            members.setdefault(e.group, []).append(e)
+    on_groups = {e.group for e in fmap.entries if e.field in written and e.group}
+    common = {g: set.intersection(*({_hashable(c) for c in m.when} for m in ms)) for g, ms in members.items()}
+    part13 = str(fmap.additional_information.get("part", "13"))
+    items: dict[tuple[int, str, str], list[Entry]] = {}
+    for e in fmap.entries:
+        if e.part != part13 and e.source != "signature_date":
+            items.setdefault((e.page, e.part, e.item), []).append(e)
+    out: list[tuple[int, str, str, list[Entry]]] = []
+    for (page, part, item), entries in items.items():
+        if any(e.field in written or (e.group in on_groups and e.group) for e in entries):
+            continue  # answered, or another box of its question is checked (its follow-ups do not apply)
+        asked = []
+        for e in entries:
+            if e.kind == "check":
+                if not e.group:
+                    continue
+                shared = tuple(c for c in e.when if _hashable(c) in common[e.group])
+                own = [path for path, _ in e.when if (path, _) not in shared]
+                if matches(data, shared) and all(_section_present(data, path) for path in own):
+                    asked.append(e)
+            elif _section_present(data, e.source) and (not e.when or matches(data, e.when)):
+                asked.append(e)
+        if asked:
+            out.append((page, part, item, asked))
+    return out
+
+
+def _hashable(condition: tuple[str, Any]) -> tuple[str, str]:
+    return condition[0], repr(condition[1])
+
+
+def _section_present(data: dict[str, Any], path: str) -> bool:
+    """The object an answer lives in is in the profile (`applicant.ssn` -> `applicant`)."""
+    parent = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+    return parent == path or lookup(data, parent) is not None
+
+
+# --- the package ---------------------------------------------------------------------------------
+
+
+def _package(loaded: LoadedProfile, filing_date: dt.date | None,
+             attachments_root: str | os.PathLike[str] | None) -> tuple[dict[str, Any], list[Photo]]:
+    from formfill.checks.package import check_package
+
+    kwargs: dict[str, Any] = {"base_dir": loaded.base_dir,
+                              "attachments_root": Path(attachments_root) if attachments_root else None}
+    # TODO(lead): h12 adds `filing_date` to check_package (a dated fee); until then it is not passed.
+    if filing_date is not None and "filing_date" in inspect.signature(check_package).parameters:
+        kwargs["filing_date"] = filing_date
+    report = check_package(loaded, **kwargs)
+    photos: list[Photo] = []
+    for att in report.attachments:
+        if att.kind != "passport_photo":
+            continue
+        where = f"attachments[{att.index}]"
+        verdicts = [f.to_dict() for f in report.findings if f.where == where]
+        # Only files the package check itself opened as images (never one outside --attachments-root).
+        opened = att.resolved is not None and att.file_type in ("jpeg", "png", "tiff")
+        photos.append(Photo(att.path, _thumbnail(str(att.resolved)) if opened else None, verdicts, att.usable))
+    return report.to_dict(), photos
+
+
+def _thumbnail(path: str, size: int = 160, max_bytes: int = 50_000_000, max_pixels: int = 60_000_000) -> bytes | None:
+    """A small JPEG of a photo; None when it cannot be shown (the verdicts already say why)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return None  # a FIFO would block, a device never ends
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.width * image.height > max_pixels:
+                return None
+            image.draft("RGB", (size * 2, size * 2))
+            thumb = image.convert("RGB")
+            thumb.thumbnail((size, size))
+            buf = io.BytesIO()
+            thumb.save(buf, "JPEG", quality=80)
+            return buf.getvalue()
+    except Exception:  # a hostile or broken file: no preview, never a traceback
+        return None
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+_CSS = """
+:root { color-scheme: light; }
+body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #111; background: #fff;
+       max-width: 1100px; margin: 0 auto; padding: 12px 16px; }
+h1 { font-size: 22px; margin: 8px 0; } h2 { font-size: 18px; margin: 18px 0 8px; } h3 { font-size: 15px; }
+.pii { border: 2px solid #b00000; background: #fff1f1; padding: 8px 12px; margin: 8px 0; }
+.meta { color: #333; }
+.sheet { position: relative; max-width: 920px; margin: 0 auto; border: 1px solid #888; }
+.sheet img { display: block; width: 100%; height: auto; }
+.box { position: absolute; box-sizing: border-box; border: 1.5px solid #d40000; text-decoration: none; }
+.box.check { border-color: #007a1f; }
+.box.xref { border-color: #0050c8; border-width: 2px; }
+.box span { position: absolute; left: -1px; top: -12px; background: #d40000; color: #fff; font: bold 9px/11px Arial,
+            sans-serif; padding: 0 2px; border-radius: 2px; white-space: nowrap; }
+.box.check span { background: #007a1f; } .box.xref span { background: #0050c8; }
+.sig { position: absolute; box-sizing: border-box; border: 2px dashed #e07000; background: rgba(255, 190, 0, .18); }
+.sig span { position: absolute; left: 2px; bottom: 1px; color: #a04000; font: bold 10px Arial, sans-serif; }
+table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: 8px 0 16px; }
+th, td { border: 1px solid #b8b8b8; padding: 3px 6px; vertical-align: top; text-align: left; }
+th { background: #eee; }
+td.n { white-space: nowrap; font-weight: bold; } td.answer { font-family: "Courier New", monospace;
+       white-space: pre-wrap; } td.src { font-family: monospace; font-size: 11.5px; color: #333; }
+:target { outline: 3px solid #ffb000; }
+ul.todo li { margin: 3px 0; } .k { font-weight: bold; }
+.ok { color: #007a1f; font-weight: bold; } .bad { color: #b00000; font-weight: bold; }
+.photo { display: flex; gap: 12px; align-items: flex-start; margin: 8px 0; }
+.photo img { width: 120px; height: auto; border: 1px solid #888; }
+@media print {
+  @page { size: letter; margin: 0.4in; }
+  body { max-width: none; padding: 0; font-size: 10.5px; }
+  section.page { break-before: page; }
+  figure { break-inside: avoid; margin: 0; }
+  .sheet { max-width: 7.1in; border: none; }
+  table { font-size: 9.5px; } tr { break-inside: avoid; } thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; }
+  .box span, .sig, .pii { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _links(numbers: list[int]) -> str:
+    return ", ".join(f'<a href="#b{n}">box {n}</a>' for n in numbers)
+
+
+def _html(r: Review) -> str:
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        "<!-- Contains personal data: a formfill review of one filing. Share it only with people working on it. -->",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="robots" content="noindex">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        "style-src 'unsafe-inline'\">",
+        f"<title>{_e(r.title)}</title>", f"<style>{_CSS}</style></head><body>",
+        '<div class="pii"><strong>Contains personal data.</strong> '
+        + ("SSNs and A-Numbers are masked to their last 4 digits; names, addresses and dates are not. "
+           if r.redacted else "SSNs and A-Numbers are shown as printed on the form, so the reviewer can check them. ")
+        + "Share it only with people working on this filing.</div>",
+        f"<h1>{_e(r.title)}</h1>",
+        f'<p class="meta">Profile: {_e(r.source)}'
+        + (f" &middot; reviewed file: {_e(r.filled)} (verified against the profile)" if r.filled else
+           " &middot; filled and verified in memory")
+        + f" &middot; {len([p for p in r.pages if p.kind == 'form'])} form pages, "
+          f"{len([p for p in r.pages if p.kind != 'form'])} continuation sheet(s), {len(r.boxes)} boxes.</p>",
+        '<nav><a href="#todo">What still needs a human</a>'
+        + (' &middot; <a href="#package">The package</a>' if r.package is not None else "")
+        + " &middot; pages: " + " ".join(f'<a href="#p{p.number}">{p.number}</a>' for p in r.pages) + "</nav>",
+    ]
+    out += _todo_html(r)
+    if r.package is not None:
+        out += _package_html(r)
+    by_page: dict[int, list[Box]] = {}
+    for b in r.boxes:
+        by_page.setdefault(b.page, []).append(b)
+    sigs = [t for t in r.todos if t.kind == "sign" and t.rect]
+    for page in r.pages:
+        out += _page_html(page, by_page.get(page.number, []), [t for t in sigs if t.page == page.number])
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _todo_html(r: Review) -> list[str]:
+    heads = {"sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
+             "unanswered": "Not answered by the profile (confirm it does not apply, or complete the profile)",
+             "skipped": "Skipped as the form's instructions say", "note": "Notes"}
+    out = ['<section id="todo"><h2>What still needs a human</h2>']
+    for kind, head in heads.items():
+        items = [t for t in r.todos if t.kind == kind]
+        if not items and kind not in ("sign", "unanswered"):
+            continue
+        out.append(f"<h3>{_e(head)}</h3><ul class=\"todo\">")
+        for t in items:
+            link = f' (<a href="#p{t.page}">page {t.page}</a>)' if t.page else ""
+            out.append(f"<li>{_e(t.message)}{link}</li>")
+        if not items:
+            out.append("<li>nothing</li>")
+        out.append("</ul>")
+    out.append("</section>")
+    return out
+
+
+def _money(amount: Any, currency: str) -> str:
+    if amount is None:
+        return "amount not in the rules"
+    return f"${amount:,}" if currency == "USD" else f"{amount:,} {currency}"
+
+
+def _package_html(r: Review) -> list[str]:
+    p = r.package or {}
+    verdict = '<span class="ok">COMPLETE</span>' if p.get("ok") else '<span class="bad">INCOMPLETE</span>'
+    out = ['<section id="package"><h2>The package</h2>', f"<p>{verdict}: {_e(p.get('request', {}).get('summary', ''))}"
+           f" &middot; rules: {_e(p.get('rules', ''))}</p>",
+           "<table><thead><tr><th>Required</th><th>Status</th><th>Satisfied by</th><th>Unusable</th></tr></thead>"
+           "<tbody>"]
+    for req in p.get("required", []):
+        status = '<span class="bad">MISSING</span>' if req["missing"] else '<span class="ok">satisfied</span>'
+        if req["missing"] and req.get("severity") != "error":
+            status += " (recommended)"
+        out.append(f"<tr><td>{_e(req['description'])}</td><td>{status}</td>"
+                   f"<td>{_e(', '.join(req['satisfied_by']) or ('attach ' + ' or '.join(req['any_of'])))}</td>"
+                   f"<td>{_e(', '.join(req.get('unusable', [])))}</td></tr>")
+    out.append("</tbody></table>")
+    unusable = [a for a in p.get("attachments", []) if not a.get("usable")]
+    if unusable:
+        out.append("<h3>Unusable attachments</h3><ul>")
+        out += [f"<li>{_e(a['path'])} ({_e(a['kind'])}){': ' + _e(a['detail']) if a.get('detail') else ''}</li>"
+                for a in unusable]
+        out.append("</ul>")
+    fee = p.get("fee", {})
+    online = f", {_money(fee['online_amount'], fee['currency'])} online" if fee.get("online_amount") else ""
+    dated = f" for filing on {fee['filing_date']}" if fee.get("filing_date") else ""
+    caveat = "; verify against Form G-1055" if fee.get("uncertain") else ""
+    out.append(f"<h3>Fee</h3><p>{_e(_money(fee.get('amount'), fee.get('currency', 'USD')))}{_e(online)}{_e(dated)} "
+               f"(source: {_e(fee.get('source_date', ''))}{caveat})</p>")
+    if fee.get("notes"):
+        out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
+    findings = [f for f in p.get("findings", []) if f.get("severity") in ("error", "warning")
+                and not str(f.get("code", "")).startswith("photo_")]
+    if findings:
+        out.append("<h3>Findings</h3><ul>")
+        out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}</li>" for f in findings]
+        out.append("</ul>")
+    if r.photos:
+        out.append("<h3>Passport photos</h3>")
+    for ph in r.photos:
+        img = (f'<img alt="{_e(ph.path)}" src="data:image/jpeg;base64,{base64.b64encode(ph.thumbnail).decode()}">'
+               if ph.thumbnail else "<div>(no preview)</div>")
+        verdicts = "".join(f"<li><span class=\"k\">{_e(v['severity'])}</span>: {_e(v['message'])}</li>"
+                           for v in ph.verdicts) or "<li>passes the photo checks</li>"
+        status = '<span class="ok">usable</span>' if ph.usable else '<span class="bad">unusable</span>'
+        out.append(f'<div class="photo">{img}<div><strong>{_e(ph.path)}</strong>: {status}<ul>{verdicts}</ul>'
+                   "</div></div>")
+    out.append("</section>")
+    return out
+
+
+def _pct(page: Page, rect: Rect) -> str:
+    x0, y0, x1, y1 = rect
+    return (f"left:{x0 / page.width * 100:.3f}%;top:{(page.height - y1) / page.height * 100:.3f}%;"
+            f"width:{(x1 - x0) / page.width * 100:.3f}%;height:{(y1 - y0) / page.height * 100:.3f}%")
+
+
+def _page_html(page: Page, boxes: list[Box], sigs: list[Todo]) -> list[str]:
+    what = "form page" if page.kind == "form" else f"continuation sheet {page.sheet}"
+    src = base64.b64encode(page.png).decode()
+    out = [f'<section class="page" id="p{page.number}"><h2>Page {page.number} ({what})</h2><figure>',
+           f'<div class="sheet"><img alt="page {page.number} of the filled form" width="{page.pixels[0]}" '
+           f'height="{page.pixels[1]}" src="data:image/png;base64,{src}">']
+    for b in boxes:
+        cls = "box check" if b.kind == "check" else "box xref" if b.continues_in or b.continued_from else "box"
+        out.append(f'<a class="{cls}" id="b{b.number}" href="#r{b.number}" style="{_pct(page, b.rect)}" '
+                   f'title="{b.number}: Part {_e(b.part)} Item {_e(b.item)}"><span>{b.number}</span></a>')
+    for t in sigs:
+        assert t.rect is not None
+        out.append(f'<div class="sig" style="{_pct(page, t.rect)}"><span>SIGN HERE ({_e(t.source)})</span></div>')
+    out.append("</div></figure>")
+    if boxes:
+        out.append("<table><thead><tr><th>#</th><th>Part</th><th>Item</th><th>Question</th><th>Answer as printed</th>"
+                   "<th>Profile path</th></tr></thead><tbody>")
+        for b in boxes:
+            refs = ""
+            if b.continues_in:
+                refs += f"<br>continues in {_links(b.continues_in)}"
+            if b.continued_from:
+                refs += f"<br>continued from {_links(b.continued_from)}"
+            out.append(f'<tr id="r{b.number}"><td class="n"><a href="#b{b.number}">{b.number}</a></td>'
+                       f"<td>{_e(b.part)}</td><td>{_e(b.item)}</td><td>{_e(b.question)}</td>"
+                       f'<td class="answer">{_e(b.answer)}{refs}</td><td class="src">{_e(b.source)}</td></tr>')
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>Nothing is written on this page.</p>")
+    out.append("</section>")
+    return out
+
+
+def default_output(profile_arg: str, profile_id: str | None, patterns: list[re.Pattern[str]]) -> Path:
+    """`<profile stem>.review.html` here; identifiers in the name are masked like everywhere else."""
+    stem = Path(profile_arg).stem if profile_arg != "-" else (profile_id or "profile")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", mask_text(stem, patterns).replace("*", "x")).strip("._")
+    return Path(f"{cleaned[:100] or 'profile'}.review.html")
+
+
+__all__ = ["Box", "CrossReference", "Page", "Review", "SignatureBox", "Todo", "default_output", "mask_text",
+           "review", "sensitive_patterns"]
