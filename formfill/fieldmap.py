@@ -357,9 +357,10 @@ def skip_findings(fmap: FieldMap, data: dict[str, Any]) -> tuple[list[Problem], 
                 continue
             for path in _held_paths(e, data):
                 where = f"Page {e.page}, Part {e.part}, Item {e.item}"
-                if (rule.id, path) in said:
+                key = (rule.id, "" if rule.conflict else path)  # a contradiction is said once per rule
+                if key in said:
                     continue
-                said.add((rule.id, path))
+                said.add(key)
                 said_by_form = f'the form says "{rule.instruction}" (page {rule.instruction_page})'
                 if rule.conflict:
                     problems.append(Problem(path, f"{rule.conflict}: {where} is skipped; {said_by_form}", "skipped"))

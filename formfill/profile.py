@@ -629,6 +629,10 @@ def cross_checks(p: Profile) -> list[Problem]:
             bad("processing.delivery", "city, country and notify apply only when delivering to a consulate")
         if isinstance(d.notify, NotifyAddress):
             out.extend(_address_problems("processing.delivery.notify.address", d.notify.address))
+    if proc is not None and proc.replacement is not None and kind in PAROLE_TYPES:
+        bad("processing.replacement",
+            "a replacement is requested only for a reentry permit, refugee travel document, advance parole document "
+            "or TPS travel authorization (Part 4 item 4); parole requests skip to Part 8")
     if proc is not None and proc.replacement is not None:
         r = proc.replacement
         if r.corrections and r.reason not in ("incorrect_my_error", "incorrect_uscis_error"):
