@@ -29,7 +29,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -108,6 +108,13 @@ class FieldMap:
     ruled_line_pitch: float | None
     path: str
     skips: tuple[Skip, ...] = ()
+    by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str], list[Entry]] = {}
+        for e in self.entries:
+            index.setdefault((e.part, e.item), []).append(e)
+        self.by_item.update({k: tuple(v) for k, v in index.items()})
 
     @property
     def key(self) -> str:
@@ -323,7 +330,7 @@ def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[SkippedItem]:
         for part, item in rule.items:
             if (part, item) in found:
                 continue
-            entries = [e for e in fmap.entries if (e.part, e.item) == (part, item)]
+            entries = fmap.by_item[part, item]
             found[part, item] = SkippedItem(
                 page=entries[0].page,
                 part=part,
@@ -351,10 +358,7 @@ def skip_findings(fmap: FieldMap, data: dict[str, Any]) -> tuple[list[Problem], 
     for rule in fmap.skips:
         if not rule.applies(data):
             continue
-        items = set(rule.items)
-        for e in fmap.entries:
-            if (e.part, e.item) not in items:
-                continue
+        for e in (e for key in rule.items for e in fmap.by_item[key]):
             for path in _held_paths(e, data):
                 where = f"Page {e.page}, Part {e.part}, Item {e.item}"
                 key = (rule.id, "" if rule.conflict else path)  # a contradiction is said once per rule
