@@ -27,7 +27,7 @@ from formfill.errors import (
     ProfileError,
     VerificationError,
 )
-from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
+from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_notes
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
@@ -161,7 +161,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(loaded.notes),
+        notes=list(loaded.notes) + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())],
     )
     if flatten:
         from formfill.pdf.printed import flatten as flatten_pdf

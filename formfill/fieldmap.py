@@ -10,9 +10,15 @@ fully qualified PDF field and one of:
 
 Conditions (`check` and the optional `when` of text entries) compare a profile path with a value,
 any of a list of values, or `{"present": true|false}`; a list-valued path matches when it contains
-the value. Checkboxes sharing a `group` answer one question: at most one of them may be on.
+the value. A condition set is an object (every condition holds) or a list of objects (any one of
+them holds). Checkboxes sharing a `group` answer one question: at most one of them may be on.
 `additional_information` names Part 13's blocks, and `overflow_rows` the lists with more items than
 the form has rows for (the rest go to Part 13).
+
+`skip` holds the form's own instructions to skip an item or to complete it only in some cases
+("SKIP to Part 8", "Complete this section only if ..."): which items, when (a condition set), and
+the printed instruction with its page. A skipped item stays blank whatever the profile holds; a value
+the profile holds for it is a note, or a problem when the rule has a `conflict` message.
 Adding an edition means adding a file here, not code.
 """
 
@@ -23,7 +29,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,6 +39,8 @@ from formfill.errors import FormError, Problem, ProfileError
 from formfill.pdf.blank import BlankForm
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+Conditions = tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,41 @@ class Entry:
     group: str | None = None
     row: int | None = None
     label: str | None = None  # names the box in Part 13 when an item has several (City or Town, ...)
+    any_of: tuple[Conditions, ...] = ()  # a check given as a list of condition sets: on when any holds
+
+    def applies(self, data: dict[str, Any]) -> bool:
+        """Whether this entry's conditions hold for a profile (for checks: whether the box is on)."""
+        if self.when and not matches(data, self.when):
+            return False
+        return not self.any_of or any(matches(data, c) for c in self.any_of)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One of the form's instructions to skip items: which, when, and the printed words that say so."""
+
+    id: str
+    when: tuple[Conditions, ...]  # any of these condition sets
+    items: tuple[tuple[str, str], ...]  # (part, item)
+    instruction: str
+    instruction_page: int
+    conflict: str | None = None  # set when a value here contradicts the request: a problem, not a note
+    xfa_script: str | None = None  # the blank's own XFA script that enforces it, where there is one
+
+    def applies(self, data: dict[str, Any]) -> bool:
+        return any(matches(data, c) for c in self.when)
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    """An item the form tells this applicant to skip: it stays blank on the page."""
+
+    page: int
+    part: str
+    item: str
+    fields: tuple[str, ...]
+    instruction: str
+    instruction_page: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +107,14 @@ class FieldMap:
     overflow_rows: tuple[dict[str, Any], ...]
     ruled_line_pitch: float | None
     path: str
+    skips: tuple[Skip, ...] = ()
+    by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str], list[Entry]] = {}
+        for e in self.entries:
+            index.setdefault((e.part, e.item), []).append(e)
+        self.by_item.update({k: tuple(v) for k, v in index.items()})
 
     @property
     def key(self) -> str:
@@ -141,9 +192,37 @@ def load_map(path: Path) -> FieldMap:
             overflow_rows=tuple(doc.get("overflow_rows", [])),
             ruled_line_pitch=float(doc["ruled_line_pitch"]) if doc.get("ruled_line_pitch") else None,
             path=str(path),
+            skips=tuple(_skip(raw, entries) for raw in doc.get("skip", [])),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
+
+
+def _condition_sets(raw: Any) -> tuple[Conditions, ...]:
+    """A condition set is an object (all hold) or a list of objects (any one holds)."""
+    sets = raw if isinstance(raw, list) else [raw]
+    if not sets or not all(isinstance(c, dict) and c for c in sets):
+        raise ValueError(f"a condition set is a non-empty object or a list of them, not {raw!r}")
+    return tuple(tuple(c.items()) for c in sets)
+
+
+def _skip(raw: dict[str, Any], entries: tuple[Entry, ...]) -> Skip:
+    part = str(raw["part"])
+    in_part = [e.item for e in entries if e.part == part]
+    wanted = raw["items"]
+    items = list(dict.fromkeys(in_part)) if wanted == "all" else [str(i) for i in wanted]
+    missing = [i for i in items if i not in in_part]
+    if missing or not items:
+        raise ValueError(f"skip {raw.get('id')!r} names Part {part} items the map does not have: {missing}")
+    return Skip(
+        id=str(raw["id"]),
+        when=_condition_sets(raw["when"]),
+        items=tuple((part, i) for i in items),
+        instruction=str(raw["instruction"]),
+        instruction_page=int(raw["instruction_page"]),
+        conflict=raw.get("conflict"),
+        xfa_script=raw.get("xfa_script"),
+    )
 
 
 def _entry(raw: dict[str, Any]) -> Entry:
@@ -158,8 +237,10 @@ def _entry(raw: dict[str, Any]) -> Entry:
         "label": raw.get("label"),
     }
     if "check" in raw:
-        conds = tuple(raw["check"].items())
-        return Entry(kind="check", source=conds[0][0], when=conds, **common)
+        sets = _condition_sets(raw["check"])
+        if len(sets) == 1:
+            return Entry(kind="check", source=sets[0][0][0], when=sets[0], **common)
+        return Entry(kind="check", source=sets[0][0][0], any_of=sets, **common)
     kind = "text" if "text" in raw else "choice"
     return Entry(kind=kind, source=raw[kind], when=tuple(raw.get("when", {}).items()), **common)
 
@@ -244,12 +325,98 @@ def render(value: Any, fmt: str | None) -> str:
     return str(value)
 
 
-def resolve(fmap: FieldMap, data: dict[str, Any], blank: BlankForm) -> list[Assignment]:
-    """Everything to write for one profile (given as `Profile.model_dump()`), in map order."""
-    out: list[Assignment] = []
+def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[SkippedItem]:
+    """The items the form tells this applicant to skip, in form order, with their fields and instruction."""
+    found: dict[tuple[str, str], SkippedItem] = {}
+    for rule in fmap.skips:
+        if not rule.applies(data):
+            continue
+        for part, item in rule.items:
+            if (part, item) in found:
+                continue
+            entries = fmap.by_item[part, item]
+            found[part, item] = SkippedItem(
+                page=entries[0].page,
+                part=part,
+                item=item,
+                fields=tuple(dict.fromkeys(e.field for e in entries)),
+                instruction=rule.instruction,
+                instruction_page=rule.instruction_page,
+            )
+    return sorted(found.values(), key=lambda s: (s.page, _natural(s.part), _natural(s.item)))
+
+
+def skipped_fields(fmap: FieldMap, data: dict[str, Any]) -> frozenset[str]:
+    return frozenset(f for s in skipped_items(fmap, data) for f in s.fields)
+
+
+def skip_findings(fmap: FieldMap, data: dict[str, Any]) -> tuple[list[Problem], list[Problem]]:
+    """(notes, problems): values the profile holds for items the form tells this applicant to skip.
+
+    A box checked because something is absent (item 4 "No" when no replacement is asked for) is not a
+    value the profile holds; a box checked or a text printed from a value is.
+    """
+    notes: list[Problem] = []
     problems: list[Problem] = []
+    said: set[tuple[str, str]] = set()
+    for rule in fmap.skips:
+        if not rule.applies(data):
+            continue
+        for e in (e for key in rule.items for e in fmap.by_item[key]):
+            for path in _held_paths(e, data):
+                where = f"Page {e.page}, Part {e.part}, Item {e.item}"
+                key = (rule.id, "" if rule.conflict else path)  # a contradiction is said once per rule
+                if key in said:
+                    continue
+                said.add(key)
+                said_by_form = f'the form says "{rule.instruction}" (page {rule.instruction_page})'
+                if rule.conflict:
+                    problems.append(Problem(path, f"{rule.conflict}: {where} is skipped; {said_by_form}", "skipped"))
+                else:
+                    notes.append(Problem(path, f"not printed: {where} is skipped for this request; {said_by_form}",
+                                         "skipped"))
+    return notes, problems
+
+
+def skip_notes(fmap: FieldMap, data: dict[str, Any]) -> list[Problem]:
+    """Values left off the page because the form says to skip their item (each with its profile path)."""
+    return skip_findings(fmap, data)[0]
+
+
+def _held_paths(e: Entry, data: dict[str, Any]) -> list[str]:
+    """The profile paths whose values this entry would print, were its item not skipped."""
+    if e.kind != "check":
+        value = lookup(data, e.source) if e.applies(data) else None
+        return [] if value is None or value == "" or value == [] else [e.source]
+    if not e.applies(data):
+        return []
+    conds = e.when + next((c for c in e.any_of if matches(data, c)), ())
+    paths = [p for p, _ in conds]
+    held: list[str] = []
+    for path, expected in conds:
+        if isinstance(expected, dict) and "present" in expected:
+            guard = any(q.startswith(path + ".") for q in paths)  # `processing` present: a guard, not a value
+            if not expected["present"] or guard:
+                continue
+        held.append(path)
+    return held
+
+
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(t), "") if t.isdigit() else (0, t) for t in re.findall(r"\d+|[A-Za-z]+", text))
+
+
+def resolve(fmap: FieldMap, data: dict[str, Any], blank: BlankForm) -> list[Assignment]:
+    """Everything to write for one profile (given as `Profile.model_dump()`), in map order.
+
+    Items the form tells this applicant to skip stay blank whatever the profile holds; a value there
+    that contradicts the request (a rule with a `conflict` message) is a problem.
+    """
+    out: list[Assignment] = []
+    problems: list[Problem] = list(skip_findings(fmap, data)[1])
+    skipped = skipped_fields(fmap, data)
     for e in fmap.entries:
-        if e.when and not matches(data, e.when):
+        if e.field in skipped or not e.applies(data):
             continue
         if e.kind == "check":
             out.append(Assignment(e, blank.fields[e.field].on_state))

@@ -15,7 +15,7 @@ from typing import Any
 
 from formfill.errors import InputError, ProfileError
 from formfill.identifiers import fold_diacritics
-from formfill.profile import Profile, parse_profile, unprinted_notes
+from formfill.profile import Profile, parse_profile
 
 
 @dataclass
@@ -63,11 +63,11 @@ def load_profile(source: ProfileSource) -> LoadedProfile:
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
         profile = parse_profile(source)
-        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile) + unprinted_notes(profile))
+        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile))
     data, name, base = read_json(source)
     try:
         profile = parse_profile(data)
-        return LoadedProfile(profile, name, base, spelling_notes(data, profile) + unprinted_notes(profile))
+        return LoadedProfile(profile, name, base, spelling_notes(data, profile))
     except ProfileError as err:
         err.message = f"{name}: {err.message}"
         raise

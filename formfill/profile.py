@@ -336,7 +336,12 @@ class Delivery(Strict):
 
 class Processing(Strict):
     in_removal_proceedings: StrictBool = Field(
-        description="Part 4 item 1, asked of everyone; a processing section without it would leave it unanswered."
+        description="In exclusion, deportation, removal or rescission proceedings now (drives eligibility)."
+    )
+    ever_in_proceedings: StrictBool | None = Field(
+        None,
+        description="Ever in any of those proceedings, ended ones included: Part 4 item 1 asks \"been in\". "
+        "Required unless in_removal_proceedings is true.",
     )
     j1_212e_without_waiver: StrictBool | None = Field(
         None, description="Subject to INA 212(e) two-year home residence without a waiver (blocks advance parole)."
@@ -602,8 +607,18 @@ def cross_checks(p: Profile) -> list[Problem]:
             if getattr(p.beneficiary, key) is not None:
                 bad(f"beneficiary.{key}", "the form has no box for this about the beneficiary (items 16-27)")
 
-    # Parts 4-9: sections that apply to one application type only.
+    # Part 4 item 1 asks whether the person has EVER been in proceedings: "now" alone cannot answer it.
     proc = p.processing
+    if proc is not None and proc.ever_in_proceedings is None and not proc.in_removal_proceedings:
+        bad("processing.ever_in_proceedings",
+            "is required: Part 4 item 1 asks whether the person has ever been in exclusion, deportation, removal or "
+            "rescission proceedings (ended, terminated or dismissed ones included); answer true or false",
+            "missing")
+    if proc is not None and proc.ever_in_proceedings is False and proc.in_removal_proceedings:
+        bad("processing.ever_in_proceedings",
+            "cannot be false while in_removal_proceedings is true: proceedings now are proceedings ever")
+
+    # Parts 4-9: sections that apply to one application type only.
     if proc is not None and proc.delivery is not None:
         d = proc.delivery
         if d.to == "consulate" and kind not in DELIVERY_TYPES:
@@ -614,6 +629,10 @@ def cross_checks(p: Profile) -> list[Problem]:
             bad("processing.delivery", "city, country and notify apply only when delivering to a consulate")
         if isinstance(d.notify, NotifyAddress):
             out.extend(_address_problems("processing.delivery.notify.address", d.notify.address))
+    if proc is not None and proc.replacement is not None and kind in PAROLE_TYPES:
+        bad("processing.replacement",
+            "a replacement is requested only for a reentry permit, refugee travel document, advance parole document "
+            "or TPS travel authorization (Part 4 item 4); parole requests skip to Part 8")
     if proc is not None and proc.replacement is not None:
         r = proc.replacement
         if r.corrections and r.reason not in ("incorrect_my_error", "incorrect_uscis_error"):
@@ -658,15 +677,6 @@ def cross_checks(p: Profile) -> list[Problem]:
                 "ineligible",
             )
     return out
-
-
-def unprinted_notes(p: Profile) -> list[str]:
-    """Answers the profile may carry that this request does not print, said out loud."""
-    notes: list[str] = []
-    if p.processing is not None and p.processing.delivery is not None and p.application.type not in DELIVERY_TYPES:
-        notes.append("processing.delivery: not printed: Part 4 items 7-9 are for reentry permits and refugee travel "
-                     "documents; this document is mailed to the Part 2 mailing address")
-    return notes
 
 
 def _address_problems(path: str, a: Address) -> list[Problem]:

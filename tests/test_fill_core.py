@@ -263,7 +263,6 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "form1[0].P7[0].P4_Line2a_YesNo[1]": "/N",
             "form1[0].P7[0].P4_Line1_YesNo[1]": "/N",
             "form1[0].P7[0].P4_Line3a_YesNo[1]": "/N",
-            "form1[0].P7[0].P4_Line4_YesNo[1]": "/N",
         },
         "8": {
             "form1[0].#subform[10].P8_Line3a_DateOfIntendedArrival[0]": "03/01/2027",
@@ -319,7 +318,6 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "form1[0].P7[0].P4_Line2a_YesNo[1]": "/N",
             "form1[0].P7[0].P4_Line1_YesNo[1]": "/N",
             "form1[0].P7[0].P4_Line3a_YesNo[1]": "/N",
-            "form1[0].P7[0].P4_Line4_YesNo[1]": "/N",
         },
         "8": {
             "form1[0].#subform[10].P8_Line2_ExpectedLengthTripinUS[0]": "1 year",
@@ -406,7 +404,6 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "form1[0].P7[0].P4_Line2a_YesNo[1]": "/N",
             "form1[0].P7[0].P4_Line1_YesNo[1]": "/N",
             "form1[0].P7[0].P4_Line3a_YesNo[1]": "/N",
-            "form1[0].P7[0].P4_Line4_YesNo[1]": "/N",
         },
         "8": {
             "form1[0].#subform[10].P8_Line2_ExpectedLengthTripinUS[0]": "2 years",
@@ -471,7 +468,6 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "form1[0].P5[0].Part2_Line9_DateOfBirth[0]": "11/02/1968",
             "form1[0].P5[0].Part2_Line6_CountryOfBirth[0]": "Philippines",
             "form1[0].P5[0].Part2_Line7_CountryOfCitizenshiporNationality[0]": "Philippines",
-            "form1[0].P5[0].Part2_Line12_ClassofAdmission[0]": "IR5",
             "form1[0].P5[0].Part2_Line2_GivenName1[0]": "ROSALINDA",
             "form1[0].P5[0].Part2_Line2_FamilyName1[0]": "DELA CRUZ",
             "form1[0].P5[0].Part2_Line2_GivenName2[0]": "ROSA",
@@ -554,8 +550,6 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "form1[0].P5[0].Part2_Line9_DateOfBirth[0]": "02/28/1994",
             "form1[0].P5[0].Part2_Line6_CountryOfBirth[0]": "Eritrea",
             "form1[0].P5[0].Part2_Line7_CountryOfCitizenshiporNationality[0]": "Eritrea",
-            "form1[0].P5[0].Part2_Line12_ClassofAdmission[0]": "AS6",
-            "form1[0].P5[0].Part2_Line13_I94RecordNo[0]": "A1B2C3D4E5F",
             "form1[0].P5[0].Part2_Line2_GivenName1[0]": "SELAM",
             "form1[0].P5[0].Part2_Line2_FamilyName1[0]": "GEBREMEDHIN",
         },
@@ -586,7 +580,6 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
             "form1[0].#subform[9].P6_Line4a_YesNo[0]": "/N",
             "form1[0].#subform[9].P6_Line5_YesNo[1]": "/Y",
             "form1[0].#subform[9].P6_Line4b_YesNo[1]": "/N",
-            "form1[0].#subform[9].P6_Line6a_YesNo[0]": "/N",
             "form1[0].#subform[9].Line4c_No[0]": "/Y",
         },
         "10": {

@@ -395,6 +395,8 @@ def test_purpose_that_does_not_fit_an_uncertain_basis_is_a_warning(tmp_path: Pat
 def test_blockers(tmp_path: Path, sample: Any, flag: str, override: str, code: str) -> None:
     pkg = complete(tmp_path, sample, "pending_i485", "personal", ["i485_receipt"])
     pkg.profile["processing"][flag] = True
+    if flag == "in_removal_proceedings":  # in proceedings now: also ever (Part 4 item 1)
+        pkg.profile["processing"]["ever_in_proceedings"] = True
     with pytest.raises(ProfileError):  # the profile refuses it without counsel's override
         pkg.check()
     blocked = check_package(Profile.model_validate(pkg.profile), base_dir=tmp_path)
@@ -407,7 +409,7 @@ def test_blockers(tmp_path: Path, sample: Any, flag: str, override: str, code: s
 
 def test_daca_is_not_blocked_by_removal_proceedings(tmp_path: Path, sample: Any) -> None:
     pkg = complete(tmp_path, sample, "daca", "educational", ["daca_approval", "education_evidence"])
-    pkg.profile["processing"]["in_removal_proceedings"] = True
+    pkg.profile["processing"].update(in_removal_proceedings=True, ever_in_proceedings=True)
     report = pkg.check()
     assert report.ok and "removal_proceedings" not in codes(report)
 

@@ -207,7 +207,7 @@ def test_military_parole_in_place_is_only_on_your_own_behalf() -> None:
 
 def test_removal_proceedings_block_advance_parole_without_an_override() -> None:
     data = with_changes("advance-parole-i485",
-                        lambda d: d["processing"].__setitem__("in_removal_proceedings", True))
+                        lambda d: d["processing"].update(in_removal_proceedings=True, ever_in_proceedings=True))
     found = problems_of(data)
     assert "overrides.removal_proceedings" in found["processing.in_removal_proceedings"]
     data["overrides"] = {"removal_proceedings": "Proceedings terminated 2025-06-01; counsel reviewed."}
@@ -222,7 +222,7 @@ def test_removal_proceedings_are_allowed_for_daca() -> None:
 
 def test_an_override_needs_a_reason() -> None:
     data = with_changes("advance-parole-i485",
-                        lambda d: d["processing"].__setitem__("in_removal_proceedings", True),
+                        lambda d: d["processing"].update(in_removal_proceedings=True, ever_in_proceedings=True),
                         lambda d: d.__setitem__("overrides", {"removal_proceedings": ""}))
     assert any(path.startswith("overrides") for path in problems_of(data))
 
@@ -372,8 +372,6 @@ def test_folded_names_are_reported_as_notes() -> None:
     assert any(n.startswith("applicant.other_names[0].given: prints as 'Jose'") for n in loaded.notes)
     spelling = [n for n in loaded.notes if "prints as" in n]
     assert len(spelling) == 2, "identifiers normalised to digits are not spelling notes"
-    # The sample's advance-parole delivery choice has no box on the form, and the user is told so.
-    assert any(n.startswith("processing.delivery: not printed") for n in loaded.notes)
 
 
 def test_answers_without_a_box_on_the_form_are_refused() -> None:
