@@ -33,7 +33,8 @@ from PIL import Image, ImageDraw
 
 from formfill import api, layout
 from formfill.errors import InputError, Problem, VerificationError, is_sensitive
-from formfill.fieldmap import Entry, FieldMap, lookup, matches
+from formfill.fieldmap import Entry, FieldMap, lookup, matches, skip_notes
+from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
@@ -490,8 +491,7 @@ def _signature_boxes(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm) ->
 
 def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, str, str]]:
     """Items the form's own instructions tell this applicant to skip: (page, part, item, why)."""
-    # lead: wire formfill.fieldmap.skipped_items at merge
-    return []
+    return [(s.page, s.part, s.item, s.instruction) for s in fieldmap_skipped_items(fmap, data)]
 
 
 def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, signatures: list[SignatureBox],
@@ -513,8 +513,17 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
                                         "dates it", form_pages + n))
     skipped = skipped_items(fmap, data)
     skip_keys = {(page, part, item) for page, part, item, _ in skipped}
-    for page, part, item, why in skipped:
-        todos.append(Todo("skipped", f"Page {page}, Part {part}, Item {item}: skipped as the form instructs ({why})",
+    groups: list[list[tuple[int, str, str, str]]] = []
+    for entry in skipped:  # one line per instruction and part: "Part 6, Items 1-6.c" rather than 12 lines
+        if groups and (groups[-1][-1][1], groups[-1][-1][3]) == (entry[1], entry[3]):
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    for group in groups:
+        page, part, item, why = group[0]
+        pages = f"Page {page}" if group[-1][0] == page else f"Pages {page}-{group[-1][0]}"
+        items = f"Item {item}" if len(group) == 1 else f"Items {item}-{group[-1][2]}"
+        todos.append(Todo("skipped", f"{pages}, Part {part}, {items}: skipped as the form instructs ({why})",
                           page, part, item))
     for page, part, item, entries in _unanswered(fmap, data, written):
         if (page, part, item) in skip_keys:
@@ -523,7 +532,7 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
         todos.append(Todo("unanswered", f"Page {page}, Part {part}, Item {item}: not answered by the profile: "
                                         f"{question}", page, part, item, entries[0].source,
                           blank.fields[entries[0].field].rect))
-    for note in loaded.notes:
+    for note in [*loaded.notes, *(str(n) for n in skip_notes(fmap, data))]:
         todos.append(Todo("note", note))
     return todos
 

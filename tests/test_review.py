@@ -228,7 +228,10 @@ def test_unanswered_items_and_notes(blank: BlankForm) -> None:
     assert not {k for k in unanswered if k[1] == "11"}  # no interpreter: Part 11 is not asked
     notes = [t.message for t in r.todos if t.kind == "note"]
     assert any("JOSE" in n or "Jose" in n for n in notes)
-    assert [t for t in r.todos if t.kind == "skipped"] == []  # lead: skipped_items wired at merge
+    skipped = [t.message for t in r.todos if t.kind == "skipped"]
+    assert any(m.startswith("Pages 6-7, Part 2, Items 16-27: skipped") for m in skipped)  # not for someone else
+    assert any(m.startswith("Page 9, Part 5, Item 1: skipped") for m in skipped)  # reentry permits only
+    assert not {k for k in unanswered if k[1] in ("5", "6", "8", "9")}  # skipped parts are not "unanswered"
 
 
 # --- PII -----------------------------------------------------------------------------------------
@@ -391,10 +394,10 @@ def test_chromium_renders_the_page_and_prints_it(tmp_path: Path, blank: BlankFor
     shots = {}
     for name, page in (("good", good), ("broken", broken)):
         shot = tmp_path / f"{name}.png"
-        chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,3200", page.as_uri())
+        chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,6000", page.as_uri())
         shots[name] = Image.open(shot).convert("RGB")
     shot = shots["good"]
-    assert shot.size == (1200, 3200)
+    assert shot.size == (1200, 6000)
     assert dark_share(shot) > 0.02, "the screenshot is (nearly) blank"
     assert dark_share(shot) > 2 * dark_share(shots["broken"]), "the page image does not render"
     assert has_colour(shot, (0xD4, 0, 0)) and has_colour(shot, (0, 0x7A, 0x1F))  # outlines over the image
