@@ -54,7 +54,8 @@ def render_fee(fee: dict[str, Any]) -> list[str]:
     unknown = [p["what"] for p in fee["payments"] if p["amount"] is None]
     total = _money(fee["total"], currency)
     if unknown:
-        lines.append(f"  Total due with this I-131: at least {total} (the rules give no amount for: {'; '.join(unknown)})")
+        lines.append(f"  Total due with this I-131: at least {total} (the rules give no amount for: "
+                     f"{'; '.join(unknown)})")
     else:
         lines.append(f"  Total due with this I-131: {total}")
     if fee.get("online_amount"):
@@ -62,7 +63,7 @@ def render_fee(fee: dict[str, Any]) -> list[str]:
     if all(p["waivable"] for p in fee["payments"]):
         lines.append("  An I-912 fee waiver request is accepted instead of the fee.")
     elif fee["payments"][0]["waivable"]:
-        lines.append("  An I-912 fee waiver request may cover the filing fee only; the fees marked not waivable are paid.")
+        lines.append("  An I-912 fee waiver request may cover the filing fee only; pay the fees marked not waivable.")
     else:
         lines.append("  No fee waiver for this request: the fee must be paid.")
     if fee["later"]:
@@ -79,7 +80,8 @@ def render(report: PackageReport) -> list[str]:
     lines = [f"Package check: {report.source}" + (f" ({report.profile_id})" if report.profile_id else ""),
              f"Request: {req['summary']}" + (f"; departure {req['departure_date']} to {', '.join(req['countries'])}"
                                               if req["departure_date"] else ""),
-             f"Filing date: {report.filing_date}" + (f"; Form I-131 edition {report.edition}" if report.edition else ""),
+             f"Filing date: {report.filing_date}" + (f"; Form I-131 edition {report.edition}"
+                                                     if report.edition else ""),
              f"Rules: {report.rules}", "", "Required evidence"]
     for r in report.required:
         flag = _UNCERTAIN if r.uncertain else ""
