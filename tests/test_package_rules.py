@@ -323,6 +323,18 @@ def test_a_firm_that_confirmed_the_edition_dates_gets_an_error(tmp_path: Path, s
     assert "edition_unknown" in codes(pkg.check(rules=rules), "warning")
 
 
+def test_an_old_edition_blank_is_refused_on_the_filing_date(tmp_path: Path, sample: Any, blank_2019: Path) -> None:
+    pkg = Package(tmp_path, profile_for(sample))
+    pkg.attach_for([*EVERY, "i485_receipt"])
+    assert "edition_not_accepted" not in codes(pkg.check(form=blank_2019, filing_date=day("2024-10-10")))
+    report = pkg.check(form=blank_2019, filing_date=day("2024-10-11"))
+    assert report.edition == "04/24/19" and not report.ok
+    refused = finding(report, "edition_not_accepted")
+    assert refused.severity == "error" and "until 2024-10-10" in refused.message
+    assert "06/17/24" in (refused.source or "")
+    assert "no_field_map" in codes(report, "warning")  # formfill cannot fill it, so no boxes to list
+
+
 @pytest.mark.parametrize(("filed_with", "rejected"), [
     (["i821d_initial"], True), (["i821d_initial", "i765"], True), (["i821d_renewal"], False), ([], False),
 ])

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.errors import FormfillError, InputError, Problem
+from formfill.errors import FormError, FormfillError, InputError, Problem
 from formfill.fieldmap import FieldMap, all_maps, for_form
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
@@ -607,7 +607,8 @@ class _Checker:
         self.p, self.source, self.base_dir, self.rules, self.rules_name = profile, source, base_dir, rules, rules_name
         self.root = attachments_root
         self.today, self.filing_date, self.blank = today, filing_date, blank
-        self.fmap = for_form(blank) if blank is not None else _filing_map(rules, filing_date)
+        self.fmap = _blank_map(blank) if blank is not None else _filing_map(rules, filing_date)
+        self.edition = blank.edition if blank is not None else self.fmap.edition if self.fmap is not None else None
         self.signatures: list[SignatureBox] = []
         self.fee_doc: dict[str, Any] = {}
         rule = rules.explanation
@@ -1003,12 +1004,13 @@ class _Checker:
         """The intake preflight: what USCIS rejects a paper filing for, in the order a paralegal works."""
         rules = self.rules.intake
         self._run(rules.checks)
+        if self.edition is not None:
+            self.edition_check(self.edition)
         fmap = self.fmap
         if fmap is None:
-            self.add("no_field_map", "warning", "formfill has no field map for Form I-131: the signature boxes and "
-                     "pages cannot be listed", source=rules.signature.source)
+            self.add("no_field_map", "warning", f"formfill has no field map for Form I-131 edition {self.edition}: "
+                     "the signature boxes and pages cannot be listed", source=rules.signature.source)
             return
-        self.edition_check(fmap)
         try:
             self.signatures = signature_boxes(self.p, fmap, self.blank)
         except FormfillError as err:
@@ -1040,8 +1042,8 @@ class _Checker:
                  f"file every page of the form: all {fmap.pages} pages of edition {fmap.edition}, including pages "
                  f"without answers", source=rules.every_page.source, uncertain=rules.every_page.uncertain)
 
-    def edition_check(self, fmap: FieldMap) -> None:
-        day, edition = self.filing_date, fmap.edition
+    def edition_check(self, edition: str) -> None:
+        day = self.filing_date
         row = next((e for e in self.rules.editions if e.edition == edition), None)
         if row is None:
             self.add("edition_unknown", "warning",
@@ -1117,6 +1119,16 @@ def _edition_date(edition: str) -> dt.date:
     return dt.date(2000 + year, month, day)
 
 
+def _blank_map(blank: BlankForm) -> FieldMap | None:
+    """The blank's field map; None for an I-131 edition formfill cannot fill (its edition is still checked)."""
+    try:
+        return for_form(blank)
+    except FormError:
+        if blank.form == "I-131" and blank.edition:
+            return None
+        raise
+
+
 def _filing_map(rules: Rules, day: dt.date) -> FieldMap | None:
     """The I-131 edition formfill would fill for a filing on `day`: the one the rules accept that day, else
     the newest it has a field map for (the edition check then says it is not accepted)."""
@@ -1171,7 +1183,7 @@ def check_package(
         source=loaded.source, profile_id=loaded.profile.id, request=checker.request(),
         required=required, attachments=checker.attachments, findings=findings, fee=fee,
         rules=f"{rule_set.name} [{checker.rules_name}]", filing_date=checker.filing_date.isoformat(),
-        edition=checker.fmap.edition if checker.fmap is not None else None, signatures=checker.signatures,
+        edition=checker.edition, signatures=checker.signatures,
     )
 
 
