@@ -865,7 +865,7 @@ class _Checker:
                 when = ("USCIS rejects a filing without it" if rejected else
                         f"USCIS rejects filings without it from {row.rejected_without_from}"
                         if row.rejected_without_from else "it is due with the filing")
-                self.add("fee_not_waivable", "warning" if rejected else "info",
+                self.add("fee_not_waivable", "info",
                          f"{row.what}: {_money_words(row.amount)} is due with this I-131 and no fee waiver covers it; "
                          f"{when}", where="fee", source=row.source, uncertain=item["uncertain"])
             else:
@@ -939,7 +939,7 @@ class _Checker:
                          path=att.path, where=f"attachments[{att.index}]", source=filing["source"])
             for p in unwaivable:
                 if p is not filing:
-                    self.add("fee_waiver_not_accepted" if filing in unwaivable else "fee_waiver_partial", "warning",
+                    self.add("fee_waiver_partial", "warning",
                              f"a fee waiver request never covers {p['what']} ({_money_words(p['amount'])}): pay it "
                              f"(attach the fee_payment)", path=att.path, where=f"attachments[{att.index}]",
                              source=p["source"])

@@ -124,9 +124,13 @@ def render(report: PackageReport) -> list[str]:
     if intake:
         lines += ["", "Before mailing (what USCIS rejects a paper filing for)"]
         for f in intake:
-            lines += _finding(f)
-        for box in report.signatures:
-            lines.append(f"  [ ] page {box.page}, Part {box.part} item {box.item}: {box.label}")
+            if f.code == "sign_by_hand" and report.signatures:  # the boxes as a checklist, not one long line
+                lines.append("  Sign by hand in ink (a typed name or pasted image is not a signature; USCIS rejects "
+                             "the filing without it and keeps the fee):")
+                lines += [f"  [ ] page {b.page}, Part {b.part} item {b.item}: {b.label}" for b in report.signatures]
+                lines.append(f"      source: {f.source}")
+            else:
+                lines += _finding(f)
 
     lines += ["", *render_fee(report.fee)]
     for f in (f for f in general if f.code in FEE_CODES):
