@@ -4,7 +4,13 @@ What a request needs lives in `package_rules.json` (data a firm reviews and may 
 stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
 one profile and checks each attached file as a file (exists, readable, what its bytes say it is, PDFs
 open, passport photos pass the photo checks). Every finding carries the file path or the profile's JSON
-path it is about, so a paralegal can act on it without reading code.
+path it is about, so a paralegal can act on it without reading code, and the primary source a lawyer can
+look up.
+
+The rules are read for one filing date (the postmark date): fees are dated rows, editions have acceptance
+dates, and the intake preflight lists what USCIS rejects a paper filing for (unsigned boxes, the edition,
+one payment per form, ...). Eligibility is law, so it lives here in the rules only, never in the profile
+model, and a firm's rules file governs it.
 """
 
 from __future__ import annotations
@@ -840,7 +846,8 @@ class _Checker:
                                   "uncertain": True}
         if schedule is not None:
             filing.update(source=schedule.source, source_date=schedule.source_date.isoformat(),
-                          uncertain=schedule.uncertain or self._expired(schedule), effective_from=schedule.from_)
+                          uncertain=schedule.uncertain or self._expired(schedule),
+                          effective_from=schedule.from_.isoformat())
         if entry is not None:
             filing.update(amount=self._fee_amount(entry), waivable=entry.fee_waiver_allowed)
             if entry.online_amount is not None:
@@ -856,7 +863,7 @@ class _Checker:
         for row in self._additional():
             item = {"id": row.id, "what": row.what, "amount": row.amount, "waivable": row.waivable,
                     "source": row.source, "source_date": row.source_date.isoformat(),
-                    "uncertain": row.uncertain or self._expired(row), "effective_from": row.from_}
+                    "uncertain": row.uncertain or self._expired(row), "effective_from": row.from_.isoformat()}
             if row.note:
                 item["note"] = row.note
             if row.due == "with_filing":
@@ -870,9 +877,6 @@ class _Checker:
                          f"{when}", where="fee", source=row.source, uncertain=item["uncertain"])
             else:
                 doc["later"].append(item)
-        for item in [*doc["payments"], *doc["later"]]:
-            if isinstance(item.get("effective_from"), dt.date):
-                item["effective_from"] = item["effective_from"].isoformat()
         known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
         doc.update(total=sum(known), total_complete=len(known) == len(doc["payments"]), notes=notes,
                    # the I-131's own fee, as the document gave it before dated rows
