@@ -127,7 +127,8 @@ def render(report: PackageReport) -> list[str]:
             if f.code == "sign_by_hand" and report.signatures:  # the boxes as a checklist, not one long line
                 lines.append("  Sign by hand in ink (a typed name or pasted image is not a signature; USCIS rejects "
                              "the filing without it and keeps the fee):")
-                lines += [f"  [ ] page {b.page}, Part {b.part} item {b.item}: {b.label}" for b in report.signatures]
+                lines += [f"  [ ] page {b.page}, Part {b.part} item {b.item}: {b.label}"
+                          + (" and the date of signature" if b.date_field else "") for b in report.signatures]
                 lines.append(f"      source: {f.source}")
             else:
                 lines += _finding(f)
