@@ -365,6 +365,8 @@ def test_fill_no_longer_refuses_for_eligibility_but_the_package_check_does(tmp_p
     out = tmp_path / "out.pdf"
     result = runner.invoke(main, ["fill", str(profile), "--form", str(blank_plain), "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert "note: processing.in_removal_proceedings: advance parole is not available" in result.output
+    assert "reports this as an error" in result.output
     out.unlink()
     result = runner.invoke(main, ["fill", str(profile), "--form", str(blank_plain), "-o", str(out),
                                   "--check-package"])

@@ -1191,5 +1191,19 @@ def check_package(
     )
 
 
+def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_date: dt.date | None = None) -> list[str]:
+    """The eligibility problems the package rules find, without opening any file, as notes for a plain fill.
+
+    A plain fill fills regardless (eligibility is counsel's call under the rules file); it says so out loud,
+    and `formfill check` / `fill --check-package` refuse.
+    """
+    day = filing_date or dt.date.today()
+    checker = _Checker(profile, "<profile>", Path.cwd(), load_rules(rules), "", None, day, day, None)
+    checker.eligibility()
+    kind = {"error": "an error", "warning": "a warning"}
+    return [f"{f.where + ': ' if f.where else ''}{f.message} (`formfill check` reports this as {kind[f.severity]}; "
+            f"source: {f.source})" for f in checker.findings if f.severity in kind]
+
+
 __all__ = ["Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
-           "load_rules"]
+           "eligibility_notes", "load_rules"]
