@@ -765,6 +765,9 @@ def test_bad_rules_file_is_an_input_error(tmp_path: Path, sample: Any, content: 
      "by_application_type.advance_parole.requirements.0.when.0"),
     (lambda d: d["by_basis"].update(daca2={}), "by_basis.daca2"),
     (lambda d: d["fees"].update(sorce="x"), "fees.sorce"),
+    (lambda d: d["fees"]["additional"][0].update(until=None), "fees"),  # two rows for one date
+    (lambda d: d["fees"]["schedules"][0].update(expiring=True), "fees.schedules.0"),  # expiring needs 'until'
+    (lambda d: d["editions"][0].update(edition="1/20/2025"), "editions.0.edition"),
 ])
 def test_rules_schema_errors_name_the_key(tmp_path: Path, edit: Any, where: str) -> None:
     data = json.loads(default_rules_text())

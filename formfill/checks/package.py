@@ -19,6 +19,7 @@ import datetime as dt
 import errno
 import functools
 import io
+import itertools
 import json
 import logging
 import os
@@ -160,9 +161,6 @@ class Check(_RulesModel):
     effective_until: dt.date | None = Field(None, description="Last filing date the rule applies to.")
 
 
-EligibilityCheck = Check  # the name the rules file's `eligibility` section had first
-
-
 class Statement(_RulesModel):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     description: str = Field(min_length=3)
@@ -285,6 +283,20 @@ class Fees(_RulesModel):
     schedules: list[FeeSchedule] = Field(min_length=1)
     additional: list[FeeRow] = []
     notes: list[FeeNote] = []
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Fees:
+        """Two rows for one fee on one date would make the amount depend on the order of the file."""
+        groups: list[tuple[str, list[_Dated]]] = [("schedules", list(self.schedules))]
+        for rid in dict.fromkeys(r.id for r in self.additional):
+            groups.append((f"additional '{rid}'", [r for r in self.additional if r.id == rid]))
+        for name, rows in groups:
+            rows.sort(key=lambda r: r.from_)
+            for before, after in itertools.pairwise(rows):
+                if before.until is None or before.until >= after.from_:
+                    raise ValueError(f"fees {name}: the row from {before.from_} overlaps the row from {after.from_} "
+                                     f"(give the earlier row an 'until' before {after.from_})")
+        return self
 
 
 class AcceptedTypes(_RulesModel):
