@@ -912,7 +912,7 @@ class _Checker:
         if earlier and earlier[-1].expiring:
             row = earlier[-1]
             self.add("fee_rules_expired", "warning",
-                     f"the rules' row for {what} ({row.source}) is marked as expiring after {row.until}; its amount "
+                     f"the rules' row for {what} is marked as expiring after {row.until}; its amount "
                      f"is shown for the filing date {day} but may have changed: verify it against Form G-1055",
                      where="fee", source=row.source, uncertain=True)
             return row
