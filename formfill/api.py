@@ -161,7 +161,8 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(loaded.notes) + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())],
+        notes=list(loaded.notes) + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())]
+              + ([] if check_package else _eligibility_notes(loaded.profile)),
     )
     if flatten:
         from formfill.pdf.printed import flatten as flatten_pdf
@@ -178,6 +179,15 @@ def fill(
         write_atomic(out_path, result.data, overwrite)
         result.output = out_path
     return result
+
+
+def _eligibility_notes(profile: Profile) -> list[str]:
+    """A plain fill does not refuse for eligibility (the package rules govern it) but says what they find."""
+    try:
+        from formfill.checks.package import eligibility_notes
+    except ImportError:  # an installation without the package checks
+        return []
+    return eligibility_notes(profile)
 
 
 def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False) -> Verification:

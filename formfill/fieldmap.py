@@ -108,6 +108,7 @@ class FieldMap:
     ruled_line_pitch: float | None
     path: str
     skips: tuple[Skip, ...] = ()
+    signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -193,6 +194,7 @@ def load_map(path: Path) -> FieldMap:
             ruled_line_pitch=float(doc["ruled_line_pitch"]) if doc.get("ruled_line_pitch") else None,
             path=str(path),
             skips=tuple(_skip(raw, entries) for raw in doc.get("skip", [])),
+            signatures=tuple(doc.get("signatures", [])),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None

@@ -6,7 +6,10 @@ layers so that every problem is reported at once, each with its JSON path:
 
 1. the pydantic models below (types, vocabularies, identifiers normalised to their printed form);
 2. `cross_checks`, the rules the form itself states between answers (a basis only with advance
-   parole, a receipt number where the basis asks for one, DACA purposes, ...).
+   parole, a receipt number where the basis asks for one, ...).
+
+Who is eligible (removal proceedings, INA 212(e), DACA travel purposes, ...) is law, not form structure:
+it lives only in the package rules (`formfill/checks/package_rules.json`), which a firm may replace.
 """
 
 from __future__ import annotations
@@ -283,6 +286,10 @@ class Application(Strict):
     frtf_registration_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{1,11}$")] | None = None
     admit_until: IsoDate | None = None
     refugee_status: StrictBool | None = None
+    filed_with: list[Literal["i485", "i765", "i821d_initial", "i821d_renewal"]] = Field(
+        default=[],
+        description="Other requests mailed in the same envelope (not printed; the package check uses it).",
+    )
 
 
 class Biographics(Strict):
@@ -496,14 +503,6 @@ PROGRAMS = {
     },
 }
 PAROLE_TYPES = set(PROGRAMS)
-DACA_PURPOSES = {
-    PurposeCategory.humanitarian_medical_treatment,
-    PurposeCategory.humanitarian_ill_relative,
-    PurposeCategory.humanitarian_death_or_funeral,
-    PurposeCategory.humanitarian_other,
-    PurposeCategory.educational,
-    PurposeCategory.employment,
-}
 REFUGEE_TYPES = {ApplicationType.refugee_travel_document, ApplicationType.refugee_travel_document_lpr}
 DELIVERY_TYPES = REFUGEE_TYPES | {ApplicationType.reentry_permit}
 
@@ -653,29 +652,6 @@ def cross_checks(p: Profile) -> list[Problem]:
     if p.parole is not None and p.parole.request_ead is not None and kind is not ApplicationType.re_parole:
         bad("parole.request_ead", "an EAD with the new period of parole is requested only for re-parole (Part 9)")
 
-    # Eligibility the form and its instructions state.
-    if p.travel is not None and app.basis is Basis.daca and p.travel.purpose_category not in DACA_PURPOSES:
-        bad(
-            "travel.purpose_category",
-            f"DACA recipients may travel only for educational, employment or humanitarian purposes, "
-            f"not '{p.travel.purpose_category}'",
-            "ineligible",
-        )
-    if kind is ApplicationType.advance_parole and proc is not None:
-        if proc.in_removal_proceedings and app.basis is not Basis.daca and "removal_proceedings" not in p.overrides:
-            bad(
-                "processing.in_removal_proceedings",
-                "advance parole is not available while in removal proceedings (except DACA); "
-                "if counsel has reviewed this, add overrides.removal_proceedings with the reason",
-                "ineligible",
-            )
-        if proc.j1_212e_without_waiver and "j1_212e" not in p.overrides:
-            bad(
-                "processing.j1_212e_without_waiver",
-                "a J-1/J-2 subject to the 212(e) two-year residence rule without a waiver cannot get advance "
-                "parole; if counsel has reviewed this, add overrides.j1_212e with the reason",
-                "ineligible",
-            )
     return out
 
 

@@ -18,7 +18,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
-import inspect
 import io
 import os
 import re
@@ -40,22 +39,11 @@ from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_LEADING, SHEET_LINES, SHEET_MARGIN, SHEET_SIZE
+from formfill.signing import SignatureBox, signature_boxes
 
 DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
 PAINT = 40  # grey level of the bars painted over masked digits (uniform, so a test can prove nothing shows)
 Rect = tuple[float, float, float, float]  # PDF points, origin bottom-left: x0, y0, x1, y1
-
-
-@dataclass(frozen=True)
-class SignatureBox:
-    """A box a person signs by hand (same shape as formfill.signing.SignatureBox, which replaces it)."""
-
-    role: str
-    label: str
-    field: str
-    page: int
-    part: str
-    item: str
 
 
 @dataclass
@@ -225,7 +213,7 @@ def review(
     flat = _flatten(data)
     pages, redactions = _render(flat, fmap.pages, dpi, masks if redact else [])
     boxes, xrefs = _boxes(blank, plan, fmap)
-    signatures = _signature_boxes(loaded, fmap, blank)
+    signatures = signature_boxes(loaded.profile, fmap, blank)
     todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
     person = loaded.profile.applicant.name
     title = f"Review: Form {blank.form} ({blank.edition}) for {person.family}, {person.given}"
@@ -471,24 +459,6 @@ def _list_parent(c: Continued) -> str | None:
 
 # --- what still needs a human --------------------------------------------------------------------
 
-_ROLES = (("applicant", "Applicant"), ("interpreter", "Interpreter"), ("preparer", "Preparer"))
-
-
-def _signature_boxes(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm) -> list[SignatureBox]:
-    """Signature boxes a person signs by hand: the applicant always, interpreter and preparer when named."""
-    # lead: replace with formfill.signing.signature_boxes at merge
-    out: list[SignatureBox] = []
-    for role, label in _ROLES:
-        if role != "applicant" and getattr(loaded.profile, role) is None:
-            continue
-        for name in fmap.signature_fields:
-            if label.lower() in name.lower():
-                m = re.search(r"Part(\d+)_Line(\d+)", name)
-                part, item = (m.group(1), m.group(2)) if m else ("", "")
-                out.append(SignatureBox(role, f"{label}'s signature", name, blank.fields[name].page, part, item))
-    return out
-
-
 def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, str, str]]:
     """Items the form's own instructions tell this applicant to skip: (page, part, item, why)."""
     return [(s.page, s.part, s.item, s.instruction) for s in fieldmap_skipped_items(fmap, data)]
@@ -597,8 +567,7 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
 
     kwargs: dict[str, Any] = {"base_dir": loaded.base_dir,
                               "attachments_root": Path(attachments_root) if attachments_root else None}
-    # TODO(lead): h12 adds `filing_date` to check_package (a dated fee); until then it is not passed.
-    if filing_date is not None and "filing_date" in inspect.signature(check_package).parameters:
+    if filing_date is not None:
         kwargs["filing_date"] = filing_date
     report = check_package(loaded, **kwargs)
     photos: list[Photo] = []

@@ -90,9 +90,8 @@ def test_fill_default_output_name_uses_the_matter_id(tmp_path: Path, blank_plain
     ("bad date", lambda d: d["applicant"].__setitem__("date_of_birth", "1990-02-30"), "applicant.date_of_birth"),
     ("4-digit ZIP", lambda d: d["applicant"]["mailing_address"].__setitem__("zip_code", "9001"),
      "applicant.mailing_address.zip_code"),
-    ("DACA vacation", lambda d: (d["application"].update({"basis": "daca"}),
-                                 d["travel"].__setitem__("purpose_category", "personal")),
-     "travel.purpose_category"),
+    ("a basis for a reentry permit", lambda d: d["application"].update({"type": "reentry_permit"}),
+     "application.basis"),
 ])
 def test_a_bad_profile_fails_with_exit_1_naming_the_key_and_writes_nothing(
     label: str, change: Any, key: str, tmp_path: Path, blank_plain: Path

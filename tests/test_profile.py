@@ -154,11 +154,16 @@ def test_receipt_numbers_are_normalised_and_checked() -> None:
 # --- the form's own rules ------------------------------------------------------------------------
 
 
-def test_daca_vacation_is_refused() -> None:
-    data = with_changes("daca-educational", lambda d: d["travel"].__setitem__("purpose_category", "personal"))
-    found = problems_of(data)
-    assert list(found) == ["travel.purpose_category"]
-    assert "DACA" in found["travel.purpose_category"]
+def test_eligibility_is_left_to_the_package_rules() -> None:
+    # DACA travel purposes, removal proceedings and INA 212(e) are law, governed by the rules file a firm may
+    # replace (formfill check); the profile only holds the form's structure, so these profiles are valid.
+    vacation = with_changes("daca-educational", lambda d: d["travel"].__setitem__("purpose_category", "personal"))
+    assert parse_profile(vacation).travel.purpose_category == "personal"  # type: ignore[union-attr]
+    for flag in ("in_removal_proceedings", "j1_212e_without_waiver"):
+        data = with_changes("advance-parole-i485", lambda d, f=flag: d["processing"].__setitem__(f, True))
+        if flag == "in_removal_proceedings":  # in proceedings now is also "ever" (Part 4 item 1)
+            data["processing"]["ever_in_proceedings"] = True
+        assert getattr(parse_profile(data).processing, flag) is True
 
 
 @pytest.mark.parametrize("category", ["educational", "employment", "humanitarian_medical_treatment",
@@ -205,15 +210,6 @@ def test_military_parole_in_place_is_only_on_your_own_behalf() -> None:
     assert "beneficiary" in problems_of(data)
 
 
-def test_removal_proceedings_block_advance_parole_without_an_override() -> None:
-    data = with_changes("advance-parole-i485",
-                        lambda d: d["processing"].update(in_removal_proceedings=True, ever_in_proceedings=True))
-    found = problems_of(data)
-    assert "overrides.removal_proceedings" in found["processing.in_removal_proceedings"]
-    data["overrides"] = {"removal_proceedings": "Proceedings terminated 2025-06-01; counsel reviewed."}
-    assert parse_profile(data).processing.in_removal_proceedings is True  # type: ignore[union-attr]
-
-
 def test_removal_proceedings_are_allowed_for_daca() -> None:
     profile = parse_profile(base("daca-educational"))
     assert profile.processing.in_removal_proceedings is True  # type: ignore[union-attr]
@@ -225,14 +221,6 @@ def test_an_override_needs_a_reason() -> None:
                         lambda d: d["processing"].update(in_removal_proceedings=True, ever_in_proceedings=True),
                         lambda d: d.__setitem__("overrides", {"removal_proceedings": ""}))
     assert any(path.startswith("overrides") for path in problems_of(data))
-
-
-def test_j1_212e_blocks_advance_parole_without_an_override() -> None:
-    data = with_changes("advance-parole-i485",
-                        lambda d: d["processing"].__setitem__("j1_212e_without_waiver", True))
-    assert "overrides.j1_212e" in problems_of(data)["processing.j1_212e_without_waiver"]
-    data["overrides"] = {"j1_212e": "Waiver application approved 2026-10-01 (I-612)."}
-    assert parse_profile(data).processing.j1_212e_without_waiver is True  # type: ignore[union-attr]
 
 
 def test_unknown_override_is_rejected() -> None:
@@ -326,21 +314,20 @@ def test_all_model_problems_are_reported_at_once() -> None:
 def test_all_rule_problems_are_reported_at_once() -> None:
     data = with_changes(
         "daca-educational",
-        lambda d: d["travel"].__setitem__("purpose_category", "personal"),
+        lambda d: d["application"].__setitem__("admit_until", "2027-01-01"),
         lambda d: d["application"].__setitem__("receipt_number", None),
-        lambda d: d["processing"].__setitem__("j1_212e_without_waiver", True),
+        lambda d: d.__setitem__("reentry_permit", {"time_outside_us": "less_than_6_months"}),
     )
-    assert {"travel.purpose_category", "application.receipt_number",
-            "processing.j1_212e_without_waiver"} <= set(problems_of(data))
+    assert {"application.admit_until", "application.receipt_number", "reentry_permit"} <= set(problems_of(data))
 
 
 def test_model_and_rule_problems_are_reported_together() -> None:
     data = with_changes(
         "daca-educational",
         lambda d: d["applicant"].__setitem__("contry_of_birth", "Mexico"),
-        lambda d: d["travel"].__setitem__("purpose_category", "personal"),
+        lambda d: d["application"].__setitem__("receipt_number", None),
     )
-    assert {"applicant.contry_of_birth", "travel.purpose_category"} <= set(problems_of(data))
+    assert {"applicant.contry_of_birth", "application.receipt_number"} <= set(problems_of(data))
 
 
 def test_a_profile_that_is_not_an_object_is_refused() -> None:

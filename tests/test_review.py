@@ -346,7 +346,6 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     write_photo(tmp_path / "photos" / "p1.jpg")
     write_photo(tmp_path / "photos" / "p2.jpg")
     (tmp_path / "client.json").write_text(json.dumps(data))
-    # filing_date reaches check_package once it takes one (the dated fee); until then it is accepted and unused.
     r: Review = review(tmp_path / "client.json", form=blank, check_package=True, filing_date=dt.date(2026, 12, 1))
     assert r.package is not None and r.package["ok"] is False  # photo ID and the I-797 receipt are missing
     page_html = r.to_html()
@@ -356,6 +355,17 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     assert all(p.thumbnail for p in r.photos)
     thumbs = re.findall(r'<img alt="photos/p\d\.jpg" src="data:image/jpeg;base64,([^"]+)"', page_html)
     assert len(thumbs) == 2 and Image.open(io.BytesIO(base64.b64decode(thumbs[0]))).width <= 160
+
+
+def test_filing_date_sets_the_fee_shown(blank: BlankForm) -> None:
+    data = copy.deepcopy(sample_data("re-parole"))
+    data["parole"]["request_ead"] = True  # the H.R. 1 fee: $275 from 2025-07-22, $280 from 2026-01-01
+    before = review(data, form=blank, check_package=True, filing_date=dt.date(2025, 12, 31))
+    after = review(data, form=blank, check_package=True, filing_date=dt.date(2026, 1, 2))
+    assert before.package is not None and after.package is not None
+    assert before.package["filing_date"] == "2025-12-31" and after.package["filing_date"] == "2026-01-02"
+    assert "$275" in before.to_html() and "$280" not in before.to_html()
+    assert "$280" in after.to_html() and "$275" not in after.to_html()
 
 
 # --- a real browser ------------------------------------------------------------------------------

@@ -4,7 +4,13 @@ What a request needs lives in `package_rules.json` (data a firm reviews and may 
 stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
 one profile and checks each attached file as a file (exists, readable, what its bytes say it is, PDFs
 open, passport photos pass the photo checks). Every finding carries the file path or the profile's JSON
-path it is about, so a paralegal can act on it without reading code.
+path it is about, so a paralegal can act on it without reading code, and the primary source a lawyer can
+look up.
+
+The rules are read for one filing date (the postmark date): fees are dated rows, editions have acceptance
+dates, and the intake preflight lists what USCIS rejects a paper filing for (unsigned boxes, the edition,
+one payment per form, ...). Eligibility is law, so it lives here in the rules only, never in the profile
+model, and a firm's rules file governs it.
 """
 
 from __future__ import annotations
@@ -13,22 +19,26 @@ import datetime as dt
 import errno
 import functools
 import io
+import itertools
 import json
 import logging
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.errors import InputError, Problem
+from formfill.errors import FormError, FormfillError, InputError, Problem
+from formfill.fieldmap import FieldMap, all_maps, for_form
+from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
+from formfill.pdf.blank import BlankForm
 from formfill.profile import (
     ApplicationType,
     AttachmentKind,
@@ -39,6 +49,7 @@ from formfill.profile import (
     PurposeCategory,
     problems_from_validation_error,
 )
+from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
 Severity = Literal["error", "warning", "info"]
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
@@ -136,12 +147,57 @@ class BasisScope(Scope):
     allowed_purposes: AllowedPurposes | None = None
 
 
-class EligibilityCheck(_RulesModel):
+class Check(_RulesModel):
+    """A rule that yields one finding when its conditions hold on the filing date (eligibility, intake)."""
+
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     severity: Severity
-    when: list[Condition] = Field(min_length=1)
+    when: list[Condition] = []
     override: Override | None = None
     message: str = Field(min_length=3)
+    source: str = Field(min_length=3)
+    uncertain: bool = False
+    effective_from: dt.date | None = Field(None, description="First filing date the rule applies to.")
+    effective_until: dt.date | None = Field(None, description="Last filing date the rule applies to.")
+
+
+class Statement(_RulesModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    description: str = Field(min_length=3)
+    any_of: list[AttachmentKind] = Field(min_length=1)
+
+
+class ExplanationRule(_RulesModel):
+    """Advance parole on a basis other than a pending I-485: a statement of the circumstances, plus the
+    evidence the trip's purpose calls for (`by_purpose`). One rule, one source, so a firm relaxes it in one
+    place: `severity` "warning", `purpose_evidence` false, or another `when`."""
+
+    when: list[Condition] = Field(min_length=1)
+    statement: Statement | None = None
+    purpose_evidence: bool = True
+    source: str = Field(min_length=3)
+    uncertain: bool = False
+    severity: Literal["error", "warning"] = "error"
+
+
+class Cited(_RulesModel):
+    source: str = Field(min_length=3)
+    uncertain: bool = False
+
+
+class IntakeRules(_RulesModel):
+    """What gets a paper I-131 rejected at the mailroom, checked before it is mailed."""
+
+    signature: Cited
+    continuation_sheets: Cited
+    every_page: Cited
+    checks: list[Check] = []
+
+
+class Edition(_RulesModel):
+    edition: str = Field(pattern=r"^\d{2}/\d{2}/\d{2}$")
+    accepted_from: dt.date | None = None
+    accepted_until: dt.date | None = None
     source: str = Field(min_length=3)
     uncertain: bool = False
 
@@ -177,14 +233,70 @@ class FeeNote(_RulesModel):
     message: str
 
 
-class Fees(_RulesModel):
-    source: str
-    source_date: str = Field(min_length=4)
+class _Dated(_RulesModel):
+    """A row that applies to filings postmarked from `from` to `until` (inclusive). `expiring`: the amount is
+    known to change after `until` (an annual adjustment) but the next row is not in the rules yet."""
+
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    expiring: bool = False
+    source: str = Field(min_length=3)
+    source_date: dt.date
     uncertain: bool = False
-    currency: str = "USD"
-    requirement: FeeRequirement
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Dated:
+        if self.until is not None and self.until < self.from_:
+            raise ValueError("'until' is before 'from'")
+        if self.expiring and self.until is None:
+            raise ValueError("an expiring row says when it expires ('until')")
+        return self
+
+
+_D = TypeVar("_D", bound=_Dated)
+
+
+class FeeSchedule(_Dated):
+    """The I-131's own filing fee per application type, for one range of filing dates."""
+
     by_application_type: dict[ApplicationType, FeeEntry]
+
+
+class FeeRow(_Dated):
+    """A fee added by law to some requests (Public Law 119-21), due with the filing or billed later."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    what: str = Field(min_length=3)
+    amount: int | None = Field(ge=0)
+    waivable: bool
+    due: Literal["with_filing", "when_granted"]
+    when: list[Condition] = []
+    rejected_without_from: dt.date | None = Field(None, description="From this filing date USCIS rejects a filing "
+                                                                     "without the fee.")
+    note: str | None = None
+
+
+class Fees(_RulesModel):
+    currency: str = "USD"
+    source: str = Field(min_length=3)
+    requirement: FeeRequirement
+    schedules: list[FeeSchedule] = Field(min_length=1)
+    additional: list[FeeRow] = []
     notes: list[FeeNote] = []
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Fees:
+        """Two rows for one fee on one date would make the amount depend on the order of the file."""
+        groups: list[tuple[str, list[_Dated]]] = [("schedules", list(self.schedules))]
+        for rid in dict.fromkeys(r.id for r in self.additional):
+            groups.append((f"additional '{rid}'", [r for r in self.additional if r.id == rid]))
+        for name, rows in groups:
+            rows.sort(key=lambda r: r.from_)
+            for before, after in itertools.pairwise(rows):
+                if before.until is None or before.until >= after.from_:
+                    raise ValueError(f"fees {name}: the row from {before.from_} overlaps the row from {after.from_} "
+                                     f"(give the earlier row an 'until' before {after.from_})")
+        return self
 
 
 class AcceptedTypes(_RulesModel):
@@ -195,7 +307,7 @@ class AcceptedTypes(_RulesModel):
 class Rules(_RulesModel):
     """The whole rules file (`package_rules.json`); see the README section "The rules file"."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     name: str
     reviewed: str | None = None
     about: str | None = None
@@ -205,7 +317,10 @@ class Rules(_RulesModel):
     by_application_type: dict[ApplicationType, Scope] = {}
     by_basis: dict[Basis, BasisScope] = {}
     by_purpose: dict[PurposeCategory, Scope] = {}
-    eligibility: list[EligibilityCheck] = []
+    explanation: ExplanationRule | None = None
+    eligibility: list[Check] = []
+    intake: IntakeRules
+    editions: list[Edition] = []
     processing: ProcessingRules
     fees: Fees
 
@@ -226,6 +341,9 @@ def parse_rules(text: str, name: str) -> Rules:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    if isinstance(data, dict) and data.get("schema_version") == 1:
+        raise InputError(f"{name}: a version 1 rules file, from before dated fees, intake checks and the explanation "
+                         "rule; copy the current default (see the README) and re-apply the firm's changes")
     try:
         return Rules.model_validate(data)
     except ValidationError as err:
@@ -259,6 +377,7 @@ class Finding:
     where: str | None = None
     requirement: str | None = None
     source: str | None = None
+    uncertain: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -312,6 +431,9 @@ class PackageReport:
     findings: list[Finding]
     fee: dict[str, Any]
     rules: str
+    filing_date: str = ""
+    edition: str | None = None
+    signatures: list[SignatureBox] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -323,7 +445,8 @@ class PackageReport:
             "required": [r.to_dict() for r in self.required],
             "attachments": [a.to_dict() for a in self.attachments],
             "findings": [f.to_dict() for f in self.findings],
-            "fee": self.fee,
+            "fee": self.fee, "filing_date": self.filing_date, "edition": self.edition,
+            "signatures": [b.to_dict() for b in self.signatures],
         }
 
     def problems(self) -> list[Problem]:
@@ -498,10 +621,16 @@ def _check_image(data: bytes) -> tuple[str | None, list[tuple[str, Severity, str
 
 class _Checker:
     def __init__(self, profile: Profile, source: str, base_dir: Path, rules: Rules, rules_name: str,
-                 attachments_root: Path | None, today: dt.date) -> None:
+                 attachments_root: Path | None, today: dt.date, filing_date: dt.date, blank: BlankForm | None) -> None:
         self.p, self.source, self.base_dir, self.rules, self.rules_name = profile, source, base_dir, rules, rules_name
         self.root = attachments_root
-        self.today = today
+        self.today, self.filing_date, self.blank = today, filing_date, blank
+        self.fmap = _blank_map(blank) if blank is not None else _filing_map(rules, filing_date)
+        self.edition = blank.edition if blank is not None else self.fmap.edition if self.fmap is not None else None
+        self.signatures: list[SignatureBox] = []
+        self.fee_doc: dict[str, Any] = {}
+        rule = rules.explanation
+        self.explanation = rule if rule is not None and _all_hold(rule.when, profile.model_dump(mode="json")) else None
         self.data: dict[str, Any] = profile.model_dump(mode="json")
         self.findings: list[Finding] = []
         self.attachments: list[AttachmentResult] = []
@@ -621,20 +750,27 @@ class _Checker:
                 measured = f" (measured {f.measured}, required {f.required})" if f.measured is not None else ""
                 severity: Severity = "error" if f.severity == "error" else "info" if f.severity == "info" else "warning"
                 self.add(f"photo_{f.code}", severity, f"{f.message}{measured}",
-                         path=target.path, where=f"attachments[{target.index}]",
-                         source="i-131-domain.md#passport-style-photos")
+                         path=target.path, where=f"attachments[{target.index}]", source=self._photo_source())
                 if severity == "error":
                     target.usable = False
 
+    def _photo_source(self) -> str | None:
+        """The photo rules' source is the passport-photo requirement's, wherever the rules file puts it."""
+        scopes = [self.rules.every_filing, *self.rules.by_application_type.values()]
+        return next((r.source for sc in scopes for r in sc.requirements if AttachmentKind.passport_photo in r.any_of),
+                    None)
+
     # requirements
 
-    def _scopes(self) -> list[tuple[str, Scope, bool]]:
-        """(label, scope, required?) for every part of the rules this request touches."""
+    def _scopes(self) -> list[tuple[str, Scope, bool, ExplanationRule | None]]:
+        """(label, scope, required?, the explanation rule that requires it) for every part of the rules this
+        request touches."""
         app = self.p.application
-        out: list[tuple[str, Scope, bool]] = [("every filing", self.rules.every_filing, True)]
+        out: list[tuple[str, Scope, bool, ExplanationRule | None]] = [("every filing", self.rules.every_filing, True,
+                                                                        None)]
         type_scope = self.rules.by_application_type.get(app.type)
         if type_scope is not None:
-            out.append((f"application type {app.type}", type_scope, True))
+            out.append((f"application type {app.type}", type_scope, True, None))
         else:
             self.add("no_rules", "info", f"the rules file has no entry for application type '{app.type}'",
                      where="application.type")
@@ -642,7 +778,7 @@ class _Checker:
         if app.basis is not None:
             basis_scope = self.rules.by_basis.get(app.basis)
             if basis_scope is not None:
-                out.append((f"basis {app.basis}", basis_scope, True))
+                out.append((f"basis {app.basis}", basis_scope, True, None))
             else:
                 self.add("no_rules", "info", f"the rules file has no entry for basis '{app.basis}'",
                          where="application.basis")
@@ -650,22 +786,36 @@ class _Checker:
             purpose = self.p.travel.purpose_category
             purpose_scope = self.rules.by_purpose.get(purpose)
             if purpose_scope is not None:
-                needed = basis_scope is not None and basis_scope.purpose_evidence
-                out.append((f"purpose {purpose}", purpose_scope, needed))
+                by_basis = basis_scope is not None and basis_scope.purpose_evidence
+                via = self.explanation if self.explanation is not None and self.explanation.purpose_evidence else None
+                out.append((f"purpose {purpose}", purpose_scope, by_basis or via is not None,
+                            None if by_basis else via))
         return out
 
     def requirements(self) -> list[RequirementResult]:
         results: list[RequirementResult] = []
         relevant: set[str] = {str(k) for k in self.rules.always_relevant}
-        for label, scope, needed in self._scopes():
+        for label, scope, needed, via in self._scopes():
             relevant.update(str(k) for k in scope.also_supports)
             for req in scope.requirements:
                 if not _all_hold(req.when, self.data):
                     continue
                 relevant.update(str(k) for k in req.any_of)
-                if needed:
-                    results.append(self._evaluate(req.id, req.description, [str(k) for k in req.any_of], req.count,
-                                                  req.source, label, req.uncertain, req.severity))
+                if not needed:
+                    continue
+                source, uncertain, severity = req.source, req.uncertain, req.severity
+                if via is not None:  # the purpose's evidence, required by the explanation rule
+                    source = f"{req.source}; {via.source}" if via.source != req.source else req.source
+                    uncertain = uncertain or via.uncertain
+                    severity = "warning" if "warning" in (severity, via.severity) else "error"
+                results.append(self._evaluate(req.id, req.description, [str(k) for k in req.any_of], req.count,
+                                              source, label, uncertain, severity))
+        rule = self.explanation
+        if rule is not None and rule.statement is not None:
+            kinds = [str(k) for k in rule.statement.any_of]
+            relevant.update(kinds)
+            results.append(self._evaluate(rule.statement.id, rule.statement.description, kinds, 1, rule.source,
+                                          "advance parole explanation", rule.uncertain, rule.severity))
         fee_req = self._fee_requirement(relevant)
         if fee_req is not None:
             results.append(fee_req)
@@ -690,59 +840,167 @@ class _Checker:
             extra = f"; attached but unusable: {', '.join(unusable)}" if unusable else ""
             self.add("missing_evidence", severity,
                      f"missing: {description}{have}; attach {' or '.join(kinds)}{extra}",
-                     where="attachments", requirement=rid, source=source)
+                     where="attachments", requirement=rid, source=source, uncertain=uncertain)
         return result
 
-    def _fee_entry(self) -> Any:
-        return self.rules.fees.by_application_type.get(self.p.application.type)
+    # fees
+
+    def fees(self) -> dict[str, Any]:
+        """Every payment due with this I-131 on the filing date, and the fees billed later, from dated rows."""
+        fees, day, kind = self.rules.fees, self.filing_date, self.p.application.type
+        doc: dict[str, Any] = {"filing_date": day.isoformat(), "application_type": str(kind),
+                               "currency": fees.currency, "payments": [], "later": []}
+        notes = [n.message for n in fees.notes if _all_hold(n.when, self.data)]
+        schedule = self._dated(fees.schedules, "the I-131 filing fee", strict=True)
+        entry = schedule.by_application_type.get(kind) if schedule is not None else None
+        filing: dict[str, Any] = {"id": "i131_filing_fee", "what": f"Form I-131 filing fee ({_words(kind)})",
+                                  "amount": None, "waivable": True, "source": fees.source, "source_date": None,
+                                  "uncertain": True}
+        if schedule is not None:
+            filing.update(source=schedule.source, source_date=schedule.source_date.isoformat(),
+                          uncertain=schedule.uncertain or self._expired(schedule),
+                          effective_from=schedule.from_.isoformat())
+        if entry is not None:
+            filing.update(amount=self._fee_amount(entry), waivable=entry.fee_waiver_allowed)
+            if entry.online_amount is not None:
+                filing["what"] += f", on paper ({_money_words(entry.online_amount)} if filed online)"
+            if entry.note:
+                notes.insert(0, entry.note)
+            if entry.under_16_amount is not None and self.p.applicant.date_of_birth is None:
+                notes.append(f"{_money_words(entry.under_16_amount)} for applicants under 16 (no date of birth in "
+                             f"the profile)")
+        elif schedule is not None:
+            notes.insert(0, "the rules file has no fee for this application type")
+        doc["payments"].append(filing)
+        for row in self._additional():
+            item = {"id": row.id, "what": row.what, "amount": row.amount, "waivable": row.waivable,
+                    "source": row.source, "source_date": row.source_date.isoformat(),
+                    "uncertain": row.uncertain or self._expired(row), "effective_from": row.from_.isoformat()}
+            if row.note:
+                item["note"] = row.note
+            if row.due == "with_filing":
+                doc["payments"].append(item)
+                rejected = row.rejected_without_from is not None and day >= row.rejected_without_from
+                when = ("USCIS rejects a filing without it" if rejected else
+                        f"USCIS rejects filings without it from {row.rejected_without_from}"
+                        if row.rejected_without_from else "it is due with the filing")
+                self.add("fee_not_waivable", "info",
+                         f"{row.what}: {_money_words(row.amount)} is due with this I-131 and no fee waiver covers it; "
+                         f"{when}", where="fee", source=row.source, uncertain=item["uncertain"])
+            else:
+                doc["later"].append(item)
+        known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
+        doc.update(total=sum(known), total_complete=len(known) == len(doc["payments"]), notes=notes,
+                   # the I-131's own fee, as the document gave it before dated rows
+                   amount=filing["amount"], online_amount=entry.online_amount if entry else None,
+                   fee_waiver_allowed=filing["waivable"], source=filing["source"],
+                   source_date=filing["source_date"], uncertain=filing["uncertain"])
+        self.fee_doc = doc
+        return doc
+
+    def _expired(self, row: _Dated) -> bool:
+        return row.expiring and row.until is not None and self.filing_date > row.until
+
+    def _dated(self, rows: Sequence[_D], what: str, strict: bool) -> _D | None:
+        """The row for the filing date. Past an expiring row with no successor the row still applies, with a
+        warning; with `strict` (the filing fee itself) a date no row covers is a warning too, never a default."""
+        day = self.filing_date
+        for row in rows:
+            if row.from_ <= day and (row.until is None or day <= row.until):
+                return row
+        earlier = sorted((r for r in rows if r.from_ <= day), key=lambda r: r.from_)
+        if earlier and earlier[-1].expiring:
+            row = earlier[-1]
+            self.add("fee_rules_expired", "warning",
+                     f"the rules' row for {what} is marked as expiring after {row.until}; its amount "
+                     f"is shown for the filing date {day} but may have changed: verify it against Form G-1055",
+                     where="fee", source=row.source, uncertain=True)
+            return row
+        if strict:
+            first = min((r.from_ for r in rows), default=None)
+            why = (f"before the earliest row ({first})" if first is not None and day < first
+                   else "in no row of the rules")
+            self.add("fee_date_not_covered", "warning",
+                     f"the filing date {day} is {why} for {what}: the rules give no amount for it; check Form G-1055 "
+                     f"for that date", where="fee", source=self.rules.fees.source, uncertain=True)
+        return None
+
+    def _additional(self) -> list[FeeRow]:
+        applies = [r for r in self.rules.fees.additional if _all_hold(r.when, self.data)]
+        out: list[FeeRow] = []
+        for rid in dict.fromkeys(r.id for r in applies):
+            same = [r for r in applies if r.id == rid]
+            row = self._dated(same, same[0].what, strict=False)
+            if row is not None:
+                out.append(row)
+        return out
 
     def _fee_requirement(self, relevant: set[str]) -> RequirementResult | None:
-        fees, entry = self.rules.fees, self._fee_entry()
+        fees = self.rules.fees
         req = fees.requirement
         payment = [str(k) for k in req.payment_kinds]
         waiver = [str(k) for k in req.waiver_kinds]
         relevant.update(payment + waiver)
-        if entry is not None and self._fee_amount(entry) == 0:
+        due = [p for p in self.fee_doc["payments"] if p["amount"] != 0]
+        if not due:
             return None
-        kinds = payment + (waiver if entry is None or entry.fee_waiver_allowed else [])
-        if entry is not None and not entry.fee_waiver_allowed:
-            for att in self.attachments:
-                if att.kind in waiver:
-                    self.add("fee_waiver_not_accepted", "error",
-                             f"a fee waiver is not available for a {self.p.application.type}; pay the fee",
-                             path=att.path, where=f"attachments[{att.index}]", source=fees.source)
-        return self._evaluate(req.id, req.description if set(kinds) != set(payment) else
-                              "The filing fee (Form G-1450 or a check); no fee waiver for this request",
-                              kinds, 1, fees.source, "fees", False, "error")
+        filing = self.fee_doc["payments"][0]
+        unwaivable = [p for p in due if not p["waivable"]]
+        kinds = payment + ([] if unwaivable else waiver)
+        waivers = [att for att in self.attachments if att.kind in waiver]
+        for att in waivers if unwaivable else []:
+            if filing in unwaivable:
+                self.add("fee_waiver_not_accepted", "error",
+                         f"a fee waiver is not available for a {self.p.application.type}; pay the fee",
+                         path=att.path, where=f"attachments[{att.index}]", source=filing["source"])
+            for p in unwaivable:
+                if p is not filing:
+                    self.add("fee_waiver_partial", "warning",
+                             f"a fee waiver request never covers {p['what']} ({_money_words(p['amount'])}): pay it "
+                             f"(attach the fee_payment)", path=att.path, where=f"attachments[{att.index}]",
+                             source=p["source"])
+        if not unwaivable:
+            description = req.description
+        elif filing in unwaivable:
+            description = "The filing fee (Form G-1450 or a check); no fee waiver for this request"
+        else:
+            names = "; ".join(f"{p['what']} ({_money_words(p['amount'])})" for p in unwaivable)
+            description = (f"The fee payment (Form G-1450 or a check); an I-912 fee waiver request may cover the "
+                           f"filing fee but never {names}")
+        source = "; ".join(dict.fromkeys([fees.source, *(p["source"] for p in unwaivable)]))
+        return self._evaluate(req.id, description, kinds, 1, source, "fees",
+                              any(p["uncertain"] for p in due), "error")
 
     def _fee_amount(self, entry: FeeEntry) -> int | None:
         program = self.p.application.program
         if program is not None and program in entry.by_program:
             return entry.by_program[program]
         dob = self.p.applicant.date_of_birth
-        if entry.under_16_amount is not None and dob is not None and _age(dob, self.today) < 16:
+        if entry.under_16_amount is not None and dob is not None and _age(dob, self.filing_date) < 16:
             return entry.under_16_amount
         return entry.amount
 
-    def fee(self) -> dict[str, Any]:
-        fees, entry = self.rules.fees, self._fee_entry()
-        notes = [n.message for n in fees.notes if _all_hold(n.when, self.data)]
-        doc: dict[str, Any] = {
-            "application_type": str(self.p.application.type), "currency": fees.currency,
-            "source": fees.source, "source_date": fees.source_date, "uncertain": fees.uncertain,
-        }
-        if entry is None:
-            doc.update(amount=None, notes=["the rules file has no fee for this application type", *notes])
-            return doc
-        if entry.note:
-            notes.insert(0, entry.note)
-        if entry.under_16_amount is not None and self.p.applicant.date_of_birth is None:
-            notes.append(f"{entry.under_16_amount} for applicants under 16 (no date of birth in the profile)")
-        doc.update(amount=self._fee_amount(entry), online_amount=entry.online_amount,
-                   fee_waiver_allowed=entry.fee_waiver_allowed, notes=notes)
-        return doc
+    # eligibility, purpose, intake, informational notes
 
-    # eligibility, purpose, informational notes
+    def _run(self, checks: list[Check]) -> None:
+        day = self.filing_date
+        for check in checks:
+            if check.effective_from is not None and day < check.effective_from:
+                continue
+            if check.effective_until is not None and day > check.effective_until:
+                continue
+            if not _all_hold(check.when, self.data):
+                continue
+            reason = self.p.overrides.get(check.override) if check.override else None
+            if reason is not None:
+                self.add(f"{check.id}_overridden", "warning",
+                         f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
+                         where=f"overrides.{check.override}", source=check.source, uncertain=check.uncertain)
+            else:
+                where = next((c.path for c in check.when if not c.path.startswith("application.")),
+                             check.when[0].path if check.when else None)
+                self.add(check.id, check.severity, check.message, where=where, source=check.source,
+                         uncertain=check.uncertain)
 
     def eligibility(self) -> None:
         app, travel = self.p.application, self.p.travel
@@ -755,18 +1013,68 @@ class _Checker:
                 fits = ", ".join(str(c) for c in allowed.categories)
                 self.add("purpose_not_allowed", severity,
                          f"{why}: '{travel.purpose_category}' does not fit basis '{app.basis}' (allowed: {fits})",
-                         where="travel.purpose_category", source=allowed.source)
-        for check in self.rules.eligibility:
-            if not _all_hold(check.when, self.data):
-                continue
-            reason = self.p.overrides.get(check.override) if check.override else None
-            if reason is not None:
-                self.add(f"{check.id}_overridden", "warning",
-                         f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
-                         where=f"overrides.{check.override}", source=check.source)
+                         where="travel.purpose_category", source=allowed.source, uncertain=allowed.uncertain)
+        self._run(self.rules.eligibility)
+
+    def intake(self) -> None:
+        """The intake preflight: what USCIS rejects a paper filing for, in the order a paralegal works."""
+        rules = self.rules.intake
+        self._run(rules.checks)
+        if self.edition is not None:
+            self.edition_check(self.edition)
+        fmap = self.fmap
+        if fmap is None:
+            self.add("no_field_map", "warning", f"formfill has no field map for Form I-131 edition {self.edition}: "
+                     "the signature boxes and pages cannot be listed", source=rules.signature.source)
+            return
+        try:
+            self.signatures = signature_boxes(self.p, fmap, self.blank)
+        except FormfillError as err:
+            self.add("signature_boxes_unknown", "warning", f"the signature boxes cannot be listed: {err.message}",
+                     source=rules.signature.source)
+        if self.signatures:
+            boxes = "; ".join(f"{b.label} (page {b.page}, Part {b.part} item {b.item})" for b in self.signatures)
+            self.add("sign_by_hand", "info",
+                     f"sign by hand in ink before mailing (a typed name or pasted image is not a signature, and USCIS "
+                     f"rejects the filing without it; the fee is not refunded): {boxes}",
+                     source=rules.signature.source, uncertain=rules.signature.uncertain)
+        sheets = rules.continuation_sheets
+        if self.blank is None:
+            self.add("sign_continuation_sheets", "info",
+                     "if the filled form has continuation sheets after Part 13, the applicant signs and dates each "
+                     "one (give the blank form to count them)", source=sheets.source, uncertain=sheets.uncertain)
+        else:
+            try:
+                count = continuation_sheets(self.p, self.blank)
+            except FormfillError as err:
+                self.add("fill_not_planned", "warning", f"the form cannot be laid out to count its continuation "
+                         f"sheets: {err.message}", source=sheets.source)
             else:
-                where = next((c.path for c in check.when if not c.path.startswith("application.")), check.when[0].path)
-                self.add(check.id, check.severity, check.message, where=where, source=check.source)
+                if count:
+                    self.add("sign_continuation_sheets", "info",
+                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after Part 13: the "
+                             f"applicant signs and dates each one", source=sheets.source, uncertain=sheets.uncertain)
+        self.add("file_every_page", "info",
+                 f"file every page of the form: all {fmap.pages} pages of edition {fmap.edition}, including pages "
+                 f"without answers", source=rules.every_page.source, uncertain=rules.every_page.uncertain)
+
+    def edition_check(self, edition: str) -> None:
+        day = self.filing_date
+        row = next((e for e in self.rules.editions if e.edition == edition), None)
+        if row is None:
+            self.add("edition_unknown", "warning",
+                     f"the rules do not say when edition {edition} of Form I-131 is accepted: check uscis.gov/i-131 "
+                     f"before mailing", where="edition", uncertain=True)
+            return
+        early = row.accepted_from is not None and day < row.accepted_from
+        late = row.accepted_until is not None and day > row.accepted_until
+        if early or late:
+            span = (f"from {row.accepted_from}" if row.accepted_from else "") + (
+                f"{' ' if row.accepted_from else ''}until {row.accepted_until}" if row.accepted_until else "")
+            self.add("edition_not_accepted", "warning" if row.uncertain else "error",
+                     f"edition {edition} of Form I-131 is accepted {span}, not on the filing date {day}: USCIS "
+                     f"rejects a filing on an edition it does not accept", where="edition", source=row.source,
+                     uncertain=row.uncertain)
 
     def notes(self) -> None:
         proc = self.rules.processing
@@ -814,6 +1122,40 @@ def _age(dob: dt.date, on: dt.date) -> int:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
+def _words(kind: ApplicationType) -> str:
+    return str(kind).replace("_", " ").replace("re parole", "re-parole").replace("tps", "TPS").replace("lpr", "LPR")
+
+
+def _money_words(amount: int | None) -> str:
+    return "an amount not in the rules" if amount is None else f"${amount:,}"
+
+
+def _edition_date(edition: str) -> dt.date:
+    month, day, year = (int(x) for x in edition.split("/"))
+    return dt.date(2000 + year, month, day)
+
+
+def _blank_map(blank: BlankForm) -> FieldMap | None:
+    """The blank's field map; None for an I-131 edition formfill cannot fill (its edition is still checked)."""
+    try:
+        return for_form(blank)
+    except FormError:
+        if blank.form == "I-131" and blank.edition:
+            return None
+        raise
+
+
+def _filing_map(rules: Rules, day: dt.date) -> FieldMap | None:
+    """The I-131 edition formfill would fill for a filing on `day`: the one the rules accept that day, else
+    the newest it has a field map for (the edition check then says it is not accepted)."""
+    maps = sorted((m for (form, _), m in all_maps().items() if form == "I-131"),
+                  key=lambda m: _edition_date(m.edition) if re.fullmatch(r"\d\d/\d\d/\d\d", m.edition)
+                  else dt.date.min)
+    accepted = {e.edition for e in rules.editions if (e.accepted_from is None or e.accepted_from <= day)
+                and (e.accepted_until is None or day <= e.accepted_until)}
+    return next((m for m in reversed(maps) if m.edition in accepted), maps[-1] if maps else None)
+
+
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -824,31 +1166,56 @@ def check_package(
     rules: Path | None = None,
     base_dir: Path | None = None,
     today: dt.date | None = None,
+    filing_date: dt.date | None = None,
+    form: str | os.PathLike[str] | BlankForm | None = None,
 ) -> PackageReport:
     """Check the filing package a profile describes against the package rules.
 
     Relative attachment paths are read from the profile file's folder (`base_dir` overrides it, which
-    matters for dict profiles, whose folder is the working directory). An invalid profile raises
-    ProfileError; an unreadable profile or rules file raises InputError.
+    matters for dict profiles, whose folder is the working directory). Fees, the edition and the intake
+    rules are those of `filing_date` (the postmark date; default today). With `form` (a blank I-131),
+    the edition is that blank's and the continuation sheets the fill would add are counted. An invalid
+    profile raises ProfileError; an unreadable profile, rules file or blank raises InputError.
     """
     loaded = load_profile(profile)
     rule_set = load_rules(rules)
+    blank = None
+    if form is not None:
+        blank = form if isinstance(form, BlankForm) else open_blank(Path(form))
+    day = today or dt.date.today()
     checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
-                       str(rules) if rules is not None else BUILTIN_RULES, attachments_root,
-                       today or dt.date.today())
+                       str(rules) if rules is not None else BUILTIN_RULES, attachments_root, day,
+                       filing_date or day, blank)
     checker.check_files()
     checker.check_photos()
+    fee = checker.fees()
     required = checker.requirements()
     checker.eligibility()
+    checker.intake()
     checker.notes()
     findings = sorted(checker.findings, key=lambda f: _ORDER[f.severity])
     return PackageReport(
         ok=not any(f.severity == "error" for f in findings),
         source=loaded.source, profile_id=loaded.profile.id, request=checker.request(),
-        required=required, attachments=checker.attachments, findings=findings, fee=checker.fee(),
-        rules=f"{rule_set.name} [{checker.rules_name}]",
+        required=required, attachments=checker.attachments, findings=findings, fee=fee,
+        rules=f"{rule_set.name} [{checker.rules_name}]", filing_date=checker.filing_date.isoformat(),
+        edition=checker.edition, signatures=checker.signatures,
     )
 
 
+def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_date: dt.date | None = None) -> list[str]:
+    """The eligibility problems the package rules find, without opening any file, as notes for a plain fill.
+
+    A plain fill fills regardless (eligibility is counsel's call under the rules file); it says so out loud,
+    and `formfill check` / `fill --check-package` refuse.
+    """
+    day = filing_date or dt.date.today()
+    checker = _Checker(profile, "<profile>", Path.cwd(), load_rules(rules), "", None, day, day, None)
+    checker.eligibility()
+    kind = {"error": "an error", "warning": "a warning"}
+    return [f"{f.where + ': ' if f.where else ''}{f.message} (`formfill check` reports this as {kind[f.severity]}; "
+            f"source: {f.source})" for f in checker.findings if f.severity in kind]
+
+
 __all__ = ["Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
-           "load_rules"]
+           "eligibility_notes", "load_rules"]

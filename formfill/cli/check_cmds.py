@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from formfill.checks.package import PackageReport, check_package
+from formfill.checks.package import Finding, PackageReport, check_package
 from formfill.cli.common import emit_json, handle_errors, json_option
 
 _MARK = {"error": "ERROR", "warning": "WARNING", "info": "note"}
+# Findings printed under "Before mailing": what USCIS rejects a paper filing for at intake.
+INTAKE_CODES = {"sign_by_hand", "sign_continuation_sheets", "file_every_page", "edition_not_accepted",
+                "edition_unknown", "separate_payment", "daca_initial_request_filed_together", "fill_not_planned",
+                "signature_boxes_unknown", "no_field_map"}
+FEE_CODES = {"fee_not_waivable", "fee_rules_expired", "fee_date_not_covered"}
+_UNCERTAIN = " (uncertain: verify)"
 
 
 def _money(amount: int | None, currency: str) -> str:
@@ -19,15 +27,64 @@ def _money(amount: int | None, currency: str) -> str:
     return f"${amount:,}" if currency == "USD" else f"{amount:,} {currency}"
 
 
+def _finding(f: Finding) -> list[str]:
+    flag = _UNCERTAIN if f.uncertain else ""
+    lines = [f"  {_MARK[f.severity]}: {f.where + ': ' if f.where else ''}{f.message}{flag}"]
+    if f.source:
+        lines.append(f"      source: {f.source}")
+    return lines
+
+
+def _payment(p: dict[str, Any], currency: str) -> list[str]:
+    waivable = "" if p["waivable"] else "; not waivable"
+    flag = _UNCERTAIN if p.get("uncertain") else ""
+    lines = [f"  {_money(p['amount'], currency):>9}  {p['what']}{waivable}{flag}"]
+    if p.get("note"):
+        lines.append(f"             {p['note']}")
+    lines.append(f"             source: {p['source']}")
+    return lines
+
+
+def render_fee(fee: dict[str, Any]) -> list[str]:
+    """The fee block: every payment due with this I-131 on the filing date, the total, and later fees."""
+    currency = fee["currency"]
+    lines = [f"Fee (filing date {fee['filing_date']})"]
+    for p in fee["payments"]:
+        lines += _payment(p, currency)
+    unknown = [p["what"] for p in fee["payments"] if p["amount"] is None]
+    total = _money(fee["total"], currency)
+    if unknown:
+        lines.append(f"  Total due with this I-131: at least {total} (the rules give no amount for: "
+                     f"{'; '.join(unknown)})")
+    else:
+        lines.append(f"  Total due with this I-131: {total}")
+    if fee.get("online_amount"):
+        lines.append(f"  Filed online, the I-131 filing fee is {_money(fee['online_amount'], currency)}.")
+    if all(p["waivable"] for p in fee["payments"]):
+        lines.append("  An I-912 fee waiver request is accepted instead of the fee.")
+    elif fee["payments"][0]["waivable"]:
+        lines.append("  An I-912 fee waiver request may cover the filing fee only; pay the fees marked not waivable.")
+    else:
+        lines.append("  No fee waiver for this request: the fee must be paid.")
+    if fee["later"]:
+        lines.append("  Billed later, not paid with the I-131:")
+        for p in fee["later"]:
+            lines += _payment(p, currency)
+    lines += [f"  - {n}" for n in fee.get("notes", [])]
+    return lines
+
+
 def render(report: PackageReport) -> list[str]:
-    """The checklist as text lines: required items first, then files, findings, fee and notes."""
+    """The checklist as text lines: required items, files, problems, the intake preflight, fees, notes."""
     req = report.request
     lines = [f"Package check: {report.source}" + (f" ({report.profile_id})" if report.profile_id else ""),
              f"Request: {req['summary']}" + (f"; departure {req['departure_date']} to {', '.join(req['countries'])}"
                                               if req["departure_date"] else ""),
+             f"Filing date: {report.filing_date}" + (f"; Form I-131 edition {report.edition}"
+                                                     if report.edition else ""),
              f"Rules: {report.rules}", "", "Required evidence"]
     for r in report.required:
-        flag = " (uncertain: verify)" if r.uncertain else ""
+        flag = _UNCERTAIN if r.uncertain else ""
         if r.missing:
             optional = " (recommended)" if r.severity != "error" else ""
             need = f"{r.count} x " if r.count > 1 else ""
@@ -38,6 +95,7 @@ def render(report: PackageReport) -> list[str]:
                 lines.append(f"            attached but unusable: {', '.join(r.unusable)}")
         else:
             lines.append(f"  [ok]      {r.description}{flag}: {', '.join(r.satisfied_by)}")
+        lines.append(f"            source: {r.source}")
     if not report.required:
         lines.append("  (nothing: the rules list no evidence for this request)")
 
@@ -56,26 +114,34 @@ def render(report: PackageReport) -> list[str]:
         lines.append("  (none listed in the profile)")
 
     general = [f for f in report.findings if f.path is None and f.code != "missing_evidence"]
-    problems = [f for f in general if f.severity != "info"]
+    problems = [f for f in general if f.severity != "info" and f.code not in INTAKE_CODES | FEE_CODES]
     if problems:
         lines += ["", "Eligibility and purpose"]
-        lines += [f"  {_MARK[f.severity]}: {f.where + ': ' if f.where else ''}{f.message}" for f in problems]
+        for f in problems:
+            lines += _finding(f)
 
-    fee = report.fee
-    lines += ["", "Fee"]
-    amount = _money(fee.get("amount"), fee["currency"])
-    online = f", {_money(fee['online_amount'], fee['currency'])} online" if fee.get("online_amount") else ""
-    paper = " on paper" if fee.get("online_amount") else ""
-    caveat = "; verify against Form G-1055" if fee.get("uncertain") else ""
-    lines.append(f"  {amount}{paper}{online} (source: {fee['source_date']}{caveat})")
-    if "fee_waiver_allowed" in fee:
-        lines.append("  An I-912 fee waiver request is accepted instead of the fee." if fee["fee_waiver_allowed"]
-                     else "  No fee waiver for this request: the fee must be paid.")
-    lines += [f"  - {n}" for n in fee.get("notes", [])]
+    intake = [f for f in general if f.code in INTAKE_CODES]
+    if intake:
+        lines += ["", "Before mailing (what USCIS rejects a paper filing for)"]
+        for f in intake:
+            if f.code == "sign_by_hand" and report.signatures:  # the boxes as a checklist, not one long line
+                lines.append("  Sign by hand in ink (a typed name or pasted image is not a signature; USCIS rejects "
+                             "the filing without it and keeps the fee):")
+                lines += [f"  [ ] page {b.page}, Part {b.part} item {b.item}: {b.label}"
+                          + (" and the date of signature" if b.date_field else "") for b in report.signatures]
+                lines.append(f"      source: {f.source}")
+            else:
+                lines += _finding(f)
 
-    notes = [f for f in general if f.severity == "info"]
+    lines += ["", *render_fee(report.fee)]
+    for f in (f for f in general if f.code in FEE_CODES):
+        lines += _finding(f)
+
+    notes = [f for f in general if f.severity == "info" and f.code not in INTAKE_CODES | FEE_CODES]
     if notes:
-        lines += ["", "Notes"] + [f"  - {f.message}" for f in notes]
+        lines += ["", "Notes"]
+        for f in notes:
+            lines.append(f"  - {f.message}{_UNCERTAIN if f.uncertain else ''}")
 
     counts = report.counts()
     verdict = "COMPLETE" if report.ok else "INCOMPLETE"
@@ -83,21 +149,37 @@ def render(report: PackageReport) -> list[str]:
     return lines
 
 
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
 @click.command()
 @click.argument("profile", type=str)
+@click.option("--filing-date", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="The postmark (or online submission) date the fees, edition and intake rules apply to "
+                   "(default: today).")
+@click.option("--form", "form", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The blank I-131 to be filled: checks its edition and counts the continuation sheets to sign.")
 @click.option("--attachments-root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Refuse attachments whose real path (symlinks resolved) is outside this folder.")
 @click.option("--rules", "rules", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A firm's own package rules file (same schema as the built-in package_rules.json).")
 @json_option
 @handle_errors()
-def check(profile: str, attachments_root: Path | None, rules: Path | None, as_json: bool) -> None:
-    """Check the filing package for PROFILE: required evidence, attached files, photos, eligibility, fee.
+def check(profile: str, filing_date: dt.date | None, form: Path | None, attachments_root: Path | None,
+          rules: Path | None, as_json: bool) -> None:
+    """Check the filing package for PROFILE: evidence, files, photos, eligibility, intake preflight, fees.
 
     Exit 0 when the package is complete, 1 when anything required is missing or invalid, 2 when the
-    profile or the rules file cannot be read.
+    profile, the rules file or the blank cannot be read.
     """
-    report = check_package(profile, attachments_root=attachments_root, rules=rules)
+    report = check_package(profile, attachments_root=attachments_root, rules=rules, filing_date=filing_date,
+                           form=form)
     if as_json:
         emit_json(report.to_dict())
     else:
