@@ -120,7 +120,7 @@ def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | Non
         else:
             d[NameObject("/V")] = TextStringObject(p.assignment.value)
             font = font_for(blank, info)
-            stream = _form_xobject(
+            stream = form_xobject(
                 text_stream(p.layout, info, font),
                 info.width,
                 info.height,
@@ -133,7 +133,7 @@ def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | Non
     return upd.to_bytes()
 
 
-def _form_xobject(content: bytes, width: float, height: float, fonts: DictionaryObject) -> StreamObject:
+def form_xobject(content: bytes, width: float, height: float, fonts: DictionaryObject) -> StreamObject:
     stream = StreamObject()
     stream.set_data(content)
     stream.update(
