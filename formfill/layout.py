@@ -25,7 +25,7 @@ from formfill.errors import FitError, Problem
 from formfill.fieldmap import Assignment, Entry, FieldMap, lookup
 from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
 from formfill.pdf.blank import BlankForm
-from formfill.pdf.writer import SHEET_LINES, Placed, font_for
+from formfill.pdf.writer import SHEET_FOOTER, Placed, font_for, sheet_body_rows
 
 CONTINUED_MARK = "[continued in Part 13]"
 CONTINUATION_PREFIX = "[continued]"
@@ -194,35 +194,66 @@ def _fill_blocks(
                     "Part 13 cannot hold this entry", [Problem(entry.source, f"its Part 13 {key} does not fit its box")]
                 )
             placed.append(Placed(Assignment(e, value), layout))
-        if rest:
-            queue.insert(0, replace(entry, text=" ".join(rest)))
+        if rest:  # the next block (or a continuation sheet) goes on under the same page, part and item
+            queue.insert(0, replace(entry, text=" ".join([CONTINUATION_PREFIX, *rest])))
     return queue
 
 
 def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
-    """Continuation sheets as (header, body lines), with the applicant's name and A-Number on top."""
-    body = sheet_lines(plan)
-    pages = [body[i : i + SHEET_LINES] for i in range(0, len(body), SHEET_LINES)]
-    h = plan.header
-    out = []
-    for n, lines in enumerate(pages, start=1):
-        header = [
-            f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {len(pages)}",
-            f"Family Name: {h['family']}   Given Name: {h['given']}   Middle Name: {h['middle']}",
-            f"A-Number: A-{h['a_number']}" if h["a_number"] else "A-Number: none",
-        ]
-        out.append((header, lines))
-    return out
+    """Continuation sheets as (header, body lines), laid out as Part 13's instruction asks.
+
+    Each sheet carries the applicant's full name and A-Number at the top, the page, part and item
+    above every entry (repeated, with `[continued]`, when an entry runs onto the next sheet), and a
+    signature line and a date line at the bottom for the handwritten signature (the body's last
+    lines are writer.SHEET_FOOTER).
+    """
+    rows = sheet_body_rows(len(_sheet_header(plan.header, 1, 1)))
+    pages: list[list[str]] = []
+    page: list[str] = []
+    for entry in plan.sheet_entries:
+        heading = f"Page Number: {entry.page}   Part Number: {entry.part}   Item Number: {entry.item}"
+        lines = _wrap_plain(entry.text, SHEET_WIDTH)
+        while lines:
+            if page and rows - len(page) < 3:  # a blank line, the heading and one line of text
+                pages.append(page)
+                page = []
+            if page:
+                page.append("")
+            room = rows - len(page) - 1
+            page += [heading, *lines[:room]]
+            lines = _mark_continued(lines[room:])
+            if lines:
+                pages.append(page)
+                page = []
+    if page:
+        pages.append(page)
+    return [(_sheet_header(plan.header, n, len(pages)), [*body, *SHEET_FOOTER])
+            for n, body in enumerate(pages, start=1)]
+
+
+def _mark_continued(lines: list[str]) -> list[str]:
+    """The rest of an entry that runs onto the next sheet, starting with the `[continued]` marker."""
+    if not lines:
+        return lines
+    first = f"{CONTINUATION_PREFIX} {lines[0]}"
+    return [first, *lines[1:]] if len(first) <= SHEET_WIDTH else [CONTINUATION_PREFIX, *lines]
+
+
+def _sheet_header(h: dict[str, str], n: int, total: int) -> list[str]:
+    """The applicant's name (in full: it may be shortened in Part 13's own header) and A-Number."""
+    lines = [
+        f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {total}",
+        f"Family Name (Last Name): {h['family']}",
+        f"Given Name (First Name): {h['given']}",
+        f"Middle Name: {h['middle']}",
+        f"A-Number (if any): A-{h['a_number']}" if h["a_number"] else "A-Number (if any): none",
+    ]
+    return [wrapped for line in lines for wrapped in _wrap_plain(line, SHEET_WIDTH)]
 
 
 def sheet_lines(plan: Plan) -> list[str]:
     """The text of the continuation sheets, line by line (drawn by the writer, read back by verify)."""
-    lines: list[str] = []
-    for entry in plan.sheet_entries:
-        lines.append(f"Page Number: {entry.page}   Part Number: {entry.part}   Item Number: {entry.item}")
-        lines.extend(_wrap_plain(entry.text, SHEET_WIDTH))
-        lines.append("")
-    return lines
+    return [line for header, body in sheets(plan) for line in (*header, *body)]
 
 
 def _wrap_plain(text: str, width: int) -> list[str]:
