@@ -161,7 +161,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(loaded.notes),
+        notes=[*loaded.notes, *the_plan.notes],
     )
     if flatten:
         from formfill.pdf.printed import flatten as flatten_pdf

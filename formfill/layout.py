@@ -52,6 +52,7 @@ class Plan:
     continued: list[Continued] = field(default_factory=list)
     sheet_entries: list[Continued] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:
@@ -59,7 +60,10 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     placed: list[Placed] = []
     continued: list[Continued] = []
     problems: list[Problem] = []
+    notes: list[str] = []
     pitch = fmap.ruled_line_pitch
+    info13 = fmap.additional_information
+    part13 = (int(info13.get("page", 0)), str(info13.get("part", "")))
     for a in assignments:
         info = blank.fields[a.field]
         if a.kind == "check":
@@ -74,6 +78,16 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
             placed.append(Placed(a, layout))
             continue
         e = a.entry
+        if (e.page, e.part) == part13:  # Part 13's own header (name, A-Number) never points to Part 13
+            short = _shorten(a.value, info, font, pitch)
+            if short is None:
+                problems.append(Problem(e.source, f"does not fit Part 13's header (Page {e.page}, Item {e.item})",
+                                        "too_long"))
+                continue
+            placed.append(Placed(Assignment(e, short), layout_text(short, info, font, pitch)))
+            notes.append(f"{e.source}: shortened to {short!r} in Part 13's header on page {e.page} (a smaller box than "
+                         "Part 2's); the full name prints for Part 2 and on any continuation sheet")
+            continue
         if info.multiline:
             box_text, rest = _split(a.value, info, font, pitch)
         else:
@@ -99,7 +113,7 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     continued.sort(key=_form_order)  # stable: keeps map order within an item
     header = _header(data)
     sheet_entries = _fill_blocks(blank, fmap, continued, placed, pitch) if continued else []
-    return Plan(placed, continued, sheet_entries, header)
+    return Plan(placed, continued, sheet_entries, header, notes)
 
 
 def _natural(text: str) -> tuple[tuple[int, str], ...]:
@@ -115,6 +129,27 @@ def _pointer(info: Any, font: Any, pitch: float | None) -> str | None:
         if layout_text(pointer, info, font, pitch).fits:
             return pointer
     return None
+
+
+def _shorten(value: str, info: Any, font: Any, pitch: float | None) -> str | None:
+    """A name shortened for Part 13's header: whole words while they fit, then initials of the rest.
+
+    The form states no convention; ours keeps the leading words a reader files the name under and
+    marks the rest by initial (GARCIA LOPEZ DE LA TORRE MONTES -> GARCIA LOPEZ DE LA TORRE M). The
+    header only identifies the page, together with the A-Number; the name prints in full in Part 2
+    and on every continuation sheet, and Part 13 never refers to itself.
+    """
+    words = value.split()
+    kept: list[str] = []
+    for n, word in enumerate(words):
+        if not layout_text(" ".join([*kept, word]), info, font, pitch).fits:
+            for rest in words[n:]:
+                if not layout_text(" ".join([*kept, rest[0]]), info, font, pitch).fits:
+                    break
+                kept.append(rest[0])
+            break
+        kept.append(word)
+    return " ".join(kept) or None
 
 
 def _split(value: str, info: Any, font: Any, pitch: float | None) -> tuple[str | None, str]:

@@ -7,6 +7,7 @@ and the ink inside a field's rectangle is summed (inverted grey levels).
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def test_the_old_flattening_is_caught(flat_fill: tuple[BlankForm, bytes, set[str
     """The measurement sees a dropdown arrow: pdfium's own flattening of the fill, without our empty appearances."""
     import pypdfium2.raw as pdfium_c
 
-    blank, _, planned = flat_fill
+    blank, _, _ = flat_fill
     filled = formfill.fill(Path(__file__).resolve().parent.parent / "samples" / "advance-parole-i485.json",
                            form=blank).data
     pdf = pdfium.PdfDocument(filled)
@@ -134,3 +135,160 @@ def test_flattened_copy_keeps_no_form_and_the_values(flat_fill: tuple[BlankForm,
     assert not PdfReader(io.BytesIO(flat)).get_fields()
     with pdfplumber.open(io.BytesIO(flat)) as pdf:
         assert "GARCIA LOPEZ" in (pdf.pages[3].extract_text() or "")
+
+
+# Continuation sheets -------------------------------------------------------------------------------------------
+
+LONG_FAMILY = "GARCIA LOPEZ DE LA TORRE MONTES"  # 31 letters: fits Part 2 (34), not Part 13's header (28)
+LONG_GIVEN = "MARIA DE LOS ANGELES GUADALUPE"
+HEADER = "form1[0].#subform[13]."
+
+
+def _many_sheets_profile(sample: Any) -> dict[str, Any]:
+    from tests.test_overflow import long_profile
+
+    profile = long_profile(sample("advance-parole-i485"))
+    profile["travel"]["purpose"] = profile["travel"]["purpose"] * 5
+    profile["travel"]["countries"] = [f"Country{i:03d}" for i in range(400)]
+    return profile
+
+
+@pytest.fixture(scope="module")
+def sheets_fill(blank_plain: Path) -> tuple[formfill.FillResult, Any]:
+    import json
+
+    profile = _many_sheets_profile(lambda name: json.loads((Path(__file__).resolve().parent.parent / "samples"
+                                                             / f"{name}.json").read_text()))
+    blank = open_blank(blank_plain)
+    _, plan = prepare(load_profile(profile).profile, blank)
+    return formfill.fill(profile, form=blank, printed=True), plan
+
+
+def _sheet_pages(data: bytes) -> list[Any]:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [(page.extract_text() or "", page.chars, page.lines, page.height) for page in pdf.pages[14:]]
+
+
+def test_every_sheet_carries_name_a_number_and_signature_and_date_lines(
+    sheets_fill: tuple[formfill.FillResult, Any],
+) -> None:
+    result, _ = sheets_fill
+    assert result.verification.ok and result.continuation_sheets >= 2
+    pages = _sheet_pages(result.data)
+    assert len(pages) == result.continuation_sheets
+    for n, (text, chars, lines, height) in enumerate(pages, start=1):
+        rows = text.splitlines()
+        assert rows[0] == f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {len(pages)}"
+        assert rows[1:5] == ["Family Name (Last Name): GARCIA LOPEZ", "Given Name (First Name): MARIA",
+                             "Middle Name: ELENA", "A-Number (if any): A-123456789"]
+        assert re.match(r"Page Number: \d+ +Part Number: \S+ +Item Number: \S+$", rows[5]), rows[5]
+        assert rows[-2:] == ["Signature of Applicant:", "Date of Signature (mm/dd/yyyy):"]
+        for label in rows[-2:]:  # a ruled line to write on, right of the label, on its baseline
+            label_chars = [c for c in chars if c["top"] > height / 2 and c["text"] == label[0]]
+            label_x1 = max(c["x1"] for c in chars if abs(c["top"] - label_chars[-1]["top"]) < 1)
+            bottom = label_chars[-1]["bottom"]
+            rules = [ln for ln in lines if abs(ln["top"] - bottom) < 6 and ln["x0"] >= label_x1 - 1
+                     and ln["x1"] - ln["x0"] > 150]
+            assert rules, f"sheet {n}: no line to write on after {label!r}"
+        assert {c["fontname"].split("+")[-1] for c in chars} == {"CourierNewPS-BoldMT"}
+
+
+def test_every_sheet_entry_names_page_part_and_item(sheets_fill: tuple[formfill.FillResult, Any]) -> None:
+    result, plan = sheets_fill
+    pages = _sheet_pages(result.data)
+    headings = []
+    for text, *_ in pages:
+        rows = text.splitlines()[5:-2]
+        for before, row in zip(["", *rows], rows, strict=False):
+            m = re.match(r"Page Number: (\d+) +Part Number: (\S+) +Item Number: (\S+)$", row)
+            if m:
+                headings.append(m.groups())
+            else:
+                assert row.strip() or not before, "a blank line only separates entries"
+    expected = [(str(e.page), e.part, e.item) for e in plan.sheet_entries]
+    assert [h for h in headings if h in expected] == headings
+    assert sorted(set(headings)) == sorted(set(expected))
+    assert len(headings) > len(expected), "an entry running onto the next sheet repeats its heading"
+
+
+def test_entries_that_continue_start_with_the_continued_marker(sheets_fill: tuple[formfill.FillResult, Any]) -> None:
+    result, _ = sheets_fill
+    pages = _sheet_pages(result.data)
+    for text, *_ in pages:
+        first_entry_text = text.splitlines()[6]
+        assert first_entry_text.startswith("[continued]"), first_entry_text
+    first_sheet = pages[0][0].splitlines()
+    assert first_sheet[5].startswith("Page Number: 10") and first_sheet[5].endswith("Item Number: 2")
+    assert first_sheet[6].startswith("[continued]"), "the travel purpose continues from its box on page 10"
+
+
+def test_an_entry_continuing_in_the_next_part13_block_starts_with_the_marker(sample: Any, blank_plain: Path) -> None:
+    from tests.test_overflow import LONG_PURPOSE
+
+    profile = sample("advance-parole-i485")
+    profile["travel"]["purpose"] = LONG_PURPOSE * 2
+    result = formfill.fill(profile, form=blank_plain)
+    fields = {k: str(v.get("/V", "")) for k, v in (PdfReader(io.BytesIO(result.data)).get_fields() or {}).items()}
+    blocks = [(fields[f"{HEADER}Part13_Line{n}_ItemNumber[0]"], fields[f"{HEADER}Part13_Line{n}_AdditionalInfo[0]"])
+              for n in range(3, 8)]
+    assert blocks[0][0] == blocks[1][0] == "2", blocks
+    assert blocks[0][1].startswith("[continued]") and blocks[1][1].startswith("[continued]")
+
+
+def test_sheets_use_the_forms_bold_courier(sheets_fill: tuple[formfill.FillResult, Any], tmp_path: Path) -> None:
+    result, _ = sheets_fill
+    reader = PdfReader(io.BytesIO(result.data))
+    sheet = reader.pages[14]
+    fonts = sheet["/Resources"]["/Font"]
+    assert [str(f.get_object()["/BaseFont"]) for f in fonts.values()] == ["/CourierNewPS-BoldMT"]
+    form_font = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"].raw_get("/CourierNewPS-BoldMT")
+    assert next(iter(fonts.values())).idnum == form_font.idnum, "the form's own font object, with its widths"
+    out = tmp_path / "sheets.pdf"
+    out.write_bytes(result.data)
+    subst = subprocess.run([require_tool("pdffonts"), "-subst", "-f", "15", "-l", "15", str(out)],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Mono" in subst, f"poppler substitutes a monospace face for the sheet font: {subst}"
+
+
+# Part 13's header ----------------------------------------------------------------------------------------------
+
+
+def test_a_long_name_is_shortened_in_part13s_header_never_sent_to_part13(sample: Any, blank_plain: Path) -> None:
+    profile = _many_sheets_profile(sample)
+    profile["applicant"]["name"] = {"family": LONG_FAMILY, "given": LONG_GIVEN, "middle": "ELENA"}
+    result = formfill.fill(profile, form=blank_plain, printed=True)
+    assert result.verification.ok
+    fields = {k: str(v.get("/V", "")) for k, v in (PdfReader(io.BytesIO(result.data)).get_fields() or {}).items()}
+    assert fields[f"{HEADER}Part2_Line1_FamilyName[0]"] == "GARCIA LOPEZ DE LA TORRE M"
+    assert fields[f"{HEADER}Part2_Line1_GivenName[0]"] == "MARIA DE LOS ANGELES G"
+    assert fields[f"{HEADER}Part2_Line1_MiddleName[0]"] == "ELENA"
+    assert fields["form1[0].P4[0].Part2_Line1_FamilyName[0]"] == LONG_FAMILY
+    for n in range(3, 8):  # no Part 13 entry refers to Part 13 itself
+        assert (fields[f"{HEADER}Part13_Line{n}_PageNumber[0]"], fields[f"{HEADER}Part13_Line{n}_PartNumber[0]"]) \
+            != ("14", "13")
+    sheets = _sheet_pages(result.data)
+    assert "Page Number: 14" not in " ".join(text for text, *_ in sheets)
+    for text, *_ in sheets:  # the continuation sheets carry the name in full
+        assert f"Family Name (Last Name): {LONG_FAMILY}" in text
+        assert f"Given Name (First Name): {LONG_GIVEN}" in text
+    shortened = [n for n in result.notes if "Part 13's header" in n]
+    assert [n.split(":")[0] for n in shortened] == ["applicant.name.family", "applicant.name.given"]
+
+
+# The form's font ----------------------------------------------------------------------------------------------
+
+
+def test_the_forms_courier_is_marked_fixed_pitch_in_the_output(sample: Any, blank_plain: Path) -> None:
+    raw = PdfReader(blank_plain)
+    if raw.is_encrypted:
+        raw.decrypt("")
+    raw_font = raw.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]["/CourierNewPS-BoldMT"]
+    assert not int(raw_font["/FontDescriptor"]["/Flags"]) & 1, "the blank as shipped omits FixedPitch"
+    result = formfill.fill(sample("advance-parole-i485"), form=blank_plain)
+    reader = PdfReader(io.BytesIO(result.data))
+    font = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]["/CourierNewPS-BoldMT"]
+    flags = int(font["/FontDescriptor"]["/Flags"])
+    assert flags & 1, f"FixedPitch not set (Flags {flags})"
+    assert flags & ~1 == int(raw_font["/FontDescriptor"]["/Flags"]), "only the FixedPitch bit changes"
+    widths = {float(w) for w in font["/Widths"]}
+    assert widths == {600.0}
