@@ -10,7 +10,10 @@ Our style, applied the same way everywhere:
   the whole value;
 - list rows the form has no room for (a fourth other name) go to Part 13 as `Other name 4: ...`;
 - Part 13's five blocks fill in form order; a long entry continues in the next block under the same
-  page, part and item; what remains goes on continuation sheets appended to the PDF.
+  page, part and item, starting `[continued]`; what remains goes on continuation sheets appended to
+  the PDF (`sheets`: name and A-Number on top, a heading per entry, signature and date lines);
+- Part 13's own header (the name on page 14) never points to Part 13: a name too long for it is
+  shortened there (`_shorten`) and printed in full for Part 2 and on the sheets.
 
 Every word of every value is printed exactly once: in its box, in Part 13, or on a sheet.
 """
