@@ -278,13 +278,16 @@ def test_a_long_name_is_shortened_in_part13s_header_never_sent_to_part13(sample:
 # The form's font ----------------------------------------------------------------------------------------------
 
 
-def test_the_forms_courier_is_marked_fixed_pitch_in_the_output(sample: Any, blank_plain: Path) -> None:
-    raw = PdfReader(blank_plain)
+@pytest.mark.parametrize("which", ["blank_plain", "blank_encrypted"])
+def test_the_forms_courier_is_marked_fixed_pitch_in_the_output(sample: Any, which: str,
+                                                               request: pytest.FixtureRequest) -> None:
+    path = request.getfixturevalue(which)
+    raw = PdfReader(path)
     if raw.is_encrypted:
         raw.decrypt("")
     raw_font = raw.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]["/CourierNewPS-BoldMT"]
     assert not int(raw_font["/FontDescriptor"]["/Flags"]) & 1, "the blank as shipped omits FixedPitch"
-    result = formfill.fill(sample("advance-parole-i485"), form=blank_plain)
+    result = formfill.fill(sample("advance-parole-i485"), form=path)
     reader = PdfReader(io.BytesIO(result.data))
     font = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]["/CourierNewPS-BoldMT"]
     flags = int(font["/FontDescriptor"]["/Flags"])
