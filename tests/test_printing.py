@@ -7,6 +7,7 @@ and the ink inside a field's rectangle is summed (inverted grey levels).
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -23,7 +24,7 @@ from formfill.api import prepare
 from formfill.forms import open_blank
 from formfill.loading import load_profile
 from formfill.pdf.blank import BlankForm
-from tests.conftest import require_tool
+from tests.conftest import SAMPLES, require_tool
 
 SCALE = 2  # 144 dpi
 INK_TOLERANCE = 3 * 255  # three fully inked pixels: anti-aliasing noise, far below any glyph or arrow
@@ -73,7 +74,7 @@ def _empty_fields(blank: BlankForm, planned: set[str]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def flat_fill(blank_plain: Path) -> tuple[BlankForm, bytes, set[str]]:
-    profile = load_profile(Path(__file__).resolve().parent.parent / "samples" / "advance-parole-i485.json").profile
+    profile = load_profile(SAMPLES / "advance-parole-i485.json").profile
     blank = open_blank(blank_plain)
     _, plan = prepare(profile, blank)
     result = formfill.fill(profile, form=blank, flatten=True)
@@ -113,8 +114,7 @@ def test_the_old_flattening_is_caught(flat_fill: tuple[BlankForm, bytes, set[str
     import pypdfium2.raw as pdfium_c
 
     blank, _, _ = flat_fill
-    filled = formfill.fill(Path(__file__).resolve().parent.parent / "samples" / "advance-parole-i485.json",
-                           form=blank).data
+    filled = formfill.fill(SAMPLES / "advance-parole-i485.json", form=blank).data
     pdf = pdfium.PdfDocument(filled)
     pdf.init_forms()
     for i in range(len(pdf)):
@@ -144,10 +144,11 @@ LONG_GIVEN = "MARIA DE LOS ANGELES GUADALUPE"
 HEADER = "form1[0].#subform[13]."
 
 
-def _many_sheets_profile(sample: Any) -> dict[str, Any]:
+def _many_sheets_profile() -> dict[str, Any]:
+    """Enough overflow for two continuation sheets, the list of countries running from the first onto the second."""
     from tests.test_overflow import long_profile
 
-    profile = long_profile(sample("advance-parole-i485"))
+    profile = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
     profile["travel"]["purpose"] = profile["travel"]["purpose"] * 5
     profile["travel"]["countries"] = [f"Country{i:03d}" for i in range(400)]
     return profile
@@ -155,18 +156,21 @@ def _many_sheets_profile(sample: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def sheets_fill(blank_plain: Path) -> tuple[formfill.FillResult, Any]:
-    import json
-
-    profile = _many_sheets_profile(lambda name: json.loads((Path(__file__).resolve().parent.parent / "samples"
-                                                             / f"{name}.json").read_text()))
+    profile = _many_sheets_profile()
     blank = open_blank(blank_plain)
     _, plan = prepare(load_profile(profile).profile, blank)
     return formfill.fill(profile, form=blank, printed=True), plan
 
 
+FOOTER = ["Signature of Applicant:", "Date of Signature (mm/dd/yyyy):"]
+HEADING = re.compile(r"Page Number: (\d+) +Part Number: (\S+) +Item Number: (\S+)$")
+
+
 def _sheet_pages(data: bytes) -> list[Any]:
+    """Per continuation sheet: its text, characters, ruled lines, and where each footer label sits."""
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return [(page.extract_text() or "", page.chars, page.lines, page.height) for page in pdf.pages[14:]]
+        return [(page.extract_text() or "", page.chars, page.lines,
+                 {label: page.search(label, regex=False) for label in FOOTER}) for page in pdf.pages[14:]]
 
 
 def test_every_sheet_carries_name_a_number_and_signature_and_date_lines(
@@ -176,18 +180,16 @@ def test_every_sheet_carries_name_a_number_and_signature_and_date_lines(
     assert result.verification.ok and result.continuation_sheets >= 2
     pages = _sheet_pages(result.data)
     assert len(pages) == result.continuation_sheets
-    for n, (text, chars, lines, height) in enumerate(pages, start=1):
+    for n, (text, chars, lines, labels) in enumerate(pages, start=1):
         rows = text.splitlines()
         assert rows[0] == f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {len(pages)}"
         assert rows[1:5] == ["Family Name (Last Name): GARCIA LOPEZ", "Given Name (First Name): MARIA",
                              "Middle Name: ELENA", "A-Number (if any): A-123456789"]
-        assert re.match(r"Page Number: \d+ +Part Number: \S+ +Item Number: \S+$", rows[5]), rows[5]
-        assert rows[-2:] == ["Signature of Applicant:", "Date of Signature (mm/dd/yyyy):"]
-        for label in rows[-2:]:  # a ruled line to write on, right of the label, on its baseline
-            label_chars = [c for c in chars if c["top"] > height / 2 and c["text"] == label[0]]
-            label_x1 = max(c["x1"] for c in chars if abs(c["top"] - label_chars[-1]["top"]) < 1)
-            bottom = label_chars[-1]["bottom"]
-            rules = [ln for ln in lines if abs(ln["top"] - bottom) < 6 and ln["x0"] >= label_x1 - 1
+        assert HEADING.match(rows[5]), rows[5]
+        assert rows[-2:] == FOOTER
+        for label in FOOTER:  # a ruled line to write on, right of the label, on its baseline
+            [found] = labels[label]
+            rules = [ln for ln in lines if found["top"] <= ln["top"] <= found["bottom"] and ln["x0"] >= found["x1"]
                      and ln["x1"] - ln["x0"] > 150]
             assert rules, f"sheet {n}: no line to write on after {label!r}"
         assert {c["fontname"].split("+")[-1] for c in chars} == {"CourierNewPS-BoldMT"}
@@ -195,20 +197,18 @@ def test_every_sheet_carries_name_a_number_and_signature_and_date_lines(
 
 def test_every_sheet_entry_names_page_part_and_item(sheets_fill: tuple[formfill.FillResult, Any]) -> None:
     result, plan = sheets_fill
-    pages = _sheet_pages(result.data)
-    headings = []
-    for text, *_ in pages:
+    headings: list[tuple[str, ...]] = []
+    for n, (text, *_) in enumerate(_sheet_pages(result.data)):
         rows = text.splitlines()[5:-2]
-        for before, row in zip(["", *rows], rows, strict=False):
-            m = re.match(r"Page Number: (\d+) +Part Number: (\S+) +Item Number: (\S+)$", row)
-            if m:
-                headings.append(m.groups())
-            else:
-                assert row.strip() or not before, "a blank line only separates entries"
-    expected = [(str(e.page), e.part, e.item) for e in plan.sheet_entries]
-    assert [h for h in headings if h in expected] == headings
-    assert sorted(set(headings)) == sorted(set(expected))
-    assert len(headings) > len(expected), "an entry running onto the next sheet repeats its heading"
+        for row, after in zip(rows, [*rows[1:], ""], strict=True):
+            m = HEADING.match(row)
+            if not m:
+                continue
+            if n and row is rows[0] and headings and headings[-1] == m.groups():
+                assert after.startswith("[continued]"), "an entry running onto the next sheet says so"
+                continue  # the same entry, headed again on the next sheet
+            headings.append(m.groups())
+    assert headings == [(str(e.page), e.part, e.item) for e in plan.sheet_entries]
 
 
 def test_entries_that_continue_start_with_the_continued_marker(sheets_fill: tuple[formfill.FillResult, Any]) -> None:
@@ -253,8 +253,8 @@ def test_sheets_use_the_forms_bold_courier(sheets_fill: tuple[formfill.FillResul
 # Part 13's header ----------------------------------------------------------------------------------------------
 
 
-def test_a_long_name_is_shortened_in_part13s_header_never_sent_to_part13(sample: Any, blank_plain: Path) -> None:
-    profile = _many_sheets_profile(sample)
+def test_a_long_name_is_shortened_in_part13s_header_never_sent_to_part13(blank_plain: Path) -> None:
+    profile = _many_sheets_profile()
     profile["applicant"]["name"] = {"family": LONG_FAMILY, "given": LONG_GIVEN, "middle": "ELENA"}
     result = formfill.fill(profile, form=blank_plain, printed=True)
     assert result.verification.ok
