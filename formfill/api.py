@@ -161,7 +161,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=[*loaded.notes, *the_plan.notes],
+        notes=list(loaded.notes),
     )
     if flatten:
         from formfill.pdf.printed import flatten as flatten_pdf
@@ -174,6 +174,7 @@ def fill(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
             )
         result.data = flat
+    result.notes.extend(the_plan.notes)  # what the layout shortened (Part 13's header)
     if out_path is not None:
         write_atomic(out_path, result.data, overwrite)
         result.output = out_path
