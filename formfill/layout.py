@@ -237,6 +237,16 @@ def _fill_blocks(
     return queue
 
 
+@dataclass(frozen=True)
+class SheetBlock:
+    """One entry (or the part of it) on one continuation sheet: where a reader, or a review page, finds it."""
+
+    sheet: int  # 1-based
+    row: int  # text row of its heading on the sheet: 0 is the title (writer.sheet_row_y gives the baseline)
+    lines: tuple[str, ...]  # the heading (page, part, item), then the text
+    entry: Continued
+
+
 def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
     """Continuation sheets as (header, body lines), laid out as Part 13's instruction asks.
 
@@ -245,28 +255,49 @@ def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
     signature line and a date line at the bottom for the handwritten signature (the body's last
     lines are writer.SHEET_FOOTER).
     """
-    rows = sheet_body_rows(len(_sheet_header(plan.header, 1, 1)))
-    pages: list[list[str]] = []
-    page: list[str] = []
+    header_rows, pages = _paginate(plan)
+    out = []
+    for n, blocks in enumerate(pages, start=1):
+        body: list[str] = []
+        for block in blocks:
+            body += [""] * (block.row - header_rows - 1 - len(body)) + list(block.lines)
+        out.append((_sheet_header(plan.header, n, len(pages)), [*body, *SHEET_FOOTER]))
+    return out
+
+
+def sheet_blocks(plan: Plan) -> list[SheetBlock]:
+    """Every block of every continuation sheet, in order (the layout `sheets` prints)."""
+    return [block for blocks in _paginate(plan)[1] for block in blocks]
+
+
+def _paginate(plan: Plan) -> tuple[int, list[list[SheetBlock]]]:
+    """The header's height in rows, and each sheet's blocks; a blank row separates two entries."""
+    header_rows = len(_sheet_header(plan.header, 1, 1))
+    rows = sheet_body_rows(header_rows)
+    first_row = header_rows + 1  # the header, then a blank row
+    pages: list[list[SheetBlock]] = []
+    page: list[SheetBlock] = []
+    used = 0
     for entry in plan.sheet_entries:
         heading = f"Page Number: {entry.page}   Part Number: {entry.part}   Item Number: {entry.item}"
         lines = _wrap_plain(entry.text, SHEET_WIDTH)
         while lines:
-            if page and rows - len(page) < 3:  # a blank line, the heading and one line of text
+            if page and rows - used < 3:  # a blank line, the heading and one line of text
                 pages.append(page)
-                page = []
+                page, used = [], 0
             if page:
-                page.append("")
-            room = rows - len(page) - 1
-            page += [heading, *lines[:room]]
+                used += 1
+            room = rows - used - 1
+            block = SheetBlock(len(pages) + 1, first_row + used, (heading, *lines[:room]), entry)
+            page.append(block)
+            used += len(block.lines)
             lines = _mark_continued(lines[room:])
             if lines:
                 pages.append(page)
-                page = []
+                page, used = [], 0
     if page:
         pages.append(page)
-    return [(_sheet_header(plan.header, n, len(pages)), [*body, *SHEET_FOOTER])
-            for n, body in enumerate(pages, start=1)]
+    return header_rows, pages
 
 
 def _mark_continued(lines: list[str]) -> list[str]:
@@ -287,11 +318,6 @@ def _sheet_header(h: dict[str, str], n: int, total: int) -> list[str]:
         f"A-Number (if any): A-{h['a_number']}" if h["a_number"] else "A-Number (if any): none",
     ]
     return [wrapped for line in lines for wrapped in _wrap_plain(line, SHEET_WIDTH)]
-
-
-def sheet_lines(plan: Plan) -> list[str]:
-    """The text of the continuation sheets, line by line (drawn by the writer, read back by verify)."""
-    return [line for header, body in sheets(plan) for line in (*header, *body)]
 
 
 def _wrap_plain(text: str, width: int) -> list[str]:

@@ -211,6 +211,23 @@ def test_every_sheet_entry_names_page_part_and_item(sheets_fill: tuple[formfill.
     assert headings == [(str(e.page), e.part, e.item) for e in plan.sheet_entries]
 
 
+def test_sheet_blocks_say_where_each_entry_is_printed(sheets_fill: tuple[formfill.FillResult, Any]) -> None:
+    """layout.sheet_blocks (what a review page outlines) matches the text on the sheets, block by block."""
+    from formfill.layout import sheet_blocks
+    from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_SIZE, sheet_row_y
+
+    result, plan = sheets_fill
+    blocks = sheet_blocks(plan)
+    assert {b.sheet for b in blocks} == set(range(1, result.continuation_sheets + 1))
+    with pdfplumber.open(io.BytesIO(result.data)) as pdf:
+        for b in blocks:
+            page = pdf.pages[13 + b.sheet]
+            top = SHEET_SIZE[1] - sheet_row_y(b.row) - SHEET_FONT_SIZE
+            bottom = SHEET_SIZE[1] - sheet_row_y(b.row + len(b.lines) - 1) + 3
+            text = page.crop((0, top, SHEET_SIZE[0], bottom)).extract_text() or ""
+            assert text.splitlines() == [" ".join(line.split()) for line in b.lines]
+
+
 def test_entries_that_continue_start_with_the_continued_marker(sheets_fill: tuple[formfill.FillResult, Any]) -> None:
     result, _ = sheets_fill
     pages = _sheet_pages(result.data)

@@ -157,15 +157,19 @@ def sheet_body_rows(header_rows: int) -> int:
     return SHEET_ROWS - header_rows - 1 - SHEET_FOOTER_ROWS
 
 
+def sheet_row_y(row: int) -> float:
+    """The baseline of text row `row` on a continuation sheet (row 0 is the title)."""
+    return SHEET_SIZE[1] - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * row
+
+
 def sheet_content(lines: list[str], header: list[str]) -> bytes:
     """One continuation sheet in the form's bold Courier 10 pt: the header, a rule, the body, and at the
     bottom the signature and date lines (`lines` ends with SHEET_FOOTER) with a ruled space to write on."""
-    width, height = SHEET_SIZE
+    width = SHEET_SIZE[0]
     footer = list(SHEET_FOOTER) if tuple(lines[-len(SHEET_FOOTER) :]) == SHEET_FOOTER else []
     body = lines[: len(lines) - len(footer)]
-    top = height - SHEET_MARGIN - SHEET_FONT_SIZE
     ops = [b"BT", f"/{SHEET_FONT_RESOURCE} {SHEET_FONT_SIZE:g} Tf 0 g".encode()]
-    rows = [(top - SHEET_LEADING * n, line) for n, line in enumerate([*header, "", *body])]
+    rows = [(sheet_row_y(n), line) for n, line in enumerate([*header, "", *body])]
     # The date sits on the bottom row; the signature SIGNATURE_GAP rows above it leaves room to sign.
     footer_y = [SHEET_MARGIN + SHEET_LEADING * (SIGNATURE_GAP * (len(footer) - 1 - n)) for n in range(len(footer))]
     rows += list(zip(footer_y, footer, strict=True))
@@ -173,7 +177,7 @@ def sheet_content(lines: list[str], header: list[str]) -> bytes:
         if line:
             ops.append(f"1 0 0 1 {SHEET_MARGIN:g} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
     ops.append(b"ET")
-    rule_y = top - SHEET_LEADING * len(header) + 4
+    rule_y = sheet_row_y(len(header)) + 4
     ops.append(f"0.5 w {SHEET_MARGIN:g} {rule_y:.2f} m {width - SHEET_MARGIN:g} {rule_y:.2f} l S".encode())
     for y, label in zip(footer_y, footer, strict=True):
         x = SHEET_MARGIN + SHEET_CHAR_WIDTH * (len(label) + 1)
