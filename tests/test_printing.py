@@ -312,3 +312,17 @@ def test_the_forms_courier_is_marked_fixed_pitch_in_the_output(sample: Any, whic
     assert flags & ~1 == int(raw_font["/FontDescriptor"]["/Flags"]), "only the FixedPitch bit changes"
     widths = {float(w) for w in font["/Widths"]}
     assert widths == {600.0}
+
+
+def test_sheets_fall_back_to_standard_courier_bold(blank_plain: Path) -> None:
+    """A blank without a Courier-width font of its own: the sheets use the standard-14 Courier-Bold."""
+    import dataclasses
+
+    from formfill.pdf.writer import SHEET_FOOTER, fill_bytes, sheet_content
+
+    blank = dataclasses.replace(open_blank(blank_plain), fonts={})
+    data = fill_bytes(blank, [], [sheet_content(["Page Number: 4", "words", *SHEET_FOOTER], ["a header"])])
+    sheet = PdfReader(io.BytesIO(data)).pages[14]
+    assert [str(f.get_object()["/BaseFont"]) for f in sheet["/Resources"]["/Font"].values()] == ["/Courier-Bold"]
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert (pdf.pages[14].extract_text() or "").splitlines()[:3] == ["a header", "Page Number: 4", "words"]

@@ -186,11 +186,16 @@ def sheet_content(lines: list[str], header: list[str]) -> bytes:
 
 
 def _sheet_font(blank: BlankForm) -> DictionaryObject | IndirectObject:
-    """The font the form's own fields are set in (Courier New Bold), else the standard-14 Courier-Bold."""
+    """The font the form's own fields are set in (Courier New Bold), else the standard-14 Courier-Bold.
+
+    Sheets are laid out by character count, so the form's font is used only when every glyph is as
+    wide as Courier's.
+    """
     used = [info.font for info in blank.fields.values() if info.kind == "text" and info.font in blank.fonts]
     if used:
-        name = max(set(used), key=used.count)
-        return blank.fonts[name].ref
+        font = blank.fonts[max(set(used), key=used.count)]
+        if set(font.widths) == {SHEET_CHAR_WIDTH / SHEET_FONT_SIZE * 1000}:
+            return font.ref
     return DictionaryObject(
         {
             NameObject("/Type"): NameObject("/Font"),
