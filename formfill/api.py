@@ -175,6 +175,7 @@ def fill(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
             )
         result.data = flat
+    result.notes.extend(the_plan.notes)  # what the layout shortened (Part 13's header)
     if out_path is not None:
         write_atomic(out_path, result.data, overwrite)
         result.output = out_path

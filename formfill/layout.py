@@ -10,7 +10,10 @@ Our style, applied the same way everywhere:
   the whole value;
 - list rows the form has no room for (a fourth other name) go to Part 13 as `Other name 4: ...`;
 - Part 13's five blocks fill in form order; a long entry continues in the next block under the same
-  page, part and item; what remains goes on continuation sheets appended to the PDF.
+  page, part and item, starting `[continued]`; what remains goes on continuation sheets appended to
+  the PDF (`sheets`: name and A-Number on top, a heading per entry, signature and date lines);
+- Part 13's own header (the name on page 14) never points to Part 13: a name too long for it is
+  shortened there (`_shorten`) and printed in full for Part 2 and on the sheets.
 
 Every word of every value is printed exactly once: in its box, in Part 13, or on a sheet.
 """
@@ -25,7 +28,7 @@ from formfill.errors import FitError, Problem
 from formfill.fieldmap import Assignment, Entry, FieldMap, lookup
 from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
 from formfill.pdf.blank import BlankForm
-from formfill.pdf.writer import SHEET_LINES, Placed, font_for
+from formfill.pdf.writer import SHEET_FOOTER, Placed, font_for, sheet_body_rows
 
 CONTINUED_MARK = "[continued in Part 13]"
 CONTINUATION_PREFIX = "[continued]"
@@ -52,6 +55,7 @@ class Plan:
     continued: list[Continued] = field(default_factory=list)
     sheet_entries: list[Continued] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:
@@ -59,7 +63,10 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     placed: list[Placed] = []
     continued: list[Continued] = []
     problems: list[Problem] = []
+    notes: list[str] = []
     pitch = fmap.ruled_line_pitch
+    info13 = fmap.additional_information
+    part13 = (int(info13.get("page", 0)), str(info13.get("part", "")))
     for a in assignments:
         info = blank.fields[a.field]
         if a.kind == "check":
@@ -74,6 +81,16 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
             placed.append(Placed(a, layout))
             continue
         e = a.entry
+        if (e.page, e.part) == part13:  # Part 13's own header (name, A-Number) never points to Part 13
+            short = _shorten(a.value, info, font, pitch)
+            if short is None:
+                problems.append(Problem(e.source, f"does not fit Part 13's header (Page {e.page}, Item {e.item})",
+                                        "too_long"))
+                continue
+            placed.append(Placed(Assignment(e, short), layout_text(short, info, font, pitch)))
+            notes.append(f"{e.source}: shortened to {short!r} in Part 13's header on page {e.page} (a smaller box than "
+                         "Part 2's); the full name prints for Part 2 and on any continuation sheet")
+            continue
         if info.multiline:
             box_text, rest = _split(a.value, info, font, pitch)
         else:
@@ -99,7 +116,7 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     continued.sort(key=_form_order)  # stable: keeps map order within an item
     header = _header(data)
     sheet_entries = _fill_blocks(blank, fmap, continued, placed, pitch) if continued else []
-    return Plan(placed, continued, sheet_entries, header)
+    return Plan(placed, continued, sheet_entries, header, notes)
 
 
 def _natural(text: str) -> tuple[tuple[int, str], ...]:
@@ -115,6 +132,27 @@ def _pointer(info: Any, font: Any, pitch: float | None) -> str | None:
         if layout_text(pointer, info, font, pitch).fits:
             return pointer
     return None
+
+
+def _shorten(value: str, info: Any, font: Any, pitch: float | None) -> str | None:
+    """A name shortened for Part 13's header: whole words while they fit, then initials of the rest.
+
+    The form states no convention; ours keeps the leading words a reader files the name under and
+    marks the rest by initial (GARCIA LOPEZ DE LA TORRE MONTES -> GARCIA LOPEZ DE LA TORRE M). The
+    header only identifies the page, together with the A-Number; the name prints in full in Part 2
+    and on every continuation sheet, and Part 13 never refers to itself.
+    """
+    words = value.split()
+    kept: list[str] = []
+    for n, word in enumerate(words):
+        if not layout_text(" ".join([*kept, word]), info, font, pitch).fits:
+            for rest in words[n:]:
+                if not layout_text(" ".join([*kept, rest[0]]), info, font, pitch).fits:
+                    break
+                kept.append(rest[0])
+            break
+        kept.append(word)
+    return " ".join(kept) or None
 
 
 def _split(value: str, info: Any, font: Any, pitch: float | None) -> tuple[str | None, str]:
@@ -194,35 +232,92 @@ def _fill_blocks(
                     "Part 13 cannot hold this entry", [Problem(entry.source, f"its Part 13 {key} does not fit its box")]
                 )
             placed.append(Placed(Assignment(e, value), layout))
-        if rest:
-            queue.insert(0, replace(entry, text=" ".join(rest)))
+        if rest:  # the next block (or a continuation sheet) goes on under the same page, part and item
+            queue.insert(0, replace(entry, text=" ".join([CONTINUATION_PREFIX, *rest])))
     return queue
 
 
+@dataclass(frozen=True)
+class SheetBlock:
+    """One entry (or the part of it) on one continuation sheet: where a reader, or a review page, finds it."""
+
+    sheet: int  # 1-based
+    row: int  # text row of its heading on the sheet: 0 is the title (writer.sheet_row_y gives the baseline)
+    lines: tuple[str, ...]  # the heading (page, part, item), then the text
+    entry: Continued
+
+
 def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
-    """Continuation sheets as (header, body lines), with the applicant's name and A-Number on top."""
-    body = sheet_lines(plan)
-    pages = [body[i : i + SHEET_LINES] for i in range(0, len(body), SHEET_LINES)]
-    h = plan.header
+    """Continuation sheets as (header, body lines), laid out as Part 13's instruction asks.
+
+    Each sheet carries the applicant's full name and A-Number at the top, the page, part and item
+    above every entry (repeated, with `[continued]`, when an entry runs onto the next sheet), and a
+    signature line and a date line at the bottom for the handwritten signature (the body's last
+    lines are writer.SHEET_FOOTER).
+    """
+    header_rows, pages = _paginate(plan)
     out = []
-    for n, lines in enumerate(pages, start=1):
-        header = [
-            f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {len(pages)}",
-            f"Family Name: {h['family']}   Given Name: {h['given']}   Middle Name: {h['middle']}",
-            f"A-Number: A-{h['a_number']}" if h["a_number"] else "A-Number: none",
-        ]
-        out.append((header, lines))
+    for n, blocks in enumerate(pages, start=1):
+        body: list[str] = []
+        for block in blocks:
+            body += [""] * (block.row - header_rows - 1 - len(body)) + list(block.lines)
+        out.append((_sheet_header(plan.header, n, len(pages)), [*body, *SHEET_FOOTER]))
     return out
 
 
-def sheet_lines(plan: Plan) -> list[str]:
-    """The text of the continuation sheets, line by line (drawn by the writer, read back by verify)."""
-    lines: list[str] = []
+def sheet_blocks(plan: Plan) -> list[SheetBlock]:
+    """Every block of every continuation sheet, in order (the layout `sheets` prints)."""
+    return [block for blocks in _paginate(plan)[1] for block in blocks]
+
+
+def _paginate(plan: Plan) -> tuple[int, list[list[SheetBlock]]]:
+    """The header's height in rows, and each sheet's blocks; a blank row separates two entries."""
+    header_rows = len(_sheet_header(plan.header, 1, 1))
+    rows = sheet_body_rows(header_rows)
+    first_row = header_rows + 1  # the header, then a blank row
+    pages: list[list[SheetBlock]] = []
+    page: list[SheetBlock] = []
+    used = 0
     for entry in plan.sheet_entries:
-        lines.append(f"Page Number: {entry.page}   Part Number: {entry.part}   Item Number: {entry.item}")
-        lines.extend(_wrap_plain(entry.text, SHEET_WIDTH))
-        lines.append("")
-    return lines
+        heading = f"Page Number: {entry.page}   Part Number: {entry.part}   Item Number: {entry.item}"
+        lines = _wrap_plain(entry.text, SHEET_WIDTH)
+        while lines:
+            if page and rows - used < 3:  # a blank line, the heading and one line of text
+                pages.append(page)
+                page, used = [], 0
+            if page:
+                used += 1
+            room = rows - used - 1
+            block = SheetBlock(len(pages) + 1, first_row + used, (heading, *lines[:room]), entry)
+            page.append(block)
+            used += len(block.lines)
+            lines = _mark_continued(lines[room:])
+            if lines:
+                pages.append(page)
+                page, used = [], 0
+    if page:
+        pages.append(page)
+    return header_rows, pages
+
+
+def _mark_continued(lines: list[str]) -> list[str]:
+    """The rest of an entry that runs onto the next sheet, starting with the `[continued]` marker."""
+    if not lines:
+        return lines
+    first = f"{CONTINUATION_PREFIX} {lines[0]}"
+    return [first, *lines[1:]] if len(first) <= SHEET_WIDTH else [CONTINUATION_PREFIX, *lines]
+
+
+def _sheet_header(h: dict[str, str], n: int, total: int) -> list[str]:
+    """The applicant's name (in full: it may be shortened in Part 13's own header) and A-Number."""
+    lines = [
+        f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {total}",
+        f"Family Name (Last Name): {h['family']}",
+        f"Given Name (First Name): {h['given']}",
+        f"Middle Name: {h['middle']}",
+        f"A-Number (if any): A-{h['a_number']}" if h["a_number"] else "A-Number (if any): none",
+    ]
+    return [wrapped for line in lines for wrapped in _wrap_plain(line, SHEET_WIDTH)]
 
 
 def _wrap_plain(text: str, width: int) -> list[str]:

@@ -22,15 +22,16 @@ from typing import Any, cast
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject
 
 from formfill.errors import FormError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-PREPARE_VERSION = 1  # bump when _prepare changes, so cached prepared blanks are rebuilt
+PREPARE_VERSION = 2  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
+FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
 _DA = re.compile(r"/(\S+)\s+([\d.]+)\s+Tf")
 
 
@@ -223,8 +224,11 @@ def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool]:
     had_xfa = "/XFA" in acro
     # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
     # /Prev is a cross-reference stream, so such blanks are rewritten with a classic table first.
-    if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro or not _classic_xref(raw):
+    fixed_pitch = _unmarked_fixed_pitch(acro)
+    if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro or fixed_pitch or not _classic_xref(raw):
         writer = PdfWriter(clone_from=reader)
+        for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())):
+            desc[NameObject("/Flags")] = NumberObject(int(cast(int, desc.get("/Flags", 0))) | FLAG_FIXED_PITCH)
         w_acro = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
         for key in ("/XFA", "/NeedAppearances"):
             if key in w_acro:
@@ -238,6 +242,24 @@ def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool]:
     else:
         data = raw
     return data, reader, encrypted, had_xfa
+
+
+def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:
+    """Descriptors of the form's fonts whose widths are all equal but whose flags omit FixedPitch.
+
+    The 01/20/25 blank's /CourierNewPS-BoldMT is not embedded and says serif, not fixed pitch (Flags
+    34): a renderer without Courier New that substitutes by flags would pick a proportional face.
+    """
+    out: list[DictionaryObject] = []
+    dr = acro.get("/DR")
+    fonts = dr.get_object().get("/Font") if dr is not None else None
+    for ref in (fonts.get_object().values() if fonts is not None else []):
+        font = ref.get_object()
+        widths = {float(w) for w in font.get("/Widths", [])}
+        desc = font.get("/FontDescriptor")
+        if len(widths) == 1 and desc is not None and not int(desc.get_object().get("/Flags", 0)) & FLAG_FIXED_PITCH:
+            out.append(cast(DictionaryObject, desc.get_object()))
+    return out
 
 
 def _classic_xref(data: bytes) -> bool:

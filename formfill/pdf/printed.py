@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from formfill.errors import Problem, shown
+from formfill.errors import FitError, Problem, shown
 from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.verify import Verification
+from formfill.pdf.writer import IncrementalUpdate, form_xobject
 
 if TYPE_CHECKING:
     from formfill.layout import Plan
@@ -28,8 +31,13 @@ EPSILON = 0.05  # points of rounding allowed in glyph boxes
 
 
 def flatten(data: bytes) -> bytes:
-    """A non-editable copy whose pages look the same: every widget's appearance baked into the page."""
-    pdf = pdfium.PdfDocument(data)
+    """A non-editable copy whose pages look the same: every widget's appearance baked into the page.
+
+    It prints only what the fillable form prints: an empty field without an appearance (the form's
+    State lists) first gets an empty one, or pdfium would generate and bake its on-screen look
+    (a combo box's dropdown arrow) into the page.
+    """
+    pdf = pdfium.PdfDocument(_empty_appearances(data))
     try:
         pdf.init_forms()
         for i in range(len(pdf)):
@@ -48,6 +56,43 @@ def flatten(data: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _empty_appearances(data: bytes) -> bytes:
+    """`data` plus an update giving every empty text or choice widget without /AP an empty one."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            return data
+        upd = IncrementalUpdate(data, reader.trailer)
+        acro = cast(DictionaryObject, reader.trailer["/Root"]).get("/AcroForm")
+        fields = cast(DictionaryObject, acro.get_object()).get("/Fields", []) if acro is not None else []
+        for ref in fields:
+            _give_empty_appearance(upd, ref, {})
+        return upd.to_bytes() if upd.updates else data
+    except (PdfReadError, FitError, ValueError, KeyError, TypeError, AttributeError):
+        return data  # pdfium opens what it can; the printed check then judges the result
+
+
+def _give_empty_appearance(upd: IncrementalUpdate, ref: Any, inherited: dict[str, Any]) -> None:
+    obj = ref.get_object()
+    if not isinstance(obj, DictionaryObject):
+        return
+    inh = {**inherited, **{k: obj[k] for k in ("/FT", "/V") if k in obj}}
+    kids = obj.get("/Kids")
+    if kids:
+        for kid in cast(ArrayObject, kids):
+            _give_empty_appearance(upd, kid, inh)
+        return
+    value = inh.get("/V")
+    empty = value is None or (isinstance(value, str | bytes | ArrayObject) and not value)
+    if "/AP" in obj or inh.get("/FT") not in ("/Tx", "/Ch") or not empty or not isinstance(ref, IndirectObject):
+        return
+    x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, obj.get("/Rect", [0, 0, 0, 0])))
+    stream = form_xobject(b"/Tx BMC\nEMC", abs(x1 - x0), abs(y1 - y0), DictionaryObject())
+    widget = DictionaryObject(obj)
+    widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): upd.add(stream)})
+    upd.replace(ref, widget)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,12 @@ SHEET_SIZE = (612.0, 792.0)  # US Letter, like the form
 SHEET_MARGIN = 36.0
 SHEET_FONT_SIZE = 10.0
 SHEET_LEADING = 12.0
-SHEET_LINES = 56  # body lines per continuation sheet below the header
+SHEET_CHAR_WIDTH = 6.0  # the form's Courier New Bold: every glyph 600/1000 em
+SHEET_ROWS = 60  # text rows between the top and bottom margins
+SHEET_FOOTER = ("Signature of Applicant:", "Date of Signature (mm/dd/yyyy):")
+SIGNATURE_GAP = 3  # rows from the signature line down to the date line
+SHEET_FOOTER_ROWS = 1 + SIGNATURE_GAP * (len(SHEET_FOOTER) - 1) + 1  # a blank row, then the footer
+SHEET_FONT_RESOURCE = "F1"
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | Non
         else:
             d[NameObject("/V")] = TextStringObject(p.assignment.value)
             font = font_for(blank, info)
-            stream = _form_xobject(
+            stream = form_xobject(
                 text_stream(p.layout, info, font),
                 info.width,
                 info.height,
@@ -133,7 +138,7 @@ def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | Non
     return upd.to_bytes()
 
 
-def _form_xobject(content: bytes, width: float, height: float, fonts: DictionaryObject) -> StreamObject:
+def form_xobject(content: bytes, width: float, height: float, fonts: DictionaryObject) -> StreamObject:
     stream = StreamObject()
     stream.set_data(content)
     stream.update(
@@ -147,18 +152,58 @@ def _form_xobject(content: bytes, width: float, height: float, fonts: Dictionary
     return stream
 
 
+def sheet_body_rows(header_rows: int) -> int:
+    """Body lines a continuation sheet holds below a header of `header_rows` lines and above the signature."""
+    return SHEET_ROWS - header_rows - 1 - SHEET_FOOTER_ROWS
+
+
+def sheet_row_y(row: int) -> float:
+    """The baseline of text row `row` on a continuation sheet (row 0 is the title)."""
+    return SHEET_SIZE[1] - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * row
+
+
 def sheet_content(lines: list[str], header: list[str]) -> bytes:
-    """One continuation sheet: the header lines, a rule, then the body, in Courier 10 pt."""
-    width, height = SHEET_SIZE
-    y = height - SHEET_MARGIN - SHEET_FONT_SIZE
-    ops = [b"BT", f"/F1 {SHEET_FONT_SIZE:g} Tf 0 g".encode()]
-    for line in [*header, "", *lines]:
-        ops.append(f"1 0 0 1 {SHEET_MARGIN:g} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
-        y -= SHEET_LEADING
+    """One continuation sheet in the form's bold Courier 10 pt: the header, a rule, the body, and at the
+    bottom the signature and date lines (`lines` ends with SHEET_FOOTER) with a ruled space to write on."""
+    width = SHEET_SIZE[0]
+    footer = list(SHEET_FOOTER) if tuple(lines[-len(SHEET_FOOTER) :]) == SHEET_FOOTER else []
+    body = lines[: len(lines) - len(footer)]
+    ops = [b"BT", f"/{SHEET_FONT_RESOURCE} {SHEET_FONT_SIZE:g} Tf 0 g".encode()]
+    rows = [(sheet_row_y(n), line) for n, line in enumerate([*header, "", *body])]
+    # The date sits on the bottom row; the signature SIGNATURE_GAP rows above it leaves room to sign.
+    footer_y = [SHEET_MARGIN + SHEET_LEADING * (SIGNATURE_GAP * (len(footer) - 1 - n)) for n in range(len(footer))]
+    rows += list(zip(footer_y, footer, strict=True))
+    for y, line in rows:
+        if line:
+            ops.append(f"1 0 0 1 {SHEET_MARGIN:g} {y:.2f} Tm".encode() + b" (" + escape(line) + b") Tj")
     ops.append(b"ET")
-    rule_y = height - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * len(header) + 4
+    rule_y = sheet_row_y(len(header)) + 4
     ops.append(f"0.5 w {SHEET_MARGIN:g} {rule_y:.2f} m {width - SHEET_MARGIN:g} {rule_y:.2f} l S".encode())
+    for y, label in zip(footer_y, footer, strict=True):
+        x = SHEET_MARGIN + SHEET_CHAR_WIDTH * (len(label) + 1)
+        ops.append(f"0.75 w {x:.2f} {y - 2:.2f} m {width - SHEET_MARGIN:g} {y - 2:.2f} l S".encode())
     return b"\n".join(ops)
+
+
+def _sheet_font(blank: BlankForm) -> DictionaryObject | IndirectObject:
+    """The font the form's own fields are set in (Courier New Bold), else the standard-14 Courier-Bold.
+
+    Sheets are laid out by character count, so the form's font is used only when every glyph is as
+    wide as Courier's.
+    """
+    used = [info.font for info in blank.fields.values() if info.kind == "text" and info.font in blank.fonts]
+    if used:
+        font = blank.fonts[max(set(used), key=used.count)]
+        if set(font.widths) == {SHEET_CHAR_WIDTH / SHEET_FONT_SIZE * 1000}:
+            return font.ref
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Courier-Bold"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+        }
+    )
 
 
 def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]) -> None:
@@ -166,16 +211,9 @@ def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]
     pages_ref = cast(IndirectObject, root.raw_get("/Pages"))
     pages = DictionaryObject(cast(DictionaryObject, root["/Pages"]))
     kids = ArrayObject(cast(ArrayObject, pages["/Kids"]))
-    font = upd.add(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Courier"),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    )
+    font = _sheet_font(blank)
+    if isinstance(font, DictionaryObject):
+        font = upd.add(font)
     for content in sheets:
         stream = StreamObject()
         stream.set_data(content)
@@ -188,7 +226,7 @@ def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]
                 ),
                 NameObject("/Resources"): DictionaryObject(
                     {
-                        NameObject("/Font"): DictionaryObject({NameObject("/F1"): font}),
+                        NameObject("/Font"): DictionaryObject({NameObject("/" + SHEET_FONT_RESOURCE): font}),
                     }
                 ),
                 NameObject("/Contents"): upd.add(stream),
