@@ -38,7 +38,7 @@ from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm, load_blank
-from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_LEADING, SHEET_LINES, SHEET_MARGIN, SHEET_SIZE
+from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.signing import SignatureBox, signature_boxes
 
 DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
@@ -395,28 +395,16 @@ def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], lis
 
 
 def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
-    """Each entry on a continuation sheet, located as the writer lays the sheet out (line by line)."""
+    """Each entry on a continuation sheet, outlined where the writer printed it (layout.sheet_blocks)."""
+    width = SHEET_SIZE[0]
     out: list[Box] = []
-    header_lines = 4  # title, name, A-Number, blank line (layout.sheets + writer.sheet_content)
-    line = 0
-    width, height = SHEET_SIZE
-    for entry in plan.sheet_entries:
-        lines = layout.sheet_lines(Plan([], sheet_entries=[entry]))[:-1]  # its own lines, without the gap
-        start = line
-        line += len(lines) + 1
-        for chunk_start in range(start, start + len(lines)):
-            if chunk_start != start and chunk_start % SHEET_LINES:
-                continue
-            sheet = chunk_start // SHEET_LINES
-            end = min(start + len(lines), (sheet + 1) * SHEET_LINES)
-            first, last = chunk_start % SHEET_LINES, end - sheet * SHEET_LINES - 1
-            top = height - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * (header_lines + first) + SHEET_FONT_SIZE
-            bottom = height - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * (header_lines + last) - 3
-            body = lines[chunk_start - start: end - start]
-            out.append(Box(0, form_pages + sheet + 1, (SHEET_MARGIN - 3, bottom, width - SHEET_MARGIN + 3, top),
-                           "sheet", entry.part, entry.item,
-                           f"Continuation sheet {sheet + 1}: Page {entry.page}, Part {entry.part}, Item {entry.item}",
-                           "\n".join(body), entry.source))
+    for b in layout.sheet_blocks(plan):
+        e = b.entry
+        top = sheet_row_y(b.row) + SHEET_FONT_SIZE
+        bottom = sheet_row_y(b.row + len(b.lines) - 1) - 3
+        out.append(Box(0, form_pages + b.sheet, (SHEET_MARGIN - 3, bottom, width - SHEET_MARGIN + 3, top), "sheet",
+                       e.part, e.item, f"Continuation sheet {b.sheet}: Page {e.page}, Part {e.part}, Item {e.item}",
+                       "\n".join(b.lines), e.source))
     return out
 
 
