@@ -161,7 +161,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(loaded.notes),
+        notes=list(blank.notes) + list(loaded.notes),
     )
     if flatten:
         from formfill.pdf.printed import flatten as flatten_pdf
@@ -191,12 +191,11 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, print
         except OSError as err:
             raise InputError(f"{name}: cannot be read ({err.strerror or err})") from None
     loaded = load_profile(profile)
-    filled = load_blank(data, name)
+    filled = load_blank(data, name, use_cache=False, pristine=False)  # a client's file: not a blank, not cached
     fmap, the_plan = prepare(loaded.profile, filled)
     sheets = [header + body for header, body in layout.sheets(the_plan)]
-    # The filled file's own barcodes are the blank's values: everything else must be as planned.
-    barcodes = {n: v for n, v in blank_values(filled).items() if "BarCode" in n}
-    result = verify_bytes(data, fmap, the_plan.placed, barcodes, sheets, fmap.pages)
+    # Everything not planned must read as the pristine blank's defaults (from the field map).
+    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages)
     if printed:
         from formfill.pdf.printed import verify_printed
 

@@ -64,6 +64,7 @@ class FieldMap:
     overflow_rows: tuple[dict[str, Any], ...]
     ruled_line_pitch: float | None
     path: str
+    blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
 
     @property
     def key(self) -> str:
@@ -136,6 +137,7 @@ def load_map(path: Path) -> FieldMap:
             overflow_rows=tuple(doc.get("overflow_rows", [])),
             ruled_line_pitch=float(doc["ruled_line_pitch"]) if doc.get("ruled_line_pitch") else None,
             path=str(path),
+            blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
