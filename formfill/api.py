@@ -195,7 +195,7 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, print
     fmap, the_plan = prepare(loaded.profile, filled)
     sheets = [header + body for header, body in layout.sheets(the_plan)]
     # Everything not planned must read as the pristine blank's defaults (from the field map).
-    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages)
+    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages, source=name)
     if printed:
         from formfill.pdf.printed import verify_printed
 

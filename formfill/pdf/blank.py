@@ -166,7 +166,8 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
     except MemoryError:
         raise FormError(f"{source} could not be read as a PDF form (it needs too much memory)") from None
     except Exception as err:  # a hostile or damaged PDF can make the parser raise anything
-        raise FormError(f"{source} could not be read as a PDF form ({_one_line(err)})") from None
+        raise FormError(f"{source} could not be read as a PDF form: it is damaged or malformed ({one_line(err)})") \
+            from None
     if pristine:
         check_pristine(blank)
     return blank
@@ -198,7 +199,7 @@ def _load(raw: bytes, source: str, sha256: str, use_cache: bool) -> BlankForm:
     )
 
 
-def _one_line(err: BaseException) -> str:
+def one_line(err: BaseException) -> str:
     text = " ".join(str(err).split())[:200]
     return text or type(err).__name__
 
@@ -323,7 +324,7 @@ def _cache_get(sha256: str) -> tuple[bytes, bool, bool, list[str]] | None:
         return data, bool(meta["encrypted"]), bool(meta["had_xfa"]), notes
     except (OSError, ValueError, KeyError, TypeError) as err:
         _log.warning("formfill: discarding the cached prepared blank %s (%s); preparing the blank again",
-                     path, _one_line(err) if isinstance(err, OSError | KeyError | TypeError) else err)
+                     path, one_line(err) if isinstance(err, OSError | KeyError | TypeError) else err)
         for stale in (path, meta_path):
             with contextlib.suppress(OSError):
                 stale.unlink()
@@ -352,9 +353,9 @@ def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool, notes: 
 def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool, list[str]]:
     """Decrypt, drop XFA, /Perms, NeedAppearances, scripts and actions; write with a classic xref table.
 
-    Every blank is rewritten (once, then cached): the copy we fill holds only objects reachable
-    from its catalog, each stream checked against the decompression bounds, so the pdfium
-    flatten and the pdfplumber read-back never meet what pypdf did not see.
+    The document is cloned (only objects reachable from its catalog) and every stream checked
+    against the decompression bounds, so the pdfium flatten and the pdfplumber read-back never meet
+    a bomb. A blank that needs no change keeps its bytes (and object numbers).
     """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
@@ -375,16 +376,19 @@ def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool, lis
     # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
     # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
     writer = PdfWriter(clone_from=reader)
-    removed = sanitize(writer, source)
-    buf = io.BytesIO()
-    writer.write(buf)
-    data = buf.getvalue()
-    reader = PdfReader(io.BytesIO(data))
+    removed, changed = sanitize(writer, source)
+    if changed or encrypted or not _classic_xref(raw):
+        buf = io.BytesIO()
+        writer.write(buf)
+        data = buf.getvalue()
+        reader = PdfReader(io.BytesIO(data))
+    else:  # already clean: keep the file (and its object numbers) as it is
+        data = raw
     notes = []
     if removed:
         notes.append(
             f"the blank {source} carried {len(removed)} script(s) or action(s) that the form as uscis.gov ships "
-            f"does not have; formfill removed them and the output carries none: {'; '.join(sorted(set(removed))[:5])}"
+            f"does not have; formfill removed them and the output carries none: {'; '.join(sorted(set(removed))[:12])}"
         )
         _log.warning("formfill: %s", notes[-1])
     return data, reader, encrypted, had_xfa, notes
@@ -397,16 +401,19 @@ _BANNED_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportDa
 _KNOWN_SCRIPT = "!ADBE::"  # Adobe's version-check scripts serving the XFA layer of the uscis.gov blank
 
 
-def sanitize(writer: PdfWriter, source: str) -> list[str]:
+def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
     """Strip scripts, actions and XFA from a cloned document in place; check every stream's size.
 
     Returns a description of each removal that is not one of the Adobe/XFA items the authentic
-    blank carries (those are dropped silently). Objects no longer reachable are dropped too.
+    blank carries (those are dropped silently), and whether anything was removed at all. Objects
+    no longer reachable are dropped too.
     """
     removed: list[str] = []
+    changed = False
     root = writer._root_object
     for key in ("/Perms", "/OpenAction", "/AA"):
         if key in root:
+            changed = True
             del root[key]
             if key != "/Perms":
                 removed.append(f"{key} on the document catalog")
@@ -417,10 +424,12 @@ def sanitize(writer: PdfWriter, source: str) -> list[str]:
             if not name.startswith(_KNOWN_SCRIPT):
                 removed.append(f"document JavaScript {name[:40]!r}")
         del names["/JavaScript"]
+        changed = True
     acro = cast(DictionaryObject, root["/AcroForm"].get_object())
     for key in ("/XFA", "/NeedAppearances"):
         if key in acro:
             del acro[key]
+            changed = True
     _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
     decoded = 0
     for obj in list(writer._objects):
@@ -451,7 +460,7 @@ def sanitize(writer: PdfWriter, source: str) -> list[str]:
                 raise FormError(f"{source} could not be read as a PDF form (its streams decompress to more than "
                                 f"{MAX_DECODED_BYTES // 2**20} MB)")
     _drop_unreachable(writer)
-    return removed
+    return removed, changed or bool(removed)
 
 
 def _name_tree_keys(tree: Any) -> list[str]:

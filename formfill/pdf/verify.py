@@ -28,10 +28,10 @@ from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
-from formfill.errors import Problem
+from formfill.errors import FormError, Problem
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap
-from formfill.pdf.blank import BlankForm, cache_dir
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
 from formfill.pdf.writer import Placed
 
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
@@ -327,6 +327,7 @@ def verify_bytes(
     sheets: list[list[str]] | None = None,
     blank_pages: int = 0,
     blank: BlankForm | None = None,
+    source: str = "the written PDF",
 ) -> Verification:
     """Compare a written file with what was planned for it (sheets: the continuation sheets' lines).
 
@@ -337,6 +338,25 @@ def verify_bytes(
     touches only the planned objects, only the written fields are parsed again: every other field is
     byte-for-byte the blank's, whose fields were read once per process. Anything else gets a full read.
     """
+    try:
+        with time_limit(PREPARE_SECONDS, source):
+            return _verify(data, fmap, placed, sheets, blank_pages, blank)
+    except FormError:
+        raise
+    except RecursionError:
+        raise FormError(f"{source} could not be read back: objects nested too deeply") from None
+    except Exception as err:  # a damaged or hostile file can make pdfminer raise anything
+        raise FormError(f"{source} could not be read back: it is damaged or malformed ({one_line(err)})") from None
+
+
+def _verify(
+    data: bytes,
+    fmap: FieldMap,
+    placed: list[Placed],
+    sheets: list[list[str]] | None,
+    blank_pages: int,
+    blank: BlankForm | None,
+) -> Verification:
     problems: list[Problem] = []
     expected_names = [p.assignment.field for p in placed]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
