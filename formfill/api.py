@@ -31,7 +31,7 @@ from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile
@@ -187,7 +187,8 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, print
     else:
         name = str(pdf)
         try:
-            data = Path(pdf).read_bytes()
+            with Path(pdf).open("rb") as fh:
+                data = fh.read(MAX_BLANK_BYTES + 1)  # load_blank refuses anything larger
         except OSError as err:
             raise InputError(f"{name}: cannot be read ({err.strerror or err})") from None
     loaded = load_profile(profile)

@@ -465,4 +465,17 @@ def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path: Path) -> Non
         fh.write(b"%PDF-1.7\n")
         fh.truncate(65 * 2**20)
     assert_refused(cli("forms", "add", str(big), home=tmp_path / "home"), "larger than 64 MB")
+    assert_refused(cli("verify", str(big), "--profile", str(SAMPLE), home=tmp_path / "home"), "larger than 64 MB")
+
+
+def test_a_field_map_that_does_not_record_the_blanks_values_is_refused(blank_plain: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the pristine values there is nothing to tell a blank from a filled form: say so, never guess."""
+    doc = json.loads((REPO / "field_maps" / "i-131_01-20-25.json").read_text())
+    del doc["blank_defaults"]
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "i-131_01-20-25.json").write_text(json.dumps(doc))
+    monkeypatch.setenv("FORMFILL_FIELD_MAPS", str(tmp_path / "maps"))
+    with pytest.raises(FormError, match="does not record what the blank"):
+        load_blank(blank_plain.read_bytes(), "plain")
 

@@ -223,7 +223,7 @@ def time_limit(seconds: int, source: str) -> Iterator[None]:
         raise FormError(f"{source} could not be read as a PDF form (gave up after {seconds} s)")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)  # again every second, in case a parser swallows it
     try:
         yield
     finally:
@@ -242,6 +242,11 @@ def check_pristine(blank: BlankForm) -> None:
     fmap = all_maps().get((blank.form, blank.edition))
     if fmap is None:
         return
+    if not fmap.blank_defaults:
+        raise FormError(
+            f"The field map {fmap.path} does not record what the blank {blank.form} edition {blank.edition} holds "
+            f"(`blank_defaults`), so {blank.source} cannot be checked to be a blank; add them to the map"
+        )
     stray = stray_fields(blank, dict(fmap.blank_defaults))
     if stray:
         shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
