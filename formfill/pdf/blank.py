@@ -150,6 +150,7 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
     of the parser is a FormError (exit 2), never a traceback. With `pristine` (every caller but
     `verify`, which reads filled forms), a blank holding values its edition does not ship with is
     refused: it is a filled form, and filling it would carry one client's data into another's file.
+    Without `pristine` the cache is not used (a client's file is never kept there).
     """
     if len(raw) > MAX_BLANK_BYTES:
         raise FormError(f"{source} is larger than {MAX_BLANK_BYTES // 2**20} MB; it is not a blank form")
@@ -158,7 +159,7 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
     sha256 = hashlib.sha256(raw).hexdigest()
     try:
         with time_limit(PREPARE_SECONDS, source):
-            blank = _load(raw, source, sha256, use_cache)
+            blank = _load(raw, source, sha256, use_cache and pristine, rewrite=pristine)
     except FormError:
         raise
     except RecursionError:
@@ -173,13 +174,13 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
     return blank
 
 
-def _load(raw: bytes, source: str, sha256: str, use_cache: bool) -> BlankForm:
+def _load(raw: bytes, source: str, sha256: str, use_cache: bool, *, rewrite: bool) -> BlankForm:
     cached = _cache_get(sha256) if use_cache else None
     if cached is not None:
         data, encrypted, had_xfa, notes = cached
         reader = PdfReader(io.BytesIO(data))
     else:
-        data, reader, encrypted, had_xfa, notes = _prepare(raw, source)
+        data, reader, encrypted, had_xfa, notes = _prepare(raw, source, rewrite=rewrite)
         if use_cache:
             _cache_put(sha256, data, encrypted, had_xfa, notes)
     fields, fonts = _index(reader)
@@ -355,12 +356,13 @@ def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool, notes: 
         pass  # a read-only home only costs speed
 
 
-def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool, list[str]]:
+def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, PdfReader, bool, bool, list[str]]:
     """Decrypt, drop XFA, /Perms, NeedAppearances, scripts and actions; write with a classic xref table.
 
     The document is cloned (only objects reachable from its catalog) and every stream checked
     against the decompression bounds, so the pdfium flatten and the pdfplumber read-back never meet
-    a bomb. A blank that needs no change keeps its bytes (and object numbers).
+    a bomb; objects nothing refers to are not carried over. Only a filled file read for `verify`
+    (`rewrite=False`) keeps its bytes, and object numbers, when nothing in it needs changing.
     """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
@@ -382,12 +384,12 @@ def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool, lis
     # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
     writer = PdfWriter(clone_from=reader)
     removed, changed = sanitize(writer, source)
-    if changed or encrypted or not _classic_xref(raw):
+    if rewrite or changed or encrypted or not _classic_xref(raw):
         buf = io.BytesIO()
         writer.write(buf)
         data = buf.getvalue()
         reader = PdfReader(io.BytesIO(data))
-    else:  # already clean: keep the file (and its object numbers) as it is
+    else:  # a filled file that is already clean: describe it as it is
         data = raw
     notes = []
     if removed:
@@ -456,7 +458,9 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
                     del target["/Next"]
                     removed.append(f"actions chained after a {kind} action")
             kind = str(node.get("/S", ""))
-            if kind in _BANNED_ACTIONS or (str(node.get("/Type", "")) == "/Action" and kind not in _KEPT_ACTIONS):
+            typed_action = str(node.get("/Type", "")) == "/Action" and kind not in _KEPT_ACTIONS
+            is_action = kind in _BANNED_ACTIONS or typed_action
+            if is_action and "/K" not in node:  # structure elements (with /K) name their role in /S
                 node.clear()  # an action reachable some other way: it no longer does anything
                 removed.append(f"a {kind} action")
         if isinstance(obj, StreamObject):
