@@ -31,7 +31,7 @@ from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_note
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile
@@ -161,7 +161,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(loaded.notes) + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())]
+        notes=list(blank.notes) + list(loaded.notes) + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())]
               + ([] if check_package else _eligibility_notes(loaded.profile)),
     )
     if flatten:
@@ -198,16 +198,16 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, print
     else:
         name = str(pdf)
         try:
-            data = Path(pdf).read_bytes()
+            with Path(pdf).open("rb") as fh:
+                data = fh.read(MAX_BLANK_BYTES + 1)  # load_blank refuses anything larger
         except OSError as err:
             raise InputError(f"{name}: cannot be read ({err.strerror or err})") from None
     loaded = load_profile(profile)
-    filled = load_blank(data, name)
+    filled = load_blank(data, name, use_cache=False, pristine=False)  # a client's file: not a blank, not cached
     fmap, the_plan = prepare(loaded.profile, filled)
     sheets = [header + body for header, body in layout.sheets(the_plan)]
-    # The filled file's own barcodes are the blank's values: everything else must be as planned.
-    barcodes = {n: v for n, v in blank_values(filled).items() if "BarCode" in n}
-    result = verify_bytes(data, fmap, the_plan.placed, barcodes, sheets, fmap.pages)
+    # Everything not planned must read as the pristine blank's defaults (from the field map).
+    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages, source=name)
     if printed:
         from formfill.pdf.printed import verify_printed
 

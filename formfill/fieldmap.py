@@ -109,6 +109,7 @@ class FieldMap:
     path: str
     skips: tuple[Skip, ...] = ()
     signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
+    blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -195,6 +196,7 @@ def load_map(path: Path) -> FieldMap:
             path=str(path),
             skips=tuple(_skip(raw, entries) for raw in doc.get("skip", [])),
             signatures=tuple(doc.get("signatures", [])),
+            blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None

@@ -201,7 +201,7 @@ def review(
                 problems = [*problems[:10], Problem("", f"... and {len(problems) - 10} more")]
             raise VerificationError(f"{name} does not match the profile {loaded.source}; refusing to review it",
                                     problems)
-        blank = load_blank(data, name)
+        blank = load_blank(data, name, use_cache=False, pristine=False)  # a filled file, verified above
         filled_name: str | None = name
     else:
         blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))

@@ -29,7 +29,7 @@ def _fill(sample: Any, blank_plain: Path) -> tuple[BlankForm, Any, Any, bytes, l
 
 def _tamper(data: bytes, field: str, changes: dict[str, Any]) -> bytes:
     """Append a second update that changes one field, the way another tool might."""
-    reader_blank = load_blank(data)
+    reader_blank = load_blank(data, use_cache=False, pristine=False)  # a filled file, read as a tool would
     info = reader_blank.fields[field]
     upd = IncrementalUpdate(data, reader_blank.reader.trailer)
     d = DictionaryObject(info.obj)
@@ -109,7 +109,7 @@ def test_an_update_that_swaps_the_catalog_gets_a_full_read(sample: Any, blank_pl
     from pypdf.generic import ArrayObject
 
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
-    filled = load_blank(data)
+    filled = load_blank(data, use_cache=False, pristine=False)
     upd = IncrementalUpdate(data, filled.reader.trailer)
     catalog = DictionaryObject(filled.reader.trailer["/Root"])
     catalog[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject()})

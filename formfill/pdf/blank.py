@@ -9,26 +9,31 @@ blank is parsed once per process, not once per profile.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import json
 import logging
 import os
 import re
+import signal
 import tempfile
+import threading
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
 
 from formfill.errors import FormError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-PREPARE_VERSION = 2  # bump when _prepare changes, so cached prepared blanks are rebuilt
+PREPARE_VERSION = 3  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
@@ -119,40 +124,67 @@ class BlankForm:
         return len(self.reader.pages)
 
 
+MAX_BLANK_BYTES = 64 * 2**20  # the I-131 is 1.2 MB; anything this large is not a blank form
+MAX_STREAM_BYTES = 32 * 2**20  # decoded size of any one stream (the I-131's largest is well under 1 MB)
+MAX_DECODED_BYTES = 128 * 2**20  # decoded size of all streams together
+MAX_OBJECTS = 100_000  # the I-131 has about 3,800
+MAX_NESTING = 100  # arrays and dictionaries inside one another
+PREPARE_SECONDS = 20  # wall-clock bound on reading and preparing one PDF
+_log = logging.getLogger("formfill")
+
+
 def read_blank(path: str | Path) -> BlankForm:
     """Open a blank form file (plain or as uscis.gov ships it) and prepare it for filling."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_BLANK_BYTES + 1)
     except OSError as err:
         raise FormError(f"Cannot read the blank form {p}: {err.strerror or err}") from None
     return load_blank(raw, str(p))
 
 
-def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True) -> BlankForm:
-    """Prepare a blank; a blank that needs rewriting is kept prepared in the user's cache by its sha256."""
+def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
+    """Prepare a blank; the prepared copy is kept in the user's cache by the blank's sha256.
+
+    Every PDF is untrusted input: parsing is bounded in size, nesting and time, and any failure
+    of the parser is a FormError (exit 2), never a traceback. With `pristine` (every caller but
+    `verify`, which reads filled forms), a blank holding values its edition does not ship with is
+    refused: it is a filled form, and filling it would carry one client's data into another's file.
+    Without `pristine` the cache is not used (a client's file is never kept there).
+    """
+    if len(raw) > MAX_BLANK_BYTES:
+        raise FormError(f"{source} is larger than {MAX_BLANK_BYTES // 2**20} MB; it is not a blank form")
     if not raw.lstrip()[:5].startswith(b"%PDF"):
         raise FormError(f"{source} is not a PDF file")
     sha256 = hashlib.sha256(raw).hexdigest()
-    cached = _cache_get(sha256) if use_cache else None
     try:
-        reader = None
-        if cached is not None:
-            data, encrypted, had_xfa = cached
-            try:
-                reader = PdfReader(io.BytesIO(data))
-                _ = reader.trailer["/Root"]
-            except (PdfReadError, ValueError, KeyError, TypeError, AttributeError):
-                reader = None  # a damaged cache entry: prepare the blank again
-        if reader is None:
-            data, reader, encrypted, had_xfa = _prepare(raw, source)
-            if use_cache and data is not raw:
-                _cache_put(sha256, data, encrypted, had_xfa)
-        fields, fonts = _index(reader)
+        with time_limit(PREPARE_SECONDS, source):
+            blank = _load(raw, source, sha256, use_cache and pristine, rewrite=pristine)
     except FormError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise FormError(f"{source} could not be read as a PDF form ({err})") from None
+    except RecursionError:
+        raise FormError(f"{source} could not be read as a PDF form (objects nested too deeply)") from None
+    except MemoryError:
+        raise FormError(f"{source} could not be read as a PDF form (it needs too much memory)") from None
+    except Exception as err:  # a hostile or damaged PDF can make the parser raise anything
+        raise FormError(f"{source} could not be read as a PDF form: it is damaged or malformed ({one_line(err)})") \
+            from None
+    if pristine:
+        check_pristine(blank)
+    return blank
+
+
+def _load(raw: bytes, source: str, sha256: str, use_cache: bool, *, rewrite: bool) -> BlankForm:
+    cached = _cache_get(sha256) if use_cache else None
+    if cached is not None:
+        data, encrypted, had_xfa, notes = cached
+        reader = PdfReader(io.BytesIO(data))
+    else:
+        data, reader, encrypted, had_xfa, notes = _prepare(raw, source, rewrite=rewrite)
+        if use_cache:
+            _cache_put(sha256, data, encrypted, had_xfa, notes)
+    fields, fonts = _index(reader)
     form, edition = identify(fields, reader)
     return BlankForm(
         source=source,
@@ -165,7 +197,103 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True) -
         sha256=sha256,
         was_encrypted=encrypted,
         had_xfa=had_xfa,
+        notes=list(notes),
     )
+
+
+def one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())[:200]
+    return text or type(err).__name__
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int, source: str) -> Iterator[None]:
+    """Stop parsing a PDF that takes unreasonably long (loops a parser does not detect).
+
+    Uses SIGALRM, so it only applies on the main thread and when no other timer is running.
+    """
+    usable = (
+        hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )
+    if not usable:
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise FormError(f"{source} could not be read as a PDF form (gave up after {seconds} s)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)  # again every second, in case a parser swallows it
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_pristine(blank: BlankForm) -> None:
+    """Refuse a blank whose fields hold anything but what its edition ships with.
+
+    What a blank holds comes from the field map (`blank_defaults`, recorded from the pristine
+    edition), never from the file itself. Editions without a field map are refused later anyway.
+    """
+    from formfill.fieldmap import all_maps  # fieldmap imports this module
+
+    fmap = all_maps().get((blank.form, blank.edition))
+    if fmap is None:
+        return
+    if not fmap.blank_defaults:
+        raise FormError(
+            f"The field map {fmap.path} does not record what the blank {blank.form} edition {blank.edition} holds "
+            f"(`blank_defaults`), so {blank.source} cannot be checked to be a blank; add them to the map"
+        )
+    stray = stray_fields(blank, dict(fmap.blank_defaults))
+    if stray:
+        shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
+        raise FormError(
+            f"{blank.source} looks like a filled form, not a blank: {len(stray)} field(s) hold values the blank "
+            f"{blank.form} edition {blank.edition} does not have ({shown}). Use the blank from uscis.gov "
+            "(`formfill forms fetch`), never a filled copy: it would carry another client's answers."
+        )
+
+
+def stray_fields(blank: BlankForm, defaults: dict[str, str]) -> list[str]:
+    """Fields whose value, checkbox state or drawn text differs from the pristine blank's."""
+    stray: list[str] = []
+    for name, info in blank.fields.items():
+        value = "" if info.value is None else str(info.value)
+        if info.kind == "check":
+            state = info.obj.get("/AS")
+            if value not in ("", "/Off") or (state is not None and str(state) != "/Off"):
+                stray.append(name)
+            continue
+        want = defaults.get(name, "")
+        if value != want:
+            stray.append(name)
+            continue
+        drawn = _drawn(info.obj)
+        if drawn and drawn != want.strip():
+            stray.append(name)
+    return stray
+
+
+_SHOWN = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*(?:Tj|')|\[(?P<a>[^\]]*)\]\s*TJ", re.S)
+
+
+def _drawn(obj: DictionaryObject) -> str:
+    """The text a field's normal appearance draws (a blank's unfilled boxes draw nothing)."""
+    ap = obj.get("/AP")
+    normal = ap.get_object().get("/N") if ap is not None else None
+    stream = normal.get_object() if normal is not None else None
+    if not isinstance(stream, StreamObject):
+        return ""
+    content = stream.get_data()
+    if b"T" not in content:
+        return ""
+    pieces = (m.group("s") if m.group("s") is not None else m.group("a") for m in _SHOWN.finditer(content))
+    return "".join(piece.decode("latin-1") for piece in pieces).strip()
 
 
 def cache_dir() -> Path:
@@ -176,72 +304,271 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "formfill"
 
 
-def _cache_path(sha256: str, encrypted: bool, had_xfa: bool) -> Path:
-    return cache_dir() / f"prepared-{sha256}-v{PREPARE_VERSION}-e{int(encrypted)}x{int(had_xfa)}.pdf"
+def _cache_path(sha256: str) -> Path:
+    return cache_dir() / f"prepared-{sha256}-v{PREPARE_VERSION}.pdf"
 
 
-def _cache_get(sha256: str) -> tuple[bytes, bool, bool] | None:
-    """A prepared copy from an earlier run: saves rewriting the 1.2 MB blank on every single call."""
-    for encrypted in (False, True):
-        for had_xfa in (False, True):
-            path = _cache_path(sha256, encrypted, had_xfa)
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if data.startswith(b"%PDF") and _classic_xref(data):
-                return data, encrypted, had_xfa
-    return None
+def _cache_get(sha256: str) -> tuple[bytes, bool, bool, list[str]] | None:
+    """A prepared copy from an earlier run, used only when its digest matches the one recorded with it.
+
+    The digest catches a damaged, truncated or substituted entry; it is then discarded (and
+    rebuilt by the caller), with a warning, never used.
+    """
+    path = _cache_path(sha256)
+    meta_path = path.with_suffix(".json")
+    if not path.exists() and not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        if not isinstance(meta, dict) or meta.get("source_sha256") != sha256:
+            raise ValueError("its record names another blank")
+        if len(data) != meta.get("size") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            raise ValueError("its bytes do not match the digest recorded when it was written")
+        notes = meta.get("notes", [])
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            raise ValueError("its record is malformed")
+        return data, bool(meta["encrypted"]), bool(meta["had_xfa"]), notes
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        _log.warning("formfill: discarding the cached prepared blank %s (%s); preparing the blank again",
+                     path, one_line(err) if isinstance(err, OSError | KeyError | TypeError) else err)
+        for stale in (path, meta_path):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        return None
 
 
-def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool) -> None:
-    path = _cache_path(sha256, encrypted, had_xfa)
+def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool, notes: list[str]) -> None:
+    path = _cache_path(sha256)
+    meta = {"source_sha256": sha256, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+            "encrypted": encrypted, "had_xfa": had_xfa, "notes": notes}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        for target, payload in ((path, data), (path.with_suffix(".json"), json.dumps(meta).encode())):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                os.replace(tmp, target)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
     except OSError:
         pass  # a read-only home only costs speed
 
 
-def _prepare(raw: bytes, source: str) -> tuple[bytes, PdfReader, bool, bool]:
-    """Decrypt, drop XFA, /Perms and NeedAppearances, and give the file a classic xref table."""
+def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, PdfReader, bool, bool, list[str]]:
+    """Decrypt, drop XFA, /Perms, NeedAppearances, scripts and actions; write with a classic xref table.
+
+    The document is cloned (only objects reachable from its catalog) and every stream checked
+    against the decompression bounds, so the pdfium flatten and the pdfplumber read-back never meet
+    a bomb; objects nothing refers to are not carried over. Only a filled file read for `verify`
+    (`rewrite=False`) keeps its bytes, and object numbers, when nothing in it needs changing.
+    """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
     if encrypted and not reader.decrypt(""):
         raise FormError(
             f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
         )
-    root = cast(DictionaryObject, reader.trailer["/Root"])
+    root = reader.trailer["/Root"]
+    if not isinstance(root, DictionaryObject):
+        raise FormError(f"{source} has no document catalog; it is not a PDF form")
     acro = root.get("/AcroForm")
     if acro is None:
         from formfill.fieldmap import what_we_fill  # here only: fieldmap imports this module
 
         raise FormError(f"{source} has no fillable fields: this is not Form I-131; {what_we_fill()}.")
-    acro = cast(DictionaryObject, acro.get_object())
+    acro = acro.get_object()
+    if not isinstance(acro, DictionaryObject):
+        raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")
     had_xfa = "/XFA" in acro
     # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
-    # /Prev is a cross-reference stream, so such blanks are rewritten with a classic table first.
-    fixed_pitch = _unmarked_fixed_pitch(acro)
-    if encrypted or had_xfa or "/Perms" in root or "/NeedAppearances" in acro or fixed_pitch or not _classic_xref(raw):
-        writer = PdfWriter(clone_from=reader)
-        for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())):
-            desc[NameObject("/Flags")] = NumberObject(int(cast(int, desc.get("/Flags", 0))) | FLAG_FIXED_PITCH)
-        w_acro = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
-        for key in ("/XFA", "/NeedAppearances"):
-            if key in w_acro:
-                del w_acro[key]
-        if "/Perms" in writer._root_object:
-            del writer._root_object["/Perms"]
+    # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
+    writer = PdfWriter(clone_from=reader)
+    removed, changed = sanitize(writer, source)
+    for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())):
+        desc[NameObject("/Flags")] = NumberObject(int(cast(int, desc.get("/Flags", 0))) | FLAG_FIXED_PITCH)
+        changed = True
+    if rewrite or changed or encrypted or not _classic_xref(raw):
         buf = io.BytesIO()
         writer.write(buf)
         data = buf.getvalue()
         reader = PdfReader(io.BytesIO(data))
-    else:
+    else:  # a filled file that is already clean: describe it as it is
         data = raw
-    return data, reader, encrypted, had_xfa
+    notes = []
+    if removed:
+        notes.append(
+            f"the blank {source} carried {len(removed)} script(s) or action(s) that the form as uscis.gov ships "
+            f"does not have; formfill removed them and the output carries none: {'; '.join(sorted(set(removed))[:12])}"
+        )
+        _log.warning("formfill: %s", notes[-1])
+    return data, reader, encrypted, had_xfa, notes
+
+
+# Actions that can run code, send data or open files; links within the form (GoTo, URI, Named) stay.
+_KEPT_ACTIONS = frozenset({"/GoTo", "/URI", "/Named"})
+_BANNED_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/GoToR",
+                             "/GoToE", "/Rendition", "/RichMediaExecute", "/Sound", "/Movie", "/Hide"})
+_KNOWN_SCRIPT = "!ADBE::"  # Adobe's version-check scripts serving the XFA layer of the uscis.gov blank
+
+
+def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
+    """Strip scripts, actions and XFA from a cloned document in place; check every stream's size.
+
+    Returns a description of each removal that is not one of the Adobe/XFA items the authentic
+    blank carries (those are dropped silently), and whether anything was removed at all. Objects
+    no longer reachable are dropped too.
+    """
+    removed: list[str] = []
+    changed = False
+    root = writer._root_object
+    for key in ("/Perms", "/OpenAction", "/AA"):
+        if key in root:
+            changed = True
+            del root[key]
+            if key != "/Perms":
+                removed.append(f"{key} on the document catalog")
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else None
+    if isinstance(names, DictionaryObject) and "/JavaScript" in names:
+        for name in _name_tree_keys(names["/JavaScript"]):
+            if not name.startswith(_KNOWN_SCRIPT):
+                removed.append(f"document JavaScript {name[:40]!r}")
+        del names["/JavaScript"]
+        changed = True
+    acro = cast(DictionaryObject, root["/AcroForm"].get_object())
+    for key in ("/XFA", "/NeedAppearances"):
+        if key in acro:
+            del acro[key]
+            changed = True
+    _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
+    decoded = 0
+    for obj in list(writer._objects):
+        if obj is None:
+            continue
+        for node in _direct_nodes(obj, source):
+            if "/AA" in node:
+                del node["/AA"]
+                removed.append(f"/AA (automatic actions) on {_what(node)}")
+            action = node.get("/A")
+            target = action.get_object() if action is not None else None
+            # An action is a dictionary with /S; structure elements use /A for attributes (with /O).
+            if isinstance(target, DictionaryObject) and "/S" in target and "/O" not in target:
+                kind = str(target["/S"])
+                if kind not in _KEPT_ACTIONS:
+                    del node["/A"]
+                    removed.append(f"{kind} action on {_what(node)}")
+                elif "/Next" in target:
+                    del target["/Next"]
+                    removed.append(f"actions chained after a {kind} action")
+            kind = str(node.get("/S", ""))
+            typed_action = str(node.get("/Type", "")) == "/Action" and kind not in _KEPT_ACTIONS
+            is_action = kind in _BANNED_ACTIONS or typed_action
+            if is_action and "/K" not in node:  # structure elements (with /K) name their role in /S
+                node.clear()  # an action reachable some other way: it no longer does anything
+                removed.append(f"a {kind} action")
+        if isinstance(obj, StreamObject):
+            decoded += _check_stream(obj, source)
+            if decoded > MAX_DECODED_BYTES:
+                raise FormError(f"{source} could not be read as a PDF form (its streams decompress to more than "
+                                f"{MAX_DECODED_BYTES // 2**20} MB)")
+    _drop_unreachable(writer)
+    return removed, changed or bool(removed)
+
+
+def _name_tree_keys(tree: Any) -> list[str]:
+    out: list[str] = []
+    stack: list[Any] = [tree]
+    seen: set[int] = set()
+    while stack and len(seen) < MAX_OBJECTS:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+        node = node.get_object()
+        if not isinstance(node, DictionaryObject):
+            continue
+        pairs = node.get("/Names")
+        if isinstance(pairs, ArrayObject):
+            out.extend(str(pairs[i]) for i in range(0, len(pairs), 2))
+        kids = node.get("/Kids")
+        if isinstance(kids, ArrayObject):
+            stack.extend(kids)
+    return out
+
+
+def _what(node: DictionaryObject) -> str:
+    if str(node.get("/Type", "")) == "/Page":
+        return "a page"
+    if "/FT" in node or str(node.get("/Subtype", "")) == "/Widget":
+        return "a form field"
+    if "/Subtype" in node:
+        return "an annotation"
+    return "an object"
+
+
+def _direct_nodes(obj: Any, source: str) -> Iterator[DictionaryObject]:
+    """An indirect object and the dictionaries nested directly inside it (iteratively: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise FormError(f"{source} could not be read as a PDF form (objects nested more than {MAX_NESTING} deep)")
+        if isinstance(node, DictionaryObject):
+            yield node
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, DictionaryObject | ArrayObject))
+        elif isinstance(node, ArrayObject):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, DictionaryObject | ArrayObject))
+
+
+def _check_stream(stream: StreamObject, source: str) -> int:
+    """The decoded size of a Flate stream, inflated in bounded chunks: a decompression bomb stops here."""
+    filters = stream.get("/Filter")
+    first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
+    if str(first) not in ("/FlateDecode", "/Fl"):
+        return len(stream._data)
+    inflater = zlib.decompressobj()
+    size = 0
+    data = stream._data
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        chunk = data[start : start + step]
+        while chunk:
+            size += len(inflater.decompress(chunk, 1 << 20))
+            chunk = inflater.unconsumed_tail
+            if size > MAX_STREAM_BYTES:
+                raise FormError(f"{source} could not be read as a PDF form (a stream decompresses to more than "
+                                f"{MAX_STREAM_BYTES // 2**20} MB)")
+        if inflater.eof:
+            break
+    return size
+
+
+def _drop_unreachable(writer: PdfWriter) -> None:
+    """Forget objects nothing in the document refers to any more (the removed scripts and actions)."""
+    roots: list[Any] = [writer._root_object.indirect_reference]
+    info = writer._info
+    if info is not None and info.indirect_reference is not None:
+        roots.append(info.indirect_reference)
+    reachable: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in reachable or node.pdf is not writer:
+                continue
+            reachable.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    for i in range(len(writer._objects)):
+        if i + 1 not in reachable:
+            writer._objects[i] = None
 
 
 def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:
@@ -296,7 +623,13 @@ def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]
     fonts = _fonts(acro)
     fields: dict[str, FieldInfo] = {}
 
+    seen: set[int] = set()
+
     def walk(ref: Any, prefix: str, inherited: dict[str, Any]) -> None:
+        if isinstance(ref, IndirectObject):
+            if ref.idnum in seen:
+                raise ValueError("the form's field tree refers back to itself")
+            seen.add(ref.idnum)
         obj = ref.get_object()
         name = prefix
         if "/T" in obj:

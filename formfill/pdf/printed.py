@@ -18,9 +18,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from formfill.errors import FitError, Problem, shown
+from formfill.errors import FitError, FormError, Problem, shown
 from formfill.pdf.appearance import PADDING
-from formfill.pdf.blank import BlankForm
+from formfill.pdf.blank import BlankForm, one_line
 from formfill.pdf.verify import Verification
 from formfill.pdf.writer import IncrementalUpdate, form_xobject
 
@@ -162,11 +162,25 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
     return problems
 
 
+def _flatten_guarded(data: bytes) -> bytes:
+    """flatten() for a file formfill may not have written (`verify --printed`): pdfium failing is an unreadable input.
+
+    By the time pdfium sees a file, load_blank has parsed it with pypdf within the size, nesting and
+    decompression bounds, so what remains here is pdfium refusing the file: one line, exit 2.
+    """
+    try:
+        return flatten(data)
+    except MemoryError:
+        raise FormError("the PDF could not be flattened by pdfium: it needs too much memory") from None
+    except Exception as err:  # pdfium and pypdf raise their own types for a damaged file
+        raise FormError(f"the PDF could not be flattened by pdfium ({one_line(err)})") from None
+
+
 def verify_printed(
     data: bytes, blank: BlankForm, plan: Plan, result: Verification, *, flat: bytes | None = None
 ) -> Verification:
     """Add the printed-page check to a field-level verification."""
-    problems = printed_problems(flat if flat is not None else flatten(data), blank, plan)
+    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, plan)
     result.problems.extend(problems)
     result.ok = result.ok and not problems
     result.printed_checked = True

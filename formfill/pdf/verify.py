@@ -13,10 +13,13 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import tempfile
+import zlib
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pdfplumber
@@ -25,10 +28,10 @@ from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
-from formfill.errors import Problem
+from formfill.errors import FormError, Problem
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap
-from formfill.pdf.blank import BlankForm, cache_dir
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
 from formfill.pdf.writer import Placed
 
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
@@ -97,34 +100,108 @@ def _fields(pdf: PDF) -> dict[str, ReadField]:
     return out
 
 
-BASELINE_VERSION = 1
-_BASELINES: dict[tuple[str, int], tuple[dict[str, ReadField], int]] = {}
+BASELINE_VERSION = 2
+_BASELINES: dict[tuple[str, int], tuple[dict[str, ReadField], int, list[int]]] = {}
+_log = logging.getLogger("formfill")
 
 
-def baseline(blank: BlankForm) -> tuple[dict[str, ReadField], int]:
-    """The prepared blank's fields as pdfplumber reads them, and its xref sections.
+def baseline(blank: BlankForm) -> tuple[dict[str, ReadField], int, list[int]]:
+    """The prepared blank's fields as pdfplumber reads them, its xref sections and its undecodable pages.
 
     Read once per process, and kept in the user's cache keyed by the prepared bytes' sha256 (a fill
-    is only checked against it when the file starts with exactly those bytes).
+    is only checked against it when the file starts with exactly those bytes). The cache entry
+    carries a digest of its content and the blank's; one that does not match is discarded, loudly.
     """
     key = (blank.sha256, len(blank.data))
     if key not in _BASELINES:
-        path = cache_dir() / f"baseline-{hashlib.sha256(blank.data).hexdigest()}-v{BASELINE_VERSION}.json"
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            _BASELINES[key] = ({f["name"]: ReadField(**{**f, "states": tuple(f["states"])}) for f in doc["fields"]},
-                               int(doc["xrefs"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        data_sha = hashlib.sha256(blank.data).hexdigest()
+        path = cache_dir() / f"baseline-{data_sha}-v{BASELINE_VERSION}.json"
+        found = _baseline_get(path, data_sha)
+        if found is None:
             with pdfplumber.open(io.BytesIO(blank.data)) as pdf:
-                _BASELINES[key] = (_fields(pdf), len(pdf.doc.xrefs))
-            fields, xrefs = _BASELINES[key]
-            with contextlib.suppress(OSError):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"xrefs": xrefs, "fields": [asdict(f) for f in fields.values()]}, fh)
-                os.replace(tmp, path)
+                found = (_fields(pdf), len(pdf.doc.xrefs), _undecodable_pages(pdf, range(len(pdf.pages))))
+            _baseline_put(path, data_sha, found)
+        _BASELINES[key] = found
     return _BASELINES[key]
+
+
+def _baseline_body(data_sha: str, found: tuple[dict[str, ReadField], int, list[int]]) -> str:
+    fields, xrefs, bad_pages = found
+    return json.dumps({"blank": data_sha, "xrefs": xrefs, "bad_pages": bad_pages,
+                       "fields": [asdict(f) for f in fields.values()]}, sort_keys=True)
+
+
+def _baseline_get(path: Path, data_sha: str) -> tuple[dict[str, ReadField], int, list[int]] | None:
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        body = doc["body"]
+        if hashlib.sha256(body.encode()).hexdigest() != doc["sha256"]:
+            raise ValueError("its content does not match the digest recorded when it was written")
+        parsed = json.loads(body)
+        if parsed["blank"] != data_sha:
+            raise ValueError("it belongs to another blank")
+        fields = {f["name"]: ReadField(**{**f, "states": tuple(f["states"])}) for f in parsed["fields"]}
+        return fields, int(parsed["xrefs"]), [int(n) for n in parsed["bad_pages"]]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        _log.warning("formfill: discarding the cached verification baseline %s (%s); reading the blank again",
+                     path, err)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+
+def _baseline_put(path: Path, data_sha: str, found: tuple[dict[str, ReadField], int, list[int]]) -> None:
+    body = _baseline_body(data_sha, found)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body}, fh)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+MAX_PAGE_STREAM = 32 * 2**20
+
+
+def _undecodable_pages(pdf: PDF, pages: range) -> list[int]:
+    """0-based numbers of pages whose content stream does not decode: such a page prints wrong or not at all."""
+    bad: list[int] = []
+    for n in pages:
+        contents = resolve1(pdf.pages[n].page_obj.attrs.get("Contents"))
+        streams = contents if isinstance(contents, list) else [contents]
+        if not all(_decodes(resolve1(s)) for s in streams if s is not None):
+            bad.append(n)
+    return bad
+
+
+def _decodes(stream: Any) -> bool:
+    """Whether a content stream decodes completely (pdfminer itself quietly accepts a damaged one)."""
+    if not isinstance(stream, PDFStream):
+        return False
+    filters = [_name(f) or "" for f, _ in stream.get_filters()]
+    raw = stream.rawdata
+    if raw is None or stream.decipher is not None or any(f not in ("FlateDecode", "Fl") for f in filters):
+        try:
+            stream.get_data()
+        except Exception:  # any decoder failure is a page that does not print
+            return False
+        return True
+    data = raw
+    for _ in filters:
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(data, MAX_PAGE_STREAM)
+        except zlib.error:
+            return False
+        if not inflater.eof:
+            return False
+    return True
 
 
 def _overlay(
@@ -146,7 +223,7 @@ def _overlay(
     root_ref = trailer.raw_get("/Root")
     pages_ref = trailer["/Root"].raw_get("/Pages")  # type: ignore[attr-defined]
     allowed = set(written) | ({pages_ref.idnum} if sheets else set())
-    base_fields, base_xrefs = baseline(blank)
+    base_fields, base_xrefs, _ = baseline(blank)
     updates = pdf.doc.xrefs[: len(pdf.doc.xrefs) - base_xrefs]
     touched = {objid for xref in updates for objid in xref.get_objids()}
     if not updates or any(objid < size and objid not in allowed for objid in touched):
@@ -250,19 +327,49 @@ def verify_bytes(
     sheets: list[list[str]] | None = None,
     blank_pages: int = 0,
     blank: BlankForm | None = None,
+    source: str = "the written PDF",
 ) -> Verification:
     """Compare a written file with what was planned for it (sheets: the continuation sheets' lines).
 
+    Every field the plan did not write must read back as the pristine blank's default (the field
+    map's `blank_defaults`; `blank_values` is kept for callers and no longer consulted), and every
+    page's content stream must decode.
     With the `blank` it was written on, and when the file is that blank's bytes plus one update that
     touches only the planned objects, only the written fields are parsed again: every other field is
     byte-for-byte the blank's, whose fields were read once per process. Anything else gets a full read.
     """
+    try:
+        with time_limit(PREPARE_SECONDS, source):
+            return _verify(data, fmap, placed, sheets, blank_pages, blank)
+    except FormError:
+        raise
+    except RecursionError:
+        raise FormError(f"{source} could not be read back: objects nested too deeply") from None
+    except Exception as err:  # a damaged or hostile file can make pdfminer raise anything
+        raise FormError(f"{source} could not be read back: it is damaged or malformed ({one_line(err)})") from None
+
+
+def _verify(
+    data: bytes,
+    fmap: FieldMap,
+    placed: list[Placed],
+    sheets: list[list[str]] | None,
+    blank_pages: int,
+    blank: BlankForm | None,
+) -> Verification:
     problems: list[Problem] = []
     expected_names = [p.assignment.field for p in placed]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         fields = _overlay(pdf, data, blank, expected_names, len(sheets or [])) if blank is not None else None
         if fields is None:
             fields = _fields(pdf)
+            damaged = _undecodable_pages(pdf, range(len(pdf.pages)))
+        else:  # the blank's own pages are byte for byte the blank's, read once per process
+            assert blank is not None
+            damaged = baseline(blank)[2] + _undecodable_pages(pdf, range(blank.page_count, len(pdf.pages)))
+        for n in damaged:
+            problems.append(Problem("", f"page {n + 1}: its content stream does not decode, so the page would not "
+                                        "print as written", "verify"))
         if sheets is not None:
             problems.extend(_check_sheets(pdf, sheets, blank_pages))
     expected = {p.assignment.field: p for p in placed}
@@ -299,6 +406,9 @@ def verify_bytes(
 
     checked = 0
     groups: dict[str, list[str]] = {}
+    # What a field the plan did not write must hold: the pristine blank's value from the field map,
+    # never the value in the blank that was filled (which may itself be someone's filled form).
+    defaults = dict(fmap.blank_defaults)
     group_of = {e.field: e.group for e in fmap.entries if e.group}
     source_of = {e.field: e.source for e in fmap.entries}
     signature = set(fmap.signature_fields) | set(fmap.unfilled_fields)
@@ -313,9 +423,12 @@ def verify_bytes(
         if got.kind == "check" and got.value not in (None, "Off", "") and got.value != got.state:
             bad(None, name, f"box value {got.value!r} differs from its appearance state {got.state!r}")
         if got.kind in ("text", "choice") and name not in expected:
-            blank = blank_values.get(name)
-            if (got.value or "").strip() != (blank or "").strip():
+            default = defaults.get(name, "")
+            if (got.value or "") != default:
                 bad(None, name, f"holds {show(source_of.get(name, ''), got.value)} although nothing was meant to be "
+                                "written there")
+            elif got.drawn and _squash(got.drawn.replace("\x00", " ")) not in ("", _squash(default)):
+                bad(None, name, f"prints {show(source_of.get(name, ''), got.drawn)} although nothing was meant to be "
                                 "written there")
         if name in signature and got.value:
             bad(None, name, "signature field must stay empty (USCIS requires a handwritten signature)")
