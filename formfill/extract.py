@@ -475,6 +475,8 @@ class _Reader:
 
     def sheet_chunks(self, fmap: FieldMap) -> list[_Chunk]:
         """Continuation sheets: pages after the form's own, read as text (they carry no fields)."""
+        if self.form.page_count <= fmap.pages:
+            return []
         try:
             import pdfplumber
 
