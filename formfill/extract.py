@@ -126,7 +126,7 @@ class ReadMap:
     path: str = ""
 
 
-def _where(page: int, part: str, item: str) -> str:
+def _where(page: Any, part: str, item: str) -> str:
     return f"Page {page}, Part {part}, Item {item}"
 
 
@@ -383,7 +383,7 @@ class _Reader:
                         f"{_clip(entry.text) if not (paths and _sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
-        for path, where in self.present.items():
+        for path in self.present:
             if lookup(self.data, path) is None and _is_model(path):
                 _set(self.data, path, {})
         for path, where in self.absent.items():
@@ -681,9 +681,9 @@ def extract(
     reader = _Reader(rmap, form, raw)
     reader.run()
     for name in rmap.ignored:
-        if form.fields.get(name) is not None and form.fields[name].value not in (None, "", "/Off"):
-            if "Sig" in name and "Date" not in name:
-                reader.notes.append(f"a signature field ({name.rsplit('.', 1)[-1]}) holds a value; signatures are "
+        info = form.fields.get(name)
+        if info is not None and info.value not in (None, "", "/Off") and "Sig" in name and "Date" not in name:
+            reader.notes.append(f"a signature field ({name.rsplit('.', 1)[-1]}) holds a value; signatures are "
                                     "never read")
     for item in rmap.not_carried:
         value = reader.text(item["field"])

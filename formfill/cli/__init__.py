@@ -22,6 +22,8 @@ LAZY_COMMANDS = {
     "check-photo": "formfill.cli.photo_cmds:check_photo",
     "check": "formfill.cli.check_cmds:check",
     "batch": "formfill.cli.batch_cmds:batch",
+    "extract": "formfill.cli.extract_cmds:extract",
+    "diff": "formfill.cli.extract_cmds:diff",
 }
 
 
