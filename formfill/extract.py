@@ -675,8 +675,8 @@ def extract(
         what = f"Form {form.form} edition {form.edition}" if form.form else "not a form formfill recognises"
         raise FormError(f"{source} is {what}; formfill reads: {have}.")
     barcodes = {n for n in form.fields if "BarCode" in n or "Barcode" in n}
-    if not any(form.fields[n].value not in (None, "", "/Off") for n in form.fields if n not in barcodes
-               and n not in rmap.ignored):
+    if not any(str(form.fields[n].value or "").strip() not in ("", "/Off", "Off") for n in form.fields
+               if n not in barcodes and n not in rmap.ignored):
         raise NoFieldsError(f"{source}: its form fields are empty; formfill reads filled forms, not blanks or scans")
     reader = _Reader(rmap, form, raw)
     reader.run()

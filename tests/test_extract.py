@@ -1,0 +1,257 @@
+"""formfill extract and diff on real filled forms: pdftk's fills, viewer-typed values, encrypted copies, scans."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape as xml_escape
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+from formfill import api, fieldmap
+from formfill.cli import main
+from formfill.diff import diff, mask
+from formfill.errors import FormError
+from formfill.extract import NO_FIELDS, NoFieldsError, extract, read_maps, readable
+from formfill.forms import open_blank
+from formfill.pdf.blank import BlankForm, load_blank
+from tests.conftest import require_tool
+from tests.test_roundtrip import carried_mismatches, completed, written
+
+from .conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def blank(blank_plain: Path) -> BlankForm:
+    return open_blank(blank_plain)
+
+
+def sample(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    return data
+
+
+def typed(blank_path: Path, values: dict[str, str], *, encrypt: bool = False) -> bytes:
+    """What a person typing into a viewer leaves: /V on each field, appearances untouched."""
+    prepared = load_blank(blank_path.read_bytes(), str(blank_path), use_cache=False)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(prepared.data)))
+    found: set[str] = set()
+
+    def walk(ref: Any, prefix: str) -> None:
+        obj = ref.get_object()
+        name = f"{prefix}.{obj['/T']}" if "/T" in obj and prefix else str(obj.get("/T", prefix))
+        if "/Kids" in obj:
+            for kid in obj["/Kids"]:
+                walk(kid, name)
+            return
+        if name in values:
+            value = values[name]
+            obj[NameObject("/V")] = NameObject(value) if value.startswith("/") else TextStringObject(value)
+            found.add(name)
+
+    acro = writer._root_object["/AcroForm"].get_object()
+    assert isinstance(acro, DictionaryObject)
+    for ref in acro["/Fields"]:
+        walk(ref, "")
+    assert found == set(values), set(values) - found
+    if encrypt:
+        writer.encrypt(user_password="", owner_password="firm", algorithm="AES-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def full(blank: BlankForm, short: str) -> str:
+    matches = [n for n in blank.fields if n.endswith("." + short)]
+    assert len(matches) == 1, (short, matches)
+    return matches[0]
+
+
+# --- the current edition ---------------------------------------------------------------------------
+
+
+def test_pdftk_fill_from_xfdf_extracts_to_the_expected_profile(blank_plain: Path, blank: BlankForm,
+                                                               tmp_path: Path) -> None:
+    """A writer formfill does not use: pdftk fill_form with exactly the values formfill would write."""
+    pdftk = require_tool("pdftk")
+    profile = sample("re-parole")
+    profile["parole"]["reason"] = " ".join(["The family needs more time while the visa is pending."] * 12)
+    profile["beneficiary"]["mailing_address"]["city"] = "Harker Heights Village Of The Long Name"
+    fmap, plan = api.prepare(api.load_profile(profile).profile, blank)
+    assert plan.continued and not plan.sheet_entries  # Part 13 in play, no sheets (pdftk cannot add pages)
+    rows = "".join(
+        f"<field name={quoteattr(p.assignment.field)}><value>"
+        f"{xml_escape(p.assignment.value.lstrip('/') if p.assignment.kind == 'check' else p.assignment.value)}"
+        "</value></field>"
+        for p in plan.placed
+    )
+    xfdf = tmp_path / "data.xfdf"
+    xfdf.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xfdf xmlns="http://ns.adobe.com/xfdf/" '
+                    f'xml:space="preserve"><fields>{rows}</fields></xfdf>', encoding="utf-8")
+    out = tmp_path / "pdftk.pdf"
+    subprocess.run([pdftk, str(blank_plain), "fill_form", str(xfdf), "output", str(out)], check=True,
+                   capture_output=True, timeout=120)
+    ex = extract(out)
+    assert ex.edition == "01/20/25"
+    p = api.load_profile(profile).profile.model_dump(mode="json")
+    assert carried_mismatches(p, ex.profile, fmap, blank) == []
+    assert ex.profile["parole"]["reason"] == profile["parole"]["reason"]
+    assert ex.profile["beneficiary"]["mailing_address"]["city"] == "Harker Heights Village Of The Long Name"
+    assert ex.ok, ex.problems
+    assert written(api.fill(completed(ex, p, fmap), form=blank).data, blank) == \
+        written(api.fill(profile, form=blank).data, blank)
+
+
+def box(blank: BlankForm, path: str, value: Any = None, page: int | None = None) -> str:
+    """The field the map uses for a profile path (text) or for `path == value` (a checkbox)."""
+    fmap = fieldmap.for_form(blank)
+    found = [e.field for e in fmap.entries if (page is None or e.page == page) and (
+        (value is None and e.kind != "check" and e.source == path) or (e.kind == "check" and (path, value) in e.when))]
+    assert found, (path, value)
+    return found[0]
+
+
+def on(blank: BlankForm, field: str) -> str:
+    return blank.fields[field].on_state
+
+
+def test_viewer_typed_values_are_read_from_V_and_normalised(blank_plain: Path, blank: BlankForm) -> None:
+    """Typed in a viewer: no appearances, people's own spellings of dates, phones and identifiers."""
+    tps = box(blank, "application.type", "tps_travel_authorization")
+    values = {tps: on(blank, tps), box(blank, "application.receipt_number"): "ioe0912345678"}
+    for path, text in (("applicant.name.family", "DOE"), ("applicant.name.given", "JANE"),
+                       ("applicant.mailing_address.street", "1 Main St"), ("applicant.mailing_address.city", "Austin"),
+                       ("applicant.mailing_address.state", "TX"), ("applicant.mailing_address.zip_code", "78701"),
+                       ("applicant.mailing_address.country", "United States"),
+                       ("applicant.date_of_birth", "3/4/1990"), ("contact.daytime_phone", "(512) 555-0100"),
+                       ("biographics.height_feet", "5"), ("biographics.height_inches", "7"),
+                       ("signature_date", "01/02/2025")):
+        values[box(blank, path, page=None if "name" not in path else 4)] = text
+    for n, digit in enumerate("160"):
+        values[[e.field for e in fieldmap.for_form(blank).entries if e.format == f"digit{n + 1}of3"][0]] = digit
+    for path, value in (("applicant.sex", "F"), ("biographics.ethnicity", "not_hispanic_or_latino"),
+                        ("biographics.race", "asian"), ("biographics.race", "white"),
+                        ("biographics.eye_color", "blue"), ("biographics.hair_color", "blond")):
+        field = box(blank, path, value)
+        values[field] = on(blank, field)
+    ex = extract(typed(blank_plain, values, encrypt=True))  # saved encrypted, as the shipped blank is
+    assert ex.ok, ex.problems
+    prof = ex.profile
+    assert prof["application"] == {"type": "tps_travel_authorization", "receipt_number": "IOE0912345678"}
+    assert prof["applicant"]["date_of_birth"] == "1990-03-04"
+    assert prof["applicant"]["sex"] == "F"
+    assert prof["contact"] == {"daytime_phone": "5125550100"}
+    assert prof["biographics"] == {"ethnicity": "not_hispanic_or_latino", "race": ["white", "asian"],
+                                   "height_feet": 5, "height_inches": 7, "weight_pounds": 160,
+                                   "eye_color": "blue", "hair_color": "blond"}
+    assert "signature_date" not in prof
+    assert any(n.startswith("signature_date: dropped") for n in ex.notes)
+
+
+def test_two_boxes_for_one_question_are_a_conflict_never_a_guess(blank_plain: Path, blank: BlankForm) -> None:
+    female, male = box(blank, "applicant.sex", "F"), box(blank, "applicant.sex", "M")
+    values = {female: on(blank, female), male: on(blank, male)}
+    ex = extract(typed(blank_plain, values))
+    assert [p.code for p in ex.problems if p.path == "applicant.sex"] == ["conflict"]
+
+
+def test_a_box_with_a_foreign_on_value_is_reported_not_read(blank_plain: Path, blank: BlankForm) -> None:
+    name = box(blank, "applicant.sex", "F")
+    assert on(blank, name) != "/Yes"
+    ex = extract(typed(blank_plain, {name: "/Yes", box(blank, "applicant.country_of_birth"): "Peru"}))
+    assert "sex" not in ex.profile.get("applicant", {})
+    assert any(p.path == "applicant.sex" and p.code == "unread" for p in ex.problems)
+
+
+def test_free_text_typed_into_part13_is_reported_by_its_item(blank_plain: Path, blank: BlankForm) -> None:
+    values = {full(blank, "Part13_Line3_PageNumber[0]"): "10", full(blank, "Part13_Line3_PartNumber[0]"): "7",
+              full(blank, "Part13_Line3_ItemNumber[0]"): "2",
+              full(blank, "Part13_Line3_AdditionalInfo[0]"): "Also visiting my aunt.",
+              box(blank, "travel.purpose"): "Visit my mother."}
+    ex = extract(typed(blank_plain, values))
+    unread = [p for p in ex.problems if p.code == "unread"]
+    assert [p.path for p in unread] == ["travel.purpose"]
+    assert "Page 10, Part 7, Item 2" in unread[0].message
+
+
+def test_a_flattened_copy_is_refused_as_a_scan(blank: BlankForm) -> None:
+    flat = api.fill(sample("reentry-permit"), form=blank, flatten=True).data
+    with pytest.raises(NoFieldsError) as err:
+        extract(flat)
+    assert NO_FIELDS in str(err.value) and err.value.exit_code == 2
+
+
+def test_an_empty_blank_is_refused(blank_plain: Path) -> None:
+    with pytest.raises(NoFieldsError) as err:
+        extract(blank_plain)
+    assert err.value.exit_code == 2
+
+
+def test_read_maps_never_make_an_edition_fillable(blank_2019: Path) -> None:
+    assert fieldmap.supported() == ["I-131 edition 01/20/25"]
+    assert all(not Path(m.path).name.endswith(".read.json") for m in fieldmap.all_maps().values())
+    assert "I-131 edition 04/24/19" in readable()
+    assert read_maps()[("I-131", "04/24/19")].fill_map is None
+    with pytest.raises(FormError, match="04/24/19, which has no field map"):
+        api.fill(sample("reentry-permit"), form=blank_2019)
+
+
+# --- the CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_extract_writes_the_partial_profile_and_exits_1(blank: BlankForm, tmp_path: Path) -> None:
+    pdf = tmp_path / "last-year.pdf"
+    pdf.write_bytes(api.fill(sample("advance-parole-i485"), form=blank).data)
+    out = tmp_path / "renewal.json"
+    result = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "travel.purpose_category" in result.output and "123456789" not in result.output
+    written_profile = json.loads(out.read_text())
+    assert written_profile["applicant"]["a_number"] == "123456789"
+    assert "purpose_category" not in written_profile["travel"]
+    again = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(out)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    doc = json.loads(CliRunner().invoke(main, ["extract", str(pdf), "--json"]).output)
+    assert doc["ok"] is False and doc["edition"] == "01/20/25"
+    assert [p["code"] for p in doc["problems"]] == ["not_on_form"]
+
+
+def test_cli_extract_of_a_scan_exits_2(blank: BlankForm, tmp_path: Path) -> None:
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(api.fill(sample("reentry-permit"), form=blank, flatten=True).data)
+    result = CliRunner().invoke(main, ["extract", str(pdf)])
+    assert result.exit_code == 2 and NO_FIELDS in result.output
+    doc = json.loads(CliRunner().invoke(main, ["extract", str(pdf), "--json"]).output)
+    assert doc["exit_code"] == 2 and NO_FIELDS in doc["error"]
+
+
+def test_diff_names_each_changed_path_and_masks_identifiers(blank: BlankForm, tmp_path: Path) -> None:
+    old = tmp_path / "last-year.pdf"
+    old.write_bytes(api.fill(sample("reentry-permit"), form=blank).data)
+    new_profile = sample("reentry-permit")
+    new_profile["applicant"]["mailing_address"]["city"] = "Pasadena"
+    new_profile["applicant"]["a_number"] = "A-987-654-321"
+    new = tmp_path / "this-year.json"
+    new.write_text(json.dumps(new_profile))
+    result = diff(old, new)
+    changed = {c.path: (c.old, c.new) for c in result.changes if c.change == "changed"}
+    assert changed["applicant.mailing_address.city"][1] == "Pasadena"
+    assert changed["applicant.a_number"][1] == "987654321"
+    text = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    assert text.exit_code == 1
+    assert "*****4321" in text.output and "987654321" not in text.output
+    shown = CliRunner().invoke(main, ["diff", str(old), str(new), "--show-pii", "--json"])
+    doc = json.loads(shown.output)
+    assert doc["identical"] is False and shown.exit_code == 1
+    assert {"path": "applicant.a_number", "change": "changed", "old": changed["applicant.a_number"][0],
+            "new": "987654321"} in doc["changes"]
+    same = CliRunner().invoke(main, ["diff", str(new), str(new)])
+    assert same.exit_code == 0 and "no differences" in same.output
+    assert mask("applicant.ssn", "123456789") == "*****6789"
