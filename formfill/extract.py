@@ -155,7 +155,8 @@ def load_read_map(path: Path) -> ReadMap:
                 rules.append(Rule(raw["field"], "check", sets=tuple(raw["set"].items()), where=where))
             else:
                 rules.append(Rule(raw["field"], raw.get("kind", "text"), path=raw["path"],
-                                  format=raw.get("format"), where=where, label=raw.get("label")))
+                                  when=tuple(raw.get("when", {}).items()), format=raw.get("format"), where=where,
+                                  label=raw.get("label")))
         return ReadMap(
             form=doc["form"],
             edition=doc["edition"],
@@ -367,8 +368,8 @@ class _Reader:
             if matches(self.data, r.when):
                 self.take(r, value, joined)
             else:
-                self.notes.append(f"{r.path}: {r.where} holds {show(r.path or '', value)}, which this application "
-                                  "does not answer (the form skips it); not read")
+                self.notes.append(f"{r.path}: {r.where} holds {show(r.path or '', value)}, which does not apply to "
+                                  "these answers (the form skips it); not read")
         for path, parts in joined.items():
             text = "".join(parts[k] for k in sorted(parts))
             self.assign(path, self.coerce(path, text, None), "digits")
@@ -696,11 +697,11 @@ def extract(
         model = parse_profile(data)
         profile = _prune(model.model_dump(mode="json", exclude_none=True))
     except ProfileError as err:
-        profile = data
+        profile = _ordered(data, "")
         problems.extend(_explain(err.problems, rmap))
     for item in rmap.not_asked:
         reader.notes.append(f"{item['path']}: {item['note']}")
-    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), reader.notes,
+    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), list(dict.fromkeys(reader.notes)),
                         part13_entries=reader.part13_entries, continuation_sheets=reader.sheets)
     if output is not None:
         from formfill.api import write_atomic
@@ -709,6 +710,23 @@ def extract(
         write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite)
         result.output = out
     return result
+
+
+def _ordered(value: Any, path: str) -> Any:
+    """A partial profile in the model's key order, so it reads like any other profile."""
+    if isinstance(value, list):
+        return [_ordered(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    tp = Profile if not path else model_type(path)
+    tps = tp if isinstance(tp, tuple) else (tp,)
+    order: list[str] = []
+    for t in tps:
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            order.extend(t.model_fields)
+    rank = {k: i for i, k in enumerate(order)}
+    keys = sorted(value, key=lambda k: rank.get(k, len(rank)))
+    return {k: _ordered(value[k], f"{path}.{k}" if path else k) for k in keys}
 
 
 def _explain(problems: list[Problem], rmap: ReadMap) -> list[Problem]:

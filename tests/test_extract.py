@@ -7,8 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 import pytest
 from click.testing import CliRunner
@@ -135,7 +135,7 @@ def test_viewer_typed_values_are_read_from_V_and_normalised(blank_plain: Path, b
                        ("signature_date", "01/02/2025")):
         values[box(blank, path, page=None if "name" not in path else 4)] = text
     for n, digit in enumerate("160"):
-        values[[e.field for e in fieldmap.for_form(blank).entries if e.format == f"digit{n + 1}of3"][0]] = digit
+        values[next(e.field for e in fieldmap.for_form(blank).entries if e.format == f"digit{n + 1}of3")] = digit
     for path, value in (("applicant.sex", "F"), ("biographics.ethnicity", "not_hispanic_or_latino"),
                         ("biographics.race", "asian"), ("biographics.race", "white"),
                         ("biographics.eye_color", "blue"), ("biographics.hair_color", "blond")):
@@ -255,3 +255,112 @@ def test_diff_names_each_changed_path_and_masks_identifiers(blank: BlankForm, tm
     same = CliRunner().invoke(main, ["diff", str(new), str(new)])
     assert same.exit_code == 0 and "no differences" in same.output
     assert mask("applicant.ssn", "123456789") == "*****6789"
+
+
+# --- the superseded 04/24/19 edition ---------------------------------------------------------------
+
+OLD = "form1[0]."
+BIOGRAPHICS = {"ethnicity": "not_hispanic_or_latino", "race": ["white"], "height_feet": 5, "height_inches": 9,
+               "weight_pounds": 170, "eye_color": "brown", "hair_color": "black"}
+PART1 = {  # Part 1, the attorney box and Part 8/9 are on every filing
+    "#subform[0].G28_Attached[0]": "/Y",
+    "#subform[0].AttorneyStateLicenseNumber[0]": "CA12345",
+    "#subform[0].Line1a_FamilyName[0]": "OKAFOR", "#subform[0].Line1b_GivenName[0]": "CHIDI",
+    "#subform[0].Line1c_MiddleName[0]": "EMEKA", "#subform[0].Line2a_InCareofName[0]": "Ada Okafor",
+    "#subform[0].Line2b_StreetNumberName[0]": "77 Lake Shore Dr", "#subform[0].Line2c_Unit[2]": "/ APT ",
+    "#subform[0].Line2c_AptSteFlrNumber[0]": "12", "#subform[0].Line2d_CityOrTown[0]": "Chicago",
+    "#subform[0].Line2e_State[0]": "IL", "#subform[0].Line2f_ZipCode[0]": "60611",
+    "#subform[0].Line2i_Country[0]": "United States", "#subform[0].#area[1].Line3_AlienNumber[0]": "012345678",
+    "#subform[0].Line4_CountryOfBirth[0]": "Nigeria", "#subform[0].Line5_CountryOfCitizenship[0]": "Nigeria",
+    "#subform[0].Line6_ClassofAdmission[0]": "AS1", "#subform[0].Line7_Male[0]": "/Y",
+    "#subform[0].Line8_DateOfBirth[0]": "07/19/1985", "#subform[0].#area[2].Line9_SSN[0]": "212456789",
+    "#subform[1].Line3a_No[0]": "/Y", "#subform[1].Line3b_NameDHSOffice[0]": "Chicago",
+    "#subform[1].Line4a_Yes[0]": "/Y", "#subform[1].Line4b_DateIssued[0]": "05/01/2023",
+    "#subform[1].Line4c_Disposition[0]": "Returned to USCIS",
+    "#subform[4].#area[7].Line2_DaytimePhoneNumber1[0]": "312",
+    "#subform[4].#area[7].Line2_DaytimePhoneNumber2[0]": "555",
+    "#subform[4].#area[7].Line2_DaytimePhoneNumber3[0]": "0199", "#subform[4].Line1b_DateOfSignature[0]": "06/01/2024",
+    "#subform[4].Line1a_SignatureofApplicant[0]": "Chidi Okafor",
+    "#subform[4].Line1a_PreparerFamilyName[0]": "NGUYEN", "#subform[4].Line1b_PreparerGivenName[0]": "THAO",
+    "#subform[4].Line2_BusinessName[0]": "Example Law LLP", "#subform[4].Line3a_StreetNumberName[0]": "1 Main St",
+    "#subform[4].#area[8].Line4_DaytimePhoneNumber1[0]": "213",
+    "#subform[4].#area[8].Line4_DaytimePhoneNumber2[0]": "555",
+    "#subform[4].#area[8].Line4_DaytimePhoneNumber3[0]": "0100", "#subform[4].Line4_Extension[0]": "12",
+    "#subform[4].Line5_Email[0]": "tnguyen@example.com",
+}
+OLD_FILINGS: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "reentry_permit": ({
+        "#subform[1].Line1a_checkbox[0]": "/Y", "#subform[2].Line1c_1to2[0]": "/Y", "#subform[2].Line2_No[0]": "/Y",
+        "#subform[2].Line6_USEmbassy[0]": "/Y", "#subform[2].Line6a_CityOrTown[0]": "Lagos",
+        "#subform[2].Line6b_Country[0]": "Nigeria", "#subform[2].Line9_AddressBelow[0]": "/Y",
+        "#subform[2].Line10b_StreetNumberName[0]": "5 Marina Rd", "#subform[2].Line10d_CityOrTown[0]": "Lagos",
+        "#subform[2].Line10h_Province[0]": "Lagos", "#subform[2].Line10g_PostalCode[0]": "101001",
+        "#subform[2].Line10i_Country[0]": "Nigeria", "#subform[2].#area[5].Line10j_DaytimePhoneNumber1[0]": "234",
+        "#subform[2].#area[5].Line10j_DaytimePhoneNumber2[0]": "555",
+        "#subform[2].#area[5].Line10j_DaytimePhoneNumber3[0]": "0101",
+        "#subform[2].Line1a_Purpose[0]": "Care for my father",
+        "#subform[1].Line1_DateIntendedDeparture[0]": "09/01/2024",
+    }, {}),
+    "refugee_travel_document": ({
+        "#subform[1].Line1b_checkbox[0]": "/Y", "#subform[3].Line1_CountryRefugee[0]": "Nigeria",
+        **{f"#subform[3].{n}": "/Y" for n in ("Line2_No1[0]", "Line3a_No1[0]", "Line3b_No[0]", "Line3c_No[0]",
+                                               "Line4a_No[1]", "Line4b_No[0]", "Line4c_No[0]")},
+        "#subform[2].Line5_USAddress[0]": "/Y",
+    }, {"refugee": {"filing_before_departure": True}}),
+    "advance_parole": ({
+        "#subform[1].Line1d_checkbox[0]": "/Y", "#subform[1].Line1_DateIntendedDeparture[0]": "12/20/2026",
+        "#subform[1].Line2_ExpectedLengthTrip[0]": "21", "#subform[2].Line1a_Purpose[0]": "Attend my brother's wedding",
+        "#subform[2].Line1b_ListCountries[0]": "Nigeria, Ghana", "#subform[3].Line1_MoreThanOne[0]": "/Y",
+    }, {"application": {"basis": "pending_i485"}, "travel": {"purpose_category": "personal"}}),
+    "initial_parole": ({
+        "#subform[1].Line1f_checkbox[0]": "/Y", "#subform[1].Line2a_FamilyName[0]": "OKAFOR",
+        "#subform[1].Line2b_GivenName[0]": "NGOZI", "#subform[1].Line2d_DateOfBirth[0]": "02/02/2010",
+        "#subform[1].Line2e_CountryOfBirth[0]": "Nigeria", "#subform[1].Line2f_CountryOfCitizenship[0]": "Nigeria",
+        "#subform[1].#area[4].Line2g_DaytimePhoneNumber1[0]": "234",
+        "#subform[1].#area[4].Line2g_DaytimePhoneNumber2[0]": "555",
+        "#subform[1].#area[4].Line2g_DaytimePhoneNumber3[0]": "0102",
+        "#subform[1].Line2i_StreetNumberName[0]": "9 Ring Rd",
+        "#subform[1].Line2k_CityOrTown[0]": "Ibadan", "#subform[1].Line2p_Country[0]": "Nigeria",
+        "#subform[2].Line1a_Purpose[0]": "Urgent surgery for my daughter at Lurie Children's Hospital",
+        "#subform[3].Line2a_CityOrTown[0]": "Lagos", "#subform[3].Line2b_Country[0]": "Nigeria",
+        "#subform[3].Line4_AddressBelow[0]": "/Y", "#subform[3].Line4b_StreetNumberName[0]": "9 Ring Rd",
+    }, {}),
+}
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out.get(key) or {}, value) if isinstance(value, dict) else value
+    return out
+
+
+@pytest.mark.parametrize("kind", sorted(OLD_FILINGS))
+def test_a_2019_filing_extracts_into_a_profile_that_fills_the_current_edition(
+        kind: str, blank_2019: Path, blank: BlankForm) -> None:
+    values, extra = OLD_FILINGS[kind]
+    ex = extract(typed(blank_2019, {OLD + k: v for k, v in {**PART1, **values}.items()}))
+    assert ex.edition == "04/24/19"
+    prof = ex.profile
+    assert prof["application"]["type"] == kind
+    assert prof["applicant"]["name"] == {"family": "OKAFOR", "given": "CHIDI", "middle": "EMEKA"}
+    assert prof["applicant"]["mailing_address"]["unit_type"] == "apt"
+    assert prof["applicant"]["date_of_birth"] == "1985-07-19" and prof["applicant"]["sex"] == "M"
+    assert prof["contact"] == {"daytime_phone": "3125550199"}
+    assert prof["preparer"]["daytime_phone"] == "2135550100"
+    assert "signature_date" not in prof and "Chidi Okafor" not in json.dumps(prof)
+    assert prof["processing"]["previous_reentry_permit_or_refugee_travel_document"]["date_issued"] == "2023-05-01"
+    # Questions the current edition asks and the old one did not: said by path, never guessed.
+    extra = _merge({"biographics": BIOGRAPHICS}, extra)
+    if "ever_in_proceedings" in __import__("formfill.profile").profile.Processing.model_fields:
+        extra = _merge(extra, {"processing": {"ever_in_proceedings": False}})
+    asked = {p.path for p in ex.problems}
+    wanted = {f"{k}.{kk}" if isinstance(v, dict) and k != "biographics" else k
+              for k, v in extra.items() for kk in (v if isinstance(v, dict) and k != "biographics" else [None])}
+    assert "biographics" in asked and asked <= wanted, ex.problems  # rules on a section show once it is complete
+    assert all(p.code in ("not_on_form", "rule", "missing") for p in ex.problems)
+    notes = "\n".join(ex.notes)
+    assert all(f"{path}:" in notes for path in wanted if path != "processing.ever_in_proceedings")
+    assert "license number" in notes  # an old question with no place on the current edition
+    result = api.fill(_merge(prof, extra), form=blank)
+    assert result.verification.ok
