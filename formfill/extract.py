@@ -33,6 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
@@ -108,6 +109,7 @@ class Rule:
     when: tuple[tuple[str, Any], ...] = ()
     format: str | None = None
     where: str = ""
+    any_of: tuple[tuple[tuple[str, Any], ...], ...] = ()  # a box that means one of several condition sets
     page: int = 0
     part: str = ""
     item: str = ""
@@ -136,7 +138,8 @@ def from_fill_map(fmap: FieldMap) -> ReadMap:
     for e in fmap.entries:
         where = _where(e.page, e.part, e.item)
         if e.kind == "check":
-            rules.append(Rule(e.field, "check", sets=e.when, where=where, page=e.page, part=e.part, item=e.item))
+            rules.append(Rule(e.field, "check", sets=e.when, any_of=getattr(e, "any_of", ()), where=where,
+                              page=e.page, part=e.part, item=e.item))
         else:
             rules.append(Rule(e.field, e.kind, path=e.source, when=e.when, format=e.format, where=where,
                               page=e.page, part=e.part, item=e.item, label=e.label))
@@ -255,6 +258,13 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
             cur = cur[name]
 
 
+def _delete(data: dict[str, Any], path: str) -> None:
+    parent, _, key = path.rpartition(".")
+    holder = lookup(data, parent) if parent else data
+    if isinstance(holder, dict) and "[" not in key:
+        holder.pop(key, None)
+
+
 def _prune(value: Any) -> Any:
     """Drop empty sections and rows: what the form leaves blank is simply not in the profile."""
     if isinstance(value, dict):
@@ -275,6 +285,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.notes: list[str] = []
         self.origin: dict[str, str] = {}  # path -> where on the form it was read (for conflicts)
+        self.origin_field: dict[str, str] = {}  # path -> the field it was read from (for skip instructions)
         self.absent: dict[str, str] = {}
         self.present: dict[str, str] = {}
         self.part13_entries = 0
@@ -312,7 +323,7 @@ class _Reader:
 
     # assembling ----------------------------------------------------------------------------------
 
-    def assign(self, path: str, value: Any, where: str) -> None:
+    def assign(self, path: str, value: Any, where: str, field_name: str = "") -> None:
         if path in DROPPED:
             self.notes.append(f"{path}: {DROPPED[path]}")
             return
@@ -331,6 +342,8 @@ class _Reader:
             return
         _set(self.data, path, value)
         self.origin[path] = where
+        if field_name:
+            self.origin_field[path] = field_name
 
     def run(self) -> None:
         rules = [r for r in self.rmap.rules if r.field not in self.rmap.ignored]
@@ -340,15 +353,15 @@ class _Reader:
         for r in checks:
             if not self.is_on(r):
                 continue
-            for path, expected in r.sets:
+            for path, expected in (*r.sets, *self.either(r)):
                 if isinstance(expected, dict) and "present" in expected:
                     (self.present if expected["present"] else self.absent)[path] = r.where
                 elif isinstance(expected, list):
                     constraints.append((r, (path, expected)))
                 else:
-                    self.assign(path, expected, r.where or r.field)
+                    self.assign(path, expected, r.where or r.field, r.field)
         pending: list[tuple[Rule, str]] = []
-        joined: dict[str, dict[int, str]] = {}
+        joined: dict[str, dict[int, tuple[str, str]]] = {}
         part13 = self.part13() if self.rmap.fill_map is not None else []
         for r in texts:
             value = self.text(r.field)
@@ -371,8 +384,8 @@ class _Reader:
                 self.notes.append(f"{r.path}: {r.where} holds {show(r.path or '', value)}, which does not apply to "
                                   "these answers (the form skips it); not read")
         for path, parts in joined.items():
-            text = "".join(parts[k] for k in sorted(parts))
-            self.assign(path, self.coerce(path, text, None), "digits")
+            text = "".join(parts[k][0] for k in sorted(parts))
+            self.assign(path, self.coerce(path, text, None), "digit boxes", parts[min(parts)][1])
         if self.rmap.fill_map is not None:
             self.overflow_rows(part13)
             for entry in part13:
@@ -384,6 +397,7 @@ class _Reader:
                         f"{_clip(entry.text) if not (paths and _sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
+        self.obey_skips()
         for path in self.present:
             if lookup(self.data, path) is None and _is_model(path):
                 _set(self.data, path, {})
@@ -396,14 +410,41 @@ class _Reader:
             if actual is not None and actual not in allowed:
                 self.notes.append(f"{path}: {r.where} is checked, but it applies only to {', '.join(allowed)}")
 
-    def take(self, r: Rule, value: str, joined: dict[str, dict[int, str]]) -> None:
+    def either(self, r: Rule) -> tuple[tuple[str, Any], ...]:
+        """A box that means one of several things: what all of them say is read, the rest is asked."""
+        if not r.any_of:
+            return ()
+        common = [c for c in r.any_of[0] if all(c in alt for alt in r.any_of[1:])]
+        open_paths = dict.fromkeys(p for alt in r.any_of for p, _ in alt if (p, _) not in common)
+        choices = " or ".join(", ".join(f"{p} = {json.dumps(v)}" for p, v in alt) for alt in r.any_of)
+        for path in open_paths:
+            self.problems.append(Problem(path, f"{r.where} is checked, which means {choices}; the form does not say "
+                                         "which, so answer it", "ambiguous"))
+        return tuple(common)
+
+    def obey_skips(self) -> None:
+        """Values in items the form tells this applicant to skip are not answers (fieldmap.skipped_items)."""
+        fmap = self.rmap.fill_map
+        skipped_items = getattr(fieldmap_module, "skipped_items", None)
+        if fmap is None or skipped_items is None:
+            return
+        skipped = {f: item for item in skipped_items(fmap, self.data) for f in item.fields}
+        for path, field_name in list(self.origin_field.items()):
+            item = skipped.get(field_name)
+            if item is None or lookup(self.data, path) is None:
+                continue
+            _delete(self.data, path)
+            self.notes.append(f"{path}: {_where(item.page, item.part, item.item)} holds an answer the form tells "
+                              f"this applicant to skip (\"{_clip(item.instruction, 80)[1:-1]}\"); not read")
+
+    def take(self, r: Rule, value: str, joined: dict[str, dict[int, tuple[str, str]]]) -> None:
         assert r.path is not None
         m = _DIGIT.fullmatch(r.format or "")
         if m or r.format == "join":
             slot = int(m.group(1)) if m else len(joined.get(r.path, {}))
-            joined.setdefault(r.path, {})[slot] = value.strip()
+            joined.setdefault(r.path, {})[slot] = (value.strip(), r.field)
             return
-        self.assign(r.path, self.coerce(r.path, value, r.format), r.where or r.field)
+        self.assign(r.path, self.coerce(r.path, value, r.format), r.where or r.field, r.field)
 
     def coerce(self, path: str, text: str, fmt: str | None) -> Any:
         if fmt == "date":

@@ -131,7 +131,7 @@ def processing(draw: st.DrawFn, kind: str) -> dict[str, Any] | None:
     for key in ("previous_reentry_permit_or_refugee_travel_document", "previous_advance_parole"):
         if draw(st.booleans()):
             proc[key] = {"date_issued": draw(date), "disposition": draw(st.one_of(short_text, words(30, 60)))}
-    if draw(st.booleans()):
+    if kind not in {t.value for t in PROGRAMS} and draw(st.booleans()):  # parole requests skip Part 4 items 4-6
         reason = draw(st.sampled_from(["not_received", "lost_stolen_damaged", "incorrect_my_error",
                                        "incorrect_uscis_error"]))
         corrections = (draw(st.lists(st.sampled_from(["name", "a_number", "date_of_birth", "sex", "photo",

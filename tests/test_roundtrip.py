@@ -67,7 +67,7 @@ def completed(ex: Extraction, p: dict[str, Any], fmap: FieldMap) -> dict[str, An
     text_paths = {e.source for e in fmap.entries if e.kind != "check"}
     profile = copy.deepcopy(ex.profile)
     for problem in ex.problems:
-        assert problem.code in ("not_on_form", "missing"), problem
+        assert problem.code in ("not_on_form", "missing", "ambiguous"), problem
         assert problem.path not in text_paths, f"{problem}: the form has a box for it, so it must be read"
         parent, _, key = problem.path.rpartition(".")
         holder = lookup(profile, parent) if parent else profile
