@@ -398,9 +398,6 @@ class _Reader:
                         "unread",
                     ))
         self.obey_skips()
-        for path in self.present:
-            if lookup(self.data, path) is None and _is_model(path):
-                _set(self.data, path, {})
         for path, where in self.absent.items():
             if lookup(self.data, path) not in (None, {}, []):
                 self.problems.append(Problem(path, f"{where} says there is none, yet the form holds an answer "
@@ -732,6 +729,10 @@ def extract(
         if value is not None:
             reader.notes.append(f"{item.get('path', '')}: {item['note']}".lstrip(": "))
     data = {"schema_version": 1, "form": "I-131", **_prune(reader.data)}
+    for path in reader.present:  # a checked "Yes" says the section exists, even when nothing else is in it
+        parent = path.rpartition(".")[0]
+        if lookup(data, path) is None and _is_model(path) and (not parent or lookup(data, parent) is not None):
+            _set(data, path, {})
     problems = list(reader.problems)
     profile: dict[str, Any]
     try:
