@@ -47,15 +47,22 @@ DROPPED = {"signature_date": "dropped: a renewal is signed anew"}
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _DIGIT = re.compile(r"digit(\d)of(\d)")
 _ENTRY_LABEL = re.compile(
-    r"Page(?:\s+Number)?\s*:?\s*(?P<page>\d+)[\s,;]+Part(?:\s+Number)?\s*:?\s*(?P<part>[\w.]+)[\s,;]+"
+    r"Page(?:\s+Number)?\s*:?\s*(?P<page>\d+)[\s,;|/-]+Part(?:\s+Number)?\s*:?\s*(?P<part>[\w.]+)[\s,;|/-]+"
     r"Item(?:\s+Number)?\s*:?\s*(?P<item>[\w.\-]+)",
     re.I,
 )
 _SHEET_FURNITURE = re.compile(
-    r"^(Form I-131\b|.*continuation sheet\b|Family Name:.*Given Name:|(Applicant'?s? )?A-Number:|"
-    r"(Applicant'?s? )?Signature\b|Date( of Signature)?:)",
+    r"^(Form I-131\b|Part 13\b|.*continuation sheet\b|Family Name:.*Given Name:|(Applicant'?s? )?(Full )?Name:|"
+    r"(Applicant'?s? )?A-Number:|(Applicant'?s? )?Signature\b|Date( of Signature)?( \(mm/dd/yyyy\))?:|_{3,}[_\s]*$|"
+    r"(Continuation )?(Sheet|Page) \d+ of \d+$)",
     re.I,
 )
+
+
+def _entry_label(line: str) -> re.Match[str] | None:
+    """`Page Number: 5   Part Number: 2   Item Number: 3` (or `Page 5, Part 2, Item 3`) opening a sheet entry."""
+    m = _ENTRY_LABEL.search(line)
+    return m if m is not None and m.start() < 3 else None
 
 
 class NoFieldsError(InputError):
@@ -520,24 +527,27 @@ class _Reader:
             import pdfplumber
 
             with pdfplumber.open(io.BytesIO(self.raw)) as pdf:
-                pages = [p.extract_text() or "" for p in pdf.pages[fmap.pages :]]
+                pages = [[(line["text"], float(line["top"])) for line in p.extract_text_lines()]
+                         for p in pdf.pages[fmap.pages :]]
         except Exception:  # pdfminer raises many kinds; an unreadable sheet is reported, not a traceback
             self.problems.append(Problem("", "the continuation sheets could not be read as text", "unread"))
             return []
         self.sheets = len(pages)
+        # The header (name, A-Number) is what sits above the first entry on the first sheet; every sheet has it.
+        header_top = next((top for lines in pages for text, top in lines if _entry_label(text)), 0.0)
         out: list[_Chunk] = []
         current: _Chunk | None = None
-        for text in pages:
-            for line in text.split("\n"):
-                line = line.rstrip()
-                m = _ENTRY_LABEL.search(line)
-                if m and m.start() < 3:
+        for lines in pages:
+            for text, top in lines:
+                line = text.strip()
+                m = _entry_label(line)
+                if m is not None:
                     current = _Chunk(_key(m["page"], m["part"], m["item"]), [], True, _sheet_joiner)
                     out.append(current)
                     continue
-                if not line.strip() or current is None or _SHEET_FURNITURE.match(line.strip()):
+                if top < header_top - 1 or not line or current is None or _SHEET_FURNITURE.match(line):
                     continue
-                current.lines.append(line.strip())
+                current.lines.append(line)
         for c in out:
             c.joiners = [c.joiner] * len(c.lines)
         return [c for c in out if c.lines]
@@ -650,8 +660,8 @@ def _block_lines(info: FieldInfo, fmap: FieldMap) -> int:
 
 
 def _key(page: Any, part: Any, item: Any) -> tuple[str, str, str]:
-    def norm(v: Any) -> str:
-        return re.sub(r"\s+", "", str(v)).strip(".").lower()
+    def norm(v: Any) -> str:  # "Item 3.b." and "3.B" are the same item
+        return re.sub(r"^(page|part|item)(number|no\.?)?:?", "", re.sub(r"\s+", "", str(v)).lower()).strip(".")
 
     return norm(page), norm(part), norm(item)
 

@@ -364,3 +364,26 @@ def test_a_2019_filing_extracts_into_a_profile_that_fills_the_current_edition(
     assert "license number" in notes  # an old question with no place on the current edition
     result = api.fill(_merge(prof, extra), form=blank)
     assert result.verification.ok
+
+
+def test_continuation_sheets_in_another_layout_are_read_by_their_labels(blank: BlankForm) -> None:
+    """Sheets are found by their page/part/item labels: another header, labels or a signature line still read."""
+    from formfill.layout import SHEET_WIDTH, _wrap_plain
+    from formfill.pdf.writer import fill_bytes, sheet_content
+
+    profile = sample("advance-parole-i485")
+    profile["travel"]["purpose"] = " ".join(f"reason{n} for the trip," for n in range(150))
+    _, plan = api.prepare(api.load_profile(profile).profile, blank)
+    assert plan.sheet_entries
+    body: list[str] = []
+    for entry in plan.sheet_entries:
+        body.append(f"Page {entry.page}, Part {entry.part}, Item {entry.item}")
+        body.extend(_wrap_plain(entry.text, SHEET_WIDTH))
+    header = ["Form I-131 Additional Information", "Name: GARCIA LOPEZ, MARIA ELENA   A-Number: A-123456789"]
+    footer = ["", "Signature of Applicant: ______________________   Date (mm/dd/yyyy): __________"]
+    pages = [sheet_content([*body[i : i + 20], *footer], header) for i in range(0, len(body), 20)]
+    assert len(pages) > 1  # an entry continues on the next sheet, under the next sheet's header
+    ex = extract(fill_bytes(blank, plan.placed, pages))
+    assert ex.continuation_sheets == len(pages)
+    assert ex.profile["travel"]["purpose"] == profile["travel"]["purpose"]
+    assert [p.code for p in ex.problems] == ["not_on_form"]
