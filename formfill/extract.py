@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError
@@ -749,7 +749,7 @@ def extract(
         model = parse_profile(data)
         profile = _prune(model.model_dump(mode="json", exclude_none=True))
     except ProfileError as err:
-        profile = _ordered(data, "")
+        profile = _ordered(_normalised(data, Profile), "")
         problems.extend(_explain(err.problems, rmap))
     for item in rmap.not_asked:
         reader.notes.append(f"{item['path']}: {item['note']}")
@@ -762,6 +762,31 @@ def extract(
         write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite)
         result.output = out
     return result
+
+
+def _normalised(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A partial profile with every value that validates on its own normalised (phones, A-Numbers, ...)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            out[key] = value
+            continue
+        nested = [t for t in _strip_optional(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+        items = [t for t in _strip_optional(info.annotation) if typing.get_origin(t) is list]
+        if isinstance(value, dict) and nested:
+            out[key] = _normalised(value, nested[0])
+        elif isinstance(value, list) and items and value and all(isinstance(v, dict) for v in value):
+            inner = [t for t in _strip_optional(typing.get_args(items[0])[0]) if isinstance(t, type)
+                     and issubclass(t, BaseModel)]
+            out[key] = [_normalised(v, inner[0]) for v in value] if inner else value
+        else:
+            try:
+                adapter: TypeAdapter[Any] = TypeAdapter(info.rebuild_annotation())
+                out[key] = adapter.dump_python(adapter.validate_python(value), mode="json")
+            except (ValidationError, TypeError, ValueError):
+                out[key] = value
+    return out
 
 
 def _ordered(value: Any, path: str) -> Any:

@@ -387,3 +387,16 @@ def test_continuation_sheets_in_another_layout_are_read_by_their_labels(blank: B
     assert ex.continuation_sheets == len(pages)
     assert ex.profile["travel"]["purpose"] == profile["travel"]["purpose"]
     assert [p.code for p in ex.problems] == ["not_on_form"]
+
+
+def test_a_partial_profile_still_has_its_identifiers_normalised(blank_plain: Path, blank: BlankForm,
+                                                                 tmp_path: Path) -> None:
+    values = {box(blank, "contact.daytime_phone"): "(512) 555-0100", box(blank, "applicant.a_number"): "12345678",
+              box(blank, "applicant.name.family", page=4): "DOE"}
+    out = tmp_path / "partial.json"
+    ex = extract(typed(blank_plain, values), output=out)
+    assert not ex.ok and any(p.path == "biographics" for p in ex.problems)
+    written_profile = json.loads(out.read_text())
+    assert written_profile["contact"] == {"daytime_phone": "5125550100"}
+    assert written_profile["applicant"]["a_number"] == "012345678"
+    assert list(written_profile)[:3] == ["schema_version", "form", "applicant"]  # the model's key order
