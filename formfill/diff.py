@@ -77,18 +77,12 @@ def mask(path: str, value: Any, show_pii: bool = False) -> Any:
 
 def load_side(source: str | os.PathLike[str]) -> Side:
     """A profile JSON file or a filled PDF, as a normalised profile dict."""
-    path = Path(source)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1024)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot be read ({err.strerror or err})") from None
-    if head.lstrip()[:5].startswith(b"%PDF"):
-        from formfill.extract import extract
+    from formfill.extract import extract, read_regular
 
-        ex = extract(path)
+    path = Path(source)
+    raw = read_regular(path, str(path))
+    if raw.lstrip()[:5].startswith(b"%PDF"):
+        ex = extract(raw, name=str(path))
         return Side(str(path), "pdf", ex.profile, ex.problems)
     data, name, _ = read_json(path)
     if not isinstance(data, dict):

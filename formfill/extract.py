@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -689,12 +690,7 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
         raw, source = pdf, name or "<bytes>"
     else:
         source = name or str(pdf)
-        try:
-            raw = Path(pdf).read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{source}: no such file") from None
-        except OSError as err:
-            raise InputError(f"{source}: cannot be read ({err.strerror or err})") from None
+        raw = read_regular(Path(pdf), source)
     if not raw.lstrip()[:5].startswith(b"%PDF"):
         raise InputError(f"{source} is not a PDF file")
     try:
@@ -709,14 +705,46 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
     return raw, form, source
 
 
+MAX_BYTES = 100 * 1024 * 1024  # a filled I-131 is about 1-2 MB; anything far larger is not one
+
+
+def read_regular(path: Path, source: str) -> bytes:
+    """A regular file's bytes: a device, pipe or folder is refused up front (it could block or never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except OSError as err:
+        raise InputError(f"{source}: cannot be read ({err.strerror or err})") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise InputError(f"{source} is not a regular file (a folder, a device or a pipe)")
+    if st.st_size > MAX_BYTES:
+        os.close(fd)
+        raise InputError(f"{source} is {st.st_size // (1024 * 1024)} MB; a filled I-131 is a few MB at most")
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(MAX_BYTES + 1)
+
+
+def check_output(path: Path) -> None:
+    """Only a regular file is ever replaced: `-o /dev/null` must not swap a device for a file."""
+    if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
+        raise InputError(f"{path} is not a regular file; give a file name for the profile (or leave out -o)")
+
+
 def extract(
     pdf: str | os.PathLike[str] | bytes,
     output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
+    *,
+    name: str | None = None,
 ) -> Extraction:
     """Read a filled I-131 into a profile; with `output`, write it (also when incomplete, for a paralegal
     to finish). Problems name JSON paths; an unreadable file raises InputError (a scan: NoFieldsError)."""
-    raw, form, source = open_filled(pdf)
+    if output is not None:
+        check_output(Path(output))
+    raw, form, source = open_filled(pdf, name)
     maps = read_maps()
     rmap = maps.get((form.form, form.edition))
     if rmap is None:

@@ -18,7 +18,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from formfill import api, fieldmap
 from formfill.cli import main
 from formfill.diff import diff, mask
-from formfill.errors import FormError
+from formfill.errors import FormError, InputError
 from formfill.extract import NO_FIELDS, NoFieldsError, extract, read_maps, readable
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm, load_blank
@@ -400,3 +400,23 @@ def test_a_partial_profile_still_has_its_identifiers_normalised(blank_plain: Pat
     assert written_profile["contact"] == {"daytime_phone": "5125550100"}
     assert written_profile["applicant"]["a_number"] == "012345678"
     assert list(written_profile)[:3] == ["schema_version", "form", "applicant"]  # the model's key order
+
+
+def test_devices_pipes_and_folders_are_refused_never_read_or_replaced(blank: BlankForm, tmp_path: Path) -> None:
+    import os
+
+    pdf = tmp_path / "filled.pdf"
+    pdf.write_bytes(api.fill(sample("reentry-permit"), form=blank).data)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for bad in (fifo, tmp_path, Path("/dev/zero")):
+        with pytest.raises(InputError, match="not a regular file"):
+            extract(bad)
+        with pytest.raises(InputError, match="not a regular file"):
+            diff(bad, pdf)
+    link = tmp_path / "link.json"
+    link.symlink_to("/dev/null")
+    for out in (fifo, link, Path("/dev/null")):
+        with pytest.raises(InputError, match="not a regular file"):
+            extract(pdf, output=out, overwrite=True)
+    assert Path("/dev/null").is_char_device() and fifo.is_fifo() and link.is_symlink()
