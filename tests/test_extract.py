@@ -419,4 +419,6 @@ def test_devices_pipes_and_folders_are_refused_never_read_or_replaced(blank: Bla
     for out in (fifo, link, Path("/dev/null")):
         with pytest.raises(InputError, match="not a regular file"):
             extract(pdf, output=out, overwrite=True)
+    with pytest.raises(InputError, match="not a regular file"):
+        api.fill(sample("reentry-permit"), form=blank, output=fifo, overwrite=True)  # the shared write_atomic
     assert Path("/dev/null").is_char_device() and fifo.is_fifo() and link.is_symlink()
