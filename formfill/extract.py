@@ -52,10 +52,10 @@ _ENTRY_LABEL = re.compile(
     r"Item(?:\s+Number)?\s*:?\s*(?P<item>[\w.\-]+)",
     re.I,
 )
-_SHEET_FURNITURE = re.compile(
-    r"^(Form I-131\b|Part 13\b|.*continuation sheet\b|Family Name:.*Given Name:|(Applicant'?s? )?(Full )?Name:|"
-    r"(Applicant'?s? )?A-Number:|(Applicant'?s? )?Signature\b|Date( of Signature)?( \(mm/dd/yyyy\))?:|_{3,}[_\s]*$|"
-    r"(Continuation )?(Sheet|Page) \d+ of \d+$)",
+_DATE_LINE = r"Date( of Signature)?( \(mm/dd/yyyy\))?:[\s_]*"
+_SHEET_FURNITURE = re.compile(  # whole lines only: a body line that merely starts like one is text
+    rf"^((Applicant'?s? )?Signature( of Applicant)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
+    r"Form I-131\b.*continuation sheet \d+ of \d+)$",
     re.I,
 )
 
@@ -122,6 +122,7 @@ class Rule:
     part: str = ""
     item: str = ""
     label: str | None = None
+    echo: bool = False  # Part 13's own header (the name again): read only when the answer is nowhere else
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ def _where(page: Any, part: str, item: str) -> str:
 def from_fill_map(fmap: FieldMap) -> ReadMap:
     """The fill map read backwards: every entry says what its field means."""
     rules = []
+    info13 = fmap.additional_information
+    header13 = (int(info13.get("page", 0)), str(info13.get("part", "")))
     for e in fmap.entries:
         where = _where(e.page, e.part, e.item)
         if e.kind == "check":
@@ -150,7 +153,8 @@ def from_fill_map(fmap: FieldMap) -> ReadMap:
                               page=e.page, part=e.part, item=e.item))
         else:
             rules.append(Rule(e.field, e.kind, path=e.source, when=e.when, format=e.format, where=where,
-                              page=e.page, part=e.part, item=e.item, label=e.label))
+                              page=e.page, part=e.part, item=e.item, label=e.label,
+                              echo=(e.page, e.part) == header13))
     ignored = tuple(fmap.signature_fields) + tuple(fmap.unfilled_fields)
     return ReadMap(fmap.form, fmap.edition, tuple(rules), ignored, fill_map=fmap, path=fmap.path)
 
@@ -444,6 +448,8 @@ class _Reader:
 
     def take(self, r: Rule, value: str, joined: dict[str, dict[int, tuple[str, str]]]) -> None:
         assert r.path is not None
+        if r.echo and lookup(self.data, r.path) is not None:
+            return  # the header may shorten a long name; the answer itself was read where the form asks it
         m = _DIGIT.fullmatch(r.format or "")
         if m or r.format == "join":
             slot = int(m.group(1)) if m else len(joined.get(r.path, {}))
@@ -495,8 +501,14 @@ class _Reader:
         markers = self.markers()
         for c in chunks:
             prev = entries[-1] if entries else None
-            starts = any(c.lines and c.lines[0].startswith(m) for m in markers.get(c.key, ()))
-            if prev is not None and prev.key == c.key and prev.full and not starts:
+            continues = prev is not None and prev.key == c.key and prev.full
+            if continues and c.lines and c.lines[0].startswith(CONTINUATION_PREFIX):
+                # The rest of the entry before it, marked `[continued]` (a block or sheet after a full one).
+                first = c.lines[0][len(CONTINUATION_PREFIX) :].strip()
+                c.lines, c.joiners = ([first, *c.lines[1:]], c.joiners) if first else (c.lines[1:], c.joiners[1:])
+            elif any(c.lines and c.lines[0].startswith(m) for m in markers.get(c.key, ())):
+                continues = False
+            if continues and prev is not None:
                 prev.lines = [*prev.lines, *c.lines]
                 prev.joiners = [*prev.joiners[: len(prev.lines) - len(c.lines)], *c.joiners]
                 prev.full = c.full
