@@ -28,10 +28,11 @@ from tests._profiles import profiles
 
 from .conftest import SAMPLES
 
-settings.register_profile("ci", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "40")), deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("long", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "500")),
-                          deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# No example database in the checkout; a failure prints the blob that reproduces it (@reproduce_failure).
+_COMMON: dict[str, Any] = {"deadline": None, "database": None, "print_blob": True,
+                           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+settings.register_profile("ci", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "40")), **_COMMON)
+settings.register_profile("long", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "500")), **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
