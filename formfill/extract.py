@@ -711,6 +711,8 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
         if "no fillable fields" in err.message:
             raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
         raise
+    except Exception as err:  # an untrusted file: whatever the parser trips on (a cycle, a bad number) is input
+        raise InputError(f"{source} could not be read as a PDF form ({type(err).__name__})") from None
     named = [i for i in form.fields.values() if i.kind in ("text", "check", "choice")]
     if not named:
         raise NoFieldsError(f"{source}: {NO_FIELDS}")

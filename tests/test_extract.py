@@ -428,3 +428,26 @@ def test_devices_pipes_and_folders_are_refused_never_read_or_replaced(blank: Bla
     with pytest.raises(InputError, match="not a regular file"):
         api.fill(sample("reentry-permit"), form=blank, output=fifo, overwrite=True)  # the shared write_atomic
     assert Path("/dev/null").is_char_device() and fifo.is_fifo() and link.is_symlink()
+
+
+def test_a_hostile_pdf_is_an_input_error_never_a_traceback(tmp_path: Path) -> None:
+    """A field tree that contains itself (a /Kids cycle) and a PDF that is only a header."""
+    from pypdf.generic import ArrayObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    field = DictionaryObject({NameObject("/T"): TextStringObject("loop"), NameObject("/FT"): NameObject("/Tx")})
+    ref = writer._add_object(field)
+    field[NameObject("/Kids")] = ArrayObject([ref])
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+    cyclic = tmp_path / "cyclic.pdf"
+    with cyclic.open("wb") as fh:
+        writer.write(fh)
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    for bad in (cyclic, truncated):
+        with pytest.raises(InputError) as err:
+            extract(bad)
+        assert err.value.exit_code == 2
+        result = CliRunner().invoke(main, ["extract", str(bad)])
+        assert result.exit_code == 2 and "Traceback" not in result.output
