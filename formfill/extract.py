@@ -302,6 +302,7 @@ class _Reader:
         self.present: dict[str, str] = {}
         self.part13_entries = 0
         self.sheets = 0
+        self.digit_boxes: dict[str, int] = {}
 
     # field values ------------------------------------------------------------------------------
 
@@ -396,8 +397,11 @@ class _Reader:
                 self.notes.append(f"{r.path}: {r.where} holds {show(r.path or '', value)}, which does not apply to "
                                   "these answers (the form skips it); not read")
         for path, parts in joined.items():
-            text = "".join(parts[k][0] for k in sorted(parts))
-            self.assign(path, self.coerce(path, text, None), "digit boxes", parts[min(parts)][1])
+            slots = [parts.get(k, ("", ""))[0] for k in range(min(parts), max(parts) + 1)]
+            if "" in slots or (path in self.digit_boxes and max(parts) != self.digit_boxes[path]):
+                self.problems.append(Problem(path, "its digit boxes are only partly filled; not read", "unread"))
+                continue
+            self.assign(path, self.coerce(path, "".join(slots), None), "digit boxes", parts[min(parts)][1])
         if self.rmap.fill_map is not None:
             self.overflow_rows(part13)
             for entry in part13:
@@ -452,6 +456,8 @@ class _Reader:
             return  # the header may shorten a long name; the answer itself was read where the form asks it
         m = _DIGIT.fullmatch(r.format or "")
         if m or r.format == "join":
+            if m:
+                self.digit_boxes[r.path] = int(m.group(2))  # the last box is the units: it must be there
             slot = int(m.group(1)) if m else len(joined.get(r.path, {}))
             joined.setdefault(r.path, {})[slot] = (value.strip(), r.field)
             return
@@ -469,8 +475,6 @@ class _Reader:
                 return text
         if fmt == "list":
             return [part.strip() for part in text.split(",") if part.strip()]
-        if fmt == "bool_yes":
-            return True
         if _is_int(path):
             stripped = text.strip()
             if stripped.isascii() and stripped.isdigit():

@@ -399,9 +399,12 @@ def test_a_partial_profile_still_has_its_identifiers_normalised(blank_plain: Pat
                                                                  tmp_path: Path) -> None:
     values = {box(blank, "contact.daytime_phone"): "(512) 555-0100", box(blank, "applicant.a_number"): "12345678",
               box(blank, "applicant.name.family", page=4): "DOE"}
+    weight = [e.field for e in fieldmap.for_form(blank).entries if e.source == "biographics.weight_pounds"]
+    values.update({weight[0]: "1", weight[1]: "6"})  # the units box left empty: 16 or 160? not guessed
     out = tmp_path / "partial.json"
     ex = extract(typed(blank_plain, values), output=out)
     assert not ex.ok and any(p.path == "biographics" for p in ex.problems)
+    assert any(p.path == "biographics.weight_pounds" and p.code == "unread" for p in ex.problems)
     written_profile = json.loads(out.read_text())
     assert written_profile["contact"] == {"daytime_phone": "5125550100"}
     assert written_profile["applicant"]["a_number"] == "012345678"
