@@ -124,10 +124,10 @@ def application(draw: st.DrawFn, kind: str) -> dict[str, Any]:
 def processing(draw: st.DrawFn, kind: str) -> dict[str, Any] | None:
     if not draw(st.booleans()):
         return None
-    ever = draw(st.booleans())
-    proc: dict[str, Any] = {"in_removal_proceedings": False}
+    now = kind != "advance_parole" and draw(st.booleans())  # advance parole in proceedings needs an override
+    proc: dict[str, Any] = {"in_removal_proceedings": now}
     if "ever_in_proceedings" in Processing.model_fields:  # the contract's "ever" question (Part 4 item 1)
-        proc["ever_in_proceedings"] = ever
+        proc["ever_in_proceedings"] = now or draw(st.booleans())
     for key in ("previous_reentry_permit_or_refugee_travel_document", "previous_advance_parole"):
         if draw(st.booleans()):
             proc[key] = {"date_issued": draw(date), "disposition": draw(st.one_of(short_text, words(30, 60)))}

@@ -31,7 +31,7 @@ from .conftest import SAMPLES
 # No example database in the checkout; a failure prints the blob that reproduces it (@reproduce_failure).
 _COMMON: dict[str, Any] = {"deadline": None, "database": None, "print_blob": True,
                            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-settings.register_profile("ci", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "40")), **_COMMON)
+settings.register_profile("ci", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "60")), **_COMMON)
 settings.register_profile("long", max_examples=int(os.environ.get("FORMFILL_ROUNDTRIP_EXAMPLES", "500")), **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
