@@ -317,7 +317,7 @@ class _Reader:
             value = value.decode("latin-1")
         if isinstance(value, list):  # a multi-select list: not a shape this form uses
             return None
-        text = str(value)
+        text = str(value).replace("\r\n", "\n").replace("\r", "\n")  # viewers end lines with CR
         return text if text.strip() else None
 
     def is_on(self, rule: Rule) -> bool:

@@ -173,12 +173,12 @@ def test_a_box_with_a_foreign_on_value_is_reported_not_read(blank_plain: Path, b
 def test_free_text_typed_into_part13_is_reported_by_its_item(blank_plain: Path, blank: BlankForm) -> None:
     values = {full(blank, "Part13_Line3_PageNumber[0]"): "10", full(blank, "Part13_Line3_PartNumber[0]"): "7",
               full(blank, "Part13_Line3_ItemNumber[0]"): "2",
-              full(blank, "Part13_Line3_AdditionalInfo[0]"): "Also visiting my aunt.",
+              full(blank, "Part13_Line3_AdditionalInfo[0]"): "Also visiting\rmy aunt.",
               box(blank, "travel.purpose"): "Visit my mother."}
     ex = extract(typed(blank_plain, values))
     unread = [p for p in ex.problems if p.code == "unread"]
     assert [p.path for p in unread] == ["travel.purpose"]
-    assert "Page 10, Part 7, Item 2" in unread[0].message
+    assert "Page 10, Part 7, Item 2" in unread[0].message and "'Also visiting my aunt.'" in unread[0].message
 
 
 def test_a_flattened_copy_is_refused_as_a_scan(blank: BlankForm) -> None:
