@@ -35,10 +35,11 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, Problem, ProfileError
+from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
+from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import BlankForm, FieldInfo, load_blank
 from formfill.pdf.writer import font_for
 from formfill.profile import Profile, parse_profile
@@ -410,7 +411,7 @@ class _Reader:
                     self.problems.append(Problem(
                         paths[0] if paths else "",
                         f"Part 13 ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
-                        f"{_clip(entry.text) if not (paths and _sensitive(paths[0])) else '[redacted]'}",
+                        f"{_clip(entry.text) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
         self.obey_skips()
@@ -671,8 +672,6 @@ def _part13_joiner(form: BlankForm, info: FieldInfo) -> Any:
 
 
 def _block_lines(info: FieldInfo, fmap: FieldMap) -> int:
-    from formfill.pdf.appearance import max_lines
-
     return max_lines(info, fmap.ruled_line_pitch)
 
 
@@ -685,12 +684,6 @@ def _key(page: Any, part: Any, item: Any) -> tuple[str, str, str]:
 
 def _rule_path(rule: Rule) -> str:
     return rule.path or (rule.sets[0][0] if rule.sets else "")
-
-
-def _sensitive(path: str) -> bool:
-    from formfill.errors import is_sensitive
-
-    return is_sensitive(path)
 
 
 def _clip(text: str, n: int = 60) -> str:
