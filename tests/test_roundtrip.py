@@ -147,3 +147,24 @@ def _shared_blank() -> BlankForm:
 
         _BLANK.append(open_blank(forms_dir() / "i-131_01-20-25.pdf"))
     return _BLANK[0]
+
+
+def test_a_map_that_moves_a_value_fails_the_round_trip(blank: BlankForm, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proof can fail: read through a map whose country-of-birth and citizenship boxes are swapped."""
+    import dataclasses
+
+    import formfill.extract as extract_module
+
+    fmap = for_form(blank)
+    swap = {"applicant.country_of_birth": "applicant.country_of_citizenship",
+            "applicant.country_of_citizenship": "applicant.country_of_birth"}
+    moved = dataclasses.replace(fmap, entries=tuple(
+        dataclasses.replace(e, source=swap.get(e.source, e.source)) for e in fmap.entries))
+    monkeypatch.setattr(extract_module, "read_maps",
+                        lambda: {(fmap.form, fmap.edition): extract_module.from_fill_map(moved)})
+    raw = json.loads((SAMPLES / "reentry-permit.json").read_text())
+    raw["applicant"]["country_of_birth"], raw["applicant"]["country_of_citizenship"] = "Peru", "Chile"
+    p = parse_profile(raw).model_dump(mode="json")
+    ex = extract(api.fill(raw, form=blank).data)
+    assert carried_mismatches(p, ex, fmap, blank) == [
+        "applicant.country_of_birth: 'Peru' != 'Chile'", "applicant.country_of_citizenship: 'Chile' != 'Peru'"]
