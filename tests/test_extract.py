@@ -19,7 +19,7 @@ from formfill import api, fieldmap
 from formfill.cli import main
 from formfill.diff import diff, mask
 from formfill.errors import FormError, InputError
-from formfill.extract import NO_FIELDS, NoFieldsError, extract, read_maps, readable
+from formfill.extract import NO_FIELDS, NoFieldsError, extract, model_type, read_maps, readable
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm, load_blank
 from tests.conftest import require_tool
@@ -454,3 +454,15 @@ def test_a_hostile_pdf_is_an_input_error_never_a_traceback(tmp_path: Path) -> No
         assert err.value.exit_code == 2
         result = CliRunner().invoke(main, ["extract", str(bad)])
         assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_the_2019_read_map_accounts_for_every_field_of_that_edition(blank_2019: Path) -> None:
+    """Each old field is read, never read on purpose (signatures), or named as a question with no place now."""
+    old = load_blank(blank_2019.read_bytes(), str(blank_2019), use_cache=False)
+    rmap = read_maps()[("I-131", "04/24/19")]
+    named = [r.field for r in rmap.rules] + list(rmap.ignored) + [item["field"] for item in rmap.not_carried]
+    assert sorted(set(named) - set(old.fields)) == []
+    barcodes = {n for n in old.fields if "arcode" in n or "BarCode" in n}
+    assert sorted(set(old.fields) - set(named) - barcodes) == []
+    for path in {r.path for r in rmap.rules if r.path} | {p for r in rmap.rules for p, _ in r.sets}:
+        assert model_type(path) is not None, f"{path} is not a key of the profile"
