@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from formfill.loading import ProfileSource, load_profile
 
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport
+    from formfill.extract import Extraction
 
 __version__ = "0.1.0"
 
@@ -24,6 +26,14 @@ def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules
     return check_package(profile, attachments_root=attachments_root, rules=rules, **kwargs)
 
 
+def extract(pdf: str | os.PathLike[str] | bytes, output: str | os.PathLike[str] | None = None,
+            overwrite: bool = False) -> Extraction:
+    """Read a filled I-131 back into a profile (formfill.extract.extract)."""
+    from formfill.extract import extract as run
+
+    return run(pdf, output, overwrite)
+
+
 __all__ = [
     "BatchInterrupted",
     "BatchSummary",
@@ -34,6 +44,7 @@ __all__ = [
     "__version__",
     "batch",
     "check",
+    "extract",
     "fill",
     "load_profile",
     "validate",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +223,8 @@ def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
     """
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a file name for the PDF")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a device or pipe: never swapped for a file
+        raise InputError(f"{path} is not a regular file (a device or a pipe); give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")

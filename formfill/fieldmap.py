@@ -159,6 +159,8 @@ def _all_maps(dirs: tuple[Path, ...]) -> dict[tuple[str, str], FieldMap]:
     found: dict[tuple[str, str], FieldMap] = {}
     for d in dirs:
         for path in sorted(d.glob("*.json")):
+            if path.name.endswith(".read.json"):
+                continue  # read-only maps (formfill.extract) never make an edition fillable
             fmap = load_map(path)
             found.setdefault((fmap.form, fmap.edition), fmap)
     return found

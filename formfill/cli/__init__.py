@@ -23,6 +23,8 @@ LAZY_COMMANDS = {
     "check": "formfill.cli.check_cmds:check",
     "batch": "formfill.cli.batch_cmds:batch",
     "review": "formfill.cli.review_cmds:review_cmd",
+    "extract": "formfill.cli.extract_cmds:extract",
+    "diff": "formfill.cli.extract_cmds:diff",
 }
 
 

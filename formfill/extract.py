@@ -1,0 +1,872 @@
+"""Read a filled I-131 back into a profile: renewals from last year's filing, and a proof of the field map.
+
+The field map says where each profile value goes; read in reverse it says what each field means.
+Everything is driven by map data, never by field names in code:
+
+- text boxes give their profile path (`text`), with `format` undone (mm/dd/yyyy dates, comma lists,
+  the weight's three digit boxes joined) and `when` checked against what the boxes say;
+- a checked box (its /V equal to its own on-state) makes its conditions true: `{"applicant.sex": "F"}`
+  sets the sex, `{"present": false}` says the answer is "none";
+- Part 13 entries and continuation sheets are merged back into the answers they continue, exactly
+  undoing `formfill.layout` (`[continued in Part 13]` / `[continued]`, `[see Part 13]` / `[P13]`, labels
+  such as `City or Town: ...`, extra rows such as `Other name 4: ...`).
+
+An older edition is read through a read map (`field_maps/*.read.json`: old field name -> profile path
+or values), so an old filing's profile fills the current edition. Only values in form fields are read
+(never appearances, never a scan); signatures are never read and the signature date is dropped, since a
+renewal is signed anew. What cannot be read or does not validate is reported by its JSON path, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import stat
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from formfill import fieldmap as fieldmap_module
+from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
+from formfill.errors import shown as show
+from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
+from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
+from formfill.pdf.appearance import max_lines
+from formfill.pdf.blank import BlankForm, FieldInfo, load_blank
+from formfill.pdf.writer import font_for
+from formfill.profile import Profile, parse_profile
+
+NO_FIELDS = "this file has no form fields; formfill reads filled forms, not scans"
+DROPPED = {"signature_date": "dropped: a renewal is signed anew"}
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_DIGIT = re.compile(r"digit(\d)of(\d)")
+_ENTRY_LABEL = re.compile(
+    r"Page(?:\s+Number)?\s*:?\s*(?P<page>\d+)[\s,;|/-]+Part(?:\s+Number)?\s*:?\s*(?P<part>[\w.]+)[\s,;|/-]+"
+    r"Item(?:\s+Number)?\s*:?\s*(?P<item>[\w.\-]+)",
+    re.I,
+)
+_DATE_LINE = r"Date( of Signature)?( \(mm/dd/yyyy\))?:[\s_]*"
+_SHEET_FURNITURE = re.compile(  # whole lines only: a body line that merely starts like one is text
+    rf"^((Applicant'?s? )?Signature( of Applicant)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
+    r"Form I-131\b.*continuation sheet \d+ of \d+)$",
+    re.I,
+)
+
+
+def _entry_label(line: str) -> re.Match[str] | None:
+    """`Page Number: 5   Part Number: 2   Item Number: 3` (or `Page 5, Part 2, Item 3`) opening a sheet entry."""
+    m = _ENTRY_LABEL.search(line)
+    return m if m is not None and m.start() < 3 else None
+
+
+class NoFieldsError(InputError):
+    """A scan or a flattened copy: the values are only printed, so there is nothing to read."""
+
+
+@dataclass
+class Extraction:
+    """What was read from a filled form: the profile (complete or partial), problems by JSON path, notes."""
+
+    source: str
+    form: str
+    edition: str
+    profile: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    output: Path | None = None
+    part13_entries: int = 0
+    continuation_sheets: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "input": self.source,
+            "output": str(self.output) if self.output else None,
+            "form": self.form,
+            "edition": self.edition,
+            "part13_entries": self.part13_entries,
+            "continuation_sheets": self.continuation_sheets,
+            "problems": [p.to_dict() for p in self.problems],
+            "notes": self.notes,
+            "profile": self.profile,
+        }
+
+
+# --- rules: one shape for the fill map read backwards and for an old edition's read map --------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field means when read: a text value for `path`, or conditions a checked box makes true."""
+
+    field: str
+    kind: str  # text | check | choice
+    path: str | None = None
+    sets: tuple[tuple[str, Any], ...] = ()
+    when: tuple[tuple[str, Any], ...] = ()
+    format: str | None = None
+    where: str = ""
+    any_of: tuple[tuple[tuple[str, Any], ...], ...] = ()  # a box that means one of several condition sets
+    page: int = 0
+    part: str = ""
+    item: str = ""
+    label: str | None = None
+    echo: bool = False  # Part 13's own header (the name again): read only when the answer is nowhere else
+
+
+@dataclass(frozen=True)
+class ReadMap:
+    form: str
+    edition: str
+    rules: tuple[Rule, ...]
+    ignored: tuple[str, ...] = ()  # signatures, barcodes: never read
+    not_carried: tuple[dict[str, str], ...] = ()  # fields with no place in the profile: a note when filled
+    not_asked: tuple[dict[str, str], ...] = ()  # profile paths this edition does not ask: notes/problems
+    fill_map: FieldMap | None = None
+    path: str = ""
+
+
+def _where(page: Any, part: str, item: str) -> str:
+    return f"Page {page}, Part {part}, Item {item}"
+
+
+def from_fill_map(fmap: FieldMap) -> ReadMap:
+    """The fill map read backwards: every entry says what its field means."""
+    rules = []
+    info13 = fmap.additional_information
+    header13 = (int(info13.get("page", 0)), str(info13.get("part", "")))
+    for e in fmap.entries:
+        where = _where(e.page, e.part, e.item)
+        if e.kind == "check":
+            rules.append(Rule(e.field, "check", sets=e.when, any_of=getattr(e, "any_of", ()), where=where,
+                              page=e.page, part=e.part, item=e.item))
+        else:
+            rules.append(Rule(e.field, e.kind, path=e.source, when=e.when, format=e.format, where=where,
+                              page=e.page, part=e.part, item=e.item, label=e.label,
+                              echo=(e.page, e.part) == header13))
+    ignored = tuple(fmap.signature_fields) + tuple(fmap.unfilled_fields)
+    return ReadMap(fmap.form, fmap.edition, tuple(rules), ignored, fill_map=fmap, path=fmap.path)
+
+
+def load_read_map(path: Path) -> ReadMap:
+    """A read map (`*.read.json`): an edition formfill reads but does not fill."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        rules = []
+        for raw in doc["fields"]:
+            where = raw.get("where", "")
+            if "set" in raw:
+                rules.append(Rule(raw["field"], "check", sets=tuple(raw["set"].items()), where=where))
+            else:
+                rules.append(Rule(raw["field"], raw.get("kind", "text"), path=raw["path"],
+                                  when=tuple(raw.get("when", {}).items()), format=raw.get("format"), where=where,
+                                  label=raw.get("label")))
+        return ReadMap(
+            form=doc["form"],
+            edition=doc["edition"],
+            rules=tuple(rules),
+            ignored=tuple(doc.get("ignored_fields", [])),
+            not_carried=tuple(doc.get("not_carried", [])),
+            not_asked=tuple(doc.get("not_asked", [])),
+            path=str(path),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise FormError(f"The read map {path} is not valid: {err}") from None
+
+
+def read_maps() -> dict[tuple[str, str], ReadMap]:
+    """Every edition formfill can read: the fill maps backwards, then the read-only maps."""
+    found = {key: from_fill_map(fmap) for key, fmap in all_maps().items()}
+    for d in map_dirs():
+        for path in sorted(d.glob("*.read.json")):
+            rmap = load_read_map(path)
+            found.setdefault((rmap.form, rmap.edition), rmap)
+    return found
+
+
+def readable() -> list[str]:
+    return sorted(f"{form} edition {edition}" for form, edition in read_maps())
+
+
+# --- the model's types, so read text becomes the value the profile holds --------------------------
+
+
+def _strip_optional(tp: Any) -> list[Any]:
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(tp):
+            if arg is not type(None):
+                out.extend(_strip_optional(arg))
+        return out
+    return [tp]
+
+
+def model_type(path: str) -> Any:
+    """The type the profile model declares at `path` (list item types for `[n]`), or None."""
+    candidates: list[Any] = [Profile]
+    for name, index in _PATH_PART.findall(path):
+        nxt: list[Any] = []
+        for tp in candidates:
+            if index:
+                if typing.get_origin(tp) is list:
+                    nxt.extend(_strip_optional(typing.get_args(tp)[0]))
+            elif isinstance(tp, type) and issubclass(tp, BaseModel) and name in tp.model_fields:
+                nxt.extend(_strip_optional(tp.model_fields[name].annotation))
+        if not nxt:
+            return None
+        candidates = nxt
+    return candidates[0] if len(candidates) == 1 else tuple(candidates)
+
+
+def _is_list(path: str) -> bool:
+    return typing.get_origin(model_type(path)) is list
+
+
+def _is_model(path: str) -> bool:
+    tp = model_type(path)
+    tps = tp if isinstance(tp, tuple) else (tp,)
+    return any(isinstance(t, type) and issubclass(t, BaseModel) for t in tps)
+
+
+def _is_int(path: str) -> bool:
+    return model_type(path) is int
+
+
+# --- building the profile -------------------------------------------------------------------------
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = _PATH_PART.findall(path)
+    cur: Any = data
+    for n, (name, index) in enumerate(parts):
+        last = n == len(parts) - 1
+        nxt_is_index = not last and bool(parts[n + 1][1])
+        if index:
+            i = int(index)
+            while len(cur) <= i:
+                cur.append({})
+            if last:
+                cur[i] = value
+            else:
+                cur = cur[i]
+        elif last:
+            cur[name] = value
+        else:
+            if not isinstance(cur.get(name), list | dict):
+                cur[name] = [] if nxt_is_index else {}
+            cur = cur[name]
+
+
+def _delete(data: dict[str, Any], path: str) -> None:
+    parent, _, key = path.rpartition(".")
+    holder = lookup(data, parent) if parent else data
+    if isinstance(holder, dict) and "[" not in key:
+        holder.pop(key, None)
+
+
+def _prune(value: Any) -> Any:
+    """Drop empty sections and rows: what the form leaves blank is simply not in the profile."""
+    if isinstance(value, dict):
+        out = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        items = [_prune(v) for v in value]
+        return [v for v in items if v not in ({}, None)]
+    return value
+
+
+class _Reader:
+    def __init__(self, rmap: ReadMap, form: BlankForm, raw: bytes) -> None:
+        self.rmap = rmap
+        self.form = form
+        self.raw = raw
+        self.data: dict[str, Any] = {}
+        self.problems: list[Problem] = []
+        self.notes: list[str] = []
+        self.origin: dict[str, str] = {}  # path -> where on the form it was read (for conflicts)
+        self.origin_field: dict[str, str] = {}  # path -> the field it was read from (for skip instructions)
+        self.absent: dict[str, str] = {}
+        self.present: dict[str, str] = {}
+        self.part13_entries = 0
+        self.sheets = 0
+        self.digit_boxes: dict[str, int] = {}
+
+    # field values ------------------------------------------------------------------------------
+
+    def text(self, name: str) -> str | None:
+        info = self.form.fields.get(name)
+        if info is None:
+            return None
+        value = info.value
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, list):  # a multi-select list: not a shape this form uses
+            return None
+        text = str(value).replace("\r\n", "\n").replace("\r", "\n")  # viewers end lines with CR
+        return text if text.strip() else None
+
+    def is_on(self, rule: Rule) -> bool:
+        info = self.form.fields.get(rule.field)
+        if info is None or info.value is None:
+            return False
+        value = str(info.value)
+        if value in ("/Off", "Off", ""):
+            return False
+        states = set(info.on_states) or {"/Yes"}
+        if value in states or "/" + value.lstrip("/") in states:
+            return True
+        self.problems.append(Problem(_rule_path(rule), f"the box at {rule.where or rule.field} holds {value!r}, "
+                                     f"which is not its on-state {sorted(states)}; not read", "unread"))
+        return False
+
+    # assembling ----------------------------------------------------------------------------------
+
+    def assign(self, path: str, value: Any, where: str, field_name: str = "") -> None:
+        if path in DROPPED:
+            self.notes.append(f"{path}: {DROPPED[path]}")
+            return
+        if _is_list(path) and not isinstance(value, list):
+            current = lookup(self.data, path)
+            items = list(current) if isinstance(current, list) else []
+            if value not in items:
+                items.append(value)
+            _set(self.data, path, items)
+            return
+        current = lookup(self.data, path)
+        if current is not None and current != value:
+            self.problems.append(Problem(path, f"the form gives two answers: {show(path, current)} "
+                                         f"({self.origin.get(path, '?')}) and {show(path, value)} ({where})",
+                                         "conflict"))
+            return
+        _set(self.data, path, value)
+        self.origin[path] = where
+        if field_name:
+            self.origin_field[path] = field_name
+
+    def run(self) -> None:
+        rules = [r for r in self.rmap.rules if r.field not in self.rmap.ignored]
+        checks = [r for r in rules if r.kind == "check"]
+        texts = [r for r in rules if r.kind != "check"]
+        constraints: list[tuple[Rule, tuple[str, Any]]] = []
+        for r in checks:
+            if not self.is_on(r):
+                continue
+            for path, expected in (*r.sets, *self.either(r)):
+                if isinstance(expected, dict) and "present" in expected:
+                    (self.present if expected["present"] else self.absent)[path] = r.where
+                elif isinstance(expected, list):
+                    constraints.append((r, (path, expected)))
+                else:
+                    self.assign(path, expected, r.where or r.field, r.field)
+        pending: list[tuple[Rule, str]] = []
+        joined: dict[str, dict[int, tuple[str, str]]] = {}
+        part13 = self.part13() if self.rmap.fill_map is not None else []
+        for r in texts:
+            value = self.text(r.field)
+            if value is None or r.path is None:
+                continue
+            if r.path in DROPPED:
+                self.notes.append(f"{r.path}: {DROPPED[r.path]}")
+                continue
+            value = self.resolve_pointer(r, value, part13)
+            if value is None:
+                continue
+            if r.when:
+                pending.append((r, value))
+                continue
+            self.take(r, value, joined)
+        for r, value in pending:
+            if matches(self.data, r.when):
+                self.take(r, value, joined)
+            else:
+                self.notes.append(f"{r.path}: {r.where} holds {show(r.path or '', value)}, which does not apply to "
+                                  "these answers (the form skips it); not read")
+        for path, parts in joined.items():
+            slots = [parts.get(k, ("", ""))[0] for k in range(min(parts), max(parts) + 1)]
+            if "" in slots or (path in self.digit_boxes and max(parts) != self.digit_boxes[path]):
+                self.problems.append(Problem(path, "its digit boxes are only partly filled; not read", "unread"))
+                continue
+            self.assign(path, self.coerce(path, "".join(slots), None), "digit boxes", parts[min(parts)][1])
+        if self.rmap.fill_map is not None:
+            self.overflow_rows(part13)
+            for entry in part13:
+                if not entry.used:
+                    paths = [r.path for r in texts if r.path and _key(r.page, r.part, r.item) == entry.key]
+                    self.problems.append(Problem(
+                        paths[0] if paths else "",
+                        f"Part 13 ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
+                        f"{_clip(entry.text) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
+                        "unread",
+                    ))
+        self.obey_skips()
+        for path, where in self.absent.items():
+            if lookup(self.data, path) not in (None, {}, []):
+                self.problems.append(Problem(path, f"{where} says there is none, yet the form holds an answer "
+                                             "for it", "conflict"))
+        for r, (path, allowed) in constraints:
+            actual = lookup(self.data, path)
+            if actual is not None and actual not in allowed:
+                self.notes.append(f"{path}: {r.where} is checked, but it applies only to {', '.join(allowed)}")
+
+    def either(self, r: Rule) -> tuple[tuple[str, Any], ...]:
+        """A box that means one of several things: what all of them say is read, the rest is asked."""
+        if not r.any_of:
+            return ()
+        common = [c for c in r.any_of[0] if all(c in alt for alt in r.any_of[1:])]
+        open_paths = dict.fromkeys(p for alt in r.any_of for p, _ in alt if (p, _) not in common)
+        choices = " or ".join(", ".join(f"{p} = {json.dumps(v)}" for p, v in alt) for alt in r.any_of)
+        for path in open_paths:
+            self.problems.append(Problem(path, f"{r.where} is checked, which means {choices}; the form does not say "
+                                         "which, so answer it", "ambiguous"))
+        return tuple(common)
+
+    def obey_skips(self) -> None:
+        """Values in items the form tells this applicant to skip are not answers (fieldmap.skipped_items)."""
+        fmap = self.rmap.fill_map
+        skipped_items = getattr(fieldmap_module, "skipped_items", None)
+        if fmap is None or skipped_items is None:
+            return
+        skipped = {f: item for item in skipped_items(fmap, self.data) for f in item.fields}
+        for path, field_name in list(self.origin_field.items()):
+            item = skipped.get(field_name)
+            if item is None or lookup(self.data, path) is None:
+                continue
+            _delete(self.data, path)
+            self.notes.append(f"{path}: {_where(item.page, item.part, item.item)} holds an answer the form tells "
+                              f"this applicant to skip (\"{_clip(item.instruction, 80)[1:-1]}\"); not read")
+
+    def take(self, r: Rule, value: str, joined: dict[str, dict[int, tuple[str, str]]]) -> None:
+        assert r.path is not None
+        if r.echo and lookup(self.data, r.path) is not None:
+            return  # the header may shorten a long name; the answer itself was read where the form asks it
+        m = _DIGIT.fullmatch(r.format or "")
+        if m or r.format == "join":
+            if m:
+                self.digit_boxes[r.path] = int(m.group(2))  # the last box is the units: it must be there
+            slot = int(m.group(1)) if m else len(joined.get(r.path, {}))
+            joined.setdefault(r.path, {})[slot] = (value.strip(), r.field)
+            return
+        self.assign(r.path, self.coerce(r.path, value, r.format), r.where or r.field, r.field)
+
+    def coerce(self, path: str, text: str, fmt: str | None) -> Any:
+        if fmt == "date":
+            m = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", text)
+            try:
+                if m is None:
+                    raise ValueError
+                return dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2))).isoformat()
+            except ValueError:
+                self.problems.append(Problem(path, f"{show(path, text)} is not a date written mm/dd/yyyy", "unread"))
+                return text
+        if fmt == "list":
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if _is_int(path):
+            stripped = text.strip()
+            if stripped.isascii() and stripped.isdigit():
+                return int(stripped)
+            self.problems.append(Problem(path, f"{show(path, text)} is not a whole number", "unread"))
+        return text
+
+    # Part 13 -------------------------------------------------------------------------------------
+
+    def part13(self) -> list[_Chunk]:
+        """Part 13's blocks and the continuation sheets as entries, long ones joined back together."""
+        fmap = self.rmap.fill_map
+        assert fmap is not None
+        chunks: list[_Chunk] = []
+        for block in fmap.additional_information.get("blocks", []):
+            text = self.text(block["text"])
+            if text is None:
+                continue
+            page = (self.text(block["page"]) or "").strip()
+            key = _key(page, self.text(block["part"]) or "", self.text(block["item"]) or "")
+            info = self.form.fields[block["text"]]
+            lines = text.split("\n")
+            full = len(lines) >= _block_lines(info, fmap)
+            chunks.append(_Chunk(key, lines, full, _part13_joiner(self.form, info)))
+        self.part13_entries = len(chunks)
+        chunks.extend(self.sheet_chunks(fmap))
+        entries: list[_Chunk] = []
+        markers = self.markers()
+        for c in chunks:
+            prev = entries[-1] if entries else None
+            continues = prev is not None and prev.key == c.key and prev.full
+            if continues and c.lines and c.lines[0].startswith(CONTINUATION_PREFIX):
+                # The rest of the entry before it, marked `[continued]` (a block or sheet after a full one).
+                first = c.lines[0][len(CONTINUATION_PREFIX) :].strip()
+                c.lines, c.joiners = ([first, *c.lines[1:]], c.joiners) if first else (c.lines[1:], c.joiners[1:])
+            elif any(c.lines and c.lines[0].startswith(m) for m in markers.get(c.key, ())):
+                continues = False
+            if continues and prev is not None:
+                prev.lines = [*prev.lines, *c.lines]
+                prev.joiners = [*prev.joiners[: len(prev.lines) - len(c.lines)], *c.joiners]
+                prev.full = c.full
+            else:
+                entries.append(c)
+        return entries
+
+    def markers(self) -> dict[tuple[str, str, str], tuple[str, ...]]:
+        """How a new Part 13 entry starts, per page/part/item: `[continued]`, a box's label, an extra row."""
+        out: dict[tuple[str, str, str], list[str]] = {}
+        fmap = self.rmap.fill_map
+        assert fmap is not None
+        for e in fmap.entries:
+            key = _key(e.page, e.part, e.item)
+            out.setdefault(key, [CONTINUATION_PREFIX])
+            if e.label:
+                out[key].append(f"{e.label}: ")
+        for spec in fmap.overflow_rows:
+            out.setdefault(_key(spec["page"], spec["part"], spec["item"]), [CONTINUATION_PREFIX]).append(
+                f"{spec['label']} "
+            )
+        return {k: tuple(v) for k, v in out.items()}
+
+    def sheet_chunks(self, fmap: FieldMap) -> list[_Chunk]:
+        """Continuation sheets: pages after the form's own, read as text (they carry no fields)."""
+        if self.form.page_count <= fmap.pages:
+            return []
+        try:
+            import pdfplumber
+
+            with pdfplumber.open(io.BytesIO(self.raw)) as pdf:
+                pages = [[(line["text"], float(line["top"])) for line in p.extract_text_lines()]
+                         for p in pdf.pages[fmap.pages :]]
+        except Exception:  # pdfminer raises many kinds; an unreadable sheet is reported, not a traceback
+            self.problems.append(Problem("", "the continuation sheets could not be read as text", "unread"))
+            return []
+        self.sheets = len(pages)
+        # The header (name, A-Number) is what sits above the first entry on the first sheet; every sheet has it.
+        header_top = next((top for lines in pages for text, top in lines if _entry_label(text)), 0.0)
+        out: list[_Chunk] = []
+        current: _Chunk | None = None
+        for lines in pages:
+            for text, top in lines:
+                line = text.strip()
+                m = _entry_label(line)
+                if m is not None:
+                    current = _Chunk(_key(m["page"], m["part"], m["item"]), [], True, _sheet_joiner)
+                    out.append(current)
+                    continue
+                if top < header_top - 1 or not line or current is None or _SHEET_FURNITURE.match(line):
+                    continue
+                current.lines.append(line)
+        for c in out:
+            c.joiners = [c.joiner] * len(c.lines)
+        return [c for c in out if c.lines]
+
+    def resolve_pointer(self, r: Rule, value: str, part13: list[_Chunk]) -> str | None:
+        if self.rmap.fill_map is None:
+            return value
+        key = _key(r.page, r.part, r.item)
+        stripped = value.strip()
+        if stripped in POINTERS:
+            prefix = f"{r.label}: " if r.label else None
+            for entry in part13:
+                if entry.used or entry.key != key:
+                    continue
+                text = entry.text
+                if prefix is not None and text.startswith(prefix):
+                    entry.used = True
+                    return text[len(prefix) :]
+                if prefix is None and not text.startswith(CONTINUATION_PREFIX):
+                    entry.used = True
+                    return text
+            self.problems.append(Problem(r.path or "", f"{r.where} points to Part 13, but Part 13 has no entry for "
+                                         "it", "unread"))
+            return None
+        if stripped.endswith(CONTINUED_MARK):
+            head = stripped[: -len(CONTINUED_MARK)].rstrip()
+            for entry in part13:
+                if entry.used or entry.key != key:
+                    continue
+                text = entry.text
+                if head and text.startswith(CONTINUATION_PREFIX):
+                    entry.used = True
+                    return f"{head} {text[len(CONTINUATION_PREFIX):].strip()}"
+                if not head and not text.startswith(CONTINUATION_PREFIX):
+                    entry.used = True
+                    return text
+            self.problems.append(Problem(r.path or "", f"{r.where} continues in Part 13, but Part 13 has no "
+                                         "continuation for it", "unread"))
+            return None
+        return value
+
+    def overflow_rows(self, part13: list[_Chunk]) -> None:
+        fmap = self.rmap.fill_map
+        assert fmap is not None
+        for spec in fmap.overflow_rows:
+            key = _key(spec["page"], spec["part"], spec["item"])
+            labels = {label: name for name, label in spec["fields"].items()}
+            pattern = re.compile(rf"{re.escape(spec['label'])} (\d+): (.*)", re.S)
+            for entry in part13:
+                m = pattern.fullmatch(entry.text)
+                if entry.used or entry.key != key or m is None:
+                    continue
+                entry.used = True
+                row = int(m.group(1)) - 1
+                for piece in m.group(2).split(", "):
+                    label, _, value = piece.partition(": ")
+                    if label in labels and value:
+                        self.assign(f"{spec['source']}[{row}].{labels[label]}", value, _where(*key))
+                    else:
+                        self.problems.append(Problem(f"{spec['source']}[{row}]", f"cannot read {piece!r}", "unread"))
+
+
+@dataclass
+class _Chunk:
+    key: tuple[str, str, str]
+    lines: list[str]
+    full: bool
+    joiner: Any
+    joiners: list[Any] = field(default_factory=list)
+    used: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.joiners:
+            self.joiners = [self.joiner] * len(self.lines)
+
+    @property
+    def text(self) -> str:
+        out = ""
+        for n, line in enumerate(self.lines):
+            if n == 0:
+                out = line
+            else:
+                out += self.joiners[n - 1](self.lines[n - 1], line) + line
+        return out
+
+
+def _sheet_joiner(prev: str, nxt: str) -> str:
+    """A sheet line of exactly the sheet width with no space is one piece of a word split across lines."""
+    return "" if len(prev) >= SHEET_WIDTH and " " not in prev else " "
+
+
+def _part13_joiner(form: BlankForm, info: FieldInfo) -> Any:
+    font = font_for(form, info)
+    size = info.font_size or 10
+    usable = info.width - 4
+
+    def join(prev: str, nxt: str) -> str:
+        # A word too long for a line is cut at the last character that fits: the line could not take one more.
+        if " " not in prev and nxt and font.width(prev + nxt[0], size) > usable:
+            return ""
+        return " "
+
+    return join
+
+
+def _block_lines(info: FieldInfo, fmap: FieldMap) -> int:
+    return max_lines(info, fmap.ruled_line_pitch)
+
+
+def _key(page: Any, part: Any, item: Any) -> tuple[str, str, str]:
+    def norm(v: Any) -> str:  # "Item 3.b." and "3.B" are the same item
+        return re.sub(r"^(page|part|item)(number|no\.?)?:?", "", re.sub(r"\s+", "", str(v)).lower()).strip(".")
+
+    return norm(page), norm(part), norm(item)
+
+
+def _rule_path(rule: Rule) -> str:
+    return rule.path or (rule.sets[0][0] if rule.sets else "")
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return repr(text if len(text) <= n else text[: n - 3] + "...")
+
+
+# --- entry points ---------------------------------------------------------------------------------
+
+
+def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) -> tuple[bytes, BlankForm, str]:
+    """Read and parse a filled form: never cached (it holds a client's data), scans refused clearly."""
+    if isinstance(pdf, bytes):
+        raw, source = pdf, name or "<bytes>"
+    else:
+        source = name or str(pdf)
+        raw = read_regular(Path(pdf), source)
+    if not raw.lstrip()[:5].startswith(b"%PDF"):
+        raise InputError(f"{source} is not a PDF file")
+    try:
+        form = load_blank(raw, source, use_cache=False, pristine=False)  # a client's file, never a blank
+    except FormError as err:
+        if "no fillable fields" in err.message:
+            raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+        raise
+    except Exception as err:  # an untrusted file: whatever the parser trips on (a cycle, a bad number) is input
+        raise InputError(f"{source} could not be read as a PDF form ({type(err).__name__})") from None
+    named = [i for i in form.fields.values() if i.kind in ("text", "check", "choice")]
+    if not named:
+        raise NoFieldsError(f"{source}: {NO_FIELDS}")
+    return raw, form, source
+
+
+MAX_BYTES = 100 * 1024 * 1024  # a filled I-131 is about 1-2 MB; anything far larger is not one
+
+
+def read_regular(path: Path, source: str) -> bytes:
+    """A regular file's bytes: a device, pipe or folder is refused up front (it could block or never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except OSError as err:
+        raise InputError(f"{source}: cannot be read ({err.strerror or err})") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise InputError(f"{source} is not a regular file (a folder, a device or a pipe)")
+    if st.st_size > MAX_BYTES:
+        os.close(fd)
+        raise InputError(f"{source} is {st.st_size // (1024 * 1024)} MB; a filled I-131 is a few MB at most")
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(MAX_BYTES + 1)
+
+
+def check_output(path: Path) -> None:
+    """Only a regular file is ever replaced: `-o /dev/null` must not swap a device for a file."""
+    if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
+        raise InputError(f"{path} is not a regular file; give a file name for the profile (or leave out -o)")
+
+
+def extract(
+    pdf: str | os.PathLike[str] | bytes,
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    *,
+    name: str | None = None,
+) -> Extraction:
+    """Read a filled I-131 into a profile; with `output`, write it (also when incomplete, for a paralegal
+    to finish). Problems name JSON paths; an unreadable file raises InputError (a scan: NoFieldsError)."""
+    if output is not None:
+        check_output(Path(output))
+    raw, form, source = open_filled(pdf, name)
+    maps = read_maps()
+    rmap = maps.get((form.form, form.edition))
+    if rmap is None:
+        have = "; ".join(readable())
+        what = f"Form {form.form} edition {form.edition}" if form.form else "not a form formfill recognises"
+        raise FormError(f"{source} is {what}; formfill reads: {have}.")
+    barcodes = {n for n in form.fields if "BarCode" in n or "Barcode" in n}
+    if not any(str(form.fields[n].value or "").strip() not in ("", "/Off", "Off") for n in form.fields
+               if n not in barcodes and n not in rmap.ignored):
+        raise NoFieldsError(f"{source}: its form fields are empty; formfill reads filled forms, not blanks or scans")
+    reader = _Reader(rmap, form, raw)
+    reader.run()
+    for name in rmap.ignored:
+        info = form.fields.get(name)
+        if info is not None and info.value not in (None, "", "/Off") and "Sig" in name and "Date" not in name:
+            reader.notes.append(f"a signature field ({name.rsplit('.', 1)[-1]}) holds a value; signatures are "
+                                    "never read")
+    for item in rmap.not_carried:
+        value = reader.text(item["field"])
+        if value is not None:
+            reader.notes.append(f"{item.get('path', '')}: {item['note']}".lstrip(": "))
+    data = {"schema_version": 1, "form": "I-131", **_prune(reader.data)}
+    for path in reader.present:  # a checked "Yes" says the section exists, even when nothing else is in it
+        parent = path.rpartition(".")[0]
+        if lookup(data, path) is None and _is_model(path) and (not parent or lookup(data, parent) is not None):
+            _set(data, path, {})
+    problems = list(reader.problems)
+    profile: dict[str, Any]
+    try:
+        model = parse_profile(data)
+        profile = _prune(model.model_dump(mode="json", exclude_none=True))
+    except ProfileError as err:
+        profile = _ordered(_normalised(data, Profile), "")
+        problems.extend(_explain(err.problems, rmap))
+    for item in rmap.not_asked:
+        reader.notes.append(f"{item['path']}: {item['note']}")
+    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), list(dict.fromkeys(reader.notes)),
+                        part13_entries=reader.part13_entries, continuation_sheets=reader.sheets)
+    if output is not None:
+        from formfill.api import write_atomic
+
+        out = Path(output)
+        write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite)
+        result.output = out
+    return result
+
+
+def _normalised(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A partial profile with every value that validates on its own normalised (phones, A-Numbers, ...)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            out[key] = value
+            continue
+        nested = [t for t in _strip_optional(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+        items = [t for t in _strip_optional(info.annotation) if typing.get_origin(t) is list]
+        if isinstance(value, dict) and nested:
+            out[key] = _normalised(value, nested[0])
+        elif isinstance(value, list) and items and value and all(isinstance(v, dict) for v in value):
+            inner = [t for t in _strip_optional(typing.get_args(items[0])[0]) if isinstance(t, type)
+                     and issubclass(t, BaseModel)]
+            out[key] = [_normalised(v, inner[0]) for v in value] if inner else value
+        else:
+            try:
+                adapter: TypeAdapter[Any] = TypeAdapter(info.rebuild_annotation())
+                out[key] = adapter.dump_python(adapter.validate_python(value), mode="json")
+            except (ValidationError, TypeError, ValueError):
+                out[key] = value
+    return out
+
+
+def _ordered(value: Any, path: str) -> Any:
+    """A partial profile in the model's key order, so it reads like any other profile."""
+    if isinstance(value, list):
+        return [_ordered(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    tp = Profile if not path else model_type(path)
+    tps = tp if isinstance(tp, tuple) else (tp,)
+    order: list[str] = []
+    for t in tps:
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            order.extend(t.model_fields)
+    rank = {k: i for i, k in enumerate(order)}
+    keys = sorted(value, key=lambda k: rank.get(k, len(rank)))
+    return {k: _ordered(value[k], f"{path}.{k}" if path else k) for k in keys}
+
+
+def _explain(problems: list[Problem], rmap: ReadMap) -> list[Problem]:
+    """Say which missing answers this edition never asks, so nobody hunts for them on the page."""
+    asked = {r.path for r in rmap.rules if r.path} | {p for r in rmap.rules for p, _ in r.sets}
+    not_asked = {item["path"]: item["note"] for item in rmap.not_asked}
+    out = []
+    for p in problems:
+        if p.code == "missing" and not any(a == p.path or a.startswith(p.path + ".") for a in asked):
+            note = not_asked.get(p.path, f"Form {rmap.form} edition {rmap.edition} does not ask this; add it")
+            out.append(Problem(p.path, f"is required and not on the form: {note}", "not_on_form"))
+        else:
+            out.append(p)
+    return out
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            out.append(p)
+    return out
+
+
+__all__ = ["NO_FIELDS", "Extraction", "NoFieldsError", "ReadMap", "extract", "read_maps", "readable"]
