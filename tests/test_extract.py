@@ -351,9 +351,7 @@ def test_a_2019_filing_extracts_into_a_profile_that_fills_the_current_edition(
     assert "signature_date" not in prof and "Chidi Okafor" not in json.dumps(prof)
     assert prof["processing"]["previous_reentry_permit_or_refugee_travel_document"]["date_issued"] == "2023-05-01"
     # Questions the current edition asks and the old one did not: said by path, never guessed.
-    extra = _merge({"biographics": BIOGRAPHICS}, extra)
-    if "ever_in_proceedings" in __import__("formfill.profile").profile.Processing.model_fields:
-        extra = _merge(extra, {"processing": {"ever_in_proceedings": False}})
+    extra = _merge({"biographics": BIOGRAPHICS, "processing": {"ever_in_proceedings": False}}, extra)
     asked = {p.path for p in ex.problems}
     wanted = {f"{k}.{kk}" if isinstance(v, dict) and k != "biographics" else k
               for k, v in extra.items() for kk in (v if isinstance(v, dict) and k != "biographics" else [None])}
