@@ -56,6 +56,7 @@ from formfill.errors import (
 )
 from formfill.fieldmap import for_form
 from formfill.forms import find_blank, open_blank
+from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 
@@ -255,9 +256,16 @@ def _bad(message: str, code: str) -> InputError:
 
 
 def _decode(raw: bytes | str, name: str, *, one_line: bool = False) -> Any:
-    """Decode one profile's JSON; any failure (even nesting too deep to decode) is an `invalid_json` InputError."""
+    """Decode one profile's JSON strictly (formfill.loading.loads_strict); any failure fails this input only.
+
+    Malformed JSON is `invalid_json`; well-formed JSON that cannot be taken as meant (a duplicate key, a
+    number too long to read, NaN, an unpaired surrogate) carries one problem per JSON path.
+    """
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise _bad(f"{name}: larger than {MAX_PROFILE_BYTES // 2**20} MB; a profile is a few kilobytes",
+                   "invalid_json")
     try:
-        return json.loads(raw if isinstance(raw, str) else raw.decode("utf-8-sig"))
+        return loads_strict(raw if isinstance(raw, str) else raw.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
         msg = f"{name}: not UTF-8 text ({err.reason})"
     except json.JSONDecodeError as err:
@@ -265,8 +273,10 @@ def _decode(raw: bytes | str, name: str, *, one_line: bool = False) -> Any:
         msg = f"{name}: not valid JSON ({where}: {err.msg})"
     except RecursionError:
         msg = f"{name}: not valid JSON (nested too deeply)"
-    except ValueError as err:  # e.g. an integer too long to convert
-        msg = f"{name}: not valid JSON ({err})"
+    except JsonValueError as err:
+        raise ProfileError(f"{name}: The profile has problems", err.problems) from None
+    except ValueError as err:  # a last resort: nothing the decoder raises may stop the batch
+        msg = f"{name}: not valid JSON ({type(err).__name__})"
     raise _bad(msg, "invalid_json")
 
 
@@ -276,7 +286,7 @@ def _read(path: str, name: str) -> bytes:
         if path == STDIN:
             return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         with open(path, "rb") as fh:
-            return fh.read()
+            return fh.read(MAX_PROFILE_BYTES + 1)  # _decode refuses anything longer: a bounded read
     except FileNotFoundError:
         raise _bad(f"{name}: no such file", "unreadable") from None
     except OSError as err:
@@ -287,7 +297,7 @@ def _read_line(path: str, offset: int, name: str) -> bytes:
     try:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            return fh.readline()
+            return fh.readline(MAX_PROFILE_BYTES + 1)
     except OSError as err:
         raise _bad(f"{name}: cannot be read ({err.strerror or err})", "unreadable") from None
 
@@ -317,14 +327,18 @@ def _entry(src: _Source, line: int | None = None, offset: int = 0, text: str | N
 
 
 def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
-    """The entry with the profile id that names its output, or with the error that fails it."""
+    """The entry with the profile id that names its output, or with the error (and problems) that fail it."""
     try:
         return {**entry, "pid": _profile_id(decode())}
-    except InputError as err:
-        return {**entry, "error": err.message, "code": err.problems[0].code if err.problems else "unreadable"}
+    except FormfillError as err:
+        return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
-        msg = f"{entry['input']}: cannot be decoded ({type(err).__name__}: {err})"
-        return {**entry, "error": msg, "code": "invalid_json"}
+        msg = f"{entry['input']}: cannot be decoded ({type(err).__name__})"
+        return {**entry, "error": msg, "problems": (Problem("", msg, "invalid_json"),)}
+
+
+def _problems(err: FormfillError, code: str) -> tuple[Problem, ...]:
+    return tuple(err.problems) or (Problem("", err.message, code),)
 
 
 def _stream_items(src: _Source) -> Iterator[dict[str, Any]]:
@@ -353,9 +367,16 @@ def _file_items(src: _Source) -> Iterator[dict[str, Any]]:
     except OSError as err:
         raise _bad(f"{src.name}: cannot be read ({err.strerror or err})", "unreadable") from None
     with fh:
-        offset = 0
-        for n, raw in enumerate(fh, start=1):
+        offset, n = 0, 0
+        while raw := fh.readline(MAX_PROFILE_BYTES + 1):
+            n += 1
             start, offset = offset, offset + len(raw)
+            while len(raw) > MAX_PROFILE_BYTES and not raw.endswith(b"\n"):  # skip the rest of a huge line
+                rest = fh.readline(MAX_PROFILE_BYTES)
+                if not rest:
+                    break
+                offset += len(rest)
+                raw = raw[:MAX_PROFILE_BYTES + 1] + (b"\n" if rest.endswith(b"\n") else b"")
             if raw.strip():
                 yield _named(_entry(src, n, start), partial(_decode, raw, f"{src.name}:{n}", one_line=True))
 
@@ -367,12 +388,12 @@ def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
         for entry in _stream_items(src) if src.stream else _file_items(src):
             lines_seen = entry.get("line") or lines_seen
             yield entry
-    except InputError as err:
-        yield {**_entry(src), "error": err.message, "code": err.problems[0].code if err.problems else "unreadable"}
+    except FormfillError as err:
+        yield {**_entry(src), "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # an unreadable disk, a bug...: this source fails, the others proceed
         where = f"{src.name} (after line {lines_seen})" if lines_seen else src.name
         msg = f"{where}: cannot be read ({type(err).__name__}: {err})"
-        yield {**_entry(src), "error": msg, "code": "unreadable"}
+        yield {**_entry(src), "error": msg, "problems": (Problem("", msg, "unreadable"),)}
 
 
 def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = ()) -> list[Item]:
@@ -401,7 +422,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 "offset": raw.get("offset", 0),
             }
             if "error" in raw:
-                items.append(Item(**common, error=raw["error"], problems=(Problem("", raw["error"], raw["code"]),)))
+                items.append(Item(**common, error=raw["error"], problems=raw["problems"]))
                 continue
             first = claimed.setdefault(ident.casefold(), raw["input"])
             if first != raw["input"]:
