@@ -828,12 +828,13 @@ KILL_SWITCH = "FORMFILL_TEST_KILL_WORKER_ON"
 """Tests only: a worker SIGKILLs itself on the profile with this id (a real worker death, on demand)."""
 
 
-def _worker_main(conn: Connection, options: Options) -> None:
+def _worker_main(conn: Connection, options: Options, parent: int) -> None:
     """One worker: open the blank once, then fill one item at a time as the parent sends them.
 
     The parent always knows which item each worker holds, so a worker that dies costs exactly that
     item. A worker whose parent is gone (its pipe closed) stops after the item in hand.
     """
+    _die_with_parent(parent)
     try:
         _init_worker(options, ignore_sigint=True)
     except BaseException as err:  # reported, then this worker ends; the parent decides what follows
@@ -857,6 +858,19 @@ def _worker_main(conn: Connection, options: Options) -> None:
             return
 
 
+def _die_with_parent(parent: int) -> None:
+    """On Linux, the kernel kills this worker when the batch process dies (even by SIGKILL), so no
+    orphan goes on writing PDFs that no report line will ever name."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 @dataclass(eq=False)  # compared (and hashed) by identity: one per process
 class _Worker:
     process: BaseProcess
@@ -871,7 +885,7 @@ def _spawn(ctx: Any, options: Options) -> _Worker:
     # cannot kill it; the parent gets it and stops them all.
     with signals_ignored():
         parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child_end, options), daemon=True)
+        process = ctx.Process(target=_worker_main, args=(child_end, options, os.getpid()), daemon=True)
         process.start()
     child_end.close()
     return _Worker(process, parent_end)

@@ -444,6 +444,30 @@ def test_sigterm_stops_the_batch_honestly(tmp_path: Path, good: dict[str, Any], 
     assert not _children(proc.pid)
 
 
+def test_workers_die_with_a_killed_batch(tmp_path: Path, good: dict[str, Any], blank_plain: Path) -> None:
+    """SIGKILL of the batch itself: its workers go too (no orphan keeps writing PDFs nobody reports)."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, 40)), "-o",
+                             str(out), "--form", str(blank_plain), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.monotonic() + 60
+    while not list(out.glob("*.pdf")) and time.monotonic() < end and proc.poll() is None:
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers
+    proc.kill()
+    proc.communicate(timeout=30)
+    end = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < end:
+        time.sleep(0.05)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}/stat").exists()
+             and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not alive
+    settled = len(list(out.glob("*.pdf")))
+    time.sleep(1)
+    assert len(list(out.glob("*.pdf"))) == settled  # nothing goes on writing
+
+
 def test_a_stuck_worker_is_stopped_and_a_crashing_one_replaced(
     tmp_path: Path, good: dict[str, Any], blank_plain: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
