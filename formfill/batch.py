@@ -31,6 +31,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import signal
 import stat
 import sys
@@ -507,6 +508,9 @@ def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) 
     return ItemResult(item.index, item.id, item.input, None, False, time.perf_counter() - start, error, list(problems))
 
 
+_DIGIT_RUNS = re.compile(r"\d[\d -]{5,}\d")
+
+
 def run_item(item: Item) -> ItemResult:
     """Validate, (package-check,) fill, verify and write one input; never raises for a bad profile."""
     start = time.perf_counter()
@@ -539,7 +543,8 @@ def run_item(item: Item) -> ItemResult:
         msg = f"{item.input}: the profile is nested too deeply"
         return _failure(item, start, msg, [Problem("", msg, "invalid")])
     except Exception as err:  # one broken profile (or a bug it triggers) must never cost the others
-        msg = f"{item.input}: internal error ({type(err).__name__}: {err})"
+        # A bug's message may quote a value: long digit runs (an SSN, an A-Number) are masked.
+        msg = f"{item.input}: internal error ({type(err).__name__}: {_DIGIT_RUNS.sub('[redacted]', str(err))})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
     return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start)
 
