@@ -833,12 +833,20 @@ KILL_SWITCH = "FORMFILL_TEST_KILL_WORKER_ON"
 """Tests only: a worker SIGKILLs itself on the profile with this id (a real worker death, on demand)."""
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_main(conn: Connection, options: Options, parent: int) -> None:
     """One worker: open the blank once, then fill one item at a time as the parent sends them.
 
     The parent always knows which item each worker holds, so a worker that dies costs exactly that
     item. A worker whose parent is gone (its pipe closed) stops after the item in hand.
     """
+    # The parent owns Ctrl-C and SIGTERM: it stops the workers itself and reports every item, so a
+    # worker never dies (or prints a traceback) on either; it dies with the parent (_die_with_parent).
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _die_with_parent(parent)
     try:
         _init_worker(options, ignore_sigint=True)
@@ -886,12 +894,15 @@ class _Worker:
 
 
 def _spawn(ctx: Any, options: Options) -> _Worker:
-    # Created with SIGINT ignored (inherited), so a Ctrl-C arriving before the worker's own setup
-    # cannot kill it; the parent gets it and stops them all.
-    with signals_ignored():
-        parent_end, child_end = ctx.Pipe()
+    # Ctrl-C and SIGTERM are blocked (not ignored: the parent must not lose one) while the worker is
+    # created, so none can reach it before it has set them aside; the parent handles them for all.
+    parent_end, child_end = ctx.Pipe()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
         process = ctx.Process(target=_worker_main, args=(child_end, options, os.getpid()), daemon=True)
         process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     child_end.close()
     return _Worker(process, parent_end)
 
