@@ -258,10 +258,11 @@ def check_output(path: Path, protected: Mapping[Identity, str] | None = None) ->
     """
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError) as err:
-        raise UnsafeOutputError(f"cannot write {path}: {_reason(err) if isinstance(err, OSError) else err}") from None
+    except ValueError:
+        raise InputError(f"cannot write {str(path)!r}: the path contains a NUL byte") from None
+    except OSError:
+        return  # not there (or not reachable): writing it says why, if it fails
+
     if stat.S_ISDIR(st.st_mode):
         raise UnsafeOutputError(f"{path} is a folder; give a file name for the PDF")
     if not stat.S_ISREG(st.st_mode):
