@@ -622,6 +622,13 @@ class _Checker:
         except FileNotFoundError:
             bad("file_missing", f"no such file ({full})")
             return
+        except OSError as err:
+            if err.errno != errno.ELOOP:
+                bad("file_unreadable", f"cannot be read ({_fs_reason(err)})")
+                return
+            bad("file_unreadable", "cannot be read: it is now a symlink (it changed after it was checked); "
+                "it was not read")
+            return
         except _FS_ERRORS as err:
             bad("file_unreadable", f"cannot be read ({_fs_reason(err)})")
             return
