@@ -189,17 +189,6 @@ def fill(
     return result
 
 
-def _input_files(source: ProfileSource, loaded: LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:
-    """The files a fill reads, which its output must never replace: profile, blank and attachments."""
-    files = [(blank.source, f"the blank form {blank.source}")]
-    if isinstance(source, str | os.PathLike) and str(source) != "-":
-        files.append((os.fspath(source), f"the profile {os.fspath(source)}"))
-    elif isinstance(source, LoadedProfile) and not source.source.startswith("<"):
-        files.append((source.source, f"the profile {source.source}"))
-    files += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
-    return files
-
-
 def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False) -> Verification:
     """Check any filled I-131 against a profile, exactly as every fill checks itself."""
     if isinstance(pdf, bytes):
@@ -247,6 +236,17 @@ def identities(files: Iterable[tuple[str | os.PathLike[str], str]]) -> dict[Iden
             continue  # not there (or not a path): nothing to protect
         found.setdefault((st.st_dev, st.st_ino), what)
     return found
+
+
+def _input_files(source: ProfileSource, loaded: LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:
+    """The files a fill reads, which its output must never replace: profile, blank and attachments."""
+    files = [(blank.source, f"the blank form {blank.source}")]
+    if isinstance(source, str | os.PathLike) and str(source) != "-":
+        files.append((os.fspath(source), f"the profile {os.fspath(source)}"))
+    elif isinstance(source, LoadedProfile) and not source.source.startswith("<"):
+        files.append((source.source, f"the profile {source.source}"))
+    files += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    return files
 
 
 def check_output(path: Path, protected: Mapping[Identity, str] | None = None) -> None:

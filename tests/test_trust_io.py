@@ -179,11 +179,11 @@ def test_odd_documents_give_the_error_document(tmp_path: Path, good: dict[str, A
 
 
 def test_a_rules_file_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
-    rules = package.default_rules_text().replace('"schema_version": 1,', '"schema_version": 1, "schema_version": 1,')
+    rules = package.default_rules_text().replace("{", '{"name": "a firm\'s rules", ', 1)  # `name` twice
     with pytest.raises(InputError) as caught:
         package.parse_rules(rules, "firm.json")
     assert caught.value.exit_code == 2
-    assert [(p.path, p.code) for p in caught.value.problems] == [("schema_version", "duplicate_key")]
+    assert [(p.path, p.code) for p in caught.value.problems] == [("name", "duplicate_key")]
 
 
 def test_read_json_refuses_a_duplicate_as_a_profile_error(tmp_path: Path) -> None:

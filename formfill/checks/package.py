@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from formfill.errors import InputError, Problem
-from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, ProfileSource, load_profile, loads_strict
+from formfill.loading import ProfileSource, load_profile
 from formfill.profile import (
     ApplicationType,
     AttachmentKind,
@@ -224,13 +223,9 @@ def _default_rules() -> Rules:
 def parse_rules(text: str, name: str) -> Rules:
     """Validate a rules document; every error names the file and the key."""
     try:
-        data = loads_strict(text)
+        data = _strict_json(text, name)
     except json.JSONDecodeError as err:
         raise InputError(f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
-    except RecursionError:
-        raise InputError(f"{name}: not valid JSON (nested too deeply)") from None
-    except JsonValueError as err:
-        raise InputError(f"{name}: not a valid package rules file", err.problems) from None
     try:
         return Rules.model_validate(data)
     except ValidationError as err:
@@ -241,6 +236,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
     """The built-in rules, or a firm's own file (same schema) when `path` is given."""
     if path is None:
         return _default_rules()
+    from formfill.loading import MAX_PROFILE_BYTES
+
     try:
         with Path(path).open("rb") as fh:
             raw = fh.read(MAX_PROFILE_BYTES + 1)  # bounded: a rules file is tens of kilobytes
@@ -252,6 +249,19 @@ def load_rules(path: str | Path | None = None) -> Rules:
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: the rules file cannot be read ({err})") from None
     return parse_rules(text, str(path))
+
+
+def _strict_json(text: str, name: str) -> Any:
+    """A rules document decoded strictly (formfill.loading.loads_strict): a duplicate key, NaN or a number
+    too long to read is an error naming its JSON path, never silently one reading of the file."""
+    from formfill.loading import JsonValueError, loads_strict
+
+    try:
+        return loads_strict(text)
+    except RecursionError:
+        raise InputError(f"{name}: not valid JSON (nested too deeply)") from None
+    except JsonValueError as err:
+        raise InputError(f"{name}: not a valid package rules file", err.problems) from None
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -681,6 +691,8 @@ class _Checker:
                      "as image files only (size, background and head position not checked)",
                      where="attachments")
             return
+        import tempfile
+
         # The photo checks read the very bytes checked above (a private copy), never the path again.
         with tempfile.TemporaryDirectory(prefix="formfill-photos-") as tmp:
             copies: list[str] = []
