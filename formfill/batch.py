@@ -834,6 +834,9 @@ KILL_SWITCH = "FORMFILL_TEST_KILL_WORKER_ON"
 
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_PARENT_ENDS: list[Connection] = []
+"""The parent's ends of the workers' pipes; a worker closes its inherited copies, so each worker sees
+its pipe close (EOFError) when the parent dies, even where _die_with_parent cannot ask the kernel."""
 
 
 def _worker_main(conn: Connection, options: Options, parent: int) -> None:
@@ -844,6 +847,9 @@ def _worker_main(conn: Connection, options: Options, parent: int) -> None:
     """
     # The parent owns Ctrl-C and SIGTERM: it stops the workers itself and reports every item, so a
     # worker never dies (or prints a traceback) on either; it dies with the parent (_die_with_parent).
+    for end in _PARENT_ENDS:  # pipe ends inherited by fork (its own too): holding one would hide a parent's death
+        with contextlib.suppress(OSError):
+            end.close()
     for sig in _STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
@@ -897,6 +903,7 @@ def _spawn(ctx: Any, options: Options) -> _Worker:
     # Ctrl-C and SIGTERM are blocked (not ignored: the parent must not lose one) while the worker is
     # created, so none can reach it before it has set them aside; the parent handles them for all.
     parent_end, child_end = ctx.Pipe()
+    _PARENT_ENDS.append(parent_end)  # before the fork: the worker closes its own copy too
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         process = ctx.Process(target=_worker_main, args=(child_end, options, os.getpid()), daemon=True)
@@ -905,6 +912,12 @@ def _spawn(ctx: Any, options: Options) -> _Worker:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     child_end.close()
     return _Worker(process, parent_end)
+
+
+def _close(conn: Connection) -> None:
+    with contextlib.suppress(ValueError):
+        _PARENT_ENDS.remove(conn)
+    conn.close()
 
 
 def _death(process: BaseProcess) -> str:
@@ -924,7 +937,7 @@ def _stop(workers: Sequence[_Worker]) -> None:
             w.process.kill()
     for w in workers:
         w.process.join(timeout=10)
-        w.conn.close()
+        _close(w.conn)
 
 
 MAX_DEATHS_IN_A_ROW = 3
@@ -1032,7 +1045,7 @@ def _replace(
     if w.item is not None:
         record(_unfinished(w.item, f"not filled: {why}; nothing was written for it", code))
         w.item = None
-    w.conn.close()
+    _close(w.conn)
     workers[workers.index(w)] = _spawn(ctx, options)
 
 
