@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formfill import layout
+from formfill import layout, loading
 from formfill.errors import (
     FormfillError,
     InputError,
@@ -32,7 +32,7 @@ from formfill.errors import (
 from formfill.fieldmap import Assignment, FieldMap, for_form, resolve
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
-from formfill.loading import LoadedProfile, ProfileSource, load_profile
+from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
@@ -238,12 +238,12 @@ def identities(files: Iterable[tuple[str | os.PathLike[str], str]]) -> dict[Iden
     return found
 
 
-def _input_files(source: ProfileSource, loaded: LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:
+def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:
     """The files a fill reads, which its output must never replace: profile, blank and attachments."""
     files = [(blank.source, f"the blank form {blank.source}")]
     if isinstance(source, str | os.PathLike) and str(source) != "-":
         files.append((os.fspath(source), f"the profile {os.fspath(source)}"))
-    elif isinstance(source, LoadedProfile) and not source.source.startswith("<"):
+    elif isinstance(source, loading.LoadedProfile) and not source.source.startswith("<"):
         files.append((source.source, f"the profile {source.source}"))
     files += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
     return files
