@@ -14,11 +14,12 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formfill import layout
+from formfill import layout, loading
 from formfill.errors import (
     FormfillError,
     InputError,
@@ -124,12 +125,16 @@ def fill(
     flatten: bool = False,
     check_package: bool = False,
     attachments_root: str | os.PathLike[str] | None = None,
+    protect: Mapping[Identity, str] | None = None,
 ) -> FillResult:
     """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given.
 
     `printed` also renders the pages with pdfium and checks every value is visible inside its box;
     `flatten` delivers a non-editable copy (the editable fill is verified first); `check_package`
     refuses to fill when the package check (formfill.checks.package) finds anything required missing.
+    The output is never one of the inputs (the profile file, the blank, an attachment, or a file in
+    `protect`, see `identities`) nor anything but a regular file, even with `overwrite` (UnsafeOutputError,
+    exit code 2).
     """
     loaded = load_profile(profile)
     if check_package:
@@ -142,8 +147,11 @@ def fill(
                                report.problems())
     blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
     out_path = Path(output) if output is not None and str(output) != "-" else None
-    if out_path is not None and out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path} already exists; pass --overwrite to replace it")
+    inputs = {**identities(_input_files(profile, loaded, blank)), **(protect or {})} if out_path else {}
+    if out_path is not None:
+        check_output(out_path, inputs)
+        if out_path.exists() and not overwrite:
+            raise OutputExistsError(f"{out_path} already exists; pass --overwrite to replace it")
     fmap, the_plan = prepare(loaded.profile, blank)
     data, sheets = render(blank, the_plan)
     verification = read_back(data, fmap, the_plan, blank, sheets, printed)
@@ -178,7 +186,7 @@ def fill(
         result.data = flat
     result.notes.extend(the_plan.notes)  # what the layout shortened (Part 13's header)
     if out_path is not None:
-        write_atomic(out_path, result.data, overwrite)
+        write_atomic(out_path, result.data, overwrite, inputs)
         result.output = out_path
     return result
 
@@ -216,26 +224,88 @@ def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, print
     return result
 
 
-def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
-    """Write via a temporary file in the same folder; never leave a half-written PDF behind.
+class UnsafeOutputError(InputError):
+    """The output path is an input (the profile, the blank, an attachment, a rules file) or not a regular file."""
 
-    The file gets the usual permissions (0666 less the umask), like any file the user writes.
+
+PART_SUFFIX = ".part"
+"""Temporary files are `.<output name>.<pid>.<random>.part`: hidden, never named like an output, and
+the pid says whether the process writing it is still alive (formfill.batch removes dead ones)."""
+
+
+Identity = tuple[int, int]
+"""(st_dev, st_ino): one file, whatever name, symlink or hard link reaches it."""
+
+
+def identities(files: Iterable[tuple[str | os.PathLike[str], str]]) -> dict[Identity, str]:
+    """The identity of each existing file (symlinks followed) with how to name it in a message."""
+    found: dict[Identity, str] = {}
+    for path, what in files:
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            continue  # not there (or not a path): nothing to protect
+        found.setdefault((st.st_dev, st.st_ino), what)
+    return found
+
+
+def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:
+    """The files a fill reads, which its output must never replace: profile, blank and attachments."""
+    files = [(blank.source, f"the blank form {blank.source}")]
+    if isinstance(source, str | os.PathLike) and str(source) != "-":
+        files.append((os.fspath(source), f"the profile {os.fspath(source)}"))
+    elif isinstance(source, loading.LoadedProfile) and not source.source.startswith("<"):
+        files.append((source.source, f"the profile {source.source}"))
+    files += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    return files
+
+
+def check_output(path: Path, protected: Mapping[Identity, str] | None = None) -> None:
+    """Refuse, even with --overwrite, an output that is not a regular file or that is one of the inputs.
+
+    Symlinks and hard links count: the test is the file's identity (device and inode) after following
+    links. A folder, a device (/dev/null, /dev/stdout), a FIFO or a socket is never written through;
+    `-o -` is how to write to standard output.
     """
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a file name for the PDF")
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a device or pipe: never swapped for a file
-        raise InputError(f"{path} is not a regular file (a device or a pipe); give a file name")
+    try:
+        st = os.stat(path)
+    except ValueError:
+        raise InputError(f"cannot write {str(path)!r}: the path contains a NUL byte") from None
+    except OSError:
+        return  # not there (or not reachable): writing it says why, if it fails
+
+    if stat.S_ISDIR(st.st_mode):
+        raise UnsafeOutputError(f"{path} is a folder; give a file name for the PDF")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeOutputError(
+            f"{path} is not a regular file (a device, FIFO or socket); formfill writes only to regular files "
+            "(use -o - for standard output)"
+        )
+    what = (protected or {}).get((st.st_dev, st.st_ino))
+    if what is not None:
+        raise UnsafeOutputError(f"{path} is {what}; refusing to write the PDF over an input, even with --overwrite")
+
+
+def write_atomic(path: Path, data: bytes, overwrite: bool, protected: Mapping[Identity, str] | None = None) -> None:
+    """Write via a private temporary file in the same folder; never leave a half-written PDF behind.
+
+    The temporary file is mode 0600 from its first byte (mkstemp) and gets the usual permissions
+    (0666 less the umask) only once complete, just before it takes the output's name. It is removed
+    on every way out Python controls (errors, Ctrl-C, SIGTERM turned into an exception by the CLI).
+    """
+    check_output(path, protected)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=PART_SUFFIX)
     except OSError as err:
         raise InputError(f"cannot write {path}: {_reason(err)}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        check_output(path, protected)  # again, just before the name is taken: the path may have changed
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -244,7 +314,7 @@ def write_atomic(path: Path, data: bytes, overwrite: bool) -> None:
             except FileExistsError:
                 raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
             except OSError:
-                if path.exists():
+                if os.path.lexists(path):
                     raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
                 os.replace(tmp, path)
     except OSError as err:
@@ -267,4 +337,7 @@ def _reason(err: OSError) -> str:
     return err.strerror or str(err)
 
 
-__all__ = ["FillResult", "FormfillError", "fill", "load_profile", "validate", "verify", "write_atomic"]
+__all__ = [
+    "FillResult", "FormfillError", "UnsafeOutputError", "check_output", "fill", "identities", "load_profile",
+    "validate", "verify", "write_atomic",
+]

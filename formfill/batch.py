@@ -31,14 +31,18 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import signal
 import stat
 import sys
-import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing import connection
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,6 +60,8 @@ from formfill.errors import (
 )
 from formfill.fieldmap import for_form
 from formfill.forms import find_blank, open_blank
+from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
+from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 
@@ -85,9 +91,10 @@ class Item:
     line: int | None = None
     offset: int = 0
     text: str | None = None
-    existed: bool = False
+    before: tuple[int, int, int] | None = None  # the output's (dev, inode, mtime) at planning, if it existed
     error: str | None = None
     problems: tuple[Problem, ...] = ()
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass
@@ -130,6 +137,7 @@ class BatchSummary:
     blank: str
     interrupted: bool = False
     failures: list[ItemResult] = field(default_factory=list)
+    interrupt_exit: int = SIGINT_EXIT  # 130 Ctrl-C, 143 SIGTERM
 
     @property
     def ok(self) -> bool:
@@ -137,9 +145,9 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 all filled and verified, 1 some inputs failed, 130 interrupted."""
+        """0 all filled and verified, 1 some inputs failed, 130 interrupted (143 by SIGTERM)."""
         if self.interrupted:
-            return 130
+            return self.interrupt_exit
         return 0 if self.ok else 1
 
     @property
@@ -255,9 +263,16 @@ def _bad(message: str, code: str) -> InputError:
 
 
 def _decode(raw: bytes | str, name: str, *, one_line: bool = False) -> Any:
-    """Decode one profile's JSON; any failure (even nesting too deep to decode) is an `invalid_json` InputError."""
+    """Decode one profile's JSON strictly (formfill.loading.loads_strict); any failure fails this input only.
+
+    Malformed JSON is `invalid_json`; well-formed JSON that cannot be taken as meant (a duplicate key, a
+    number too long to read, NaN, an unpaired surrogate) carries one problem per JSON path.
+    """
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise _bad(f"{name}: larger than {MAX_PROFILE_BYTES // 2**20} MB; a profile is a few kilobytes",
+                   "invalid_json")
     try:
-        return json.loads(raw if isinstance(raw, str) else raw.decode("utf-8-sig"))
+        return loads_strict(raw if isinstance(raw, str) else raw.decode("utf-8-sig"))
     except UnicodeDecodeError as err:
         msg = f"{name}: not UTF-8 text ({err.reason})"
     except json.JSONDecodeError as err:
@@ -265,8 +280,10 @@ def _decode(raw: bytes | str, name: str, *, one_line: bool = False) -> Any:
         msg = f"{name}: not valid JSON ({where}: {err.msg})"
     except RecursionError:
         msg = f"{name}: not valid JSON (nested too deeply)"
-    except ValueError as err:  # e.g. an integer too long to convert
-        msg = f"{name}: not valid JSON ({err})"
+    except JsonValueError as err:
+        raise ProfileError(f"{name}: The profile has problems", err.problems) from None
+    except ValueError as err:  # a last resort: nothing the decoder raises may stop the batch
+        msg = f"{name}: not valid JSON ({type(err).__name__})"
     raise _bad(msg, "invalid_json")
 
 
@@ -276,7 +293,7 @@ def _read(path: str, name: str) -> bytes:
         if path == STDIN:
             return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         with open(path, "rb") as fh:
-            return fh.read()
+            return fh.read(MAX_PROFILE_BYTES + 1)  # _decode refuses anything longer: a bounded read
     except FileNotFoundError:
         raise _bad(f"{name}: no such file", "unreadable") from None
     except OSError as err:
@@ -287,7 +304,7 @@ def _read_line(path: str, offset: int, name: str) -> bytes:
     try:
         with open(path, "rb") as fh:
             fh.seek(offset)
-            return fh.readline()
+            return fh.readline(MAX_PROFILE_BYTES + 1)
     except OSError as err:
         raise _bad(f"{name}: cannot be read ({err.strerror or err})", "unreadable") from None
 
@@ -317,14 +334,27 @@ def _entry(src: _Source, line: int | None = None, offset: int = 0, text: str | N
 
 
 def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
-    """The entry with the profile id that names its output, or with the error that fails it."""
+    """The entry with the profile id that names its output, or with the error (and problems) that fail it."""
     try:
-        return {**entry, "pid": _profile_id(decode())}
-    except InputError as err:
-        return {**entry, "error": err.message, "code": err.problems[0].code if err.problems else "unreadable"}
+        data = decode()
+        return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data)}
+    except FormfillError as err:
+        return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
-        msg = f"{entry['input']}: cannot be decoded ({type(err).__name__}: {err})"
-        return {**entry, "error": msg, "code": "invalid_json"}
+        msg = f"{entry['input']}: cannot be decoded ({type(err).__name__})"
+        return {**entry, "error": msg, "problems": (Problem("", msg, "invalid_json"),)}
+
+
+def _attachment_paths(data: Any) -> tuple[str, ...]:
+    """The attachment paths a profile names (as written), so no output of the batch can replace one."""
+    found = data.get("attachments") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        return ()
+    return tuple(a["path"] for a in found if isinstance(a, dict) and isinstance(a.get("path"), str))
+
+
+def _problems(err: FormfillError, code: str) -> tuple[Problem, ...]:
+    return tuple(err.problems) or (Problem("", err.message, code),)
 
 
 def _stream_items(src: _Source) -> Iterator[dict[str, Any]]:
@@ -353,9 +383,16 @@ def _file_items(src: _Source) -> Iterator[dict[str, Any]]:
     except OSError as err:
         raise _bad(f"{src.name}: cannot be read ({err.strerror or err})", "unreadable") from None
     with fh:
-        offset = 0
-        for n, raw in enumerate(fh, start=1):
+        offset, n = 0, 0
+        while raw := fh.readline(MAX_PROFILE_BYTES + 1):
+            n += 1
             start, offset = offset, offset + len(raw)
+            while len(raw) > MAX_PROFILE_BYTES and not raw.endswith(b"\n"):  # skip the rest of a huge line
+                rest = fh.readline(MAX_PROFILE_BYTES)
+                if not rest:
+                    break
+                offset += len(rest)
+                raw = raw[:MAX_PROFILE_BYTES + 1] + (b"\n" if rest.endswith(b"\n") else b"")
             if raw.strip():
                 yield _named(_entry(src, n, start), partial(_decode, raw, f"{src.name}:{n}", one_line=True))
 
@@ -367,12 +404,12 @@ def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
         for entry in _stream_items(src) if src.stream else _file_items(src):
             lines_seen = entry.get("line") or lines_seen
             yield entry
-    except InputError as err:
-        yield {**_entry(src), "error": err.message, "code": err.problems[0].code if err.problems else "unreadable"}
+    except FormfillError as err:
+        yield {**_entry(src), "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # an unreadable disk, a bug...: this source fails, the others proceed
         where = f"{src.name} (after line {lines_seen})" if lines_seen else src.name
         msg = f"{where}: cannot be read ({type(err).__name__}: {err})"
-        yield {**_entry(src), "error": msg, "code": "unreadable"}
+        yield {**_entry(src), "error": msg, "problems": (Problem("", msg, "unreadable"),)}
 
 
 def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = ()) -> list[Item]:
@@ -399,9 +436,10 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 "base_dir": src.base_dir,
                 "line": raw.get("line"),
                 "offset": raw.get("offset", 0),
+                "attachments": tuple(str(Path(src.base_dir) / a) for a in raw.get("attachments", ())),
             }
             if "error" in raw:
-                items.append(Item(**common, error=raw["error"], problems=(Problem("", raw["error"], raw["code"]),)))
+                items.append(Item(**common, error=raw["error"], problems=raw["problems"]))
                 continue
             first = claimed.setdefault(ident.casefold(), raw["input"])
             if first != raw["input"]:
@@ -413,7 +451,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 problem = Problem("id" if pid else "", msg, "duplicate_output")
                 items.append(Item(**common, error=msg, problems=(problem,)))
                 continue
-            items.append(Item(**common, text=raw.get("text"), existed=output.exists()))
+            items.append(Item(**common, text=raw.get("text"), before=_stamp(str(output))))
     return items
 
 
@@ -422,6 +460,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
 _WORKER: dict[str, Any] = {}
 
 _CODES: tuple[tuple[type[FormfillError], str], ...] = (
+    (api.UnsafeOutputError, "unsafe_output"),
     (OutputExistsError, "output_exists"),
     (FormError, "form"),
     (InputError, "unreadable"),
@@ -441,6 +480,7 @@ class Options:
     check_package: bool = False
     attachments_root: str | None = None
     overwrite: bool = False
+    protected: dict[api.Identity, str] = field(default_factory=dict)  # files no output may replace
 
 
 def _init_worker(options: Options, ignore_sigint: bool) -> None:
@@ -468,6 +508,9 @@ def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) 
     return ItemResult(item.index, item.id, item.input, None, False, time.perf_counter() - start, error, list(problems))
 
 
+_DIGIT_RUNS = re.compile(r"\d[\d -]{5,}\d")
+
+
 def run_item(item: Item) -> ItemResult:
     """Validate, (package-check,) fill, verify and write one input; never raises for a bad profile."""
     start = time.perf_counter()
@@ -490,7 +533,8 @@ def run_item(item: Item) -> ItemResult:
                 return _failure(
                     item, start, f"{item.input}: the filing package has problems; no PDF was written", problems
                 )
-        api.fill(profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite)
+        api.fill(profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite,
+                 protect=options.protected)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]
         message = err.message if err.message.startswith(item.input) else f"{item.input}: {err.message}"
@@ -499,7 +543,8 @@ def run_item(item: Item) -> ItemResult:
         msg = f"{item.input}: the profile is nested too deeply"
         return _failure(item, start, msg, [Problem("", msg, "invalid")])
     except Exception as err:  # one broken profile (or a bug it triggers) must never cost the others
-        msg = f"{item.input}: internal error ({type(err).__name__}: {err})"
+        # A bug's message may quote a value: long digit runs (an SSN, an A-Number) are masked.
+        msg = f"{item.input}: internal error ({type(err).__name__}: {_DIGIT_RUNS.sub('[redacted]', str(err))})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
     return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start)
 
@@ -515,27 +560,68 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _clean_parts(out_dir: Path, names: set[str]) -> int:
-    """Remove the `.<name>.<random>.part` files api.write_atomic leaves when a worker is killed."""
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    """(device, inode, mtime): a PDF renamed into place gets a new inode, so this tells new from old."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's live process
+        return True
+    return True
+
+
+def _clean_parts(out_dir: Path, dead: set[int] | None = None) -> int:
+    """Remove the `.<name>.<pid>.<random>.part` files (api.write_atomic) whose writer is dead.
+
+    A part file is never an output (hidden, and not named *.i-131.pdf) and never an input (not *.json);
+    one left by a killed process is removed here, at the start and at the end of every batch, and as
+    soon as a worker is seen to die. A part file of a live process (another batch writing into the same
+    folder) is left alone. `dead` names pids known dead (this batch's workers, this process at the end).
+    """
     removed = 0
     with contextlib.suppress(OSError), os.scandir(out_dir) as entries:
         for entry in entries:
-            n = entry.name
-            if n.startswith(".") and n.endswith(".part") and n[1:-5].rpartition(".")[0] in names:
+            name = entry.name
+            if not (name.startswith(".") and name.endswith(api.PART_SUFFIX)):
+                continue
+            target = name[1 : -len(api.PART_SUFFIX)].rpartition(".")[0]  # less mkstemp's random part
+            target, _, pid = target.rpartition(".")
+            if not (target.endswith(".pdf") and pid.isdigit()):
+                continue
+            if (dead is not None and int(pid) in dead) or not _pid_alive(int(pid)):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
                     removed += 1
     return removed
 
 
-def _unfinished(item: Item, overwrite: bool) -> ItemResult:
-    """An input whose result never arrived: was its PDF written just before the interrupt?"""
-    # A PDF only appears by an atomic link/rename after verification, so one that did not exist
-    # before the batch and exists now is complete and verified.
-    if not item.existed and item.error is None and not overwrite and Path(item.output).exists():
+def _written_meanwhile(item: Item) -> bool:
+    """Whether this input's PDF was put in place during this batch (so it is complete and verified).
+
+    A PDF only ever appears by an atomic link/rename of a verified file, which gives it a new inode:
+    a file at the output path whose identity differs from the one seen at planning is this batch's.
+    """
+    if item.error is not None:
+        return False
+    now = _stamp(item.output)
+    return now is not None and now != item.before
+
+
+def _unfinished(item: Item, why: str, code: str) -> ItemResult:
+    """An input whose result never arrived (interrupted, or its worker died): was its PDF written?"""
+    if _written_meanwhile(item):
         return ItemResult(item.index, item.id, item.input, item.output, True, 0.0)
-    msg = f"{item.input}: not filled, the batch was interrupted"
-    return ItemResult(item.index, item.id, item.input, None, False, 0.0, msg, [Problem("", msg, "interrupted")])
+    msg = f"{item.input}: {why}"
+    return ItemResult(item.index, item.id, item.input, None, False, 0.0, msg, [Problem("", msg, code)])
 
 
 def _make_folder(folder: Path) -> None:
@@ -547,34 +633,41 @@ def _make_folder(folder: Path) -> None:
         raise InputError(f"cannot create folder {folder} ({err.strerror or err})") from None
 
 
-def _open_report(path: Path) -> TextIO:
+def _open_report(path: Path, overwrite: bool) -> TextIO:
+    """A new file at `path`: an existing one (with --overwrite) is unlinked first, never written through.
+
+    So a report path that is a symlink or a hard link to some other file never changes that file's
+    content, and O_NOFOLLOW | O_EXCL make sure the name is still not a link when the file is created.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        return path.open("w", encoding="utf-8")
+        if overwrite:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:
+        raise InputError(f"the report {path} already exists; pass another --report or --overwrite") from None
     except OSError as err:
         raise InputError(f"cannot write the report {path} ({err.strerror or err})") from None
+    # backslashreplace: a file name that is not valid UTF-8 still gets its report line
+    return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
 
 
-def _same_file(a: os.stat_result, b: str) -> bool:
-    try:
-        other = os.stat(b)
-    except OSError:
-        return False
-    return (a.st_dev, a.st_ino) == (other.st_dev, other.st_ino)
-
-
-def _check_report_path(report: Path, out: Path, items: Sequence[Item], blank_source: str) -> None:
-    """The report must not replace a profile being read, a PDF about to be written, or the blank itself."""
+def _check_report_path(report: Path, out: Path, items: Sequence[Item], protected: dict[api.Identity, str]) -> None:
+    """The report must be a regular file (or new) and must not replace an input, the blank or a planned PDF."""
     try:
         existing: os.stat_result | None = report.stat()
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         existing = None  # not there yet, so it is not an input; it may still be a planned output
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot write the report {report} ({getattr(err, 'strerror', None) or err})") from None
     if existing is not None:
-        files = {i.path: f"the input {i.input.rpartition(':')[0] if i.line else i.input}" for i in items}
-        files.pop(STDIN, None)
-        files[blank_source] = "the blank form"
-        for path, what in files.items():
-            if _same_file(existing, path):
-                raise InputError(f"the report {report} would replace {what}; pass another --report")
+        if not stat.S_ISREG(existing.st_mode):
+            raise InputError(f"cannot write the report {report}: it is not a regular file (a folder, device or "
+                             "FIFO); pass another --report")
+        what = protected.get((existing.st_dev, existing.st_ino))
+        if what is not None:
+            raise InputError(f"the report {report} would replace {what}; pass another --report")
     if _key(report.parent) == _key(out):
         name = report.name.casefold()  # output names are claimed case-insensitively too
         for item in items:
@@ -583,6 +676,20 @@ def _check_report_path(report: Path, out: Path, items: Sequence[Item], blank_sou
                     f"the report {report} would take the name of the PDF planned for {item.input}; "
                     "pass another --report"
                 )
+
+
+def _protected(items: Sequence[Item], blank_source: str) -> dict[api.Identity, str]:
+    """Every file the batch reads (profiles, attachments, the blank): no PDF and no report may replace one."""
+    files: list[tuple[str, str]] = [(blank_source, f"the blank form {blank_source}")]
+    for item in items:
+        if item.path != STDIN:
+            files.append((item.path, f"the input {item.input.rpartition(':')[0] if item.line else item.input}"))
+        files += [(a, f"an attachment of {item.input}") for a in item.attachments]
+    return api.identities(files)
+
+
+ITEM_TIMEOUT = 600.0
+"""Seconds one profile may take in a worker before the worker is killed (a fill takes well under a second)."""
 
 
 def batch(
@@ -596,6 +703,7 @@ def batch(
     attachments_root: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
+    item_timeout: float = ITEM_TIMEOUT,
 ) -> BatchSummary:
     """Fill, verify and write an I-131 for every profile in `inputs`, with one report line per input.
 
@@ -603,21 +711,41 @@ def batch(
     `<out_dir>/report.jsonl`) is streamed, one line per input as it completes; an existing report is
     only replaced with `overwrite`, and never when it is an input, a planned PDF or the blank. An
     existing PDF is only replaced with `overwrite`: without it that input fails (`output_exists`)
-    and the others continue. Raises InputError (exit code 2) for usage errors: no inputs, an input
+    and the others continue. No PDF or report ever replaces an input, the blank or an attachment,
+    or is written to anything but a regular file. A worker that dies (the OOM killer, SIGKILL) or
+    takes longer than `item_timeout` fails its input (`worker_died`, `worker_timeout`) and is
+    replaced; the batch never waits forever. Raises InputError (exit code 2) for usage errors: no inputs, an input
     path that does not exist, an unusable blank, report or output folder; a bad profile is a failed
-    line, not an exception. On an interrupt raises BatchInterrupted (a KeyboardInterrupt) with the summary.
+    line, not an exception. On Ctrl-C or SIGTERM raises BatchInterrupted (a KeyboardInterrupt) with
+    the summary (exit code 130, or 143 for SIGTERM).
     """
+    with sigterm_as_interrupt():
+        return _batch(inputs, Path(out_dir), form, jobs, report, check_package, attachments_root, overwrite,
+                      progress, item_timeout)
+
+
+def _batch(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: Path,
+    form: str | os.PathLike[str] | BlankForm | None,
+    jobs: int | None,
+    report: str | os.PathLike[str] | None,
+    check_package: bool,
+    attachments_root: str | os.PathLike[str] | None,
+    overwrite: bool,
+    progress: Progress | None,
+    item_timeout: float,
+) -> BatchSummary:
     start = time.perf_counter()
     if not inputs:
         raise InputError("no inputs: name profile files, folders of them, or .jsonl files")
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise InputError(f"jobs must be at least 1 (got {jobs})")
-    out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a folder")
     report_path = Path(report) if report is not None else out / REPORT_NAME
-    if report_path.exists() and not overwrite:
+    if os.path.lexists(report_path) and not overwrite:
         raise InputError(
             f"the report {report_path} already exists (from an earlier batch?); pass another --report or --overwrite"
         )
@@ -634,18 +762,20 @@ def batch(
     items = plan(inputs, out)
     if not items:
         raise InputError("no profiles found in " + ", ".join(str(i) for i in inputs))
-    _check_report_path(report_path, out, items, blank.source)
+    protected = _protected(items, blank.source)
+    _check_report_path(report_path, out, items, protected)
     jobs = min(jobs, sum(1 for i in items if i.error is None) or 1)
     out_existed = out.exists()
     _make_folder(out)
     try:
         _make_folder(report_path.parent)
-        fh = _open_report(report_path)
+        fh = _open_report(report_path, overwrite)
     except InputError:
         if not out_existed:
             with contextlib.suppress(OSError):
                 out.rmdir()  # only if still empty: nothing was written
         raise
+    _clean_parts(out)  # leftovers of killed runs: never mistaken for output, never kept
 
     summary = BatchSummary(len(items), 0, 0, 0.0, jobs, out, report_path, blank.source)
     done: set[int] = set()
@@ -665,27 +795,26 @@ def batch(
 
         try:
             options = Options(
-                blank_path, check_package, None if attachments_root is None else str(attachments_root), overwrite
+                blank_path, check_package, None if attachments_root is None else str(attachments_root), overwrite,
+                protected,
             )
             if jobs == 1:
                 _run_here(items, blank, options, record)
             else:
-                _run_pool(items, blank, options, jobs, record)
-        except KeyboardInterrupt:
-            # A second Ctrl-C must not stop the cleanup (signal() only works in the main thread).
-            in_main = threading.current_thread() is threading.main_thread()
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-            try:
-                _clean_parts(out, {Path(i.output).name for i in items})
+                _run_pool(items, blank, options, jobs, record, item_timeout, out)
+        except KeyboardInterrupt as err:
+            with signals_ignored():  # a second Ctrl-C or SIGTERM must not cut the cleanup short
+                _clean_parts(out, {os.getpid()})
                 for item in items:
                     if item.index not in done:
-                        record(_unfinished(item, overwrite), notify=False)
+                        record(_unfinished(item, "not filled, the batch was interrupted", "interrupted"),
+                               notify=False)
                 summary.interrupted = True
+                summary.interrupt_exit = exit_code(err)
                 summary.seconds = time.perf_counter() - start
-            finally:
-                if previous is not None:
-                    signal.signal(signal.SIGINT, previous)
             raise BatchInterrupted(summary) from None
+        finally:
+            _clean_parts(out, {os.getpid()})
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -698,34 +827,226 @@ def _run_here(items: list[Item], blank: BlankForm, options: Options, record: Cal
         record(run_item(item))
 
 
+# --- the worker processes --------------------------------------------------------------------------
+
+KILL_SWITCH = "FORMFILL_TEST_KILL_WORKER_ON"
+"""Tests only: a worker SIGKILLs itself on the profile with this id (a real worker death, on demand)."""
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_PARENT_ENDS: list[Connection] = []
+"""The parent's ends of the workers' pipes; a worker closes its inherited copies, so each worker sees
+its pipe close (EOFError) when the parent dies, even where _die_with_parent cannot ask the kernel."""
+
+
+def _worker_main(conn: Connection, options: Options, parent: int) -> None:
+    """One worker: open the blank once, then fill one item at a time as the parent sends them.
+
+    The parent always knows which item each worker holds, so a worker that dies costs exactly that
+    item. A worker whose parent is gone (its pipe closed) stops after the item in hand.
+    """
+    # The parent owns Ctrl-C and SIGTERM: it stops the workers itself and reports every item, so a
+    # worker never dies (or prints a traceback) on either; it dies with the parent (_die_with_parent).
+    for end in _PARENT_ENDS:  # pipe ends inherited by fork (its own too): holding one would hide a parent's death
+        with contextlib.suppress(OSError):
+            end.close()
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent(parent)
+    try:
+        _init_worker(options, ignore_sigint=True)
+    except BaseException as err:  # reported, then this worker ends; the parent decides what follows
+        with contextlib.suppress(Exception):
+            conn.send(f"{type(err).__name__}: {err}")
+        return
+    kill_on = os.environ.get(KILL_SWITCH)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        if kill_on is not None and item.id == kill_on:
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = run_item(item)
+        try:
+            conn.send(result)
+        except (OSError, ValueError):
+            return
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, the kernel kills this worker when the batch process dies (even by SIGKILL), so no
+    orphan goes on writing PDFs that no report line will ever name."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+@dataclass(eq=False)  # compared (and hashed) by identity: one per process
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    item: Item | None = None
+    since: float = 0.0
+    last_words: str | None = None  # why it could not start, when it says so
+
+
+def _spawn(ctx: Any, options: Options) -> _Worker:
+    # Ctrl-C and SIGTERM are blocked (not ignored: the parent must not lose one) while the worker is
+    # created, so none can reach it before it has set them aside; the parent handles them for all.
+    parent_end, child_end = ctx.Pipe()
+    _PARENT_ENDS.append(parent_end)  # before the fork: the worker closes its own copy too
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        process = ctx.Process(target=_worker_main, args=(child_end, options, os.getpid()), daemon=True)
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    child_end.close()
+    return _Worker(process, parent_end)
+
+
+def _close(conn: Connection) -> None:
+    with contextlib.suppress(ValueError):
+        _PARENT_ENDS.remove(conn)
+    conn.close()
+
+
+def _death(process: BaseProcess) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            name = signal.Signals(-code).name
+            hint = " (the out-of-memory killer, or someone killed it)" if name == "SIGKILL" else ""
+            return f"killed by {name}{hint}"
+    return f"exited with status {code}"
+
+
+def _stop(workers: Sequence[_Worker]) -> None:
+    """Stop every worker now and wait for each (kill, then reap: no zombies, no orphans)."""
+    for w in workers:
+        if w.process.is_alive():
+            w.process.kill()
+    for w in workers:
+        w.process.join(timeout=10)
+        _close(w.conn)
+
+
+MAX_DEATHS_IN_A_ROW = 3
+"""Workers that die this many times in a row without finishing anything: stop the batch (something
+is wrong with the machine, not with one profile)."""
+
+
 def _run_pool(
-    items: list[Item], blank: BlankForm, options: Options, jobs: int, record: Callable[[ItemResult], None]
+    items: list[Item],
+    blank: BlankForm,
+    options: Options,
+    jobs: int,
+    record: Callable[[ItemResult], None],
+    item_timeout: float,
+    out: Path,
 ) -> None:
-    """Workers fill and write; the parent only records results, in the order they complete."""
+    """Workers fill and write; the parent hands out one item at a time and records results as they come.
+
+    The parent waits on each worker's pipe and on its process handle together, so a worker that dies
+    (SIGKILL, the OOM killer) is noticed at once: its item is reported as `worker_died` (or as written,
+    if its verified PDF is already in place), its part files are removed, and a new worker takes its
+    place. A worker holding one item longer than `item_timeout` is killed (`worker_timeout`).
+    """
     _WORKER["blank"] = blank  # inherited by forked workers, so a blank given as an object works too
     ctx = multiprocessing.get_context()
     if options.blank_path is None and ctx.get_start_method() != "fork":
         raise InputError("the blank form was given as an object without a file; pass its path to use jobs > 1")
-    # Workers are created with SIGINT ignored, so a Ctrl-C arriving before their initializer runs
-    # cannot kill one; the parent gets it and terminates them all.
-    in_main = threading.current_thread() is threading.main_thread()  # signal() only works there
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    todo = deque(items)
+    workers: list[_Worker] = []
+    deaths_in_a_row = 0
     try:
-        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(options, True))
+        workers = [_spawn(ctx, options) for _ in range(min(jobs, len(todo)))]
+        while todo or any(w.item is not None for w in workers):
+            for w in workers:
+                if w.item is None and todo:
+                    w.item, w.since = todo.popleft(), time.monotonic()
+                    with contextlib.suppress(OSError, ValueError):  # it died: the sentinel says so below
+                        w.conn.send(w.item)
+            handles: dict[Any, _Worker] = {}
+            for w in workers:
+                handles[w.conn] = w
+                handles[w.process.sentinel] = w
+            ready = connection.wait(list(handles), timeout=1.0)
+            now = time.monotonic()
+            for w in dict.fromkeys(handles[r] for r in ready):
+                died = w.process.sentinel in ready
+                while not w.conn.closed and w.conn.poll():
+                    try:
+                        message = w.conn.recv()
+                    except (EOFError, OSError):
+                        died = True
+                        break
+                    if isinstance(message, ItemResult):
+                        record(message)
+                        w.item = None
+                        deaths_in_a_row = 0
+                    else:  # the worker could not start: it reports why, then ends
+                        died, w.last_words = True, str(message)
+                        break
+                if died:
+                    w.process.join(timeout=5)
+                    reason = w.last_words or _death(w.process)
+                    deaths_in_a_row += 1
+                    _replace(w, workers, ctx, options, record, out, f"its worker process {reason}", "worker_died")
+            for w in list(workers):
+                if w.item is not None and now - w.since > item_timeout:
+                    w.process.kill()
+                    w.process.join(timeout=5)
+                    deaths_in_a_row = 0
+                    why = f"took longer than {item_timeout:g} s; its worker process was stopped"
+                    _replace(w, workers, ctx, options, record, out, why, "worker_timeout")
+            if deaths_in_a_row >= MAX_DEATHS_IN_A_ROW:
+                for w in workers:
+                    w.process.kill()
+                for w in workers:
+                    if w.item is not None:
+                        w.process.join(timeout=5)
+                        record(_unfinished(w.item, "not filled: worker processes keep dying", "worker_died"))
+                        w.item = None
+                while todo:
+                    record(_unfinished(todo.popleft(), "not filled: the batch stopped because worker processes "
+                                       f"died {deaths_in_a_row} times in a row", "worker_died"))
+                return
+        for w in workers:
+            with contextlib.suppress(OSError, ValueError):
+                w.conn.send(None)  # done: each worker ends after its (empty) hand
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    try:
-        # chunksize 1: an item costs ~0.1 s against ~0.1 ms of queueing, and a larger chunk would
-        # delay its results (and, on Ctrl-C, lose track of PDFs already written).
-        for result in pool.imap_unordered(run_item, items, chunksize=1):
-            record(result)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+        _stop(workers)
+        _clean_parts(out, {w.process.pid for w in workers if w.process.pid is not None})
+
+
+def _replace(
+    w: _Worker,
+    workers: list[_Worker],
+    ctx: Any,
+    options: Options,
+    record: Callable[[ItemResult], None],
+    out: Path,
+    why: str,
+    code: str,
+) -> None:
+    """A worker is gone: report its item, remove its part files, and start another in its place."""
+    if w.process.pid is not None:
+        _clean_parts(out, {w.process.pid})
+    if w.item is not None:
+        record(_unfinished(w.item, f"not filled: {why}; nothing was written for it", code))
+        w.item = None
+    _close(w.conn)
+    workers[workers.index(w)] = _spawn(ctx, options)
 
 
 __all__ = ["BatchInterrupted", "BatchSummary", "ItemResult", "batch", "default_jobs", "plan"]

@@ -738,12 +738,6 @@ def read_regular(path: Path, source: str) -> bytes:
         return fh.read(MAX_BYTES + 1)
 
 
-def check_output(path: Path) -> None:
-    """Only a regular file is ever replaced: `-o /dev/null` must not swap a device for a file."""
-    if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
-        raise InputError(f"{path} is not a regular file; give a file name for the profile (or leave out -o)")
-
-
 def extract(
     pdf: str | os.PathLike[str] | bytes,
     output: str | os.PathLike[str] | None = None,
@@ -753,8 +747,13 @@ def extract(
 ) -> Extraction:
     """Read a filled I-131 into a profile; with `output`, write it (also when incomplete, for a paralegal
     to finish). Problems name JSON paths; an unreadable file raises InputError (a scan: NoFieldsError)."""
+    protected: dict[tuple[int, int], str] = {}
     if output is not None:
-        check_output(Path(output))
+        from formfill.api import check_output, identities
+
+        if not isinstance(pdf, bytes):
+            protected = identities([(pdf, f"the filled form {name or os.fspath(pdf)}")])
+        check_output(Path(output), protected)  # never over the PDF read, a device, a pipe or a folder
     raw, form, source = open_filled(pdf, name)
     maps = read_maps()
     rmap = maps.get((form.form, form.edition))
@@ -798,7 +797,7 @@ def extract(
         from formfill.api import write_atomic
 
         out = Path(output)
-        write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite)
+        write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite, protected)
         result.output = out
     return result
 

@@ -464,3 +464,15 @@ def test_the_2019_read_map_accounts_for_every_field_of_that_edition(blank_2019: 
     assert sorted(set(old.fields) - set(named) - barcodes) == []
     for path in {r.path for r in rmap.rules if r.path} | {p for r in rmap.rules for p, _ in r.sets}:
         assert model_type(path) is not None, f"{path} is not a key of the profile"
+
+
+def test_extract_never_writes_the_profile_over_the_pdf_it_reads(tmp_path: Path, blank: BlankForm) -> None:
+    pdf = tmp_path / "filled.pdf"
+    api.fill(sample("re-parole"), form=blank, output=pdf)
+    link = tmp_path / "link.pdf"
+    link.symlink_to(pdf)
+    before = pdf.read_bytes()
+    for target in (pdf, link):
+        result = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(target), "--overwrite"])
+        assert result.exit_code == 2 and str(target) in result.output, result.output
+    assert pdf.read_bytes() == before

@@ -454,3 +454,19 @@ def test_sheet_outlines_hold_their_text_across_two_sheets(blank: BlankForm) -> N
     split = [b.source for b in sheets if b.page == 16]
     assert split and split[0] in {b.source for b in sheets if b.page == 15}  # one entry continues on sheet 2
     assert [t.page for t in r.todos if t.kind == "sign_sheet"] == [15, 16]
+
+
+def test_cli_never_writes_the_review_over_an_input(tmp_path: Path, blank_plain: Path) -> None:
+    profile = tmp_path / "client.json"
+    profile.write_text((SAMPLES / "re-parole.json").read_text())
+    before = profile.read_bytes()
+    for target in (profile, blank_plain, Path("/dev/null")):
+        result = run("review", str(profile), "--form", str(blank_plain), "-o", str(target), "--overwrite")
+        assert result.exit_code == 2, result.output
+        assert str(target) in result.output
+    assert profile.read_bytes() == before and Path("/dev/null").is_char_device()
+    pdf = tmp_path / "filled.pdf"
+    formfill.fill(profile, form=blank_plain, output=pdf)
+    filled = pdf.read_bytes()
+    result = run("review", str(pdf), "--profile", str(profile), "-o", str(pdf), "--overwrite")
+    assert result.exit_code == 2 and pdf.read_bytes() == filled

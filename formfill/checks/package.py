@@ -338,7 +338,7 @@ def _default_rules() -> Rules:
 def parse_rules(text: str, name: str) -> Rules:
     """Validate a rules document; every error names the file and the key."""
     try:
-        data = json.loads(text)
+        data = _strict_json(text, name)
     except json.JSONDecodeError as err:
         raise InputError(f"{name}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
     if isinstance(data, dict) and data.get("schema_version") == 1:
@@ -354,13 +354,32 @@ def load_rules(path: str | Path | None = None) -> Rules:
     """The built-in rules, or a firm's own file (same schema) when `path` is given."""
     if path is None:
         return _default_rules()
+    from formfill.loading import MAX_PROFILE_BYTES
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with Path(path).open("rb") as fh:
+            raw = fh.read(MAX_PROFILE_BYTES + 1)  # bounded: a rules file is tens of kilobytes
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise InputError(f"{path}: larger than {MAX_PROFILE_BYTES // 2**20} MB; not a package rules file")
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: no such rules file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: the rules file cannot be read ({err})") from None
     return parse_rules(text, str(path))
+
+
+def _strict_json(text: str, name: str) -> Any:
+    """A rules document decoded strictly (formfill.loading.loads_strict): a duplicate key, NaN or a number
+    too long to read is an error naming its JSON path, never silently one reading of the file."""
+    from formfill.loading import JsonValueError, loads_strict
+
+    try:
+        return loads_strict(text)
+    except RecursionError:
+        raise InputError(f"{name}: not valid JSON (nested too deeply)") from None
+    except JsonValueError as err:
+        raise InputError(f"{name}: not a valid package rules file", err.problems) from None
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -521,15 +540,15 @@ def sniff(head: bytes) -> FileType | None:
     return None
 
 
-def _describe_unknown(head: bytes) -> str:
-    sample = head[:200]
+def _describe_unknown(data: bytes) -> str:
+    """What an unrecognised file is, by type and size only: its content is never echoed (it may be anything)."""
+    sample = data[:512]
     try:
         text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        return "unrecognised binary content"
-    if text.isprintable() or all(c.isprintable() or c in "\r\n\t" for c in text):
-        return f"plain text (starts {text[:30].strip()!r})"
-    return "unrecognised content"
+    except UnicodeDecodeError as err:
+        text = sample[: err.start].decode("utf-8") if err.start >= len(sample) - 3 else ""  # a cut character
+    is_text = bool(text) and all(c.isprintable() or c in "\r\n\t" for c in text)
+    return f"{'plain text' if is_text else 'unrecognised content'}, {len(data):,} bytes"
 
 
 # Every way a filesystem call on a path taken from a profile can fail: OSError (missing, permission,
@@ -549,23 +568,66 @@ def _fs_reason(err: BaseException) -> str:
 
 
 _NOT_REGULAR = "is not a regular file (a folder, a device or a pipe)"
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NOFOLLOW", 0))
+MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024
+"""Larger than any evidence scan; a bigger file is refused unread (bounded memory)."""
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """The file's bytes, or None when `path` is not a regular file. Raises the _FS_ERRORS.
+class _Outside(Exception):
+    """The file actually opened is not inside the attachments root (a path changed after it was checked)."""
 
-    A FIFO or a device is never opened (opening a FIFO blocks until a writer appears; /dev/zero never
-    ends): stat says what it is first. The open is non-blocking and the open descriptor is checked again,
-    so a file swapped for a FIFO between the two calls is still refused and never read.
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _opened_path(fd: int, real: Path) -> Path:
+    """Where the open descriptor's file really is: the kernel's own answer on Linux (/proc/self/fd).
+
+    Elsewhere, the resolved path is trusted only when it still names the very file that was opened.
     """
-    if not stat.S_ISREG(path.stat().st_mode):
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        st, now = os.fstat(fd), os.stat(real)
+        if (st.st_dev, st.st_ino) != (now.st_dev, now.st_ino):
+            raise _Outside(f"{real} (changed while it was being opened)") from None
+        return real
+
+
+def _read_regular(real: Path, root: Path | None = None) -> bytes | None:
+    """The bytes of the regular file at the resolved path `real`, or None when it is not a regular file.
+
+    Raises the _FS_ERRORS, _Outside and _TooLarge. The file is opened once and everything is checked
+    on that descriptor, so it cannot be swapped between check and read: O_NOFOLLOW refuses a last
+    component turned into a symlink, fstat says it is a regular file, and with a `root` the path of
+    the opened file itself (not of the name) must lie inside the root. A FIFO or a device is never
+    opened at all (stat first: opening some devices has effects); the open is non-blocking anyway.
+    """
+    if not stat.S_ISREG(os.stat(real).st_mode):
         return None
-    fd = os.open(path, _OPEN_FLAGS)
+    fd = os.open(real, _OPEN_FLAGS)
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             return None
-        return fh.read()
+        if root is not None:
+            opened = _opened_path(fd, real)
+            if not opened.is_relative_to(root):
+                raise _Outside(str(opened))
+        if st.st_size > MAX_ATTACHMENT_BYTES:
+            raise _TooLarge(st.st_size)
+        data = fh.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            raise _TooLarge(len(data))
+        return data
 
 
 @contextmanager
@@ -597,7 +659,8 @@ def _check_pdf(data: bytes) -> tuple[int | None, list[tuple[str, Severity, str]]
             for page in reader.pages:
                 _ = page.mediabox
     except Exception as err:  # pypdf raises many types on damaged files; all mean "cannot be opened"
-        return None, [("pdf_corrupt", "error", f"cannot be opened as a PDF ({type(err).__name__}: {err})")]
+        # The exception's type only: its text can quote bytes of the file, which is never echoed.
+        return None, [("pdf_corrupt", "error", f"cannot be opened as a PDF (damaged: {type(err).__name__})")]
     if pages == 0:
         problems.append(("pdf_empty", "error", "the PDF has no pages"))
     return pages, problems
@@ -613,7 +676,7 @@ def _check_image(data: bytes) -> tuple[str | None, list[tuple[str, Severity, str
             img.load()
             return f"{img.width}x{img.height} px", []
     except Exception as err:  # Pillow raises many types on damaged files
-        return None, [("image_corrupt", "error", f"cannot be opened as an image ({type(err).__name__}: {err})")]
+        return None, [("image_corrupt", "error", f"cannot be opened as an image (damaged: {type(err).__name__})")]
 
 
 # --- the check -----------------------------------------------------------------------------------
@@ -634,6 +697,7 @@ class _Checker:
         self.data: dict[str, Any] = profile.model_dump(mode="json")
         self.findings: list[Finding] = []
         self.attachments: list[AttachmentResult] = []
+        self.photo_bytes: dict[int, bytes] = {}  # attachment index -> the bytes checked (photos only)
 
     def add(self, code: str, severity: Severity, message: str, **kw: Any) -> None:
         self.findings.append(Finding(code, severity, message, **kw))
@@ -678,16 +742,31 @@ class _Checker:
                          path=att.path, where=where)
                 continue
             seen[key] = att.path
-            self._check_file(res, full, where)
+            self._check_file(res, full, where, real, root)
 
-    def _check_file(self, res: AttachmentResult, full: Path, where: str) -> None:
+    def _check_file(self, res: AttachmentResult, full: Path, where: str, real: Path, root: Path | None) -> None:
         def bad(code: str, message: str, severity: Severity = "error") -> None:
             self.add(code, severity, message, path=res.path, where=where)
 
         try:
-            data = _read_regular(full)
+            data = _read_regular(real, root)
+        except _Outside as err:
+            bad("outside_attachments_root", f"the file opened is {err.where}, outside the attachments root "
+                f"{self.root} (the path changed after it was checked); it was not read")
+            return
+        except _TooLarge as err:
+            bad("file_too_large", f"{err.size:,} bytes, more than the {MAX_ATTACHMENT_BYTES // 2**20} MB formfill "
+                "checks; split or compress it")
+            return
         except FileNotFoundError:
             bad("file_missing", f"no such file ({full})")
+            return
+        except OSError as err:
+            if err.errno != errno.ELOOP:
+                bad("file_unreadable", f"cannot be read ({_fs_reason(err)})")
+                return
+            bad("file_unreadable", "cannot be read: it is now a symlink (it changed after it was checked); "
+                "it was not read")
             return
         except _FS_ERRORS as err:
             bad("file_unreadable", f"cannot be read ({_fs_reason(err)})")
@@ -700,7 +779,7 @@ class _Checker:
             return
         kind = sniff(data[:1024])
         if kind is None:
-            bad("file_type_unknown", f"is not a PDF, JPEG, PNG or TIFF file: {_describe_unknown(data)}")
+            bad("file_type_unknown", f"is not a PDF, JPEG, PNG or TIFF file ({_describe_unknown(data)})")
             return
         res.file_type = kind
         named = _EXTENSIONS.get(full.suffix.lower())
@@ -726,6 +805,8 @@ class _Checker:
             bad(code, message, severity)
             usable = usable and severity != "error"
         res.usable = usable
+        if usable and res.kind == AttachmentKind.passport_photo:
+            self.photo_bytes[res.index] = data
 
     def check_photos(self) -> None:
         photos = [a for a in self.attachments if a.kind == AttachmentKind.passport_photo and a.usable]
@@ -739,8 +820,18 @@ class _Checker:
                      "as image files only (size, background and head position not checked)",
                      where="attachments")
             return
-        reports = photo.check_photos([str(a.resolved) for a in photos])
-        by_file = {a.resolved: a for a in photos}
+        import tempfile
+
+        # The photo checks read the very bytes checked above (a private copy), never the path again.
+        with tempfile.TemporaryDirectory(prefix="formfill-photos-") as tmp:
+            copies: list[str] = []
+            for att in photos:
+                copy = Path(tmp) / str(att.index) / Path(att.path).name
+                copy.parent.mkdir(mode=0o700)
+                copy.write_bytes(self.photo_bytes[att.index])
+                copies.append(str(copy))
+            reports = photo.check_photos(copies)
+        by_file = dict(zip(copies, photos, strict=True))
         for att, report in zip(photos, reports, strict=False):
             if not report.readable:
                 att.usable = False

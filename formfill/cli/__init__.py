@@ -17,6 +17,8 @@ import click
 from formfill import __version__
 from formfill.cli import fill_cmds, forms_cmds
 from formfill.cli.common import emit_json
+from formfill.interrupts import exit_code as interrupt_exit
+from formfill.interrupts import sigterm_as_interrupt
 
 LAZY_COMMANDS = {
     "check-photo": "formfill.cli.photo_cmds:check_photo",
@@ -54,16 +56,17 @@ class LazyGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            with sigterm_as_interrupt():  # so temporary files and workers are cleaned up on SIGTERM too
+                code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as err:
             if "--json" in argv:
                 emit_json({"ok": False, "error": err.format_message(), "exit_code": err.exit_code, "problems": []})
             else:
                 err.show()
             sys.exit(err.exit_code)
-        except click.Abort:
+        except click.Abort as err:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(interrupt_exit(err))
         sys.exit(code if isinstance(code, int) else 0)
 
 

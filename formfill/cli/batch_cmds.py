@@ -120,7 +120,8 @@ def batch(
     An existing PDF is not replaced without --overwrite: that input fails (output_exists, counted
     as a failure) and the others continue. The report may not be an input or a planned PDF.
 
-    Exit code 0 when all succeeded, 1 when any failed, 2 for usage errors, 130 when interrupted.
+    Exit code 0 when all succeeded, 1 when any failed, 2 for usage errors, 130 when interrupted
+    (Ctrl-C), 143 on SIGTERM. A worker process that dies fails only the input it held (worker_died).
     """
     counter = Counter(sys.stderr) if sys.stderr.isatty() else None
     try:

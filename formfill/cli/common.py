@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from formfill.errors import FormfillError
+from formfill.interrupts import exit_code as interrupt_exit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,9 +50,9 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
                 else:
                     click.echo(f"error: {err}", err=True)
                 sys.exit(err.exit_code)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (formfill.interrupts)
                 click.echo("interrupted", err=True)
-                sys.exit(130)
+                sys.exit(interrupt_exit(err))
             except OSError as err:  # a last resort: the API wraps the I/O it expects
                 message = f"{err.filename}: {err.strerror}" if err.filename and err.strerror else str(err)
                 if kwargs.get(as_json_param):
