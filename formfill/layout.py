@@ -274,6 +274,9 @@ def _paginate(plan: Plan) -> tuple[int, list[list[SheetBlock]]]:
     """The header's height in rows, and each sheet's blocks; a blank row separates two entries."""
     header_rows = len(_sheet_header(plan.header, 1, 1))
     rows = sheet_body_rows(header_rows)
+    if plan.sheet_entries and rows < 3:  # a heading and a line of text must fit below the header, or no sheet ends
+        raise FitError("The continuation sheet header (name and A-Number) leaves no room for text",
+                       [Problem("applicant.name", "too long for the continuation sheet header", "too_long")])
     first_row = header_rows + 1  # the header, then a blank row
     pages: list[list[SheetBlock]] = []
     page: list[SheetBlock] = []

@@ -66,7 +66,8 @@ def _email(value: str) -> str:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 MAX_TEXT = 4000  # characters in one answer: about a continuation sheet; more belongs in a cover letter
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
-NameText = Annotated[str, AfterValidator(ids.person_name)]
+MAX_NAME = 100  # characters in one part of a name: the boxes hold ~30; longer is a data error, not a name
+NameText = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(ids.person_name)]
 ANumber = Annotated[str, AfterValidator(ids.a_number)]
 SSN = Annotated[str, AfterValidator(ids.ssn)]
 USPhone = Annotated[str, AfterValidator(ids.us_phone)]

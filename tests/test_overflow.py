@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -210,3 +211,30 @@ def test_auto_sized_fields_shrink_to_8pt_then_overflow(blank_plain: Path) -> Non
     assert shrunk.fits and MIN_AUTO_SIZE <= shrunk.size < 10
     too_long = layout_text("x" * int((info.width - 4) / (0.6 * MIN_AUTO_SIZE) + 2), info, font)
     assert not too_long.fits
+
+
+def test_one_word_as_long_as_an_answer_may_be_prints_whole(blank_plain: Path, sample: Any) -> None:
+    # Splitting a word wider than a line used to measure every prefix anew (minutes for 4,000 letters);
+    # the deadline only stops a hang, it times nothing.
+    from formfill.profile import MAX_TEXT
+    from tests.conftest import deadline
+
+    data = sample("advance-parole-i485")
+    word = "".join(random.Random(131).choice("qxzj") for _ in range(MAX_TEXT))  # letters no label uses
+    data["travel"]["purpose"] = word
+    with deadline(120):
+        result = formfill.fill(data, form=blank_plain)
+    assert result.verification.ok and result.continuation_sheets >= 1
+    fields, blocks, sheet_lines = read_back(result.data)
+    printed = fields[PURPOSE] + continued_text(blocks, sheet_lines, 10, "7", "2")
+    assert re.sub(r"[^qxzj]", "", printed) == word  # every letter once, in order: box, Part 13, sheets
+
+
+def test_a_name_longer_than_any_name_is_a_problem_not_a_hang(sample: Any) -> None:
+    from tests.conftest import deadline
+
+    data = sample("advance-parole-i485")
+    data["applicant"]["name"]["given"] = "A" * 4000
+    with deadline(30):
+        problems = formfill.validate(data)
+    assert [p.path for p in problems] == ["applicant.name.given"]
