@@ -140,17 +140,20 @@ def fill(
     exit code 2).
     """
     loaded = load_profile(profile)
-    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
+    # A named blank is opened first so the package check judges its edition; the default one is only looked
+    # for (perhaps downloaded) once the package passes.
+    blank = None if form is None else form if isinstance(form, BlankForm) else open_blank(find_blank(Path(form)))
     if check_package:
         from formfill.checks.package import check_package as run_check
 
         root = Path(attachments_root) if attachments_root is not None else None
-        # The blank's edition and filing date, as `formfill check --form --filing-date` would judge them.
         report = run_check(loaded.profile, base_dir=loaded.base_dir, attachments_root=root, form=blank,
                            filing_date=filing_date)
         if not report.ok:
             raise PackageError(f"{loaded.source}: the filing package is not complete; nothing was filled",
                                report.problems())
+    if blank is None:
+        blank = open_blank(find_blank(None))
     out_path = Path(output) if output is not None and str(output) != "-" else None
     inputs = {**identities(_input_files(profile, loaded, blank)), **(protect or {})} if out_path else {}
     if out_path is not None:
