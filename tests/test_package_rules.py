@@ -428,6 +428,21 @@ def test_cli_filing_date_text_and_json(tmp_path: Path, sample: Any) -> None:
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
 
 
+def test_processing_notes_carry_their_source_and_uncertainty(tmp_path: Path, sample: Any) -> None:
+    """The rules mark processing times and validity uncertain: the notes say so, with their source, in both outputs."""
+    pkg = Package(tmp_path, profile_for(sample))
+    pkg.attach_for([*EVERY, "i485_receipt"])
+    profile = str(pkg.write())
+    runner = CliRunner()
+    doc = json.loads(runner.invoke(main, ["check", profile, "--json"]).output)
+    validity = next(f for f in doc["findings"] if f["code"] == "validity")
+    assert validity["uncertain"] is True and "Form I-131 instructions" in validity["source"]
+    text = runner.invoke(main, ["check", profile]).output
+    notes = text.split("\nNotes\n", 1)[1]
+    assert "valid for 1 year from issuance (uncertain: verify)" in notes
+    assert f"source: {validity['source']}" in notes
+
+
 def test_cli_default_filing_date_is_today(tmp_path: Path, sample: Any) -> None:
     pkg = Package(tmp_path, profile_for(sample))
     pkg.attach_for([*EVERY, "i485_receipt"])
