@@ -350,7 +350,7 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     assert r.package is not None and r.package["ok"] is False  # photo ID and the I-797 receipt are missing
     page_html = r.to_html()
     assert 'id="package"' in page_html and "MISSING" in page_html and "satisfied" in page_html
-    assert re.search(r"<h3>Fee</h3><p>\$[\d,]+", page_html)
+    assert re.search(r"<h3>Fee \(filing date 2026-12-01\)</h3>.*?<td>\$[\d,]+</td>", page_html, re.S)
     assert [p.path for p in r.photos] == ["photos/p1.jpg", "photos/p2.jpg"]
     assert all(p.thumbnail for p in r.photos)
     thumbs = re.findall(r'<img alt="photos/p\d\.jpg" src="data:image/jpeg;base64,([^"]+)"', page_html)
@@ -364,8 +364,15 @@ def test_filing_date_sets_the_fee_shown(blank: BlankForm) -> None:
     after = review(data, form=blank, check_package=True, filing_date=dt.date(2026, 1, 2))
     assert before.package is not None and after.package is not None
     assert before.package["filing_date"] == "2025-12-31" and after.package["filing_date"] == "2026-01-02"
-    assert "$275" in before.to_html() and "$280" not in before.to_html()
-    assert "$280" in after.to_html() and "$275" not in after.to_html()
+    amounts = [re.findall(r"<td>(\$[\d,]+)</td>", r.to_html().split("<h3>Fee", 1)[1].split("<h3>", 1)[0])
+               for r in (before, after)]
+    assert "$275" in amounts[0] and "$280" not in amounts[0]
+    assert "$280" in amounts[1] and "$275" not in amounts[1]
+    # The fee block itself lists each payment with its source, the total and the fee billed later.
+    fee = after.to_html().split("<h3>Fee", 1)[1].split("<h3>", 1)[0]
+    assert "H.R. 1 fee" in fee and "$280" in fee and "90 FR 52693" in fee and "(uncertain: verify)" in fee
+    assert "Total due with this I-131: at least $280" in fee
+    assert "Billed later" in fee and "$1,000" in fee
 
 
 # --- a real browser ------------------------------------------------------------------------------
