@@ -714,7 +714,7 @@ def _package_html(r: Review) -> list[str]:
         status = '<span class="bad">MISSING</span>' if req["missing"] else '<span class="ok">satisfied</span>'
         if req["missing"] and req.get("severity") != "error":
             status += " (recommended)"
-        out.append(f"<tr><td>{_e(req['description'])}</td><td>{status}</td>"
+        out.append(f"<tr><td>{_e(req['description'])}{_sourced(req)}</td><td>{status}</td>"
                    f"<td>{_e(', '.join(req['satisfied_by']) or ('attach ' + ' or '.join(req['any_of'])))}</td>"
                    f"<td>{_e(', '.join(req.get('unusable', [])))}</td></tr>")
     out.append("</tbody></table>")
@@ -729,7 +729,8 @@ def _package_html(r: Review) -> list[str]:
                 and not str(f.get("code", "")).startswith("photo_")]
     if findings:
         out.append("<h3>Findings</h3><ul>")
-        out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}</li>" for f in findings]
+        out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}{_sourced(f)}</li>"
+                for f in findings]
         out.append("</ul>")
     if r.photos:
         out.append("<h3>Passport photos</h3>")
@@ -743,6 +744,12 @@ def _package_html(r: Review) -> list[str]:
                    "</div></div>")
     out.append("</section>")
     return out
+
+
+def _sourced(rule: dict[str, Any]) -> str:
+    """A requirement's or finding's primary source, flagged when the rules mark it uncertain."""
+    flag = " (uncertain: verify)" if rule.get("uncertain") else ""
+    return f"<br><small>source: {_e(rule['source'])}{flag}</small>" if rule.get("source") else _e(flag)
 
 
 def _fee_html(fee: dict[str, Any]) -> list[str]:

@@ -373,6 +373,9 @@ def test_filing_date_sets_the_fee_shown(blank: BlankForm) -> None:
     assert "H.R. 1 fee" in fee and "$280" in fee and "90 FR 52693" in fee and "(uncertain: verify)" in fee
     assert "Total due with this I-131: at least $280" in fee
     assert "Billed later" in fee and "$1,000" in fee
+    # Each requirement names its primary source, flagged where the rules mark it uncertain.
+    package = after.to_html().split('id="package"', 1)[1].split("<h3>", 1)[0]
+    assert "source: 8 CFR 103.2(b)(1)" in package and "(uncertain: verify)" in package
 
 
 # --- a real browser ------------------------------------------------------------------------------
