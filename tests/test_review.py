@@ -26,7 +26,7 @@ from formfill.cli import main
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
-from formfill.review import DPI, PAINT, Review, default_output, review, sensitive_patterns
+from formfill.review import DPI, PAINT, Review, default_output, review, sensitive_patterns, skipped_items
 from tests.conftest import SAMPLES, require_tool
 from tests.test_overflow import long_profile
 from tests.test_package import write_photo
@@ -112,9 +112,14 @@ def rows(page_html: str) -> dict[int, list[str]]:
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_every_outline_is_a_field_the_fill_wrote_and_matches_its_row(name: str, blank: BlankForm) -> None:
     profile = api.load_profile(SAMPLES / f"{name}.json")
-    _, plan = api.prepare(profile.profile, blank)
+    fmap, plan = api.prepare(profile.profile, blank)
     placed = {p.assignment.field: p for p in plan.placed}
     r = review(profile, form=blank)
+    # "Not answered" never lists an item the form tells this applicant to skip, nor one the fill answered.
+    unanswered = {(t.page, t.part, t.item) for t in r.todos if t.kind == "unanswered"}
+    skipped = {(page, part, item) for page, part, item, _ in skipped_items(fmap, profile.profile.model_dump())}
+    answered = {(p.assignment.entry.page, p.assignment.entry.part, p.assignment.entry.item) for p in plan.placed}
+    assert not unanswered & skipped and not unanswered & answered
     page_html = r.to_html()
     drawn, table = overlays(page_html), rows(page_html)
 
