@@ -11,6 +11,7 @@ written to its destination.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import stat
 import tempfile
@@ -126,26 +127,33 @@ def fill(
     check_package: bool = False,
     attachments_root: str | os.PathLike[str] | None = None,
     protect: Mapping[Identity, str] | None = None,
+    filing_date: dt.date | None = None,
 ) -> FillResult:
     """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given.
 
     `printed` also renders the pages with pdfium and checks every value is visible inside its box;
     `flatten` delivers a non-editable copy (the editable fill is verified first); `check_package`
-    refuses to fill when the package check (formfill.checks.package) finds anything required missing.
+    refuses to fill when the package check (formfill.checks.package) finds anything required missing,
+    for `filing_date` (the postmark date; default today) and this blank's edition.
     The output is never one of the inputs (the profile file, the blank, an attachment, or a file in
     `protect`, see `identities`) nor anything but a regular file, even with `overwrite` (UnsafeOutputError,
     exit code 2).
     """
     loaded = load_profile(profile)
+    # A named blank is opened first so the package check judges its edition; the default one is only looked
+    # for (perhaps downloaded) once the package passes.
+    blank = None if form is None else form if isinstance(form, BlankForm) else open_blank(find_blank(Path(form)))
     if check_package:
         from formfill.checks.package import check_package as run_check
 
         root = Path(attachments_root) if attachments_root is not None else None
-        report = run_check(loaded.profile, base_dir=loaded.base_dir, attachments_root=root)
+        report = run_check(loaded.profile, base_dir=loaded.base_dir, attachments_root=root, form=blank,
+                           filing_date=filing_date)
         if not report.ok:
             raise PackageError(f"{loaded.source}: the filing package is not complete; nothing was filled",
                                report.problems())
-    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
+    if blank is None:
+        blank = open_blank(find_blank(None))
     out_path = Path(output) if output is not None and str(output) != "-" else None
     inputs = {**identities(_input_files(profile, loaded, blank)), **(protect or {})} if out_path else {}
     if out_path is not None:

@@ -28,6 +28,7 @@ of a file that has already been verified.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -481,6 +482,7 @@ class Options:
     attachments_root: str | None = None
     overwrite: bool = False
     protected: dict[api.Identity, str] = field(default_factory=dict)  # files no output may replace
+    filing_date: dt.date | None = None  # with check_package: the postmark date (default: today)
 
 
 def _init_worker(options: Options, ignore_sigint: bool) -> None:
@@ -527,7 +529,8 @@ def run_item(item: Item) -> ItemResult:
             # Relative attachment paths are relative to the profile's file (the JSON Lines file's folder;
             # the current folder for standard input or a pipe).
             root = Path(options.attachments_root) if options.attachments_root is not None else None
-            report = check_package(profile, base_dir=Path(item.base_dir), attachments_root=root)
+            report = check_package(profile, base_dir=Path(item.base_dir), attachments_root=root,
+                                   form=_WORKER["blank"], filing_date=options.filing_date)
             if not report.ok:
                 problems = list(report.problems())
                 return _failure(
@@ -704,10 +707,13 @@ def batch(
     overwrite: bool = False,
     progress: Progress | None = None,
     item_timeout: float = ITEM_TIMEOUT,
+    filing_date: dt.date | None = None,
 ) -> BatchSummary:
     """Fill, verify and write an I-131 for every profile in `inputs`, with one report line per input.
 
-    `jobs` worker processes (default: the usable CPUs; 1 runs in this process). The report (default
+    With `check_package`, each package is checked for `filing_date` (the postmark date; default today)
+    and this blank's edition. `jobs` worker processes (default: the usable CPUs; 1 runs in this process).
+    The report (default
     `<out_dir>/report.jsonl`) is streamed, one line per input as it completes; an existing report is
     only replaced with `overwrite`, and never when it is an input, a planned PDF or the blank. An
     existing PDF is only replaced with `overwrite`: without it that input fails (`output_exists`)
@@ -721,7 +727,7 @@ def batch(
     """
     with sigterm_as_interrupt():
         return _batch(inputs, Path(out_dir), form, jobs, report, check_package, attachments_root, overwrite,
-                      progress, item_timeout)
+                      progress, item_timeout, filing_date)
 
 
 def _batch(
@@ -735,6 +741,7 @@ def _batch(
     overwrite: bool,
     progress: Progress | None,
     item_timeout: float,
+    filing_date: dt.date | None = None,
 ) -> BatchSummary:
     start = time.perf_counter()
     if not inputs:
@@ -796,7 +803,7 @@ def _batch(
         try:
             options = Options(
                 blank_path, check_package, None if attachments_root is None else str(attachments_root), overwrite,
-                protected,
+                protected, filing_date,
             )
             if jobs == 1:
                 _run_here(items, blank, options, record)

@@ -714,7 +714,7 @@ def _package_html(r: Review) -> list[str]:
         status = '<span class="bad">MISSING</span>' if req["missing"] else '<span class="ok">satisfied</span>'
         if req["missing"] and req.get("severity") != "error":
             status += " (recommended)"
-        out.append(f"<tr><td>{_e(req['description'])}</td><td>{status}</td>"
+        out.append(f"<tr><td>{_e(req['description'])}{_sourced(req)}</td><td>{status}</td>"
                    f"<td>{_e(', '.join(req['satisfied_by']) or ('attach ' + ' or '.join(req['any_of'])))}</td>"
                    f"<td>{_e(', '.join(req.get('unusable', [])))}</td></tr>")
     out.append("</tbody></table>")
@@ -724,19 +724,13 @@ def _package_html(r: Review) -> list[str]:
         out += [f"<li>{_e(a['path'])} ({_e(a['kind'])}){': ' + _e(a['detail']) if a.get('detail') else ''}</li>"
                 for a in unusable]
         out.append("</ul>")
-    fee = p.get("fee", {})
-    online = f", {_money(fee['online_amount'], fee['currency'])} online" if fee.get("online_amount") else ""
-    dated = f" for filing on {fee['filing_date']}" if fee.get("filing_date") else ""
-    caveat = "; verify against Form G-1055" if fee.get("uncertain") else ""
-    out.append(f"<h3>Fee</h3><p>{_e(_money(fee.get('amount'), fee.get('currency', 'USD')))}{_e(online)}{_e(dated)} "
-               f"(source: {_e(fee.get('source_date', ''))}{caveat})</p>")
-    if fee.get("notes"):
-        out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
+    out += _fee_html(p.get("fee", {}))
     findings = [f for f in p.get("findings", []) if f.get("severity") in ("error", "warning")
                 and not str(f.get("code", "")).startswith("photo_")]
     if findings:
         out.append("<h3>Findings</h3><ul>")
-        out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}</li>" for f in findings]
+        out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}{_sourced(f)}</li>"
+                for f in findings]
         out.append("</ul>")
     if r.photos:
         out.append("<h3>Passport photos</h3>")
@@ -749,6 +743,36 @@ def _package_html(r: Review) -> list[str]:
         out.append(f'<div class="photo">{img}<div><strong>{_e(ph.path)}</strong>: {status}<ul>{verdicts}</ul>'
                    "</div></div>")
     out.append("</section>")
+    return out
+
+
+def _sourced(rule: dict[str, Any]) -> str:
+    """A requirement's or finding's primary source, flagged when the rules mark it uncertain."""
+    flag = " (uncertain: verify)" if rule.get("uncertain") else ""
+    return f"<br><small>source: {_e(rule['source'])}{flag}</small>" if rule.get("source") else _e(flag)
+
+
+def _fee_html(fee: dict[str, Any]) -> list[str]:
+    """Every payment due with this I-131 on the filing date, the total and the fees billed later, each sourced."""
+    currency = fee.get("currency", "USD")
+    dated = f" (filing date {fee['filing_date']})" if fee.get("filing_date") else ""
+
+    def rows(payments: list[dict[str, Any]]) -> list[str]:
+        return [f"<tr><td>{_e(q['what'])}{'<br>' + _e(q['note']) if q.get('note') else ''}</td>"
+                f"<td>{_e(_money(q.get('amount'), currency))}</td><td>{'yes' if q.get('waivable') else 'no'}</td>"
+                f"<td>{_e(q.get('source', ''))}{' (uncertain: verify)' if q.get('uncertain') else ''}</td></tr>"
+                for q in payments]
+
+    head = "<table><thead><tr><th>Payment</th><th>Amount</th><th>Waivable</th><th>Source</th></tr></thead><tbody>"
+    out = [f"<h3>Fee{_e(dated)}</h3>", head, *rows(fee.get("payments", [])), "</tbody></table>"]
+    at_least = "" if fee.get("total_complete", True) else "at least "
+    online = (f"; filed online, the I-131 filing fee is {_money(fee['online_amount'], currency)}"
+              if fee.get("online_amount") else "")
+    out.append(f"<p>Total due with this I-131: {_e(at_least + _money(fee.get('total'), currency) + online)}</p>")
+    if fee.get("later"):
+        out += ["<p>Billed later, not paid with the I-131:</p>", head, *rows(fee["later"]), "</tbody></table>"]
+    if fee.get("notes"):
+        out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
     return out
 
 

@@ -272,7 +272,8 @@ def test_check_package_failure_writes_no_pdf(
     seen_dirs: list[Path | None] = []
 
     def check_package(
-        profile: Any, *, attachments_root: Path | None = None, base_dir: Path | None = None
+        profile: Any, *, attachments_root: Path | None = None, base_dir: Path | None = None,
+        form: Any = None, filing_date: Any = None,
     ) -> FakeReport:
         seen_dirs.append(base_dir)
         if profile.id == "no-photos":

@@ -373,6 +373,30 @@ def test_fill_no_longer_refuses_for_eligibility_but_the_package_check_does(tmp_p
     assert result.exit_code == 1 and "removal proceedings" in result.output and not out.exists()
 
 
+def test_fill_and_batch_check_the_package_for_the_filing_date(tmp_path: Path, sample: Any,
+                                                               blank_plain: Path) -> None:
+    """A fee waiver covers the fee before H.R. 1, never after: fill and batch judge the date they are given."""
+    pkg = Package(tmp_path, re_parole(sample, ead=True))
+    pkg.attach_for(["passport_photos", "photo_id"])
+    pkg.attach("fee_waiver_request")
+    profile = str(pkg.write())
+    runner = CliRunner()
+    for when, code in (("2025-08-21", 1), ("2025-07-21", 0)):
+        out = tmp_path / f"fill-{when}.pdf"
+        result = runner.invoke(main, ["fill", profile, "--form", str(blank_plain), "-o", str(out),
+                                      "--check-package", "--filing-date", when])
+        assert result.exit_code == code, result.output
+        assert out.exists() is (code == 0)
+        if code:
+            assert "fee" in result.output
+        folder = tmp_path / f"batch-{when}"
+        result = runner.invoke(main, ["batch", profile, "-o", str(folder), "--form", str(blank_plain), "--jobs", "1",
+                                      "--check-package", "--filing-date", when])
+        assert result.exit_code == code, result.output
+        line = json.loads((folder / "report.jsonl").read_text())
+        assert line["ok"] is (code == 0)
+
+
 def test_checks_never_import_the_fill_api() -> None:
     for path in [*(REPO / "formfill" / "checks").glob("*.py"), REPO / "formfill" / "signing.py",
                  REPO / "formfill" / "loading.py"]:
@@ -402,6 +426,21 @@ def test_cli_filing_date_text_and_json(tmp_path: Path, sample: Any) -> None:
     assert all("uncertain" in f for f in doc["findings"])
     bad = runner.invoke(main, ["check", profile, "--filing-date", "2026-02-30"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_processing_notes_carry_their_source_and_uncertainty(tmp_path: Path, sample: Any) -> None:
+    """The rules mark processing times and validity uncertain: the notes say so, with their source, in both outputs."""
+    pkg = Package(tmp_path, profile_for(sample))
+    pkg.attach_for([*EVERY, "i485_receipt"])
+    profile = str(pkg.write())
+    runner = CliRunner()
+    doc = json.loads(runner.invoke(main, ["check", profile, "--json"]).output)
+    validity = next(f for f in doc["findings"] if f["code"] == "validity")
+    assert validity["uncertain"] is True and "Form I-131 instructions" in validity["source"]
+    text = runner.invoke(main, ["check", profile]).output
+    notes = text.split("\nNotes\n", 1)[1]
+    assert "valid for 1 year from issuance (uncertain: verify)" in notes
+    assert f"source: {validity['source']}" in notes
 
 
 def test_cli_default_filing_date_is_today(tmp_path: Path, sample: Any) -> None:

@@ -26,7 +26,7 @@ from formfill.cli import main
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
-from formfill.review import DPI, PAINT, Review, default_output, review, sensitive_patterns
+from formfill.review import DPI, PAINT, Review, default_output, review, sensitive_patterns, skipped_items
 from tests.conftest import SAMPLES, require_tool
 from tests.test_overflow import long_profile
 from tests.test_package import write_photo
@@ -112,9 +112,14 @@ def rows(page_html: str) -> dict[int, list[str]]:
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_every_outline_is_a_field_the_fill_wrote_and_matches_its_row(name: str, blank: BlankForm) -> None:
     profile = api.load_profile(SAMPLES / f"{name}.json")
-    _, plan = api.prepare(profile.profile, blank)
+    fmap, plan = api.prepare(profile.profile, blank)
     placed = {p.assignment.field: p for p in plan.placed}
     r = review(profile, form=blank)
+    # "Not answered" never lists an item the form tells this applicant to skip, nor one the fill answered.
+    unanswered = {(t.page, t.part, t.item) for t in r.todos if t.kind == "unanswered"}
+    skipped = {(page, part, item) for page, part, item, _ in skipped_items(fmap, profile.profile.model_dump())}
+    answered = {(p.assignment.entry.page, p.assignment.entry.part, p.assignment.entry.item) for p in plan.placed}
+    assert not unanswered & skipped and not unanswered & answered
     page_html = r.to_html()
     drawn, table = overlays(page_html), rows(page_html)
 
@@ -350,7 +355,7 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     assert r.package is not None and r.package["ok"] is False  # photo ID and the I-797 receipt are missing
     page_html = r.to_html()
     assert 'id="package"' in page_html and "MISSING" in page_html and "satisfied" in page_html
-    assert re.search(r"<h3>Fee</h3><p>\$[\d,]+", page_html)
+    assert re.search(r"<h3>Fee \(filing date 2026-12-01\)</h3>.*?<td>\$[\d,]+</td>", page_html, re.S)
     assert [p.path for p in r.photos] == ["photos/p1.jpg", "photos/p2.jpg"]
     assert all(p.thumbnail for p in r.photos)
     thumbs = re.findall(r'<img alt="photos/p\d\.jpg" src="data:image/jpeg;base64,([^"]+)"', page_html)
@@ -364,8 +369,18 @@ def test_filing_date_sets_the_fee_shown(blank: BlankForm) -> None:
     after = review(data, form=blank, check_package=True, filing_date=dt.date(2026, 1, 2))
     assert before.package is not None and after.package is not None
     assert before.package["filing_date"] == "2025-12-31" and after.package["filing_date"] == "2026-01-02"
-    assert "$275" in before.to_html() and "$280" not in before.to_html()
-    assert "$280" in after.to_html() and "$275" not in after.to_html()
+    amounts = [re.findall(r"<td>(\$[\d,]+)</td>", r.to_html().split("<h3>Fee", 1)[1].split("<h3>", 1)[0])
+               for r in (before, after)]
+    assert "$275" in amounts[0] and "$280" not in amounts[0]
+    assert "$280" in amounts[1] and "$275" not in amounts[1]
+    # The fee block itself lists each payment with its source, the total and the fee billed later.
+    fee = after.to_html().split("<h3>Fee", 1)[1].split("<h3>", 1)[0]
+    assert "H.R. 1 fee" in fee and "$280" in fee and "90 FR 52693" in fee and "(uncertain: verify)" in fee
+    assert "Total due with this I-131: at least $280" in fee
+    assert "Billed later" in fee and "$1,000" in fee
+    # Each requirement names its primary source, flagged where the rules mark it uncertain.
+    package = after.to_html().split('id="package"', 1)[1].split("<h3>", 1)[0]
+    assert "source: 8 CFR 103.2(b)(1)" in package and "(uncertain: verify)" in package
 
 
 # --- a real browser ------------------------------------------------------------------------------

@@ -1171,7 +1171,8 @@ class _Checker:
         proc = self.rules.processing
         validity = proc.validity.get(self.p.application.type)
         if validity:
-            self.add("validity", "info", f"the document is {validity}", source=proc.source)
+            self.add("validity", "info", f"the document is {validity}", source=proc.source,
+                     uncertain=proc.uncertain)
         travel = self.p.travel
         if travel is None:
             return
@@ -1187,7 +1188,8 @@ class _Checker:
                      f"departure {travel.departure_date} is {days} days away, sooner than the usual processing time "
                      f"of about {proc.usual_days} days: consider an expedite request or an emergency appointment"
                      f"{quick}. Expedite grounds: {grounds}",
-                     where="travel.departure_date", source=proc.usual_days_source or proc.source)
+                     where="travel.departure_date", source=proc.usual_days_source or proc.source,
+                     uncertain=proc.uncertain)
 
     def _describe_request(self) -> str:
         app = self.p.application

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from typing import TextIO
@@ -96,6 +97,13 @@ def _print_summary(summary: BatchSummary) -> None:
     default=None,
     help="With --check-package: attachments must lie inside this folder.",
 )
+@click.option(
+    "--filing-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
+    "(default: today).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace existing PDFs (and the report).")
 @json_option
 @offline_option
@@ -108,6 +116,7 @@ def batch(
     report: str | None,
     check_package: bool,
     attachments_root: str | None,
+    filing_date: dt.datetime | None,
     overwrite: bool,
     as_json: bool,
 ) -> None:
@@ -135,6 +144,7 @@ def batch(
             attachments_root=attachments_root,
             overwrite=overwrite,
             progress=counter,
+            filing_date=filing_date.date() if filing_date else None,
         )
     except BatchInterrupted as stop:
         summary = stop.summary

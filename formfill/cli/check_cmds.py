@@ -142,6 +142,8 @@ def render(report: PackageReport) -> list[str]:
         lines += ["", "Notes"]
         for f in notes:
             lines.append(f"  - {f.message}{_UNCERTAIN if f.uncertain else ''}")
+            if f.source:
+                lines.append(f"      source: {f.source}")
 
     counts = report.counts()
     verdict = "COMPLETE" if report.ok else "INCOMPLETE"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from pathlib import Path
@@ -51,6 +52,13 @@ def default_output(profile_arg: str, profile_id: str | None) -> Path:
     default=None,
     help="With --check-package: attachments must lie inside this folder.",
 )
+@click.option(
+    "--filing-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
+    "(default: today).",
+)
 @json_option
 @offline_option
 @handle_errors()
@@ -63,6 +71,7 @@ def fill(
     flatten: bool,
     check_package: bool,
     attachments_root: str | None,
+    filing_date: dt.datetime | None,
     as_json: bool,
 ) -> None:
     """Fill the I-131 for PROFILE (a JSON file, or - for stdin) and verify it by reading it back.
@@ -85,6 +94,7 @@ def fill(
         flatten=flatten,
         check_package=check_package,
         attachments_root=attachments_root,
+        filing_date=filing_date.date() if filing_date else None,
     )
     result.source = loaded.source
     if target == "-":
