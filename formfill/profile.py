@@ -532,6 +532,10 @@ def cross_checks(p: Profile) -> list[Problem]:
         )
         if not allowed:
             bad("application.receipt_number", "this application type and basis have no receipt number box")
+    if app.basis is Basis.pending_i485 and "i485" in app.filed_with and app.receipt_number is not None:
+        bad("application.receipt_number",
+            'Part 1 item 5.A asks for the I-485\'s receipt number "if you are filing this form separately from your '
+            'Form I-485"; application.filed_with says the I-485 is mailed with it (it has no receipt yet)', "skipped")
     if kind is ApplicationType.tps_travel_authorization and app.receipt_number is None:
         bad("application.receipt_number", "TPS travel authorization asks for the receipt of the last approved I-821")
     if app.basis is Basis.parolee and not p.applicant.class_of_admission:

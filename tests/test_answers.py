@@ -129,6 +129,15 @@ def test_a_processing_section_without_ever_in_proceedings_is_a_problem_naming_it
     assert "processing.ever_in_proceedings" in [p["path"] for p in json.loads(result.output)["problems"]]
 
 
+def test_fields_json_names_both_proceedings_keys_for_item_1(blank_plain: Path) -> None:
+    """`fields --json` says which profile paths decide each box: item 1 reads "now" and "ever"."""
+    result = CliRunner().invoke(main, ["fields", "--form", str(blank_plain), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r["profile"] for r in json.loads(result.output)["fields"]}
+    for box in (ITEM1_YES, ITEM1_NO):
+        assert rows[box] == ["processing.in_removal_proceedings", "processing.ever_in_proceedings"], rows[box]
+
+
 def test_never_in_proceedings_while_in_them_now_is_a_contradiction() -> None:
     data = changed("daca-educational", lambda d: d["processing"].update(ever_in_proceedings=False))
     assert "processing.ever_in_proceedings" in problems_of(data)
@@ -285,6 +294,17 @@ def test_a_value_that_contradicts_the_request_is_a_problem(blank: Any) -> None:
     with pytest.raises(ProfileError) as err:
         resolve(fmap(), Profile.model_validate(reentry_on_ap).model_dump(), blank)
     assert [p.path for p in err.value.problems] == ["reentry_permit.time_outside_us"]
+
+
+def test_the_i485_receipt_is_asked_only_when_filed_separately() -> None:
+    """Item 5.A: "receipt number if you are filing this form separately from your Form I-485"."""
+    together = changed("advance-parole-i485", lambda d: d["application"].update(filed_with=["i485", "i765"]))
+    found = problems_of(together)
+    assert "filing this form separately" in found["application.receipt_number"]
+    # Filed together without a receipt, or separately with one: both are what the form asks.
+    parse_profile(changed("advance-parole-i485",
+                          lambda d: d["application"].update(filed_with=["i485"], receipt_number=None)))
+    parse_profile(base("advance-parole-i485"))
 
 
 def test_skip_notes_in_the_cli_json(tmp_path: Path, blank_plain: Path) -> None:
