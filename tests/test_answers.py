@@ -317,6 +317,11 @@ def test_skip_notes_in_the_cli_json(tmp_path: Path, blank_plain: Path) -> None:
     notes = json.loads(result.output)["notes"]
     assert any(n.startswith("applicant.class_of_admission: not printed: Page 5, Part 2, Item 12") for n in notes)
     assert skip_notes(fmap(), parse_profile(base("reentry-permit")).model_dump()) == []  # the sample is clean
+    # Writing the PDF to stdout, the notes go to stderr: a pipeline's user still hears of the skipped value.
+    piped = CliRunner().invoke(main, ["fill", "-", "--form", str(blank_plain), "-o", "-"], input=json.dumps(data))
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stdout_bytes.startswith(b"%PDF")
+    assert "note: applicant.class_of_admission: not printed: Page 5, Part 2, Item 12" in piped.stderr
 
 
 def test_verification_fails_when_a_skipped_item_holds_a_value(tmp_path: Path, blank: Any) -> None:

@@ -88,6 +88,8 @@ def fill(
     )
     result.source = loaded.source
     if target == "-":
+        for note in result.notes:  # stdout is the PDF: a skipped value or a changed name is still said
+            click.echo(f"note: {note}", err=True)
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
         return
