@@ -324,6 +324,16 @@ def test_skip_notes_in_the_cli_json(tmp_path: Path, blank_plain: Path) -> None:
     assert "note: applicant.class_of_admission: not printed: Page 5, Part 2, Item 12" in piped.stderr
 
 
+def test_batch_report_lines_carry_the_skip_notes(tmp_path: Path, blank_plain: Path) -> None:
+    src = tmp_path / "client.json"
+    src.write_text(json.dumps(changed("reentry-permit", _i94)))
+    summary = formfill.batch([src], tmp_path / "out", form=blank_plain, jobs=1)
+    assert summary.exit_code == 0
+    [line] = [json.loads(x) for x in (tmp_path / "out" / "report.jsonl").read_text().splitlines()]
+    assert line["ok"] is True
+    assert any(n.startswith("applicant.i94_number: not printed: Page 5, Part 2, Item 13") for n in line["notes"])
+
+
 def test_verification_fails_when_a_skipped_item_holds_a_value(tmp_path: Path, blank: Any) -> None:
     """A file that answers an item the form says to skip does not verify against the profile."""
     data = base("re-parole")
