@@ -648,6 +648,10 @@ def cross_checks(p: Profile) -> list[Problem]:
         bad("reentry_permit", "the reentry_permit section (Part 5) is given exactly for a reentry permit")
     if (kind in REFUGEE_TYPES) != (p.refugee is not None):
         bad("refugee", "the refugee section (Part 6) is given exactly for a refugee travel document")
+    if p.refugee is not None and not p.refugee.filing_before_departure and p.refugee.currently_outside_us is None:
+        bad("refugee.currently_outside_us",
+            'is required: Part 6 says: If you answered "No" to Item Number 5., you must answer Item Numbers '
+            '6.a. - 6.c.', "missing")
     if p.refugee is not None and p.refugee.currently_outside_us and p.refugee.current_location is None:
         bad("refugee.current_location", "say where you are now when you are outside the United States")
     if (kind is ApplicationType.advance_parole) != (p.travel is not None):

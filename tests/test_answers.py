@@ -467,3 +467,14 @@ def test_every_mapped_field_sits_under_the_item_number_the_map_gives(blank_plain
     assert checked >= 290
     language = next(e for e in fmap().entries if e.field.endswith("P11_Language[0]"))
     assert language.item == _NO_PRINTED_NUMBER[language.field]
+
+
+def test_filing_after_departure_must_answer_part_6_item_6a() -> None:
+    """Part 6: "If you answered "No" to Item Number 5., you must answer Item Numbers 6.a. - 6.c."."""
+    after = changed("refugee-travel-document", lambda d: d["refugee"].update(filing_before_departure=False))
+    assert after["refugee"].get("currently_outside_us") is None
+    assert "you must answer Item Numbers 6.a. - 6.c." in problems_of(after)["refugee.currently_outside_us"]
+    answered = copy.deepcopy(after)
+    answered["refugee"].update(currently_outside_us=False)
+    parse_profile(answered)
+    parse_profile(base("refugee-travel-document"))  # filing before departure: 6.a-6.c are skipped
