@@ -110,6 +110,7 @@ class ItemResult:
     seconds: float
     error: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # as `fill --json`: values the form says to skip, names
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +121,7 @@ class ItemResult:
             "ok": self.ok,
             "error": self.error,
             "problems": [p.to_dict() for p in self.problems],
+            "notes": self.notes,
             "seconds": round(self.seconds, 4),
         }
 
@@ -536,8 +538,8 @@ def run_item(item: Item) -> ItemResult:
                 return _failure(
                     item, start, f"{item.input}: the filing package has problems; no PDF was written", problems
                 )
-        api.fill(profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite,
-                 protect=options.protected)
+        filled = api.fill(profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite,
+                          protect=options.protected)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]
         message = err.message if err.message.startswith(item.input) else f"{item.input}: {err.message}"
@@ -549,7 +551,8 @@ def run_item(item: Item) -> ItemResult:
         # A bug's message may quote a value: long digit runs (an SSN, an A-Number) are masked.
         msg = f"{item.input}: internal error ({type(err).__name__}: {_DIGIT_RUNS.sub('[redacted]', str(err))})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
-    return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start)
+    return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start,
+                      notes=filled.notes)
 
 
 # --- the batch -------------------------------------------------------------------------------------

@@ -532,6 +532,10 @@ def cross_checks(p: Profile) -> list[Problem]:
         )
         if not allowed:
             bad("application.receipt_number", "this application type and basis have no receipt number box")
+    if app.basis is Basis.pending_i485 and "i485" in app.filed_with and app.receipt_number is not None:
+        bad("application.receipt_number",
+            'Part 1 item 5.A asks for the I-485\'s receipt number "if you are filing this form separately from your '
+            'Form I-485"; application.filed_with says the I-485 is mailed with it (it has no receipt yet)', "skipped")
     if kind is ApplicationType.tps_travel_authorization and app.receipt_number is None:
         bad("application.receipt_number", "TPS travel authorization asks for the receipt of the last approved I-821")
     if app.basis is Basis.parolee and not p.applicant.class_of_admission:
@@ -644,6 +648,10 @@ def cross_checks(p: Profile) -> list[Problem]:
         bad("reentry_permit", "the reentry_permit section (Part 5) is given exactly for a reentry permit")
     if (kind in REFUGEE_TYPES) != (p.refugee is not None):
         bad("refugee", "the refugee section (Part 6) is given exactly for a refugee travel document")
+    if p.refugee is not None and not p.refugee.filing_before_departure and p.refugee.currently_outside_us is None:
+        bad("refugee.currently_outside_us",
+            'is required: Part 6 says: If you answered "No" to Item Number 5., you must answer Item Numbers '
+            '6.a. - 6.c.', "missing")
     if p.refugee is not None and p.refugee.currently_outside_us and p.refugee.current_location is None:
         bad("refugee.current_location", "say where you are now when you are outside the United States")
     if (kind is ApplicationType.advance_parole) != (p.travel is not None):

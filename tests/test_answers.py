@@ -129,6 +129,15 @@ def test_a_processing_section_without_ever_in_proceedings_is_a_problem_naming_it
     assert "processing.ever_in_proceedings" in [p["path"] for p in json.loads(result.output)["problems"]]
 
 
+def test_fields_json_names_both_proceedings_keys_for_item_1(blank_plain: Path) -> None:
+    """`fields --json` says which profile paths decide each box: item 1 reads "now" and "ever"."""
+    result = CliRunner().invoke(main, ["fields", "--form", str(blank_plain), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r["profile"] for r in json.loads(result.output)["fields"]}
+    for box in (ITEM1_YES, ITEM1_NO):
+        assert rows[box] == ["processing.in_removal_proceedings", "processing.ever_in_proceedings"], rows[box]
+
+
 def test_never_in_proceedings_while_in_them_now_is_a_contradiction() -> None:
     data = changed("daca-educational", lambda d: d["processing"].update(ever_in_proceedings=False))
     assert "processing.ever_in_proceedings" in problems_of(data)
@@ -287,6 +296,17 @@ def test_a_value_that_contradicts_the_request_is_a_problem(blank: Any) -> None:
     assert [p.path for p in err.value.problems] == ["reentry_permit.time_outside_us"]
 
 
+def test_the_i485_receipt_is_asked_only_when_filed_separately() -> None:
+    """Item 5.A: "receipt number if you are filing this form separately from your Form I-485"."""
+    together = changed("advance-parole-i485", lambda d: d["application"].update(filed_with=["i485", "i765"]))
+    found = problems_of(together)
+    assert "filing this form separately" in found["application.receipt_number"]
+    # Filed together without a receipt, or separately with one: both are what the form asks.
+    parse_profile(changed("advance-parole-i485",
+                          lambda d: d["application"].update(filed_with=["i485"], receipt_number=None)))
+    parse_profile(base("advance-parole-i485"))
+
+
 def test_skip_notes_in_the_cli_json(tmp_path: Path, blank_plain: Path) -> None:
     data = changed("reentry-permit", _i94)
     src = tmp_path / "client.json"
@@ -297,6 +317,21 @@ def test_skip_notes_in_the_cli_json(tmp_path: Path, blank_plain: Path) -> None:
     notes = json.loads(result.output)["notes"]
     assert any(n.startswith("applicant.class_of_admission: not printed: Page 5, Part 2, Item 12") for n in notes)
     assert skip_notes(fmap(), parse_profile(base("reentry-permit")).model_dump()) == []  # the sample is clean
+    # Writing the PDF to stdout, the notes go to stderr: a pipeline's user still hears of the skipped value.
+    piped = CliRunner().invoke(main, ["fill", "-", "--form", str(blank_plain), "-o", "-"], input=json.dumps(data))
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stdout_bytes.startswith(b"%PDF")
+    assert "note: applicant.class_of_admission: not printed: Page 5, Part 2, Item 12" in piped.stderr
+
+
+def test_batch_report_lines_carry_the_skip_notes(tmp_path: Path, blank_plain: Path) -> None:
+    src = tmp_path / "client.json"
+    src.write_text(json.dumps(changed("reentry-permit", _i94)))
+    summary = formfill.batch([src], tmp_path / "out", form=blank_plain, jobs=1)
+    assert summary.exit_code == 0
+    [line] = [json.loads(x) for x in (tmp_path / "out" / "report.jsonl").read_text().splitlines()]
+    assert line["ok"] is True
+    assert any(n.startswith("applicant.i94_number: not printed: Page 5, Part 2, Item 13") for n in line["notes"])
 
 
 def test_verification_fails_when_a_skipped_item_holds_a_value(tmp_path: Path, blank: Any) -> None:
@@ -432,3 +467,14 @@ def test_every_mapped_field_sits_under_the_item_number_the_map_gives(blank_plain
     assert checked >= 290
     language = next(e for e in fmap().entries if e.field.endswith("P11_Language[0]"))
     assert language.item == _NO_PRINTED_NUMBER[language.field]
+
+
+def test_filing_after_departure_must_answer_part_6_item_6a() -> None:
+    """Part 6: "If you answered "No" to Item Number 5., you must answer Item Numbers 6.a. - 6.c."."""
+    after = changed("refugee-travel-document", lambda d: d["refugee"].update(filing_before_departure=False))
+    assert after["refugee"].get("currently_outside_us") is None
+    assert "you must answer Item Numbers 6.a. - 6.c." in problems_of(after)["refugee.currently_outside_us"]
+    answered = copy.deepcopy(after)
+    answered["refugee"].update(currently_outside_us=False)
+    parse_profile(answered)
+    parse_profile(base("refugee-travel-document"))  # filing before departure: 6.a-6.c are skipped

@@ -20,7 +20,7 @@ from formfill import api
 from formfill.batch import BatchInterrupted, ItemResult, batch
 from formfill.errors import InputError, Problem
 
-REPORT_FIELDS = {"index", "id", "input", "output", "ok", "error", "problems", "seconds"}
+REPORT_FIELDS = {"index", "id", "input", "output", "ok", "error", "problems", "notes", "seconds"}
 
 
 def cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:

@@ -353,3 +353,32 @@ def test_forms_fetch_offline_says_so(tmp_path: Path) -> None:
     assert "offline" in result.output
     assert "forms add" in result.output
     assert not list((tmp_path / "home").rglob("*.pdf"))
+
+
+def _json_commands() -> list[str]:
+    """Every command (and group subcommand) that takes --json, by its name as typed."""
+    import click
+
+    found: list[str] = []
+
+    def walk(cmd: click.Command, prefix: str) -> None:
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):  # lazy commands (review, extract, ...) load here
+                sub = cmd.get_command(ctx, name)
+                assert sub is not None
+                walk(sub, f"{prefix} {name}".strip())
+        elif any("--json" in p.opts for p in cmd.params if isinstance(p, click.Option)):
+            found.append(prefix)
+
+    walk(main, "")
+    return sorted(found)
+
+
+def test_the_readme_json_section_documents_every_command_that_takes_json() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## JSON output", 1)[1].split("\n## ", 1)[0]
+    commands = _json_commands()
+    assert {"fill", "review", "extract", "diff", "forms list"} <= set(commands)
+    missing = [c for c in commands if f"`{c} --json`" not in section]
+    assert not missing, f"the README's JSON output section does not describe: {missing}"

@@ -456,3 +456,17 @@ def test_no_form_pdf_is_in_the_repository_or_the_package() -> None:
             ["git", "-C", str(REPO), "ls-files", "*.pdf", "*.PDF"], capture_output=True, text=True, check=True
         ).stdout.split()
         assert tracked == []
+
+
+def test_the_readme_starts_with_two_commands_for_a_fresh_machine() -> None:
+    """Install-and-demo, then the tests; how CI finds the shared blanks is for contributors, further down."""
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    intro = readme.split("\n## ", 1)[0]
+    block = intro.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert commands[0].endswith("formfill demo --out out") and "pip install" in commands[0]
+    assert "pytest" in commands[1]
+    assert "shared" not in intro and "FORMFILL_FORMS_DIR" not in intro
+    contributing = readme.split("## Contributing", 1)[1]
+    assert "FORMFILL_FORMS_DIR" in contributing and "FORMFILL_OFFLINE=1" in contributing

@@ -98,6 +98,8 @@ def fill(
     )
     result.source = loaded.source
     if target == "-":
+        for note in result.notes:  # stdout is the PDF: a skipped value or a changed name is still said
+            click.echo(f"note: {note}", err=True)
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
         return
@@ -185,7 +187,11 @@ def fields(form: str | None, as_json: bool) -> None:
     mapped: dict[str, list[str]] = {}
     if fmap is not None:
         for e in fmap.entries:
-            mapped.setdefault(e.field, []).append(e.source)
+            paths = [e.source]
+            if e.kind == "check":  # a box answers from every path it tests (Part 4 item 1: proceedings now or ever)
+                paths += [path for conds in (e.when, *e.any_of) for path, _ in conds]
+            listed = mapped.setdefault(e.field, [])
+            listed.extend(path for path in dict.fromkeys(paths) if path not in listed)
         for name in fmap.signature_fields:
             mapped.setdefault(name, []).append("(signature: never filled)")
     rows: list[dict[str, Any]] = []
