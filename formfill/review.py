@@ -37,7 +37,7 @@ from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.signing import SignatureBox, signature_boxes
 
@@ -194,7 +194,7 @@ def review(
     loaded = load_profile(profile)
     if filled is not None:
         data, name = _read_filled(filled)
-        verification = api.verify(data, loaded)
+        verification = api.verify(data, loaded, name=name)
         if not verification.ok:
             problems = verification.problems
             if len(problems) > 10:
@@ -230,10 +230,12 @@ def review(
 
 
 def _read_filled(filled: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
+    """The file's bytes, never more than a PDF formfill reads can be (/dev/zero must not fill memory)."""
     if isinstance(filled, bytes):
         return filled, "<bytes>"
     try:
-        return Path(filled).read_bytes(), str(filled)
+        with Path(filled).open("rb") as fh:
+            return fh.read(MAX_BLANK_BYTES + 1), str(filled)  # load_blank refuses anything larger
     except OSError as err:
         raise InputError(f"{filled}: cannot be read ({err.strerror or err})") from None
 

