@@ -154,6 +154,7 @@ class Review:
     package: dict[str, Any] | None = None
     photos: list[Photo] = dataclasses.field(default_factory=list)
     masks: list[re.Pattern[str]] = dataclasses.field(default_factory=list, repr=False)
+    blank: str | None = None  # the blank filled (also one found in the forms folders): never an output
 
     def to_dict(self) -> dict[str, Any]:
         doc = {
@@ -222,7 +223,7 @@ def review(
     result = Review(
         source=loaded.source, profile_id=loaded.profile.id, form=blank.form, edition=blank.edition,
         filled=filled_name, title=title, pages=pages, boxes=boxes, cross_references=xrefs, todos=todos,
-        redacted=redact, redactions=redactions, masks=masks,
+        redacted=redact, redactions=redactions, masks=masks, blank=None if filled is not None else blank.source,
     )
     if check_package:
         result.package, result.photos = _package(loaded, filing_date, attachments_root)

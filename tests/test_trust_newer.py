@@ -51,3 +51,23 @@ def test_review_of_an_endless_file_is_refused_in_bounded_memory(tmp_path: Path) 
     done = cli("review", "/dev/zero", "--profile", str(SAMPLE), "-o", str(out), home=tmp_path / "home")
     assert_refused(done, "/dev/zero", "larger than 64 MB")
     assert not out.exists()
+
+
+def test_review_never_writes_over_the_blank_it_found(tmp_path: Path, blank_plain: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --form: the blank comes from the forms folders, and is an input all the same."""
+    from click.testing import CliRunner
+
+    from formfill.cli import main
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    found = forms / blank_plain.name
+    shutil.copyfile(blank_plain, found)
+    monkeypatch.setenv("FORMFILL_FORMS_DIR", str(forms))
+    monkeypatch.setenv("FORMFILL_OFFLINE", "1")
+    before = found.read_bytes()
+    result = CliRunner().invoke(main, ["review", str(PROFILE), "-o", str(found), "--overwrite"])
+    assert result.exit_code == 2, result.output
+    assert "is the blank form" in result.output and "Traceback" not in result.output
+    assert found.read_bytes() == before
