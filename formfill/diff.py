@@ -84,7 +84,10 @@ def load_side(source: str | os.PathLike[str]) -> Side:
     if raw.lstrip()[:5].startswith(b"%PDF"):
         ex = extract(raw, name=str(path))
         return Side(str(path), "pdf", ex.profile, ex.problems)
-    data, name, _ = read_json(path)
+    try:
+        data, name, _ = read_json(path)
+    except ProfileError as err:  # a key given twice, a number too long: no one reading to compare (exit 2, not 1)
+        raise InputError(f"{path}: cannot be compared: its JSON cannot be read as meant", err.problems) from None
     if not isinstance(data, dict):
         raise InputError(f"{name}: a profile is a JSON object")
     return Side(name, "profile", *normalised(data))

@@ -71,3 +71,20 @@ def test_review_never_writes_over_the_blank_it_found(tmp_path: Path, blank_plain
     assert result.exit_code == 2, result.output
     assert "is the blank form" in result.output and "Traceback" not in result.output
     assert found.read_bytes() == before
+
+
+def test_diff_refuses_a_profile_with_a_duplicate_key_as_unreadable(tmp_path: Path) -> None:
+    """Exit 1 means "differences" for diff: a profile it cannot read as meant is exit 2, naming the path."""
+    text = PROFILE.read_text()
+    assert text.count('"applicant": {') == 1
+    twice = tmp_path / "twice.json"
+    twice.write_text(text.replace('"applicant": {', '"applicant": {\n    "ssn": "987-65-4321",'))
+    for args in (["diff", str(twice), str(PROFILE)], ["diff", str(PROFILE), str(twice), "--json"]):
+        done = cli(*args, home=tmp_path / "home")
+        assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+        shown = done.stdout + done.stderr
+        assert "applicant.ssn" in shown and "duplicate key" in shown and "Traceback" not in shown
+        assert "987" not in shown and "4321" not in shown
+    doc = json.loads(cli("diff", str(PROFILE), str(twice), "--json", home=tmp_path / "home").stdout)
+    assert doc["ok"] is False and doc["exit_code"] == 2
+    assert [p["code"] for p in doc["problems"]] == ["duplicate_key"]
