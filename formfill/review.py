@@ -21,7 +21,6 @@ import html
 import io
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -567,20 +566,15 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
             continue
         where = f"attachments[{att.index}]"
         verdicts = [f.to_dict() for f in report.findings if f.where == where]
-        # Only files the package check itself opened as images (never one outside --attachments-root).
-        opened = att.resolved is not None and att.file_type in ("jpeg", "png", "tiff")
-        photos.append(Photo(att.path, _thumbnail(str(att.resolved)) if opened else None, verdicts, att.usable))
+        # Only the very bytes the package check read and checked (never the path again: it may have changed).
+        checked = report.photo_bytes.get(att.index)
+        photos.append(Photo(att.path, _thumbnail(checked) if checked else None, verdicts, att.usable))
     return report.to_dict(), photos
 
 
-def _thumbnail(path: str, size: int = 160, max_bytes: int = 50_000_000, max_pixels: int = 60_000_000) -> bytes | None:
+def _thumbnail(raw: bytes, size: int = 160, max_pixels: int = 60_000_000) -> bytes | None:
     """A small JPEG of a photo; None when it cannot be shown (the verdicts already say why)."""
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-            return None  # a FIFO would block, a device never ends
-        with open(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
         with Image.open(io.BytesIO(raw)) as image:
             if image.width * image.height > max_pixels:
                 return None

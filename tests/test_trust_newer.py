@@ -88,3 +88,39 @@ def test_diff_refuses_a_profile_with_a_duplicate_key_as_unreadable(tmp_path: Pat
     doc = json.loads(cli("diff", str(PROFILE), str(twice), "--json", home=tmp_path / "home").stdout)
     assert doc["ok"] is False and doc["exit_code"] == 2
     assert [p["code"] for p in doc["problems"]] == ["duplicate_key"]
+
+
+def test_review_shows_the_photo_bytes_it_checked_not_a_file_swapped_in_later(
+        tmp_path: Path, blank_plain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --attachments-root, a photo replaced by a link to a file outside the root after the check is never read."""
+    import io
+
+    from PIL import Image, ImageStat
+
+    from formfill.checks import package
+    from formfill.review import review
+    from tests.test_package import write_photo
+
+    data = json.loads((SAMPLES / "advance-parole-i485.json").read_text())
+    data["attachments"] = [{"kind": "passport_photo", "path": "photos/p1.jpg"}]
+    inside = tmp_path / "inside"
+    photo = inside / "photos" / "p1.jpg"
+    write_photo(photo)
+    (inside / "client.json").write_text(json.dumps(data))
+    outside = tmp_path / "outside.jpg"
+    Image.new("RGB", (600, 600), (255, 0, 0)).save(outside, "JPEG")
+    checked = package.check_package
+
+    def check_then_swap(*args: object, **kwargs: object) -> package.PackageReport:
+        report = checked(*args, **kwargs)  # type: ignore[arg-type]
+        photo.unlink()
+        photo.symlink_to(outside)  # after the check, before anything else reads the path
+        return report
+
+    monkeypatch.setattr(package, "check_package", check_then_swap)
+    r = review(inside / "client.json", form=formfill.forms.open_blank(blank_plain), check_package=True,
+               attachments_root=inside)
+    [shown] = r.photos
+    assert shown.thumbnail is not None
+    red, green, _ = ImageStat.Stat(Image.open(io.BytesIO(shown.thumbnail)).convert("RGB")).mean
+    assert red - green < 100, "the thumbnail is the file swapped in after the check"
