@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet
 from formfill.signing import SignatureBox, signature_boxes
 
 DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
+MAX_PAGE_PIXELS = 6_000_000  # a letter page at 240 DPI; bounds the memory and time of one page image
 PAINT = 40  # grey level of the bars painted over masked digits (uniform, so a test can prove nothing shows)
 Rect = tuple[float, float, float, float]  # PDF points, origin bottom-left: x0, y0, x1, y1
 
@@ -309,13 +311,15 @@ def _render(flat: bytes, form_pages: int, dpi: int,
     """Every page as a greyscale PNG; with masks, the identifiers' digits are painted over before encoding."""
     pages: list[Page] = []
     redactions: list[tuple[int, Rect]] = []
-    scale = dpi / 72
     pdf = pdfium.PdfDocument(flat)
     try:
         for i in range(len(pdf)):
             page = pdf[i]
             try:
                 width, height = page.get_size()
+                # A page far larger than the form's (a hostile file that still verifies) is drawn smaller,
+                # so one image never needs more than MAX_PAGE_PIXELS (a 14400-pt page took 1.8 GB and 30 s).
+                scale = min(dpi / 72, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
                 image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
                 if masks:
                     for rect in _digit_rects(page, masks):

@@ -124,3 +124,25 @@ def test_review_shows_the_photo_bytes_it_checked_not_a_file_swapped_in_later(
     assert shown.thumbnail is not None
     red, green, _ = ImageStat.Stat(Image.open(io.BytesIO(shown.thumbnail)).convert("RGB")).mean
     assert red - green < 100, "the thumbnail is the file swapped in after the check"
+
+
+def test_review_of_a_verified_pdf_with_a_huge_page_stays_bounded(blank_plain: Path) -> None:
+    """A page box 50 times the form's still verifies (values are fields); its image must not grow with it."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, RectangleObject
+
+    from formfill.review import MAX_PAGE_PIXELS, review
+
+    blank = formfill.forms.open_blank(blank_plain)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(formfill.fill(PROFILE, form=blank).data)))
+    page = writer.pages[0]
+    page[NameObject("/MediaBox")] = RectangleObject([0, 0, 4000, 4000])
+    page.pop(NameObject("/CropBox"), None)
+    buf = io.BytesIO()
+    writer.write(buf)
+    r = review(PROFILE, filled=buf.getvalue())
+    assert r.pages[0].width == 4000
+    assert all(p.pixels[0] * p.pixels[1] <= MAX_PAGE_PIXELS * 1.01 for p in r.pages), [p.pixels for p in r.pages]
+    assert r.pages[1].pixels == (1020, 1320)  # a letter page keeps its 120 DPI
