@@ -146,3 +146,25 @@ def test_review_of_a_verified_pdf_with_a_huge_page_stays_bounded(blank_plain: Pa
     assert r.pages[0].width == 4000
     assert all(p.pixels[0] * p.pixels[1] <= MAX_PAGE_PIXELS * 1.01 for p in r.pages), [p.pixels for p in r.pages]
     assert r.pages[1].pixels == (1020, 1320)  # a letter page keeps its 120 DPI
+
+
+def test_forms_add_keeps_the_bytes_it_checked(tmp_path: Path, blank_plain: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file replaced by a filled form between the check and the copy: the checked blank is what is kept."""
+    from formfill import forms
+
+    monkeypatch.setenv("FORMFILL_HOME", str(tmp_path / "home"))
+    candidate = tmp_path / "i-131.pdf"
+    shutil.copyfile(blank_plain, candidate)
+    filled = formfill.fill(PROFILE, form=forms.open_blank(blank_plain)).data
+    checked = forms.for_form
+
+    def check_then_swap(blank: object) -> object:
+        found = checked(blank)  # type: ignore[arg-type]
+        candidate.write_bytes(filled)  # another client's filled form, after the check
+        return found
+
+    monkeypatch.setattr(forms, "for_form", check_then_swap)
+    kept = forms.add_form(candidate)
+    assert kept.read_bytes() == blank_plain.read_bytes()
+    assert [p.name for p in kept.parent.iterdir()] == [kept.name]  # no .part left behind
