@@ -90,7 +90,10 @@ def load_side(source: str | os.PathLike[str]) -> Side:
         raise InputError(f"{path}: cannot be compared: its JSON cannot be read as meant", err.problems) from None
     if not isinstance(data, dict):
         raise InputError(f"{name}: a profile is a JSON object")
-    return Side(name, "profile", *normalised(data))
+    try:
+        return Side(name, "profile", *normalised(data))
+    except RecursionError:  # what the JSON reader takes (900 levels) is still far deeper than any profile
+        raise InputError(f"{name}: not valid JSON for a profile (nested too deeply)") from None
 
 
 def normalised(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -133,7 +136,11 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
 def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Diff:
     """What changed from A to B (each a profile JSON file or a filled I-131 PDF)."""
     side_a, side_b = load_side(a), load_side(b)
-    return Diff(side_a, side_b, compare(side_a.profile, side_b.profile))
+    try:
+        changes = compare(side_a.profile, side_b.profile)
+    except RecursionError:
+        raise InputError(f"{a} and {b} are nested too deeply to compare as profiles") from None
+    return Diff(side_a, side_b, changes)
 
 
 __all__ = ["Change", "Diff", "compare", "diff", "flatten", "mask"]

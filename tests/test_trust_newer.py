@@ -168,3 +168,14 @@ def test_forms_add_keeps_the_bytes_it_checked(tmp_path: Path, blank_plain: Path,
     kept = forms.add_form(candidate)
     assert kept.read_bytes() == blank_plain.read_bytes()
     assert [p.name for p in kept.parent.iterdir()] == [kept.name]  # no .part left behind
+
+
+@pytest.mark.parametrize("nest", [("[", "]"), ('{"a": ', "}")])
+def test_diff_of_a_deeply_nested_profile_is_exit_2_never_a_traceback(tmp_path: Path, nest: tuple[str, str]) -> None:
+    """500 levels pass the JSON reader (and validation's own refusal) but not diff's walk of an invalid profile."""
+    data = json.loads(PROFILE.read_text())
+    text = json.dumps(data)[:-1] + ', "deep": ' + nest[0] * 500 + "1" + nest[1] * 500 + "}"
+    deep = tmp_path / "deep.json"
+    deep.write_text(text)
+    for args in (["diff", str(deep), str(PROFILE)], ["diff", str(PROFILE), str(deep)]):
+        assert_refused(cli(*args, home=tmp_path / "home"), str(deep), "nested too deeply")
