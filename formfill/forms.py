@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from formfill.errors import FormError, InputError
 from formfill.fieldmap import all_maps, for_form, supported
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank, read_blank
+from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
 
 USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that
@@ -150,13 +150,8 @@ def add_form(path: str | Path) -> Path:
 
     The file is read once: the bytes kept are the bytes checked (a file swapped meanwhile is never stored).
     """
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_BLANK_BYTES + 1)  # load_blank refuses anything larger
-    except OSError as err:
-        raise FormError(f"Cannot read the blank form {p}: {err.strerror or err}") from None
-    fmap = for_form(load_blank(raw, str(p)))
+    raw = read_file(path)
+    fmap = for_form(load_blank(raw, str(path)))
     return _store(raw, fmap.edition)
 
 

@@ -179,3 +179,22 @@ def test_diff_of_a_deeply_nested_profile_is_exit_2_never_a_traceback(tmp_path: P
     deep.write_text(text)
     for args in (["diff", str(deep), str(PROFILE)], ["diff", str(PROFILE), str(deep)]):
         assert_refused(cli(*args, home=tmp_path / "home"), str(deep), "nested too deeply")
+
+
+def test_a_pipe_named_like_a_pdf_in_the_forms_folder_never_hangs_the_scan(tmp_path: Path, blank_plain: Path) -> None:
+    import os
+    import subprocess
+
+    forms = tmp_path / "home" / "forms"
+    forms.mkdir(parents=True)
+    shutil.copyfile(blank_plain, forms / blank_plain.name)
+    os.mkfifo(forms / "a-pipe.pdf")  # sorts first: the scan meets it before the blank
+    out = tmp_path / "out.pdf"
+    try:
+        done = cli("fill", str(PROFILE), "-o", str(out), home=tmp_path / "home", timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the scan of the forms folder blocked on a FIFO")
+    assert done.returncode == 0, done.stderr
+    listed = cli("forms", "list", home=tmp_path / "home")
+    assert "a-pipe.pdf: not usable" in listed.stdout and "not a regular file" in listed.stdout
+    assert_refused(cli("forms", "add", str(forms / "a-pipe.pdf"), home=tmp_path / "home"), "not a regular file")
