@@ -69,7 +69,9 @@ class Diff:
 
 def mask(path: str, value: Any, show_pii: bool = False) -> Any:
     """`123456789` -> `*****6789` for SSNs and A-Numbers (enough to tell two apart, not to use one)."""
-    if show_pii or value is None or not is_sensitive(path):
+    # Any component counts: an invalid profile compared as written may nest the number (`ssn.number`).
+    parts = path.split(".")
+    if show_pii or value is None or not any(is_sensitive(".".join(parts[: i + 1])) for i in range(len(parts))):
         return value
     text = str(value)
     return "*" * max(0, len(text) - 4) + text[-4:]

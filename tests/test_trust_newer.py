@@ -198,3 +198,18 @@ def test_a_pipe_named_like_a_pdf_in_the_forms_folder_never_hangs_the_scan(tmp_pa
     listed = cli("forms", "list", home=tmp_path / "home")
     assert "a-pipe.pdf: not usable" in listed.stdout and "not a regular file" in listed.stdout
     assert_refused(cli("forms", "add", str(forms / "a-pipe.pdf"), home=tmp_path / "home"), "not a regular file")
+
+
+def test_diff_masks_an_identifier_nested_inside_an_invalid_profile(tmp_path: Path) -> None:
+    """An invalid profile is compared as written: `applicant.ssn.number` is an SSN all the same."""
+    data = json.loads(PROFILE.read_text())
+    data["applicant"]["ssn"] = {"number": "456-55-0199"}
+    data["applicant"]["a_number"] = {"value": {"digits": "A-234-567-890"}}
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(data))
+    for args in (["diff", str(PROFILE), str(odd)], ["diff", str(odd), str(PROFILE), "--json"]):
+        done = cli(*args, home=tmp_path / "home")
+        assert done.returncode == 1, done.stderr
+        assert "applicant.ssn.number" in done.stdout
+        for digits in ("456-55", "456550", "234-567", "234567"):
+            assert digits not in done.stdout + done.stderr
