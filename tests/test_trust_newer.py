@@ -213,3 +213,46 @@ def test_diff_masks_an_identifier_nested_inside_an_invalid_profile(tmp_path: Pat
         assert "applicant.ssn.number" in done.stdout
         for digits in ("456-55", "456550", "234-567", "234567"):
             assert digits not in done.stdout + done.stderr
+
+
+def _with_heavy_sheet(blank_plain: Path, megabytes: float) -> bytes:
+    """A filled form whose continuation sheet's page draws `megabytes` of tiny text operations."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    from tests.test_overflow import long_profile
+
+    data = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
+    filled = formfill.fill(data, form=formfill.forms.open_blank(blank_plain)).data
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(filled)))
+    sheet = writer.pages[-1]
+    font = next(iter(sheet["/Resources"]["/Font"]))  # type: ignore[index]
+    unit = b"BT %s 1 Tf 10 10 Td (a) Tj ET\n" % font.encode()
+    stream = DecodedStreamObject()
+    stream.set_data(unit * int(megabytes * 2**20 / len(unit)))
+    sheet[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_extract_skips_a_sheet_page_far_larger_than_text(blank_plain: Path) -> None:
+    """pdfminer takes ~100 MB and seconds per MB of content (8 MB: 23 s, 750 MB); no sheet is that large."""
+    from formfill.extract import extract
+
+    ex = extract(_with_heavy_sheet(blank_plain, 2), name="heavy.pdf")
+    assert any("page 15 is not read as a continuation sheet" in p.message for p in ex.problems), ex.problems
+
+
+def test_extract_reading_sheets_is_bounded_in_time(blank_plain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sheets that take longer than the time bound to parse are given up on: reported unread, never waited for."""
+    import importlib
+
+    extract_mod = importlib.import_module("formfill.extract")  # `formfill.extract` is also the function
+    raw = _with_heavy_sheet(blank_plain, 3)  # ~8 s of pdfminer
+    monkeypatch.setattr(extract_mod, "MAX_SHEET_CONTENT", 8 * 2**20)
+    monkeypatch.setattr(extract_mod, "PREPARE_SECONDS", 1)
+    ex = extract_mod.extract(raw, name="heavy.pdf")
+    assert any(p.message == "the continuation sheets could not be read as text" for p in ex.problems), ex.problems
