@@ -208,10 +208,13 @@ def _eligibility_notes(profile: Profile) -> list[str]:
     return eligibility_notes(profile)
 
 
-def verify(pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False) -> Verification:
-    """Check any filled I-131 against a profile, exactly as every fill checks itself."""
+def verify(
+    pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False, name: str | None = None
+) -> Verification:
+    """Check any filled I-131 against a profile, exactly as every fill checks itself (`name`: what to call
+    `pdf` given as bytes in a message)."""
     if isinstance(pdf, bytes):
-        data, name = pdf, "<bytes>"
+        data, name = pdf, name or "<bytes>"
     else:
         name = str(pdf)
         try:

@@ -69,7 +69,9 @@ class Diff:
 
 def mask(path: str, value: Any, show_pii: bool = False) -> Any:
     """`123456789` -> `*****6789` for SSNs and A-Numbers (enough to tell two apart, not to use one)."""
-    if show_pii or value is None or not is_sensitive(path):
+    # Any component counts: an invalid profile compared as written may nest the number (`ssn.number`).
+    parts = path.split(".")
+    if show_pii or value is None or not any(is_sensitive(".".join(parts[: i + 1])) for i in range(len(parts))):
         return value
     text = str(value)
     return "*" * max(0, len(text) - 4) + text[-4:]
@@ -84,10 +86,16 @@ def load_side(source: str | os.PathLike[str]) -> Side:
     if raw.lstrip()[:5].startswith(b"%PDF"):
         ex = extract(raw, name=str(path))
         return Side(str(path), "pdf", ex.profile, ex.problems)
-    data, name, _ = read_json(path)
+    try:
+        data, name, _ = read_json(path)
+    except ProfileError as err:  # a key given twice, a number too long: no one reading to compare (exit 2, not 1)
+        raise InputError(f"{path}: cannot be compared: its JSON cannot be read as meant", err.problems) from None
     if not isinstance(data, dict):
         raise InputError(f"{name}: a profile is a JSON object")
-    return Side(name, "profile", *normalised(data))
+    try:
+        return Side(name, "profile", *normalised(data))
+    except RecursionError:  # what the JSON reader takes (900 levels) is still far deeper than any profile
+        raise InputError(f"{name}: not valid JSON for a profile (nested too deeply)") from None
 
 
 def normalised(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -130,7 +138,11 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
 def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Diff:
     """What changed from A to B (each a profile JSON file or a filled I-131 PDF)."""
     side_a, side_b = load_side(a), load_side(b)
-    return Diff(side_a, side_b, compare(side_a.profile, side_b.profile))
+    try:
+        changes = compare(side_a.profile, side_b.profile)
+    except RecursionError:
+        raise InputError(f"{a} and {b} are nested too deeply to compare as profiles") from None
+    return Diff(side_a, side_b, changes)
 
 
 __all__ = ["Change", "Diff", "compare", "diff", "flatten", "mask"]

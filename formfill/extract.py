@@ -40,7 +40,7 @@ from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
 from formfill.pdf.appearance import max_lines
-from formfill.pdf.blank import BlankForm, FieldInfo, load_blank
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
 from formfill.pdf.writer import font_for
 from formfill.profile import Profile, parse_profile
 
@@ -544,10 +544,22 @@ class _Reader:
         try:
             import pdfplumber
 
-            with pdfplumber.open(io.BytesIO(self.raw)) as pdf:
-                pages = [[(line["text"], float(line["top"])) for line in p.extract_text_lines()]
-                         for p in pdf.pages[fmap.pages :]]
-        except Exception:  # pdfminer raises many kinds; an unreadable sheet is reported, not a traceback
+            large = self._oversized_pages(fmap.pages)
+            pages: list[list[tuple[str, float]]] = []
+            # pdfminer needs seconds and ~100 MB per MB of page content: bounded like every PDF read.
+            with time_limit(PREPARE_SECONDS, self.form.source), pdfplumber.open(io.BytesIO(self.raw)) as pdf:
+                for n, p in enumerate(pdf.pages[fmap.pages :], start=fmap.pages):
+                    if n in large:
+                        self.problems.append(Problem("", f"page {n + 1} is not read as a continuation sheet: its "
+                                                     f"content is over {MAX_SHEET_CONTENT // 2**20} MB, far more "
+                                                     "than a page of text", "unread"))
+                        pages.append([])
+                        continue
+                    pages.append([(line["text"], float(line["top"])) for line in p.extract_text_lines()])
+                    p.close()
+        except FormError:
+            raise  # gave up after PREPARE_SECONDS: exit 2, like any PDF that takes too long
+        except Exception:  # pdfminer raises many kinds (pdfplumber wraps the time limit's too): reported, no traceback
             self.problems.append(Problem("", "the continuation sheets could not be read as text", "unread"))
             return []
         self.sheets = len(pages)
@@ -569,6 +581,18 @@ class _Reader:
         for c in out:
             c.joiners = [c.joiner] * len(c.lines)
         return [c for c in out if c.lines]
+
+    def _oversized_pages(self, first: int) -> set[int]:
+        """0-based pages from `first` on whose decoded content is larger than any page of text."""
+        large: set[int] = set()
+        for n in range(first, self.form.page_count):
+            contents = self.form.reader.pages[n].get("/Contents")
+            contents = contents.get_object() if contents is not None else None
+            streams = contents if isinstance(contents, list) else [contents] if contents is not None else []
+            size = sum(len(s.get_object().get_data()) for s in streams)
+            if size > MAX_SHEET_CONTENT:
+                large.add(n)
+        return large
 
     def resolve_pointer(self, r: Rule, value: str, part13: list[_Chunk]) -> str | None:
         if self.rmap.fill_map is None:
@@ -716,6 +740,7 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
     return raw, form, source
 
 
+MAX_SHEET_CONTENT = 2**20  # a continuation sheet is a page of text: a few KB of content
 MAX_BYTES = 100 * 1024 * 1024  # a filled I-131 is about 1-2 MB; anything far larger is not one
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from formfill.errors import FormError, InputError
 from formfill.fieldmap import all_maps, for_form, supported
-from formfill.pdf.blank import BlankForm, load_blank, read_blank
+from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
 
 USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that
@@ -146,10 +146,13 @@ def open_blank(path: str | Path) -> BlankForm:
 
 
 def add_form(path: str | Path) -> Path:
-    """Copy a blank into the user's forms folder after checking it is a supported edition."""
-    blank = read_blank(path)
-    fmap = for_form(blank)
-    return _store(Path(path).read_bytes(), fmap.edition)
+    """Copy a blank into the user's forms folder after checking it is a supported edition.
+
+    The file is read once: the bytes kept are the bytes checked (a file swapped meanwhile is never stored).
+    """
+    raw = read_file(path)
+    fmap = for_form(load_blank(raw, str(path)))
+    return _store(raw, fmap.edition)
 
 
 def _store(data: bytes, edition: str) -> Path:
@@ -159,10 +162,13 @@ def _store(data: bytes, edition: str) -> Path:
         if dest.is_file() and dest.read_bytes() == data:
             return dest
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+        # Hidden and never *.pdf, so a leftover of a killed copy is never taken for a blank.
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.{os.getpid()}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
             os.replace(tmp, dest)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -19,9 +19,9 @@ import datetime as dt
 import hashlib
 import html
 import io
+import math
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,12 @@ from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.signing import SignatureBox, signature_boxes
 
 DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
+MAX_PAGE_PIXELS = 6_000_000  # a letter page at 240 DPI; bounds the memory and time of one page image
 PAINT = 40  # grey level of the bars painted over masked digits (uniform, so a test can prove nothing shows)
 Rect = tuple[float, float, float, float]  # PDF points, origin bottom-left: x0, y0, x1, y1
 
@@ -154,6 +155,7 @@ class Review:
     package: dict[str, Any] | None = None
     photos: list[Photo] = dataclasses.field(default_factory=list)
     masks: list[re.Pattern[str]] = dataclasses.field(default_factory=list, repr=False)
+    blank: str | None = None  # the blank filled (also one found in the forms folders): never an output
 
     def to_dict(self) -> dict[str, Any]:
         doc = {
@@ -194,7 +196,7 @@ def review(
     loaded = load_profile(profile)
     if filled is not None:
         data, name = _read_filled(filled)
-        verification = api.verify(data, loaded)
+        verification = api.verify(data, loaded, name=name)
         if not verification.ok:
             problems = verification.problems
             if len(problems) > 10:
@@ -222,7 +224,7 @@ def review(
     result = Review(
         source=loaded.source, profile_id=loaded.profile.id, form=blank.form, edition=blank.edition,
         filled=filled_name, title=title, pages=pages, boxes=boxes, cross_references=xrefs, todos=todos,
-        redacted=redact, redactions=redactions, masks=masks,
+        redacted=redact, redactions=redactions, masks=masks, blank=None if filled is not None else blank.source,
     )
     if check_package:
         result.package, result.photos = _package(loaded, filing_date, attachments_root)
@@ -230,10 +232,12 @@ def review(
 
 
 def _read_filled(filled: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
+    """The file's bytes, never more than a PDF formfill reads can be (/dev/zero must not fill memory)."""
     if isinstance(filled, bytes):
         return filled, "<bytes>"
     try:
-        return Path(filled).read_bytes(), str(filled)
+        with Path(filled).open("rb") as fh:
+            return fh.read(MAX_BLANK_BYTES + 1), str(filled)  # load_blank refuses anything larger
     except OSError as err:
         raise InputError(f"{filled}: cannot be read ({err.strerror or err})") from None
 
@@ -307,13 +311,15 @@ def _render(flat: bytes, form_pages: int, dpi: int,
     """Every page as a greyscale PNG; with masks, the identifiers' digits are painted over before encoding."""
     pages: list[Page] = []
     redactions: list[tuple[int, Rect]] = []
-    scale = dpi / 72
     pdf = pdfium.PdfDocument(flat)
     try:
         for i in range(len(pdf)):
             page = pdf[i]
             try:
                 width, height = page.get_size()
+                # A page far larger than the form's (a hostile file that still verifies) is drawn smaller,
+                # so one image never needs more than MAX_PAGE_PIXELS (a 14400-pt page took 1.8 GB and 30 s).
+                scale = min(dpi / 72, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
                 image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
                 if masks:
                     for rect in _digit_rects(page, masks):
@@ -564,20 +570,15 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
             continue
         where = f"attachments[{att.index}]"
         verdicts = [f.to_dict() for f in report.findings if f.where == where]
-        # Only files the package check itself opened as images (never one outside --attachments-root).
-        opened = att.resolved is not None and att.file_type in ("jpeg", "png", "tiff")
-        photos.append(Photo(att.path, _thumbnail(str(att.resolved)) if opened else None, verdicts, att.usable))
+        # Only the very bytes the package check read and checked (never the path again: it may have changed).
+        checked = report.photo_bytes.get(att.index)
+        photos.append(Photo(att.path, _thumbnail(checked) if checked else None, verdicts, att.usable))
     return report.to_dict(), photos
 
 
-def _thumbnail(path: str, size: int = 160, max_bytes: int = 50_000_000, max_pixels: int = 60_000_000) -> bytes | None:
+def _thumbnail(raw: bytes, size: int = 160, max_pixels: int = 60_000_000) -> bytes | None:
     """A small JPEG of a photo; None when it cannot be shown (the verdicts already say why)."""
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-            return None  # a FIFO would block, a device never ends
-        with open(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
         with Image.open(io.BytesIO(raw)) as image:
             if image.width * image.height > max_pixels:
                 return None

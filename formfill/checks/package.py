@@ -453,6 +453,7 @@ class PackageReport:
     filing_date: str = ""
     edition: str | None = None
     signatures: list[SignatureBox] = field(default_factory=list)
+    photo_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # attachment index -> bytes checked
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -805,8 +806,8 @@ class _Checker:
             bad(code, message, severity)
             usable = usable and severity != "error"
         res.usable = usable
-        if usable and res.kind == AttachmentKind.passport_photo:
-            self.photo_bytes[res.index] = data
+        if res.kind == AttachmentKind.passport_photo and (usable or kind != "pdf"):
+            self.photo_bytes[res.index] = data  # the photo checks and a review's thumbnail read these, never the path
 
     def check_photos(self) -> None:
         photos = [a for a in self.attachments if a.kind == AttachmentKind.passport_photo and a.usable]
@@ -1292,7 +1293,7 @@ def check_package(
         source=loaded.source, profile_id=loaded.profile.id, request=checker.request(),
         required=required, attachments=checker.attachments, findings=findings, fee=fee,
         rules=f"{rule_set.name} [{checker.rules_name}]", filing_date=checker.filing_date.isoformat(),
-        edition=checker.edition, signatures=checker.signatures,
+        edition=checker.edition, signatures=checker.signatures, photo_bytes=checker.photo_bytes,
     )
 
 

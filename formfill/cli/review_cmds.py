@@ -77,7 +77,7 @@ def review_cmd(
         sys.stdout.flush()
     elif target is not None:
         inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
-        inputs += [(form, f"the blank form {form}")] if form is not None else []
+        inputs += [(result.blank, f"the blank form {result.blank}")] if result.blank is not None else []
         inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
         api.write_atomic(Path(target), result.to_html().encode("utf-8"), overwrite, api.identities(inputs))
     if as_json:

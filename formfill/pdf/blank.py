@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 import zlib
@@ -135,13 +136,21 @@ _log = logging.getLogger("formfill")
 
 def read_blank(path: str | Path) -> BlankForm:
     """Open a blank form file (plain or as uscis.gov ships it) and prepare it for filling."""
+    return load_blank(read_file(path), str(path))
+
+
+def read_file(path: str | Path) -> bytes:
+    """A blank's bytes, at most MAX_BLANK_BYTES + 1 (load_blank refuses more); only a regular file is read,
+    so a FIFO named *.pdf in a forms folder cannot block the scan forever."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_BLANK_BYTES + 1)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FormError(f"The blank form {p} is not a regular file (a folder, a device or a pipe)")
+            return fh.read(MAX_BLANK_BYTES + 1)
     except OSError as err:
         raise FormError(f"Cannot read the blank form {p}: {err.strerror or err}") from None
-    return load_blank(raw, str(p))
 
 
 def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:

@@ -169,6 +169,16 @@ def _baseline_put(path: Path, data_sha: str, found: tuple[dict[str, ReadField], 
 MAX_PAGE_STREAM = 32 * 2**20
 
 
+MAX_SHEET_CONTENT = 2**20
+
+
+def _content_size(pdf: PDF, n: int) -> int:
+    """Decoded bytes of page n's content streams (each already within the decompression bounds)."""
+    contents = resolve1(pdf.pages[n].page_obj.attrs.get("Contents"))
+    streams = contents if isinstance(contents, list) else [contents]
+    return sum(len(stream.get_data()) for stream in map(resolve1, streams) if isinstance(stream, PDFStream))
+
+
 def _undecodable_pages(pdf: PDF, pages: range) -> list[int]:
     """0-based numbers of pages whose content stream does not decode: such a page prints wrong or not at all."""
     bad: list[int] = []
@@ -461,6 +471,11 @@ def _check_sheets(pdf: PDF, sheets: list[list[str]], blank_pages: int) -> list[P
         )
         return found
     for n, lines in enumerate(sheets):
+        # formfill's sheets are a few KB of text; pdfminer would need seconds and ~100 MB per MB of content.
+        if _content_size(pdf, blank_pages + n) > MAX_SHEET_CONTENT:
+            found.append(Problem("", f"continuation sheet {n + 1} does not read back as written (its page content "
+                                 "is over 1 MB)", "verify"))
+            continue
         text = pdf.pages[blank_pages + n].extract_text() or ""
         if _squash(text) != _squash(" ".join(lines)):
             found.append(Problem("", f"continuation sheet {n + 1} does not read back as written", "verify"))
