@@ -153,6 +153,28 @@ def test_forms_add_refuses_a_filled_form(filled_pdf: Path, tmp_path: Path) -> No
     assert not list(home.rglob("*.pdf"))
 
 
+def test_a_blank_with_a_comment_or_stamp_is_refused(blank_encrypted: Path, tmp_path: Path) -> None:
+    """Empty fields are not enough: a sticky note or stamp left by the last client's review is data too."""
+    writer = PdfWriter(clone_from=PdfReader(blank_encrypted))
+    note = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/FreeText"),
+        NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (300, 700, 560, 740)]),
+        NameObject("/Contents"): TextStringObject("SSN on file: see last year's packet"),
+        NameObject("/DA"): TextStringObject("/Helv 10 Tf 0 g"),
+    })
+    page = writer.pages[4]
+    page[NameObject("/Annots")].get_object().append(writer._add_object(note))
+    marked = tmp_path / "marked.pdf"
+    with marked.open("wb") as fh:
+        writer.write(fh)
+    out = tmp_path / "out.pdf"
+    done = cli("fill", str(SAMPLES / "reentry-permit.json"), "--form", str(marked), "-o", str(out),
+               home=tmp_path / "home")
+    assert_refused(done, "annotation(s) (FreeText)", str(marked))
+    assert not out.exists() and "SSN on file" not in done.stderr
+    assert_refused(cli("forms", "add", str(marked), home=tmp_path / "home"), "marked-up form")
+
+
 def _with_changes(blank: Path, tmp_path: Path, field: str, changes: dict[str, Any]) -> Path:
     reader = PdfReader(blank)
     writer = PdfWriter(clone_from=reader)

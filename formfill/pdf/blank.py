@@ -258,6 +258,14 @@ def check_pristine(blank: BlankForm) -> None:
             f"The field map {fmap.path} does not record what the blank {blank.form} edition {blank.edition} holds "
             f"(`blank_defaults`), so {blank.source} cannot be checked to be a blank; add them to the map"
         )
+    marks = _annotations(blank)
+    if marks:
+        raise FormError(
+            f"{blank.source} looks like a marked-up form, not a blank: it carries {len(marks)} annotation(s) "
+            f"({', '.join(sorted(set(marks)))}) that the blank {blank.form} edition {blank.edition} does not have. "
+            "Comments, stamps and drawings may hold another client's data: use the blank from uscis.gov "
+            "(`formfill forms fetch`)."
+        )
     stray = stray_fields(blank, dict(fmap.blank_defaults))
     if stray:
         shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
@@ -266,6 +274,22 @@ def check_pristine(blank: BlankForm) -> None:
             f"{blank.form} edition {blank.edition} does not have ({shown}). Use the blank from uscis.gov "
             "(`formfill forms fetch`), never a filled copy: it would carry another client's answers."
         )
+
+
+_BLANK_ANNOTATIONS = frozenset({"/Widget", "/Link"})  # the form's fields and its links to uscis.gov
+
+
+def _annotations(blank: BlankForm) -> list[str]:
+    """Subtypes of annotations a blank does not ship with (a comment, a stamp, a drawing, a file)."""
+    found: list[str] = []
+    for page in blank.reader.pages:
+        annots = page.get("/Annots")
+        for ref in annots.get_object() if annots is not None else []:
+            obj = ref.get_object()
+            subtype = str(obj.get("/Subtype", "/None")) if isinstance(obj, DictionaryObject) else "/None"
+            if subtype not in _BLANK_ANNOTATIONS:
+                found.append(subtype.lstrip("/"))
+    return found
 
 
 def stray_fields(blank: BlankForm, defaults: dict[str, str]) -> list[str]:
