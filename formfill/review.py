@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
 from formfill import api, layout
@@ -38,6 +37,7 @@ from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.signing import SignatureBox, signature_boxes
 
@@ -212,7 +212,7 @@ def review(
     fmap, plan = api.prepare(loaded.profile, blank)
     profile_data = loaded.profile.model_dump()
     masks = sensitive_patterns(profile_data)
-    flat = _flatten(data)
+    flat = flatten(data)  # what prints: the same flattening as --flatten, so no viewer furniture in the images
     pages, redactions = _render(flat, fmap.pages, dpi, masks if redact else [])
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = signature_boxes(loaded.profile, fmap, blank)
@@ -288,22 +288,6 @@ def _mask_tree(doc: Any, patterns: list[re.Pattern[str]]) -> Any:
 
 
 # --- page images ---------------------------------------------------------------------------------
-
-
-def _flatten(data: bytes) -> bytes:
-    """Bake every widget into its page with pdfium, so the image and the page's text are what prints."""
-    pdf = pdfium.PdfDocument(data)
-    try:
-        pdf.init_forms()
-        for i in range(len(pdf)):
-            page = pdf[i]
-            page.flatten(flag=pdfium_c.FLAT_PRINT)
-            page.close()
-        buf = io.BytesIO()
-        pdf.save(buf)
-    finally:
-        pdf.close()
-    return buf.getvalue()
 
 
 def _render(flat: bytes, form_pages: int, dpi: int,

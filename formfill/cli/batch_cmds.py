@@ -11,7 +11,7 @@ import click
 
 from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
-from formfill.cli.common import emit_json, form_option, handle_errors, json_option
+from formfill.cli.common import emit_json, filing_date_option, form_option, handle_errors, json_option
 from formfill.cli.forms_cmds import offline_option
 
 MAX_LISTED = 20
@@ -97,13 +97,7 @@ def _print_summary(summary: BatchSummary) -> None:
     default=None,
     help="With --check-package: attachments must lie inside this folder.",
 )
-@click.option(
-    "--filing-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
-    "(default: today).",
-)
+@filing_date_option
 @click.option("--overwrite", is_flag=True, help="Replace existing PDFs (and the report).")
 @json_option
 @offline_option

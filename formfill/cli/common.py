@@ -15,6 +15,13 @@ from formfill.interrupts import exit_code as interrupt_exit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+filing_date_option = click.option(
+    "--filing-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
+    "(default: today).",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON document on stdout instead of text.")
 form_option = click.option(
     "--form",

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from formfill import api
-from formfill.cli.common import emit_json, form_option, handle_errors, json_option
+from formfill.cli.common import emit_json, filing_date_option, form_option, handle_errors, json_option
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
@@ -52,13 +52,7 @@ def default_output(profile_arg: str, profile_id: str | None) -> Path:
     default=None,
     help="With --check-package: attachments must lie inside this folder.",
 )
-@click.option(
-    "--filing-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
-    "(default: today).",
-)
+@filing_date_option
 @json_option
 @offline_option
 @handle_errors()
