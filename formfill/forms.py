@@ -19,16 +19,22 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
-from formfill.errors import FormError, InputError
+from formfill.errors import DeadlineExceeded, FormError, InputError
 from formfill.fieldmap import all_maps, for_form, supported
 from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
+
+if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
+    import http.client
+
+    from formfill.fetch import Deadline
 
 USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that
 MAX_DOWNLOAD = 50 * 1024 * 1024  # the form is about 0.7 MB: a mirror sending more is refused, not stored
+MAX_REDIRECTS = 5  # uscis.gov answers directly; a chain longer than this is a misconfigured or hostile server
 PROGRESS_AFTER = 1.0  # seconds before a download shows progress (on a terminal only)
 
 Progress = Callable[[int, int | None], None]
@@ -204,61 +210,34 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
 
 
 def download(url: str, timeout: float, progress: Progress | None = None) -> bytes:
-    """The bytes at `url`, bounded in size and time; a one-line InputError for every way it can fail."""
-    import http.client
-    import ssl
-    import urllib.error
-    import urllib.request
+    """The bytes at `url`, bounded in size and time; a one-line InputError for every way it can fail.
 
-    from formfill import __version__
+    One deadline (10 times `timeout`) covers the whole exchange, redirects included, and no wait on
+    the network lasts more than `timeout`. Each redirect is checked before anything connects to it.
+    """
+    from formfill import fetch
 
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in {"http", "https"} or not urlsplit(url).hostname:
-        raise InputError(f"{url} is not a URL formfill can download from (it needs http:// or https://)")
-    host = urlsplit(url).hostname
-    request = urllib.request.Request(
-        url, headers={"User-Agent": f"formfill/{__version__}", "Accept": "application/pdf"}
-    )
-    deadline = time.monotonic() + 10 * timeout
+    if not fetch.is_web_url(url):
+        raise InputError(f"{_printable(url)} is not a URL formfill can download from (it needs http:// or https://)")
+    deadline = fetch.Deadline.start(timeout, 10 * timeout)
+    hops = [url]
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            if urlsplit(resp.geturl()).scheme.lower() not in {"http", "https"}:
-                raise InputError(f"{url} redirected to {resp.geturl()}, which formfill does not download from")
+        with _follow(hops, deadline) as resp:
             kind = resp.headers.get_content_type()
             length = _content_length(resp.headers.get("Content-Length"))
             if length is not None and length > MAX_DOWNLOAD:
                 raise InputError(_too_big(url))
             data = bytearray()
-            while chunk := resp.read1(64 * 1024):  # what has arrived: keeps the deadline
+            while chunk := resp.read1(64 * 1024):  # what has arrived; every wait keeps the deadline
                 data += chunk
                 if len(data) > MAX_DOWNLOAD:
                     raise InputError(_too_big(url))
-                if time.monotonic() > deadline:
-                    raise InputError(
-                        f"Could not download the blank: {host} did not send it within {10 * timeout:g} s. "
-                        + by_hand(url)
-                    )
                 if progress is not None:
                     progress(len(data), length)
-    except urllib.error.HTTPError as err:
-        raise InputError(
-            f"Could not download the blank: {url} answered HTTP {err.code} {err.reason}. {by_hand(url)}"
-        ) from None
-    except (http.client.IncompleteRead, ConnectionResetError):
-        raise InputError(_cut_off(url)) from None
-    except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as err:
-        reason = getattr(err, "reason", err)
-        if isinstance(err, TimeoutError) or isinstance(reason, TimeoutError):
-            raise InputError(
-                f"Could not download the blank: no answer from {host} within {timeout:g} s. {by_hand(url)}"
-            ) from None
-        if isinstance(reason, ssl.SSLError):  # not "offline": a proxy or a wrong certificate in the way
-            raise InputError(
-                f"Could not download the blank: the secure connection to {host} failed ({reason}). {by_hand(url)}"
-            ) from None
-        raise InputError(
-            f"Could not download the blank from {host} ({reason}); this machine may be offline. {by_hand(url)}"
-        ) from None
+    except InputError:
+        raise
+    except Exception as err:  # the network, TLS and a hostile server can raise many things: each is one line
+        raise InputError(_failure(err, url, urlsplit(hops[-1]).hostname or "", timeout)) from None
     if length is not None and len(data) < length:
         raise InputError(_cut_off(url))
     head = bytes(data[:1024]).lstrip()
@@ -268,10 +247,82 @@ def download(url: str, timeout: float, progress: Progress | None = None) -> byte
                 f"{url} sent a web page, not the PDF (USCIS may have moved the form or refused the download). "
                 + by_hand(url)
             )
-        raise InputError(f"{url} did not send a PDF ({kind}). {by_hand(url)}")
+        raise InputError(f"{url} did not send a PDF ({_printable(kind)}). {by_hand(url)}")
     if b"%%EOF" not in data[-4096:]:
         raise InputError(_cut_off(url))
     return bytes(data)
+
+
+def _follow(hops: list[str], deadline: Deadline) -> http.client.HTTPResponse:
+    """The answer at hops[0] after at most MAX_REDIRECTS redirects, each checked before it is connected to.
+
+    `hops` grows with every URL visited, so a failure names the host that failed.
+    """
+    from formfill import __version__, fetch
+
+    url = hops[0]
+    headers = {"User-Agent": f"formfill/{__version__}", "Accept": "application/pdf"}
+    while True:
+        resp = fetch.request(hops[-1], deadline, headers)
+        if resp.status not in fetch.REDIRECT_CODES:
+            break
+        location = resp.headers.get("Location")
+        resp.close()  # a redirect's body is never read
+        if location is None:
+            raise InputError(f"{url} answered HTTP {resp.status}, a redirect that names no target. {by_hand(url)}")
+        target = fetch.redirect_target(hops[-1], location)
+        if not fetch.is_web_url(target):
+            raise InputError(
+                f"{url} redirected to {_printable(target)}, which formfill does not download from (only http:// "
+                f"and https://); nothing was downloaded. {by_hand(url)}"
+            )
+        if target in hops:
+            raise InputError(
+                f"{url} redirects in a loop (back to {_printable(target)}); nothing was downloaded. {by_hand(url)}"
+            )
+        if len(hops) > MAX_REDIRECTS:
+            raise InputError(
+                f"{url} redirected more than {MAX_REDIRECTS} times; nothing was downloaded. {by_hand(url)}"
+            )
+        hops.append(target)
+    if not 200 <= resp.status < 300:
+        resp.close()
+        raise InputError(
+            f"Could not download the blank: {url} answered HTTP {resp.status} {_printable(resp.reason)}. {by_hand(url)}"
+        )
+    return resp
+
+
+def _failure(err: BaseException, url: str, host: str, timeout: float) -> str:
+    """The one line a failed exchange gets; what urllib wraps (URLError) is judged by its reason."""
+    import http.client
+    import ssl
+    import urllib.error
+
+    wrapped = isinstance(err, urllib.error.URLError)
+    reason = getattr(err, "reason", err) if wrapped else err
+    if isinstance(reason, DeadlineExceeded):
+        return f"Could not download the blank: {host} did not send it within {10 * timeout:g} s. {by_hand(url)}"
+    if isinstance(reason, TimeoutError):
+        return f"Could not download the blank: no answer from {host} within {timeout:g} s. {by_hand(url)}"
+    if not wrapped and isinstance(reason, http.client.IncompleteRead | ConnectionResetError):
+        return _cut_off(url)
+    if isinstance(reason, ssl.SSLError):  # not "offline": a proxy or a wrong certificate in the way
+        return (f"Could not download the blank: the secure connection to {host} failed "
+                f"({_printable(str(reason))}). {by_hand(url)}")
+    if isinstance(reason, http.client.HTTPException):
+        return (f"Could not download the blank: {host} sent an answer that is not valid HTTP "
+                f"({_printable(str(reason) or type(reason).__name__)}). {by_hand(url)}")
+    if isinstance(reason, ValueError):  # a host name that cannot be encoded, say
+        return f"{_printable(url)} is not a URL formfill can download from ({_printable(str(reason))}). {by_hand(url)}"
+    return (f"Could not download the blank from {host} ({_printable(str(reason))}); this machine may be offline. "
+            + by_hand(url))
+
+
+def _printable(text: str, limit: int = 160) -> str:
+    """Text a server chose, made safe for one line of a terminal: no control characters, bounded length."""
+    clean = "".join(c if c.isprintable() else "?" for c in " ".join(str(text).split()))
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 def _content_length(raw: str | None) -> int | None:
