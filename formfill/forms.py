@@ -342,18 +342,45 @@ def _cut_off(url: str) -> str:
 
 
 def _refusal(err: FormError, part: Path, url: str) -> str:
-    """`forms add`'s refusal, naming the URL; an I-131 edition without a field map says USCIS moved on."""
+    """`forms add`'s refusal, naming the URL; an I-131 edition without a field map says who is behind.
+
+    An edition older than the newest one formfill fills comes from an outdated copy (a mirror left
+    behind): updating formfill would not help. A newer one means USCIS moved on: formfill must.
+    """
     try:
         blank = load_blank(part.read_bytes(), url)
     except (FormError, OSError):
         blank = None
-    if blank is not None and blank.form == "I-131" and blank.edition and ("I-131", blank.edition) not in all_maps():
-        ours = ", ".join(sorted(edition for form, edition in all_maps() if form == "I-131")) or "none"
-        return (
-            f"USCIS has published edition {blank.edition} of Form I-131 ({url}); this formfill supports {ours}. "
-            "Update formfill, or add a supported edition with `formfill forms add PATH`."
+    if blank is None or blank.form != "I-131" or not blank.edition or ("I-131", blank.edition) in all_maps():
+        return err.message.replace(str(part), url)
+    ours = sorted((edition for form, edition in all_maps() if form == "I-131"),
+                  key=lambda edition: _edition_order(edition) or (0, 0, 0))
+    served, newest = _edition_order(blank.edition), _edition_order(ours[-1]) if ours else None
+    if served is not None and newest is not None and served < newest:
+        where = (
+            "point FORMFILL_FORMS_URL at a current copy (or unset it to download from uscis.gov)"
+            if url != USCIS_URL
+            else f"download {USCIS_URL} by hand in a browser"
         )
-    return err.message.replace(str(part), url)
+        return (
+            f"{url} serves edition {blank.edition} of Form I-131, older than the edition formfill fills "
+            f"({ours[-1]}): it is an outdated copy (an out-of-date mirror), not a new edition, so updating formfill "
+            f"will not help. Nothing was kept. Ask whoever keeps that copy to update it, {where}, or add the current "
+            "edition with `formfill forms add PATH`."
+        )
+    return (
+        f"USCIS has published edition {blank.edition} of Form I-131 ({url}); this formfill supports "
+        f"{', '.join(ours) or 'none'}. Update formfill, or add a supported edition with `formfill forms add PATH`."
+    )
+
+
+def _edition_order(edition: str) -> tuple[int, int, int] | None:
+    """`04/24/19` as (19, 4, 24), so editions sort by date; None for anything else."""
+    parts = edition.split("/")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        return None
+    month, day, year = (int(p) for p in parts)
+    return year, month, day
 
 
 def _notice(line: str) -> None:

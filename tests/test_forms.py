@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
 
 from formfill import forms
 from formfill.cli import main
@@ -344,6 +344,43 @@ def test_what_a_server_says_cannot_break_the_line(home: Home) -> None:
         line = fetch_refused(home, f"{server.url}/i-131.pdf")
     assert "answered HTTP 404" in line
     assert "\x1b" not in line and "\x07" not in line
+
+
+# --- 4. an older edition is an outdated mirror; a newer one means updating formfill ----------------------
+
+
+def served_pdf(data: bytes) -> Answer:
+    return routes({"/i-131.pdf": http_answer("200 OK", data, {"Content-Type": "application/pdf"})})
+
+
+def test_a_mirror_serving_the_superseded_edition_is_called_outdated(home: Home, blank_2019: Path) -> None:
+    with RawServer(served_pdf(blank_2019.read_bytes())) as server:
+        line = fetch_refused(home, f"{server.url}/i-131.pdf")
+    assert f"{server.url}/i-131.pdf serves edition 04/24/19 of Form I-131, older than the edition formfill fills " \
+           "(01/20/25)" in line
+    assert "outdated copy" in line and "FORMFILL_FORMS_URL" in line
+    assert "Update formfill" not in line and "USCIS has published" not in line
+
+
+def edition_changed(blank: Path, edition: str) -> bytes:
+    """The real blank with every page barcode naming another edition (what identifies the edition)."""
+    writer = PdfWriter(clone_from=PdfReader(blank))
+    for page in writer.pages:
+        for ref in page.get("/Annots", []):
+            annot = ref.get_object()
+            if "BarCode" in str(annot.get("/T", "")) and "/V" in annot:
+                annot[NameObject("/V")] = TextStringObject(str(annot["/V"]).replace("01/20/25", edition))
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_a_newer_edition_still_says_update_formfill(home: Home, blank_plain: Path) -> None:
+    with RawServer(served_pdf(edition_changed(blank_plain, "09/01/26"))) as server:
+        line = fetch_refused(home, f"{server.url}/i-131.pdf")
+    assert "USCIS has published edition 09/01/26 of Form I-131" in line
+    assert "this formfill supports 01/20/25. Update formfill" in line
+    assert "outdated" not in line
 
 
 # --- the first ring still holds --------------------------------------------------------------------------
