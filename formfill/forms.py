@@ -11,6 +11,7 @@ per-user forms folder, so a new user's first run needs nothing but network acces
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -152,13 +153,16 @@ def open_blank(path: str | Path) -> BlankForm:
 
 
 def add_form(path: str | Path) -> Path:
-    """Copy a blank into the user's forms folder after checking it is a supported edition.
+    """Keep a blank in the user's forms folder after checking it is a supported edition.
 
-    The file is read once: the bytes kept are the bytes checked (a file swapped meanwhile is never stored).
+    The file is read once, and what is kept is the cleaned copy preparation made of exactly those
+    bytes (a file swapped meanwhile is never stored): decrypted, without XFA, scripts or actions,
+    so no file formfill puts in the forms folder carries a script, whatever the source carried.
     """
     raw = read_file(path)
-    fmap = for_form(load_blank(raw, str(path)))
-    return _store(raw, fmap.edition)
+    blank = load_blank(raw, str(path))
+    fmap = for_form(blank)
+    return _store(blank.data, fmap.edition)
 
 
 def _store(data: bytes, edition: str) -> Path:
@@ -189,7 +193,7 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
 
     The download lands in a private temporary folder and reaches the forms folder only through
     `add_form`, so a failure of any kind (network, size, not a PDF, cut off, another form or edition)
-    leaves nothing behind.
+    leaves nothing behind, and what is kept is the cleaned copy `forms add` keeps (no scripts).
     """
     url = url or forms_url()
     timeout = fetch_timeout() if timeout is None else timeout
@@ -204,9 +208,30 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
                 progress.close()
         part.write_bytes(data)
         try:
-            return add_form(part)
+            with _messages_name(part, url):
+                return add_form(part)
         except FormError as err:
             raise FormError(_refusal(err, part, url)) from None
+
+
+@contextlib.contextmanager
+def _messages_name(part: Path, url: str) -> Iterator[None]:
+    """Warnings about the download (scripts removed, say) name the URL, not the temporary file that is gone."""
+
+    class Renamed(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg = str(record.msg).replace(str(part), url)
+            if isinstance(record.args, tuple):
+                record.args = tuple(a.replace(str(part), url) if isinstance(a, str) else a for a in record.args)
+            return True
+
+    renamed = Renamed()
+    logger = logging.getLogger("formfill")
+    logger.addFilter(renamed)
+    try:
+        yield
+    finally:
+        logger.removeFilter(renamed)
 
 
 def download(url: str, timeout: float, progress: Progress | None = None) -> bytes:

@@ -24,6 +24,8 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from formfill import forms
 from formfill.cli import main
 from formfill.errors import InputError
+from formfill.pdf.blank import load_blank
+from tests.conftest import SAMPLES
 
 SCRIPT_KEYS = ("/JS", "/JavaScript", "/OpenAction", "/AA")
 Answer = Callable[[socket.socket, str], None]
@@ -381,6 +383,70 @@ def test_a_newer_edition_still_says_update_formfill(home: Home, blank_plain: Pat
     assert "USCIS has published edition 09/01/26 of Form I-131" in line
     assert "this formfill supports 01/20/25. Update formfill" in line
     assert "outdated" not in line
+
+
+# --- 5. nothing formfill keeps carries a script ----------------------------------------------------------
+
+
+def with_scripts(blank: Path) -> bytes:
+    """The real blank with an /OpenAction script, a document-level script and automatic actions on a page."""
+    writer = PdfWriter(clone_from=PdfReader(blank))
+    writer.root_object[NameObject("/OpenAction")] = DictionaryObject({
+        NameObject("/S"): NameObject("/JavaScript"),
+        NameObject("/JS"): TextStringObject("app.launchURL('http://127.0.0.1:9/?'+this.getField('x').value)"),
+    })
+    script = DictionaryObject({
+        NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(2)")})
+    scripts = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("x"), script])})
+    writer.root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): scripts})
+    writer.pages[0][NameObject("/AA")] = DictionaryObject({
+        NameObject("/O"): DictionaryObject({
+            NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}),
+    })
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_a_downloaded_blank_with_scripts_is_kept_without_them(
+    home: Home, blank_plain: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    doctored = with_scripts(blank_plain)
+    assert len(script_keys(doctored)) >= 4  # the scan sees what was injected
+    with RawServer(served_pdf(doctored)) as server:
+        result = run("forms", "fetch", "--url", f"{server.url}/i-131.pdf")
+    assert result.exit_code == 0, result.output
+    warned = [r.getMessage() for r in caplog.records if "removed them" in r.getMessage()]
+    assert len(warned) == 1 and f"the blank {server.url}/i-131.pdf carried 3 script(s)" in warned[0], warned
+    caplog.clear()
+    stored = home.forms / "i-131_01-20-25.pdf"
+    kept = stored.read_bytes()
+    assert kept != doctored
+    assert script_keys(kept) == []
+    assert kept == load_blank(doctored).data  # the cleaned copy of exactly the bytes checked
+    assert [p.name for p in home.forms.iterdir()] == [stored.name]
+    # `forms add` of the same file keeps the same cleaned bytes.
+    stored.unlink()
+    path = tmp_path / "doctored.pdf"
+    path.write_bytes(doctored)
+    added = run("forms", "add", str(path))
+    assert added.exit_code == 0, added.output
+    assert stored.read_bytes() == kept
+    # and the kept copy fills like any blank, with no warning about scripts any more
+    filled = run("fill", str(SAMPLES / "re-parole.json"), "-o", str(tmp_path / "out.pdf"), "--offline")
+    assert filled.exit_code == 0, filled.output
+    assert not [r for r in caplog.records if "removed them" in r.getMessage()]
+
+
+def test_the_authentic_blank_is_kept_cleaned_too(home: Home, blank_encrypted: Path) -> None:
+    """uscis.gov's own file carries Adobe's scripts (for its XFA layer): the kept copy carries none."""
+    assert script_keys(blank_encrypted.read_bytes())
+    with RawServer(served_pdf(blank_encrypted.read_bytes())) as server:
+        result = run("forms", "fetch", "--url", f"{server.url}/i-131.pdf")
+    assert result.exit_code == 0, result.output
+    kept = (home.forms / "i-131_01-20-25.pdf").read_bytes()
+    assert script_keys(kept) == []
+    assert b"/XFA" not in kept and b"/Encrypt" not in kept
 
 
 # --- the first ring still holds --------------------------------------------------------------------------
