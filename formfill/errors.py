@@ -93,3 +93,7 @@ class FormError(InputError):
 
 class OutputExistsError(InputError):
     """Refuse to replace an existing file unless asked to."""
+
+
+class UnsafeOutputError(InputError):
+    """The output path is a file that must stay (an input, a stored blank, the cache) or not a regular file."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import InputError, Problem, ProfileError
+from formfill.files import read_bounded
 from formfill.identifiers import fold_diacritics
 from formfill.profile import Profile, parse_profile
 
@@ -148,12 +149,6 @@ def loads_strict(text: str) -> Any:
     return data
 
 
-def _read_capped(path: Path) -> bytes:
-    """A profile file's bytes, never more than MAX_PROFILE_BYTES + 1 (so /dev/zero cannot fill memory)."""
-    with path.open("rb") as fh:
-        return fh.read(MAX_PROFILE_BYTES + 1)
-
-
 def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
     """Decode a profile file ("-" is standard input); errors name the file and the position or JSON path."""
     if str(source) == "-":
@@ -162,12 +157,9 @@ def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
         name, base = "<stdin>", Path.cwd()
     else:
         path = Path(source)
-        try:
-            raw_in = _read_capped(path)
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except (OSError, ValueError) as err:
-            raise InputError(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})") from None
+        # Never more than MAX_PROFILE_BYTES + 1 bytes (so /dev/zero cannot fill memory); a pipe (`<(...)`) is
+        # read like a file.
+        raw_in = read_bounded(path, MAX_PROFILE_BYTES, regular_only=False)
         name, base = str(path), path.resolve().parent
     if len(raw_in) > MAX_PROFILE_BYTES:
         raise InputError(f"{name}: larger than {MAX_PROFILE_BYTES // 2**20} MB; a profile is a few kilobytes")
