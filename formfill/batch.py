@@ -60,7 +60,7 @@ from formfill.errors import (
     VerificationError,
 )
 from formfill.fieldmap import for_form
-from formfill.files import check_output, part_owner, read_bounded
+from formfill.files import NOT_REGULAR, check_output, part_owner, read_bounded, unreadable
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
@@ -206,6 +206,7 @@ class _Source:
     stem: str  # the output name when the profile has no id
     base_dir: str  # relative attachment paths are relative to this folder
     stream: bool  # not a regular file: read once, here, and its text carried in the items
+    unusable: str | None = None  # why a folder's entry cannot be read (it fails, with this reason)
 
 
 def _is_stream(path: Path) -> bool:
@@ -234,12 +235,11 @@ def _sources(inputs: Sequence[str | os.PathLike[str]], exclude: set[str]) -> Ite
                 yield _Source(STDIN, "<stdin>", "stdin", str(Path.cwd()), True)
             continue
         path = Path(raw)
-        if path.is_dir():
+        in_folder = path.is_dir()
+        if in_folder:
             try:
                 found = sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith(".") and p.is_file()
+                    p for p in path.iterdir() if p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith(".")
                 )
             except OSError as err:
                 raise InputError(f"{path}: the folder cannot be read ({err.strerror or err})") from None
@@ -248,13 +248,31 @@ def _sources(inputs: Sequence[str | os.PathLike[str]], exclude: set[str]) -> Ite
         else:
             raise InputError(f"{path}: no such file or folder")
         for p in found:
-            stream = _is_stream(p)
-            key = os.path.abspath(p) if stream else _key(p)
+            unusable = _unusable_entry(p) if in_folder else None
+            stream = unusable is None and _is_stream(p)
+            key = os.path.abspath(p) if stream or unusable else _key(p)
             if key in seen or key in exclude:
                 continue
             seen.add(key)
             base = Path.cwd() if stream else Path(key).parent
-            yield _Source(str(p), str(p), p.stem, str(base), stream)
+            yield _Source(str(p), str(p), p.stem, str(base), stream, unusable)
+
+
+def _unusable_entry(path: Path) -> str | None:
+    """Why a folder's *.json or *.jsonl entry is not a profile file formfill reads, or None when it is one.
+
+    Each such entry fails with this reason rather than being passed over: a profile behind a dangling
+    symlink (a share not mounted) is a client whose form would otherwise go missing without a trace. A
+    FIFO or device in a folder is never waited on; named on the command line it is read as a stream.
+    """
+    why = unreadable(path)
+    if why is None:
+        return None
+    if why == NOT_REGULAR:
+        if path.is_dir():
+            return "is a folder, not a profile file (folders are not read recursively)"
+        return f"{NOT_REGULAR}; name it on the command line to read it as a stream"
+    return why
 
 
 def _profile_id(data: Any) -> str | None:
@@ -404,6 +422,10 @@ def _file_items(src: _Source) -> Iterator[dict[str, Any]]:
 
 def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
     """The inputs one source holds, with what naming needs; any failure becomes a failed input, never a crash."""
+    if src.unusable is not None:
+        msg = f"{src.name} {src.unusable}"
+        yield {**_entry(src), "error": msg, "problems": (Problem("", msg, "unreadable"),)}
+        return
     lines_seen = 0
     try:
         for entry in _stream_items(src) if src.stream else _file_items(src):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from formfill.errors import FormError, InputError
+from formfill.errors import FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, map_dirs, supported
 from formfill.files import identities, read_bounded, unreadable, write_atomic
 from formfill.pdf.blank import BlankForm, cache_files, load_blank, read_blank, read_file
@@ -104,6 +104,8 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
         if isinstance(found, BlankForm):
             mm, dd, yy = found.edition.split("/")
             candidates.append((f"{yy}{mm}{dd}", pdf))
+        elif any(p.code == UNREADABLE for p in found.problems):  # said, never silently passed over
+            _notice(f"formfill: warning: {found.message}; skipped (not a usable blank)")
     if not candidates:
         if is_offline():
             where = ", ".join(str(d) for d in search_dirs(extra_dirs))
@@ -118,18 +120,33 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
 
 
 def scan(dirs: list[Path]) -> Iterator[tuple[Path, BlankForm | FormError]]:
-    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable."""
+    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable.
+
+    A name that cannot be read at all (a dangling symlink, a symlink loop, a FIFO) is not usable either,
+    with the problem code `unreadable`; it never stops the scan, so the real blank next to it is found.
+    """
     for d in dirs:
         if not d.is_dir():
             continue
         for pdf in sorted(d.rglob("*.pdf")):
+            why = unreadable(pdf)
+            if why is not None:
+                yield pdf, FormError(f"{pdf} {why}", [Problem("", why, UNREADABLE)])
+                continue
             try:
                 blank = open_blank(pdf)
                 for_form(blank)
             except FormError as err:
                 yield pdf, err
                 continue
+            except InputError as err:  # it vanished since it was looked at
+                yield pdf, FormError(err.message, [Problem("", err.message, UNREADABLE)])
+                continue
             yield pdf, blank
+
+
+UNREADABLE = "unreadable"
+"""The problem code of a forms-folder entry that cannot be read at all (see `scan`)."""
 
 
 def kept_files() -> list[tuple[Path, str]]:
