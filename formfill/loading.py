@@ -7,6 +7,7 @@ a profile without importing the other.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import json
 import math
 import os
@@ -183,6 +184,67 @@ def decode_profile_json(text: str, name: str) -> Any:
         raise ProfileError(f"{name}: The profile has problems", err.problems) from None
 
 
+_NOT_JSON: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    ((set, frozenset), "a Python set is not JSON and has no order (the form would list its items in an order "
+     "that changes from run to run); give a list"),
+    ((bytes, bytearray, memoryview), "bytes are not JSON text; give a string"),
+    ((dt.datetime, dt.date, dt.time), "a Python date or time object is not JSON; give the date as text, YYYY-MM-DD"),
+)
+
+
+def plain_json(value: Any) -> Any:
+    """A profile given as a Python dict, as the JSON document it stands for, so it means exactly what the
+    same profile read from a file means.
+
+    A tuple is taken as a list, in its order. Anything JSON has no value for is a ProfileError problem
+    (code `not_json`) at its path, never quietly converted: a set (its order changes with PYTHONHASHSEED),
+    bytes, a date object, a Decimal or any other object, a key that is not a string, NaN or Infinity, and a
+    value that contains itself. Messages name the path and the type, never the value.
+    """
+    problems: list[Problem] = []
+    active: set[int] = set()
+
+    def walk(item: Any, path: str) -> Any:
+        if item is None or isinstance(item, bool | int | str):
+            return item
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                problems.append(Problem(path, "NaN and Infinity are not JSON numbers; give a value", "not_json"))
+            return item
+        if isinstance(item, dict | list | tuple):
+            if id(item) in active:
+                problems.append(Problem(path, "contains itself (a value that refers back to its parent)", "not_json"))
+                return None
+            active.add(id(item))
+            try:
+                if isinstance(item, dict):
+                    out: dict[str, Any] = {}
+                    for key, inner in item.items():
+                        if not isinstance(key, str):
+                            shown = _path(path, repr(key)[:40])
+                            problems.append(Problem(shown, f"a key must be a string (this one is a Python "
+                                                    f"{type(key).__name__})", "not_json"))
+                            continue
+                        out[key] = walk(inner, _path(path, key))
+                    return out
+                return [walk(inner, _path(path, i)) for i, inner in enumerate(item)]
+            finally:
+                active.discard(id(item))
+        why = next((text for types, text in _NOT_JSON if isinstance(item, types)), None)
+        problems.append(Problem(path, why or f"a Python {type(item).__name__} is not a JSON value; give a string, "
+                                "a number, true/false, null, a list or an object", "not_json"))
+        return None
+
+    try:
+        data = walk(value, "")
+    except RecursionError:
+        raise ProfileError("The profile is nested too deeply",
+                           [Problem("", "nested too deeply to be a profile", "not_json")]) from None
+    if problems:
+        raise ProfileError("The profile has problems", problems)
+    return data
+
+
 def load_profile(source: ProfileSource) -> LoadedProfile:
     """Validate a profile given as a path, "-", a decoded dict, or an already validated Profile."""
     if isinstance(source, LoadedProfile):
@@ -190,8 +252,9 @@ def load_profile(source: ProfileSource) -> LoadedProfile:
     if isinstance(source, Profile):
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
-        profile = parse_profile(source)
-        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile))
+        data = plain_json(source)
+        profile = parse_profile(data)
+        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(data, profile))
     data, name, base = read_json(source)
     try:
         profile = parse_profile(data)
