@@ -97,3 +97,7 @@ class OutputExistsError(InputError):
 
 class DeadlineExceeded(TimeoutError):
     """A download's whole exchange (lookup, connection, headers, body) outlasted its overall deadline."""
+
+
+class UnsafeOutputError(InputError):
+    """The output path is a file that must stay (an input, a stored blank, the cache) or not a regular file."""

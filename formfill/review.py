@@ -30,9 +30,10 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from formfill import api, layout
-from formfill.errors import InputError, Problem, VerificationError, is_sensitive
+from formfill.errors import Problem, VerificationError, is_sensitive
 from formfill.fieldmap import Entry, FieldMap, lookup, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
+from formfill.files import read_bounded
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
@@ -232,14 +233,11 @@ def review(
 
 
 def _read_filled(filled: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
-    """The file's bytes, never more than a PDF formfill reads can be (/dev/zero must not fill memory)."""
+    """The file's bytes: a regular file only (a FIFO is never waited on, /dev/zero never read), and never more
+    than a PDF formfill reads can be (load_blank refuses anything larger)."""
     if isinstance(filled, bytes):
         return filled, "<bytes>"
-    try:
-        with Path(filled).open("rb") as fh:
-            return fh.read(MAX_BLANK_BYTES + 1), str(filled)  # load_blank refuses anything larger
-    except OSError as err:
-        raise InputError(f"{filled}: cannot be read ({err.strerror or err})") from None
+    return read_bounded(filled, MAX_BLANK_BYTES), str(filled)
 
 
 # --- PII -----------------------------------------------------------------------------------------

@@ -485,3 +485,24 @@ def test_cli_never_writes_the_review_over_an_input(tmp_path: Path, blank_plain: 
     filled = pdf.read_bytes()
     result = run("review", str(pdf), "--profile", str(profile), "-o", str(pdf), "--overwrite")
     assert result.exit_code == 2 and pdf.read_bytes() == filled
+
+
+def test_review_and_verify_refuse_a_fifo_up_front(tmp_path: Path) -> None:
+    """Issue 17: `review FILLED.pdf` on a FIFO waited forever for a writer (`verify` too); now both refuse
+    anything but a regular file before reading, as extract and diff do (exit 2, naming it)."""
+    import os
+    import sys
+
+    fifo = tmp_path / "filled.pdf"
+    os.mkfifo(fifo)
+    profile = str(SAMPLES / "re-parole.json")
+    for args in (["review", str(fifo), "--profile", profile, "-o", str(tmp_path / "r.html")],
+                 ["verify", str(fifo), "--profile", profile]):
+        try:
+            done = subprocess.run([sys.executable, "-m", "formfill", *args], capture_output=True, text=True,
+                                  timeout=60, check=False)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{args[0]} waited on a FIFO")
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip() == f"error: {fifo} is not a regular file (a folder, a device or a pipe)"
+    assert not (tmp_path / "r.html").exists()

@@ -10,7 +10,6 @@ import click
 
 from formfill import api
 from formfill.cli.common import emit_json, form_option, handle_errors, json_option
-from formfill.errors import OutputExistsError
 from formfill.review import default_output, review, sensitive_patterns
 
 
@@ -61,8 +60,11 @@ def review_cmd(
     target: str | None = output
     if target is None and not as_json:
         target = str(default_output(profile_arg, loaded.profile.id, sensitive_patterns(loaded.profile.model_dump())))
-    if target not in (None, "-") and Path(str(target)).exists() and not overwrite:
-        raise OutputExistsError(f"{target} already exists; pass --overwrite to replace it")
+    inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
+    inputs += [(form, f"the blank form {form}")] if form is not None else []
+    inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    if target not in (None, "-"):  # before the work: a refusal costs nothing
+        api.guard_output(str(target), inputs, overwrite=overwrite, what="the review")
     result = review(
         loaded,
         filled=source if profile is not None else None,
@@ -76,10 +78,9 @@ def review_cmd(
         sys.stdout.write(result.to_html())
         sys.stdout.flush()
     elif target is not None:
-        inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
         inputs += [(result.blank, f"the blank form {result.blank}")] if result.blank is not None else []
-        inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
-        api.write_atomic(Path(target), result.to_html().encode("utf-8"), overwrite, api.identities(inputs))
+        protected = api.guard_output(target, inputs, overwrite=overwrite, what="the review")
+        api.write_atomic(Path(target), result.to_html().encode("utf-8"), overwrite, protected, what="the review")
     if as_json:
         emit_json({**result.to_dict(), "output": target})
         return
