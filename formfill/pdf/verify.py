@@ -29,8 +29,8 @@ from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
 from formfill.errors import FormError, Problem
-from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap
+from formfill.masking import shown as show
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
 from formfill.pdf.writer import Placed
 
