@@ -8,8 +8,8 @@ README, "What formfill trusts"):
 - nine digits in a row (`531729846`), or grouped 3-2-4 (an SSN: `531-72-9846`) or 3-3-3 (an A-Number:
   `208-417-593`), the groups separated by one to three of: spaces (any Unicode space, also a line break),
   hyphens and every Unicode dash (en, em, minus, ...), dots, slashes, backslashes, underscores, or an
-  invisible character (a zero-width space, a soft hyphen), mixed as they come; nine single digits
-  spaced out (`5 3 1 7 2 9 8 4 6`, how a comb box reads back);
+  invisible character (a zero-width space, a soft hyphen), mixed as they come; exactly nine single digits
+  spaced out on one line (`5 3 1 7 2 9 8 4 6`, how a comb box reads back);
 - 7 to 9 digits in any grouping after an A-Number prefix: `A`, `A-`, `A#`, `A `, `A-Number`, `A No.`,
   `Alien Registration Number` (`A-208-417-593`, `A# 12345678`, `A-Number: 1234567`);
 - with `known` values (the profile's own SSN and A-Number, from `known_identifiers`): those digits with up
@@ -105,14 +105,25 @@ def _in_chain(text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]
         if tuple(sizes[i:i + 3]) in _GROUPINGS:
             found.append((groups[i][0], groups[i + 2][1]))
             i += 3
-        elif len(sizes) - i >= 9 and all(s == 1 for s in sizes[i:i + 9]):
-            found.append((groups[i][0], groups[i + 8][1]))
-            i += 9
+        elif sizes[i] == 1:
+            run = _singles(text, groups, sizes, i)
+            if run == 9:
+                found.append((groups[i][0], groups[i + 8][1]))
+            i += run
         else:
             if sizes[i] == 9 and _plain_nine(text, *groups[i]):
                 found.append(groups[i])
             i += 1
     return found
+
+
+def _singles(text: str, groups: list[tuple[int, int]], sizes: list[int], i: int) -> int:
+    """How many single digits follow one another on one line from group `i` (a comb box reads back so:
+    exactly nine is an identifier, twelve an account number)."""
+    j = i + 1
+    while j < len(sizes) and sizes[j] == 1 and not any(c in "\r\n" for c in text[groups[j - 1][1]:groups[j][0]]):
+        j += 1
+    return j - i
 
 
 def _plain_nine(text: str, start: int, end: int) -> bool:
