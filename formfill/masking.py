@@ -60,7 +60,13 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def spans(text: str, known: Iterable[str] = ()) -> list[tuple[int, int]]:
     """Where identifiers are in `text`: (start, end) from the first digit to the last, in order, merged."""
-    found = _content_spans(text) + _known_spans(text, tuple(known))
+    values = _known_digits(tuple(known))
+    found: list[tuple[int, int]] = []
+    for chain in _CHAIN.finditer(text):
+        groups = [(m.start(), m.end()) for m in _DIGITS.finditer(text, chain.start(), chain.end())]
+        found.extend(_in_chain(text, groups))
+        if values:
+            found.extend(_known_in_chain(text, groups, values))
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:
@@ -78,14 +84,6 @@ def hidden(text: str, known: Iterable[str] = ()) -> list[int]:
         digits = [i for i in range(start, end) if text[i].isdecimal()]
         out.extend(digits[:-4])
     return out
-
-
-def _content_spans(text: str) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    for chain in _CHAIN.finditer(text):
-        groups = [(m.start(), m.end()) for m in _DIGITS.finditer(text, chain.start(), chain.end())]
-        found.extend(_in_chain(text, groups))
-    return found
 
 
 def _in_chain(text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -132,18 +130,29 @@ def _plain_nine(text: str, start: int, end: int) -> bool:
                 or _I94_TAIL.match(text, end))
 
 
-def _known_spans(text: str, known: tuple[str, ...]) -> list[tuple[int, int]]:
-    pattern = _known_pattern(known)
-    return [] if pattern is None else [m.span() for m in pattern.finditer(text)]
+def _known_in_chain(text: str, groups: list[tuple[int, int]], values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """A known identifier's digits in a chain, in any grouping: from the start of a group to the end of one."""
+    digits = "".join(text[start:end] for start, end in groups)
+    where = [i for start, end in groups for i in range(start, end)]
+    starts, ends = set(), set()
+    offset = 0
+    for start, end in groups:
+        starts.add(offset)
+        offset += end - start
+        ends.add(offset)
+    found: list[tuple[int, int]] = []
+    for value in values:
+        at = digits.find(value)
+        while at != -1:
+            if at in starts and at + len(value) in ends:
+                found.append((where[at], where[at + len(value) - 1] + 1))
+            at = digits.find(value, at + 1)
+    return found
 
 
-@functools.lru_cache(maxsize=64)
-def _known_pattern(known: tuple[str, ...]) -> re.Pattern[str] | None:
-    values = sorted({d for v in known if len(d := "".join(c for c in v if c.isdecimal())) >= 7}, key=len,
-                    reverse=True)
-    if not values:
-        return None
-    return re.compile(r"(?<!\d)(?:" + "|".join(f"{_SEP}{{0,3}}".join(v) for v in values) + r")(?!\d)")
+@functools.lru_cache(maxsize=256)
+def _known_digits(known: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({d for v in known if len(d := "".join(c for c in v if c.isdecimal())) >= 7}))
 
 
 # --- masking -------------------------------------------------------------------------------------
