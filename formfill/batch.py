@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import re
 import signal
 import stat
 import sys
@@ -64,7 +63,7 @@ from formfill.fieldmap import for_form
 from formfill.forms import find_blank, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
-from formfill.masking import known_identifiers, mask_text, mask_tree, masked_name
+from formfill.masking import known_identifiers, mask_text, mask_tree, masked_name, scrub_numbers
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 
@@ -508,9 +507,6 @@ def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) 
     return ItemResult(item.index, item.id, item.input, None, False, time.perf_counter() - start, error, list(problems))
 
 
-_DIGIT_RUNS = re.compile(r"\d[\d -]{5,}\d")
-
-
 def run_item(item: Item) -> ItemResult:
     """Validate, (package-check,) fill, verify and write one input; never raises for a bad profile."""
     start = time.perf_counter()
@@ -544,8 +540,8 @@ def run_item(item: Item) -> ItemResult:
         msg = f"{item.input}: the profile is nested too deeply"
         return _failure(item, start, msg, [Problem("", msg, "invalid")])
     except Exception as err:  # one broken profile (or a bug it triggers) must never cost the others
-        # A bug's message may quote a value: long digit runs (an SSN, an A-Number) are masked.
-        msg = f"{item.input}: internal error ({type(err).__name__}: {_DIGIT_RUNS.sub('[redacted]', str(err))})"
+        # A bug's message may quote any value: every long number goes, not only what looks like an identifier.
+        msg = f"{item.input}: internal error ({type(err).__name__}: {scrub_numbers(str(err))})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
     return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start,
                       notes=filled.notes)

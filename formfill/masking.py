@@ -17,14 +17,15 @@ README, "What formfill trusts"):
 
 Not identifiers, so never touched: dates (`12/03/2026`, `2026-12-03`, `20261203`), ZIP codes (`94110`,
 `94110-1234`), 10-digit phone numbers in any spelling, receipt numbers (`IOE0912345678`), I-94 numbers
-(11 characters, also `123456789A1`), 12-digit USCIS account numbers, decimals (`0.123456789`), and numbers
-written with commas (`208,417,593`). A 9-digit passport number, or one written `A` + 7-9 digits, is masked
-like the identifier it cannot be told from.
+(11 characters, also `123456789A1`), 12-digit USCIS account numbers, decimals (`0.123456789`), IP addresses
+(`192.168.100.123`), and numbers written with commas (`208,417,593`). A 9-digit passport number, or one written
+`A` + 7-9 digits, is masked like the identifier it cannot be told from.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -89,6 +90,9 @@ def hidden(text: str, known: Iterable[str] = ()) -> list[int]:
 def _in_chain(text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The identifiers among consecutive digit groups (a prefixed A-Number first, then the shapes above)."""
     sizes = [end - start for start, end in groups]
+    dotted = all(text[a[1]:b[0]] == "." for a, b in itertools.pairwise(groups))
+    if len(groups) == 4 and max(sizes) <= 3 and dotted:
+        return []  # an IP address (a mirror's URL): 192.168.100.123
     found: list[tuple[int, int]] = []
     i = 0
     first = groups[0][0]
@@ -192,6 +196,16 @@ def masked_name(text: str, known: Iterable[str] = ()) -> str:
     return mask_text(cleaned, known, "x")[:100] or "profile"
 
 
+_NUMBER_RUNS = re.compile(rf"\d(?:\d|{_SEP}){{5,}}\d")
+
+
+def scrub_numbers(text: str) -> str:
+    """Text formfill did not compose (an unexpected exception's message), where any value may be quoted:
+    every number of 7 or more characters (digits and separators) becomes `[redacted]`, then identifiers are
+    masked as everywhere."""
+    return mask_text(_NUMBER_RUNS.sub("[redacted]", text))
+
+
 # --- by JSON path --------------------------------------------------------------------------------
 
 
@@ -257,6 +271,7 @@ __all__ = [
     "mask_tree",
     "mask_value",
     "masked_name",
+    "scrub_numbers",
     "shown",
     "spans",
     "under_sensitive",

@@ -35,6 +35,7 @@ from formfill.masking import (
     mask_tree,
     mask_value,
     masked_name,
+    scrub_numbers,
     shown,
     spans,
 )
@@ -100,7 +101,7 @@ MUST_NOT_MASK = [
     "12345678901", "123456789A1",  # I-94 numbers: 11 characters
     "123456789012", "1234-5678-9012", "0 0 0 1 2 3 4 5 6 7 8 9",  # USCIS online account: 12 digits
     "C03005988", "XA1234567",  # passport numbers that are not 9 digits nor A + 7-9 digits
-    "0.123456789", "123456789.5", "208,417,593", "$1,234,567",
+    "0.123456789", "123456789.5", "208,417,593", "$1,234,567", "http://192.168.100.123:8080/i-131.pdf",
     "A 123456", "A12345", "A1234567890", "USA 1234567", "Form I-131A 1234567", "a 1234567 fee",
     "Page 14, Part 13, Item 3", "1234 Main St", "12:30", "version 1.2.3", "",
 ]
@@ -163,6 +164,11 @@ def test_masked_names_never_carry_an_identifier() -> None:
     assert masked_name("matter-2026-0412") == "matter-2026-0412"
     assert masked_name("../../etc/passwd") == "etc_passwd"
     assert masked_name("") == "profile"
+
+
+def test_text_formfill_did_not_compose_loses_every_long_number() -> None:
+    bug = "KeyError: '2135550148' at 531–72–9846 and 12/03/2026, item 42"
+    assert scrub_numbers(bug) == "KeyError: '[redacted]' at [redacted] and [redacted], item 42"
 
 
 def test_paths_and_values_by_key_as_before() -> None:
