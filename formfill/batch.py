@@ -10,8 +10,9 @@ files (one profile per line). `-` is standard input; it, and any input that is n
 Lines, decided by its content. Every profile is validated, filled and verified on its own; the report
 gets one JSON line per input as soon as that input is done, so a pipeline can follow it with
 `tail -f`. Output names come from the profile's `id`, else the file name (`<stem>-<line>` for JSON
-Lines); the first input to claim a name gets it and any later input mapping to the same name fails
-with `duplicate_output`: nothing is ever overwritten silently.
+Lines), with any SSN or A-Number in them masked (`client_xxx_xx_9846.i-131.pdf`, formfill.masking); the
+first input to claim a name gets it and any later input mapping to the same name fails with
+`duplicate_output`: nothing is ever overwritten silently. Report lines are masked like every message.
 
 Speed is by design: the blank is opened and prepared once per worker process (forms.open_blank
 caches it; under fork the workers inherit the parent's copy) and each profile costs only its own
@@ -32,7 +33,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import re
 import signal
 import stat
 import sys
@@ -64,6 +64,7 @@ from formfill.files import NOT_REGULAR, check_output, part_owner, read_bounded, 
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
+from formfill.masking import known_identifiers, mask_text, mask_tree, masked_name, scrub_numbers
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 
@@ -188,13 +189,6 @@ class BatchInterrupted(KeyboardInterrupt):
 
 STDIN = "-"
 """The input that means standard input (read once, by the calling process)."""
-
-
-def _safe_name(text: str) -> str:
-    # Imported here: formfill.cli imports this module (batch_cmds), so a top-level import would be circular.
-    from formfill.cli.fill_cmds import safe_name
-
-    return safe_name(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +354,8 @@ def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
     """The entry with the profile id that names its output, or with the error (and problems) that fail it."""
     try:
         data = decode()
-        return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data)}
+        return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data),
+                "known": known_identifiers(data)}
     except FormfillError as err:
         return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
@@ -452,7 +447,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
-            ident = _safe_name(pid or raw["stem"])
+            ident = masked_name(pid or raw["stem"], raw.get("known", ()))
             output = out_dir / f"{ident}{OUTPUT_SUFFIX}"
             common: dict[str, Any] = {
                 "index": index,
@@ -536,9 +531,6 @@ def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) 
     return ItemResult(item.index, item.id, item.input, None, False, time.perf_counter() - start, error, list(problems))
 
 
-_DIGIT_RUNS = re.compile(r"\d[\d -]{5,}\d")
-
-
 def run_item(item: Item) -> ItemResult:
     """Validate, (package-check,) fill, verify and write one input; never raises for a bad profile."""
     start = time.perf_counter()
@@ -566,14 +558,14 @@ def run_item(item: Item) -> ItemResult:
                           protect=options.protected)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]
-        message = err.message if err.message.startswith(item.input) else f"{item.input}: {err.message}"
+        message = err.message if err.message.startswith(mask_text(item.input)) else f"{item.input}: {err.message}"
         return _failure(item, start, message, problems)
     except RecursionError:  # decodable, but too deep for validation
         msg = f"{item.input}: the profile is nested too deeply"
         return _failure(item, start, msg, [Problem("", msg, "invalid")])
     except Exception as err:  # one broken profile (or a bug it triggers) must never cost the others
-        # A bug's message may quote a value: long digit runs (an SSN, an A-Number) are masked.
-        msg = f"{item.input}: internal error ({type(err).__name__}: {_DIGIT_RUNS.sub('[redacted]', str(err))})"
+        # A bug's message may quote any value: every long number goes, not only what looks like an identifier.
+        msg = f"{item.input}: internal error ({type(err).__name__}: {scrub_numbers(str(err))})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
     return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start,
                       notes=filled.notes)
@@ -810,7 +802,7 @@ def _batch(
     with fh:
 
         def record(result: ItemResult, notify: bool = True) -> None:
-            fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            fh.write(json.dumps(mask_tree(result.to_dict()), ensure_ascii=False) + "\n")
             fh.flush()  # a pipeline may be following the report as it grows
             done.add(result.index)
             if result.ok:

@@ -34,11 +34,12 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
-from formfill.errors import shown as show
+from formfill.errors import FormError, InputError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
 from formfill.files import read_bounded, write_atomic
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
+from formfill.masking import is_sensitive, mask_text
+from formfill.masking import shown as show
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
 from formfill.pdf.writer import font_for
@@ -92,8 +93,8 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
-            "input": self.source,
-            "output": str(self.output) if self.output else None,
+            "input": mask_text(self.source),  # everything but the profile read is masked (formfill.masking)
+            "output": mask_text(str(self.output)) if self.output else None,
             "form": self.form,
             "edition": self.edition,
             "part13_entries": self.part13_entries,
@@ -411,7 +412,7 @@ class _Reader:
                     self.problems.append(Problem(
                         paths[0] if paths else "",
                         f"Part 13 ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
-                        f"{_clip(entry.text) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
+                        f"{_clip(mask_text(entry.text)) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
         self.obey_skips()
@@ -711,6 +712,7 @@ def _rule_path(rule: Rule) -> str:
 
 
 def _clip(text: str, n: int = 60) -> str:
+    """The start of a text for a message; mask it first (formfill.masking): a cut identifier is not found."""
     return repr(text if len(text) <= n else text[: n - 3] + "...")
 
 
@@ -802,7 +804,8 @@ def extract(
         problems.extend(_explain(err.problems, rmap))
     for item in rmap.not_asked:
         reader.notes.append(f"{item['path']}: {item['note']}")
-    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), list(dict.fromkeys(reader.notes)),
+    notes = list(dict.fromkeys(mask_text(n) for n in reader.notes))  # notes quote the form: masked like problems
+    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), notes,
                         part13_entries=reader.part13_entries, continuation_sheets=reader.sheets)
     if output is not None:
         out = Path(output)

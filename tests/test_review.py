@@ -24,9 +24,10 @@ import formfill
 from formfill import api
 from formfill.cli import main
 from formfill.forms import open_blank
+from formfill.masking import known_identifiers
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
-from formfill.review import DPI, PAINT, Review, default_output, review, sensitive_patterns, skipped_items
+from formfill.review import DPI, PAINT, Review, default_output, review, skipped_items
 from tests.conftest import SAMPLES, require_tool
 from tests.test_overflow import long_profile
 from tests.test_package import write_photo
@@ -287,7 +288,7 @@ def test_redact_masks_identifiers_in_text_and_on_the_page_images(blank: BlankFor
 
 
 def test_default_output_name_never_carries_an_identifier() -> None:
-    patterns = sensitive_patterns({"applicant": {"ssn": "123456780", "a_number": "987654321"}})
+    patterns = known_identifiers({"applicant": {"ssn": "123456780", "a_number": "987654321"}})
     name = default_output("clients/A987654321-123-45-6780.json", None, patterns).name
     assert name.endswith(".review.html")
     assert not re.search(r"\d{5}", name.replace("-", "")), name

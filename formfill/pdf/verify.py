@@ -27,9 +27,9 @@ from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
 from formfill.errors import FormError, InputError, Problem
-from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap
 from formfill.files import write_atomic
+from formfill.masking import shown as show
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
 from formfill.pdf.writer import Placed
 
