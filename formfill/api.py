@@ -220,6 +220,7 @@ def package(
     overwrite: bool = False,
     attachments_root: str | os.PathLike[str] | None = None,
     rules: str | os.PathLike[str] | None = None,
+    flatten: bool = False,
 ) -> PackageResult:
     """Assemble what is mailed for one profile into the folder `output`: cover-letter.docx, cover-letter.pdf,
     package.pdf (letter, payment and G-28, the filled and verified form, each exhibit behind its tab page) and
@@ -228,7 +229,9 @@ def package(
     The package check runs first: when it finds errors nothing is written (PackageError, exit 1) unless
     `draft`, which stamps every page "DRAFT - NOT FOR FILING" and leaves unusable files out. Evidence is
     untrusted (formfill.pdf.assemble): a file that cannot go in is an EvidenceError naming it, and nothing is
-    written. The folder is written all at once (formfill.files.write_folder_atomic).
+    written. The folder is written all at once (formfill.files.write_folder_atomic). The form goes in as the
+    verified fill (its boxes print formfill's own appearances); `flatten` puts in the flattened copy instead,
+    checked as `fill --flatten` checks it (slower: every page is rendered).
     """
     from formfill.assembly.build import FILES, FilledForm, assemble
     from formfill.assembly.letter import read_template
@@ -249,7 +252,7 @@ def package(
                            "(--draft assembles a stamped draft)", report.problems())
     _refuse_inputs_inside(out, _input_files(profile, loaded, blank)
                           + ([(os.fspath(letterhead), "the letterhead")] if letterhead is not None else []))
-    filled = fill(loaded, form=blank, flatten=True, filing_date=day)
+    filled = fill(loaded, form=blank, flatten=flatten, filing_date=day)
     pages = blank.page_count + filled.continuation_sheets
     built = assemble(loaded.profile, report, load_rules(rules_path), FilledForm(blank.form, blank.edition,
                      filled.data, pages, filled.continuation_sheets), day=day, draft=draft, template=template)

@@ -24,6 +24,8 @@ from formfill.cli.common import echo, emit_json, form_option, handle_errors, jso
 @click.option("--draft", is_flag=True,
               help="Assemble even when the package check finds errors; every page says DRAFT - NOT FOR FILING.")
 @click.option("--overwrite", is_flag=True, help="Replace a package folder formfill wrote before.")
+@click.option("--flatten", is_flag=True, help="Put the flattened form in (not editable; checked as fill --flatten "
+              "checks it; slower).")
 @click.option("--attachments-root", type=click.Path(file_okay=False, exists=True), default=None,
               help="Refuse attachments whose real path is outside this folder.")
 @click.option("--rules", type=click.Path(dir_okay=False), default=None,
@@ -31,7 +33,7 @@ from formfill.cli.common import echo, emit_json, form_option, handle_errors, jso
 @json_option
 @handle_errors()
 def package(profile: str, output: str, form: str | None, filing_date: dt.datetime | None, letterhead: str | None,
-            draft: bool, overwrite: bool, attachments_root: str | None, rules: str | None, as_json: bool) -> None:
+            draft: bool, overwrite: bool, flatten: bool, attachments_root: str | None, rules: str | None, as_json: bool) -> None:
     """Assemble the filing package for PROFILE into the folder DIR.
 
     The package check runs first: with errors nothing is written and the exit code is 1, unless --draft.
@@ -39,7 +41,7 @@ def package(profile: str, output: str, form: str | None, filing_date: dt.datetim
     """
     result = api.package(profile, Path(output), form, filing_date=filing_date.date() if filing_date else None,
                          letterhead=letterhead, draft=draft, overwrite=overwrite, attachments_root=attachments_root,
-                         rules=rules)
+                         rules=rules, flatten=flatten)
     if as_json:
         emit_json(result.to_dict())
         return
