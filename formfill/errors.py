@@ -93,3 +93,7 @@ class FormError(InputError):
 
 class OutputExistsError(InputError):
     """Refuse to replace an existing file unless asked to."""
+
+
+class StreamBoundsError(FormError):
+    """A PDF stream does not decode within the decompression bounds (the message says which), or at all."""
