@@ -23,6 +23,7 @@ from pypdf.generic import (
     FloatObject,
     NameObject,
     NullObject,
+    NumberObject,
 )
 
 BOMB_BYTES = 2 * 2**30  # inflates to 2 GiB of zeros
@@ -226,6 +227,50 @@ def appearance_bomb(folder: Path, base: Path, name: str = "appearance-bomb.pdf",
                     writer.write(fh)
                 return path
     raise AssertionError(f"{base} has no text field with an appearance")
+
+
+def image_bomb(folder: Path, base: Path, name: str = "image-bomb.pdf", *, inline: bool = False,
+               side: int = 40_000) -> Path:
+    """`base` whose first page draws a `side` x `side` grey image (1.6 GB of pixels at 40,000) from 100 bytes.
+
+    The data (one row of zeros, deflated) passes every stream bound; the image's declared size is what
+    a renderer allocates whatever its data, so it is bounded on its own. `inline`: the image sits in
+    the page's content (BI ... ID ... EI) instead of being an image XObject.
+    """
+    path = folder / name
+    reader = PdfReader(base)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    writer = PdfWriter(clone_from=reader)
+    page = writer.pages[0]
+    data = zlib.compress(bytes(side))  # one row: the image's data is small and within every bound
+    if inline:
+        content = b"q 100 0 0 100 50 50 cm BI /W %d /H %d /CS /G /BPC 8 /F /Fl ID " % (side, side) + data + b" EI Q"
+    else:
+        image = DecodedStreamObject()
+        image.set_data(data)
+        image.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                      NameObject("/Width"): NumberObject(side), NameObject("/Height"): NumberObject(side),
+                      NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+                      NameObject("/BitsPerComponent"): NumberObject(8),
+                      NameObject("/Filter"): NameObject("/FlateDecode")})
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else DictionaryObject()
+        xobjects = resources.get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
+        xobjects[NameObject("/Huge")] = writer._add_object(image)
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        content = b"q 100 0 0 100 50 50 cm /Huge Do Q"
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    contents = page.get("/Contents")
+    drawn = contents.get_object() if contents is not None else ArrayObject()
+    page[NameObject("/Contents")] = ArrayObject([*(drawn if isinstance(drawn, ArrayObject) else [contents]),
+                                                writer._add_object(stream)])
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
 
 
 def truncated(folder: Path, base: Path) -> Path:

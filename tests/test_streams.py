@@ -31,7 +31,15 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NullObject, NumberObject
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NullObject,
+    NumberObject,
+)
 
 import formfill
 from formfill.errors import FormError, StreamBoundsError
@@ -45,14 +53,18 @@ from formfill.pdf.streams import (
     chain_of,
     chain_size,
     check_streams,
+    components,
     decode_chain,
     decode_step,
     decoded,
+    image_bytes,
     inflate,
     inflated_size,
+    inline_image_bytes,
+    samples_size,
 )
 from tests.conftest import REPO, SAMPLES
-from tests.hostile_pdfs import CHAINS, chain_bomb, lzw
+from tests.hostile_pdfs import CHAINS, chain_bomb, image_bomb, lzw
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"
 MEMORY_LIMIT = 1536 * 2**20  # address space of each CLI run: a regression dies here instead of eating the machine
@@ -334,6 +346,52 @@ def test_load_blank_names_the_file_and_the_bound(blank_plain: Path) -> None:
             load_blank(buf.getvalue(), "orphan.pdf", use_cache=False, pristine=pristine)
 
 
+# --- images: the pixels they declare ------------------------------------------------------------------
+
+
+def test_an_images_size_is_what_it_declares() -> None:
+    assert samples_size(528, 523, 3, 8) == 528 * 523 * 3
+    assert samples_size(1125, 75, 1, 1) == 141 * 75, "rows are padded to whole bytes"
+    assert samples_size(-5, 10, 3, 8) == 0
+    assert components(NameObject("/DeviceCMYK")) == 4
+    assert components(ArrayObject([NameObject("/Indexed"), NameObject("/DeviceRGB"), NumberObject(255)])) == 1
+    icc = DictionaryObject({NameObject("/N"): NumberObject(3)})
+    assert components(ArrayObject([NameObject("/ICCBased"), icc])) == 3
+    assert components(ArrayObject([NameObject("/DeviceN"), _names("/Cyan", "/Spot1"), NameObject("/DeviceCMYK")])) == 2
+    assert components(NameObject("/CS0")) == 4, "a name not resolved counts as the most a common space has"
+    image = DictionaryObject({NameObject("/Subtype"): NameObject("/Image"), NameObject("/Width"): NumberObject(40_000),
+                              NameObject("/Height"): NumberObject(40_000),
+                              NameObject("/ColorSpace"): NameObject("/DeviceGray")})
+    assert image_bytes(image) == 40_000 * 40_000
+    image[NameObject("/ImageMask")] = BooleanObject(True)
+    assert image_bytes(image) == 5000 * 40_000
+
+
+@pytest.mark.parametrize(("content", "sizes"), [
+    (b"q BI /W 10 /H 20 /CS /RGB /BPC 8 ID xyz EI Q", [600]),
+    (b"BI/Width 10/Height 20/ColorSpace/DeviceGray/BitsPerComponent 8\nID\nxyz\nEI", [200]),
+    (b"BI /W 16 /H 2 /IM true ID \x00\x00\x00\x00 EI", [4]),
+    (b"BI /W 10 /H 10 /CS [/I /RGB 1 <000000ffffff>] /BPC 8 ID x EI", [400]),  # an array space: 4 components
+    (b"BI /W 4 /H 4 /CS /G ID 0123456789abcdef EI BI /W 8 /H 1 /CS /G ID 01234567 EI", [16, 8]),
+    (b"(BI /W 9 /H 9 ID) Tj BIX /W 99 /H 99 ID", []),  # in a string, and not the BI operator
+    (b"BI /W 1 /H 1 /CS /G ID <BI /W 50000 /H 50000 /CS /G> EI", [1]),  # the next BI is in the image's data
+    (b"BI /W 1 /H 1 /CS /G ID \xff EI BI /W 99999 /W 1 /H 3 ID x EI", [1, 99999 * 3 * 4]),  # the largest value counts
+    (b"BI /W 5 /H 5", []),  # no data follows
+])
+def test_inline_images_are_sized_from_their_dictionaries(content: bytes, sizes: list[int]) -> None:
+    assert list(inline_image_bytes(content)) == sizes
+
+
+def test_an_image_declaring_too_many_pixels_is_refused_whatever_its_data(tmp_path: Path, blank_plain: Path) -> None:
+    for inline in (False, True):
+        path = image_bomb(tmp_path, blank_plain, f"image-{inline}.pdf", inline=inline)
+        reader = PdfReader(path)
+        with pytest.raises(StreamBoundsError, match="an image declares more than 32 MB of pixels"):
+            check_streams(reader)
+        assert check_streams(PdfReader(image_bomb(tmp_path, blank_plain, f"small-{inline}.pdf", inline=inline,
+                                                  side=2000)))
+
+
 # --- through the CLI, measured ---------------------------------------------------------------------------
 
 
@@ -415,6 +473,7 @@ AS_A_BLANK = {
     "fill --printed": ["fill", str(SAMPLE), "--printed", "--form", "{pdf}", "-o", "{out}"],
     "batch --form": ["batch", str(SAMPLE), "--form", "{pdf}", "-o", "{outdir}", "--jobs", "1"],
 }
+IMAGES = "could not be read as a PDF form (an image declares more than 32 MB of pixels)"
 CASES = [("flate-twice", "appearance", cmd) for cmd in ON_A_FILLED_FORM] + [
     ("flate-twice", "page", cmd) for cmd in AS_A_BLANK] + [
     (chain, where, cmd) for chain in CHAINS if chain != "flate-twice"
@@ -432,6 +491,20 @@ def test_a_chained_bomb_is_refused_in_bounded_memory_and_time(bombs: dict[tuple[
     assert not out.exists()
     assert not (tmp_path / "outdir").exists() or not list((tmp_path / "outdir").glob("*.pdf"))
     assert not list(home.rglob("*.pdf")), "the forms folder keeps nothing it refused"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("inline", [False, True], ids=["xobject", "inline"])
+@pytest.mark.parametrize("command", ["review", "verify --printed", "forms add"])
+def test_an_image_declaring_gigabytes_of_pixels_is_refused_before_pdfium_draws_it(
+    blank_plain: Path, filled: Path, tmp_path: Path, inline: bool, command: str
+) -> None:
+    """40,000 x 40,000 grey pixels from a few KB: `review` rendered it at 1.7 GB and 32-38 s before."""
+    pdf = image_bomb(tmp_path, blank_plain if command == "forms add" else filled, inline=inline)
+    out, home = tmp_path / "out", tmp_path / "home"
+    args = [a.format(pdf=pdf, out=out) for a in {**ON_A_FILLED_FORM, **AS_A_BLANK}[command]]
+    assert_refused_in_bounds(measured(*args, home=home), str(pdf), IMAGES)
+    assert not out.exists() and not list(home.rglob("*.pdf"))
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ be bounded.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,15 @@ from typing import Any
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError, PyPdfError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode, FlateDecode, LZWDecode, RunLengthDecode
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, StreamObject
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NullObject,
+    StreamObject,
+)
 
 from formfill.errors import FormError, StreamBoundsError
 
@@ -44,6 +53,19 @@ ASCII_85 = frozenset({"/ASCII85Decode", "/A85"})
 RUN_LENGTH = frozenset({"/RunLengthDecode", "/RL"})
 IMAGE_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF"})
 CRYPT = "/Crypt"  # decryption is pypdf's, before any filter: here it is the identity
+TYPE = "/Type"
+SUBTYPE = "/Subtype"
+IMAGE = "/Image"
+WIDTH = "/Width"
+HEIGHT = "/Height"
+BITS_PER_COMPONENT = "/BitsPerComponent"
+COLOR_SPACE = "/ColorSpace"
+IMAGE_MASK = "/ImageMask"
+NOT_CONTENT = frozenset({"/XRef", "/ObjStm", "/Metadata", "/EmbeddedFile"})  # /Type of streams drawing nothing
+# Colour components per colour space family (ISO 32000-1 8.6), abbreviations as inline images spell them;
+# a space not listed (a resource name, a /Pattern) counts as 4, the most a common space has.
+COMPONENTS = {"/DeviceGray": 1, "/G": 1, "/CalGray": 1, "/Indexed": 1, "/I": 1, "/Separation": 1,
+              "/DeviceRGB": 3, "/RGB": 3, "/CalRGB": 3, "/Lab": 3, "/DeviceCMYK": 4, "/CMYK": 4}
 
 _WHITESPACE = b"\x00\t\n\x0c\r "
 
@@ -296,6 +318,8 @@ def every_object(reader: PdfReader) -> Iterator[IndirectObject]:
 def check_streams(reader: PdfReader) -> int:
     """Decode every stream of the file within the bounds; the decoded bytes of all of them together.
 
+    The pixels an image declares count as what it decodes to (pdfium decodes an image whole to
+    draw it, whatever its data): an image XObject's, and each inline image's in content streams.
     Run before anything else decodes a stream of the file, so pypdf, pdfminer and pdfium only ever
     meet streams that are within the bounds. An object pypdf cannot resolve is skipped: nothing
     formfill or its readers use can be such an object (resolving what is used fails the read), and
@@ -310,10 +334,95 @@ def check_streams(reader: PdfReader) -> int:
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             continue
         if isinstance(obj, StreamObject):
-            total += decoded_size(obj)
+            total += _checked(obj)
             if total > MAX_DECODED_BYTES:
                 raise StreamBoundsError(f"its streams decompress to more than {_mb(MAX_DECODED_BYTES)}")
     return total
+
+
+def _checked(stream: StreamObject) -> int:
+    """One stream's decoded size, with the images it is or draws within the bounds too."""
+    if _resolved(stream.get(SUBTYPE)) == IMAGE:
+        if image_bytes(stream) > MAX_STREAM_BYTES:
+            raise too_many_pixels()
+        return decoded_size(stream)
+    if _resolved(stream.get(TYPE)) in NOT_CONTENT:
+        return decoded_size(stream)
+    data = decoded(stream)
+    if any(size > MAX_STREAM_BYTES for size in inline_image_bytes(data)):
+        raise too_many_pixels()
+    return len(data)
+
+
+# --- images: the pixels they declare -------------------------------------------------------------
+
+
+def too_many_pixels() -> StreamBoundsError:
+    """The refusal of an image whose declared pixels pass the per-stream bound, whatever its data."""
+    return StreamBoundsError(f"an image declares more than {_mb(MAX_STREAM_BYTES)} of pixels")
+
+
+def samples_size(width: int, height: int, components: int, bits: int) -> int:
+    """Decoded bytes of an image's samples: rows padded to whole bytes (ISO 32000-1 8.9.5)."""
+    return max(height, 0) * -(-max(width, 0) * components * bits // 8)
+
+
+def components(space: Any) -> int:
+    """Colour components of a colour space (a name or an array such as [/ICCBased 12 0 R])."""
+    space = _resolved(space)
+    if isinstance(space, ArrayObject) and space:
+        family = str(_resolved(space[0]))
+        detail = _resolved(space[1]) if len(space) > 1 else None
+        if family == "/ICCBased" and isinstance(detail, DictionaryObject):
+            n = _resolved(detail.get("/N"))
+            return n if isinstance(n, int) and 0 < n <= 32 else 4
+        if family == "/DeviceN" and isinstance(detail, ArrayObject):
+            return max(1, min(len(detail), 32))
+        return COMPONENTS.get(family, 4)
+    return COMPONENTS.get(str(space), 4)
+
+
+def image_bytes(stream: DictionaryObject) -> int:
+    """What an image XObject decodes to, from the size, colour space and depth it declares."""
+    def number(key: str, default: int) -> int:
+        value = _resolved(stream.get(key))
+        return int(value) if isinstance(value, int | float) and abs(value) < 2**62 else default
+
+    mask = _resolved(stream.get(IMAGE_MASK))
+    if isinstance(mask, BooleanObject) and mask.value:
+        return samples_size(number(WIDTH, 0), number(HEIGHT, 0), 1, 1)
+    return samples_size(number(WIDTH, 0), number(HEIGHT, 0), components(stream.get(COLOR_SPACE)),
+                        number(BITS_PER_COMPONENT, 8))
+
+
+_SPACE = rb"\x00\t\n\x0c\r "
+_INLINE_START = re.compile(rb"(?<![^" + _SPACE + rb"\])>}])BI(?=[" + _SPACE + rb"/])")
+_INLINE_DATA = re.compile(rb"[" + _SPACE + rb"\])>}]ID[" + _SPACE + rb"]")
+_INLINE_NUMBER = re.compile(rb"/(W|Width|H|Height|BPC|BitsPerComponent)[" + _SPACE + rb"]*(\d{1,30})")
+_INLINE_SPACE = re.compile(rb"/(?:CS|ColorSpace)[" + _SPACE + rb"]*(/[^" + _SPACE + rb"()<>\[\]{}/%]*)")
+_INLINE_MASK = re.compile(rb"/(?:IM|ImageMask)[" + _SPACE + rb"]*true")
+
+
+def inline_image_bytes(content: bytes) -> Iterator[int]:
+    """What each inline image (`BI <dictionary> ID <data> EI`) of a content stream declares it decodes to.
+
+    Each value is the largest the dictionary text gives for it, so text planted in an earlier image's
+    data cannot hide a later image's size; a colour space other than a device name counts as 4 components.
+    """
+    pos = 0
+    while (start := _INLINE_START.search(content, pos)) is not None:
+        data = _INLINE_DATA.search(content, start.end())
+        if data is None:
+            return  # no image data follows: no later BI can start an image either
+        entries = content[start.end() : data.start() + 1]
+        numbers: dict[bytes, int] = {}
+        for key, value in _INLINE_NUMBER.findall(entries):
+            numbers[key[:1]] = max(numbers.get(key[:1], 0), int(value))
+        spaces = [COMPONENTS.get(name.decode("latin-1"), 4) for name in _INLINE_SPACE.findall(entries)]
+        mask = _INLINE_MASK.search(entries) is not None and b"B" not in numbers
+        yield samples_size(numbers.get(b"W", 0), numbers.get(b"H", 0), 1 if mask else max(spaces, default=4),
+                           1 if mask else numbers.get(b"B", 8))
+        pos = data.end()
 
 
 @contextmanager
