@@ -107,3 +107,7 @@ class DeadlineExceeded(TimeoutError):
 
 class UnsafeOutputError(InputError):
     """The output path is a file that must stay (an input, a stored blank, the cache) or not a regular file."""
+
+
+class StreamBoundsError(FormError):
+    """A PDF stream does not decode within the decompression bounds (the message says which), or at all."""

@@ -42,6 +42,7 @@ from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
+from formfill.pdf.streams import decoded_size
 from formfill.pdf.writer import font_for
 from formfill.profile import Profile, parse_profile
 
@@ -590,7 +591,7 @@ class _Reader:
             contents = self.form.reader.pages[n].get("/Contents")
             contents = contents.get_object() if contents is not None else None
             streams = contents if isinstance(contents, list) else [contents] if contents is not None else []
-            size = sum(len(s.get_object().get_data()) for s in streams)
+            size = sum(decoded_size(s.get_object()) for s in streams)
             if size > MAX_SHEET_CONTENT:
                 large.add(n)
         return large

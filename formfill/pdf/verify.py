@@ -15,7 +15,6 @@ import io
 import json
 import logging
 import re
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from formfill.fieldmap import FieldMap
 from formfill.files import write_atomic
 from formfill.masking import shown as show
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
+from formfill.pdf.streams import FLATE, inflate
 from formfill.pdf.writer import Placed
 
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
@@ -158,9 +158,6 @@ def _baseline_put(path: Path, data_sha: str, found: tuple[dict[str, ReadField], 
         write_atomic(path, doc.encode("utf-8"), overwrite=True, what="the cache entry")
 
 
-MAX_PAGE_STREAM = 32 * 2**20
-
-
 MAX_SHEET_CONTENT = 2**20
 
 
@@ -183,12 +180,17 @@ def _undecodable_pages(pdf: PDF, pages: range) -> list[int]:
 
 
 def _decodes(stream: Any) -> bool:
-    """Whether a content stream decodes completely (pdfminer itself quietly accepts a damaged one)."""
+    """Whether a content stream decodes completely (pdfminer itself quietly accepts a damaged one).
+
+    Every stream of the file passed the decompression bounds when load_blank read it (a fill's own
+    pages are formfill's), so pdfminer's unbounded decoders meet none beyond them; Flate layers are
+    inflated with the bounded inflater all the same, to require each to end.
+    """
     if not isinstance(stream, PDFStream):
         return False
-    filters = [_name(f) or "" for f, _ in stream.get_filters()]
+    filters = [f"/{_name(f) or ''}" for f, _ in stream.get_filters()]
     raw = stream.rawdata
-    if raw is None or stream.decipher is not None or any(f not in ("FlateDecode", "Fl") for f in filters):
+    if raw is None or stream.decipher is not None or any(f not in FLATE for f in filters):
         try:
             stream.get_data()
         except Exception:  # any decoder failure is a page that does not print
@@ -196,12 +198,9 @@ def _decodes(stream: Any) -> bool:
         return True
     data = raw
     for _ in filters:
-        inflater = zlib.decompressobj()
         try:
-            data = inflater.decompress(data, MAX_PAGE_STREAM)
-        except zlib.error:
-            return False
-        if not inflater.eof:
+            data = inflate(data, complete=True)
+        except FormError:  # damaged, cut short or beyond the bounds: the page does not print as written
             return False
     return True
 
