@@ -231,7 +231,7 @@ def test_folder_holding_other_files_is_never_replaced(tmp_path: Path) -> None:
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "profile.json").write_text("{}")
-    with pytest.raises(UnsafeOutputError, match="profile.json"):
+    with pytest.raises(UnsafeOutputError, match=r"profile\.json"):
         write_folder_atomic(tmp_path / "pkg", {"a.txt": b"x"}, ["a.txt"], overwrite=True)
     assert (tmp_path / "pkg" / "profile.json").read_text() == "{}"
     (tmp_path / "file").write_text("x")

@@ -33,7 +33,8 @@ from formfill.cli.common import echo, emit_json, form_option, handle_errors, jso
 @json_option
 @handle_errors()
 def package(profile: str, output: str, form: str | None, filing_date: dt.datetime | None, letterhead: str | None,
-            draft: bool, overwrite: bool, flatten: bool, attachments_root: str | None, rules: str | None, as_json: bool) -> None:
+            draft: bool, overwrite: bool, flatten: bool, attachments_root: str | None, rules: str | None,
+            as_json: bool) -> None:
     """Assemble the filing package for PROFILE into the folder DIR.
 
     The package check runs first: with errors nothing is written and the exit code is 1, unless --draft.

@@ -19,9 +19,10 @@ from typing import Any, cast
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-from formfill.errors import EvidenceError, FormError
+from formfill.errors import EvidenceError, FormError, StreamBoundsError
 from formfill.pdf.appearance import escape
 from formfill.pdf.blank import MAX_BLANK_BYTES, one_line, sanitize, time_limit
+from formfill.pdf.streams import bounded_pypdf, check_streams
 
 PAGE_SIZE = (612.0, 792.0)  # US Letter
 MARGIN = 72.0
@@ -156,15 +157,17 @@ def text_pdf(paras: Sequence[Para], size: tuple[float, float] = PAGE_SIZE) -> by
 
 def clean_pdf(data: bytes, name: str) -> bytes:
     """An evidence PDF re-written without scripts, actions, form fields or outlines, within the bounds every
-    PDF formfill reads is held to. Encrypted, damaged or too large: EvidenceError naming `name`."""
+    PDF formfill reads is held to (formfill.pdf.streams: every filter of every stream, before any reader
+    decodes one). Encrypted, damaged or too large: EvidenceError naming `name`."""
     if len(data) > MAX_EVIDENCE_BYTES:
         raise EvidenceError(f"{name}: larger than {MAX_EVIDENCE_BYTES // 2**20} MB; it was not included")
     try:
-        with time_limit(CLEAN_SECONDS, name):
+        with time_limit(CLEAN_SECONDS, name), bounded_pypdf():
             reader = PdfReader(io.BytesIO(data))
             if reader.is_encrypted:
                 raise EvidenceError(f"{name}: an encrypted PDF cannot go into the package; attach an unprotected "
                                     "copy")
+            check_streams(reader)  # every filter of every stream within the bounds before anything decodes it
             writer = PdfWriter(clone_from=reader)
             sanitize(writer, name)
             root = writer.root_object
@@ -178,6 +181,8 @@ def clean_pdf(data: bytes, name: str) -> bytes:
             return buf.getvalue()
     except EvidenceError:
         raise
+    except StreamBoundsError as err:
+        raise EvidenceError(f"{name}: cannot go into the package ({err.message})") from None
     except FormError as err:  # a bound of the blank's reader: too deep, too slow, a decompression bomb
         raise EvidenceError(f"{name}: cannot go into the package ({err.message})") from None
     except (RecursionError, MemoryError):
