@@ -390,3 +390,30 @@ def test_expedite_hook_reads_the_profile_section_when_there_is_one() -> None:
     assert expedite_of(profile) == ("urgent_humanitarian", "Mother is ill.")
     assert expedite_of(SimpleNamespace(expedite=None)) is None
     assert expedite_of(formfill.load_profile(SAMPLES / f"{SAMPLE}.json").profile) is None
+
+
+def test_index_stacks_payment_representation_then_exhibits_by_requirement_then_physical() -> None:
+    from formfill.assembly.index import build_index
+    from formfill.checks.package import AttachmentResult, Finding, PackageReport, RequirementResult
+
+    def att(i: int, kind: str, supports: list[str], usable: bool = True) -> AttachmentResult:
+        return AttachmentResult(index=i, kind=kind, path=f"f{i}", resolved=None, file_type="pdf", usable=usable,
+                                supports=supports)
+
+    def req(rid: str) -> RequirementResult:
+        return RequirementResult(rid, f"the {rid}", [rid], 1, [], False, "src", "every filing")
+
+    attachments = [att(0, "other", []), att(1, "photo_id", ["photo_id"]), att(2, "passport_photo", ["photos"]),
+                   att(3, "fee_payment", ["fee"]), att(4, "g28", ["g28"]), att(5, "i797_receipt", ["receipt"]),
+                   att(6, "i797_receipt", []), att(7, "medical_letter", [], usable=False)]
+    dup = Finding("duplicate_attachment", "warning", "twice", path="f6", where="attachments[6]")
+    report = PackageReport(ok=True, source="p", profile_id=None, request={}, required=[req("photo_id"), req("receipt")],
+                           attachments=attachments, findings=[dup], fee={}, rules="r")
+    index = build_index(report, [None, None, None, None, None, "2025 notice", None, None], {"photo_id": "Photo ID"},
+                        payment_kinds=["fee_payment"], representation_kinds=["g28"], physical_kinds=["passport_photo"])
+    assert [(e.role, e.index, e.letter) for e in index] == [
+        ("payment", 3, None), ("representation", 4, None), ("exhibit", 1, "A"), ("exhibit", 5, "B"),
+        ("exhibit", 0, "C"), ("exhibit", 7, "D"), ("physical", 2, None)]
+    assert index[2].title == "Photo ID" and index[2].requirement == "the photo_id"
+    assert index[3].title == "I-797 receipt (2025 notice)" and index[3].requirement_id == "receipt"
+    assert index[5].included is False  # listed (a draft names it), never printed

@@ -91,8 +91,8 @@ def duplicates(report: PackageReport) -> set[int]:
 
 
 def build_index(report: PackageReport, notes: Sequence[str | None], labels: Mapping[str, str], *,
-                payment_kinds: Sequence[str], representation_kinds: Sequence[str] = ("g28",),
-                physical_kinds: Sequence[str] = ("passport_photo",)) -> list[Entry]:
+                payment_kinds: Sequence[str], representation_kinds: Sequence[str],
+                physical_kinds: Sequence[str]) -> list[Entry]:
     """Every attached file in stacking order (payment, representation, exhibits, physical items), exhibits
     lettered A, B, ... in the order of the requirements they meet. `notes[i]` is attachment i's note."""
     dupes = duplicates(report)

@@ -20,8 +20,8 @@ from formfill.errors import InputError
 from formfill.pdf.assemble import Para
 
 BlockKind = Literal["line", "heading", "para", "item", "table", "space"]
-ADDRESS_PLACEHOLDER = ("[FILING ADDRESS NOT SET: look up the USCIS address for this request and the applicant's "
-                       "state (uscis.gov/i-131-addresses) and type it here before mailing]")
+ADDRESS_PLACEHOLDER = ("[FILING ADDRESS NOT SET: look up on uscis.gov where this form is filed for this request and "
+                       "the applicant's state, and type it here before mailing]")
 DRAFT_MARK = "DRAFT - NOT FOR FILING"
 EXHIBIT_HEADER = ("Exhibit", "What it is", "Requirement it meets")
 
