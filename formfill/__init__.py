@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from formfill.api import FillResult, fill, validate, verify
+from formfill.api import FillResult, PackageResult, fill, package, validate, verify
 from formfill.batch import BatchInterrupted, BatchSummary, batch
 from formfill.errors import FormfillError, Problem, ProfileError
 from formfill.loading import ProfileSource, load_profile
@@ -39,6 +39,7 @@ __all__ = [
     "BatchSummary",
     "FillResult",
     "FormfillError",
+    "PackageResult",
     "Problem",
     "ProfileError",
     "__version__",
@@ -47,6 +48,7 @@ __all__ = [
     "extract",
     "fill",
     "load_profile",
+    "package",
     "validate",
     "verify",
 ]

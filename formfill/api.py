@@ -196,6 +196,86 @@ def fill(
     return result
 
 
+@dataclass
+class PackageResult:
+    """What `package` wrote: the folder, its manifest (package.json) and the package check behind it."""
+
+    output: Path
+    manifest: dict[str, Any]
+    ok: bool
+    draft: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.manifest, "output": str(self.output)}
+
+
+def package(
+    profile: ProfileSource,
+    output: str | os.PathLike[str],
+    form: str | os.PathLike[str] | BlankForm | None = None,
+    *,
+    filing_date: dt.date | None = None,
+    letterhead: str | os.PathLike[str] | None = None,
+    draft: bool = False,
+    overwrite: bool = False,
+    attachments_root: str | os.PathLike[str] | None = None,
+    rules: str | os.PathLike[str] | None = None,
+    flatten: bool = False,
+) -> PackageResult:
+    """Assemble what is mailed for one profile into the folder `output`: cover-letter.docx, cover-letter.pdf,
+    package.pdf (letter, payment and G-28, the filled and verified form, each exhibit behind its tab page) and
+    package.json (the manifest).
+
+    The package check runs first: when it finds errors nothing is written (PackageError, exit 1) unless
+    `draft`, which stamps every page "DRAFT - NOT FOR FILING" and leaves unusable files out. Evidence is
+    untrusted (formfill.pdf.assemble): a file that cannot go in is an EvidenceError naming it, and nothing is
+    written. The folder is written all at once (formfill.files.write_folder_atomic). The form goes in as the
+    verified fill (its boxes print formfill's own appearances); `flatten` puts in the flattened copy instead,
+    checked as `fill --flatten` checks it (slower: every page is rendered).
+    """
+    from formfill.assembly.build import FILES, FilledForm, assemble
+    from formfill.assembly.letter import read_template
+    from formfill.checks.package import check_package, load_rules
+    from formfill.files import write_folder_atomic
+
+    loaded = load_profile(profile)
+    out = Path(output)
+    template = read_template(letterhead) if letterhead is not None else None
+    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(Path(form) if form is not None else None))
+    root = Path(attachments_root) if attachments_root is not None else None
+    rules_path = Path(rules) if rules is not None else None
+    day = filing_date or dt.date.today()
+    report = check_package(loaded, base_dir=loaded.base_dir, attachments_root=root, form=blank, filing_date=day,
+                           rules=rules_path, keep_files=True)
+    if not report.ok and not draft:
+        raise PackageError(f"{loaded.source}: the filing package is not complete; nothing was written "
+                           "(--draft assembles a stamped draft)", report.problems())
+    _refuse_inputs_inside(out, _input_files(profile, loaded, blank)
+                          + ([(os.fspath(letterhead), "the letterhead")] if letterhead is not None else []))
+    filled = fill(loaded, form=blank, flatten=flatten, filing_date=day)
+    pages = blank.page_count + filled.continuation_sheets
+    built = assemble(loaded.profile, report, load_rules(rules_path), FilledForm(blank.form, blank.edition,
+                     filled.data, pages, filled.continuation_sheets), day=day, draft=draft, template=template)
+    write_folder_atomic(out, built.files, FILES, overwrite=overwrite, what="the package folder")
+    return PackageResult(out, built.manifest, report.ok, draft)
+
+
+def _refuse_inputs_inside(folder: Path, inputs: Iterable[tuple[str, str]]) -> None:
+    """The package folder never holds an input: replacing it would remove the profile or the evidence."""
+    try:
+        target = folder.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return
+    for path, what in inputs:
+        try:
+            real = Path(path).resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if real == target or real.is_relative_to(target):
+            raise UnsafeOutputError(f"cannot write the package folder {folder}: it holds {what}; choose another "
+                                    "folder")
+
+
 def _eligibility_notes(profile: Profile) -> list[str]:
     """A plain fill does not refuse for eligibility (the package rules govern it) but says what they find."""
     try:
@@ -265,6 +345,19 @@ def guard_output(
 
 
 __all__ = [
-    "PART_SUFFIX", "FillResult", "FormfillError", "Identity", "UnsafeOutputError", "check_output", "fill",
-    "guard_output", "identities", "load_profile", "validate", "verify", "write_atomic",
+    "PART_SUFFIX",
+    "FillResult",
+    "FormfillError",
+    "Identity",
+    "PackageResult",
+    "UnsafeOutputError",
+    "check_output",
+    "fill",
+    "guard_output",
+    "identities",
+    "load_profile",
+    "package",
+    "validate",
+    "verify",
+    "write_atomic",
 ]

@@ -89,6 +89,10 @@ class InputError(FormfillError):
     exit_code = 2
 
 
+class EvidenceError(InputError):
+    """An attached evidence file cannot go into the assembled package (encrypted, damaged, beyond a bound)."""
+
+
 class FormError(InputError):
     """The blank form is unreadable, another form, or an edition without a field map."""
 

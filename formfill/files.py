@@ -216,6 +216,72 @@ def write_atomic(
             os.unlink(tmp)
 
 
+def write_folder_atomic(folder: Path, files: Mapping[str, bytes], replaceable: Iterable[str] = (), *,
+                        overwrite: bool = False, what: str = "the folder") -> None:
+    """Write every file of `files` into `folder`, all or none: they are written into a private temporary
+    folder next to it (`.<name>.<pid>.<random>.part`), which then takes the folder's name.
+
+    An existing `folder` is replaced only with `overwrite`, and only when it is empty or holds nothing but
+    names in `replaceable` (what this command writes): a folder holding anything else (a profile, evidence) is
+    never removed. A symlink, a file or a device at `folder` is refused (UnsafeOutputError).
+    """
+    try:
+        st = os.lstat(folder)
+    except FileNotFoundError:
+        st = None
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot write {what} {folder}: {reason(err) if isinstance(err, OSError) else err}") \
+            from None
+    old: list[str] = []
+    if st is not None:
+        if not stat.S_ISDIR(st.st_mode):
+            raise UnsafeOutputError(f"cannot write {what} {folder}: it exists and is not a folder")
+        try:
+            old = os.listdir(folder)
+        except OSError as err:
+            raise InputError(f"cannot write {what} {folder}: {reason(err)}") from None
+        if old and not overwrite:
+            raise OutputExistsError(f"{folder} already exists; pass --overwrite to replace it")
+        strange = sorted(set(old) - set(replaceable))
+        if strange:
+            raise UnsafeOutputError(f"cannot write {what} {folder}: it holds files formfill did not write there "
+                                    f"({', '.join(strange[:3])}{', ...' if len(strange) > 3 else ''}); formfill never "
+                                    "removes them, even with --overwrite")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.{os.getpid()}.", suffix=PART_SUFFIX))
+    except OSError as err:
+        raise InputError(f"cannot write {what} {folder}: {reason(err)}") from None
+    trash: Path | None = None
+    try:
+        for name, data in files.items():
+            with open(tmp / name, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+                os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        os.chmod(tmp, 0o777 & ~_umask())
+        if st is not None:
+            trash = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.{os.getpid()}.old.",
+                                          suffix=PART_SUFFIX))
+            os.replace(folder, trash / "old")  # the old folder steps aside; put back if the rename fails
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                os.replace(trash / "old", folder)
+                raise
+        else:
+            os.rename(tmp, folder)
+    except OSError as err:
+        raise InputError(f"cannot write {what} {folder}: {reason(err)}") from None
+    finally:
+        import shutil
+
+        for leftover in (tmp, trash):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
 def part_owner(name: str) -> tuple[str, int] | None:
     """(output name, pid of its writer) for a `write_atomic` temporary file name, else None."""
     if not (name.startswith(".") and name.endswith(PART_SUFFIX)):
@@ -232,4 +298,4 @@ def _umask() -> int:
 
 
 __all__ = ["NOT_REGULAR", "PART_SUFFIX", "Identity", "check_output", "identities", "identity", "part_owner",
-           "read_bounded", "reason", "unreadable", "write_atomic"]
+           "read_bounded", "reason", "unreadable", "write_atomic", "write_folder_atomic"]

@@ -546,7 +546,17 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
         # Only the very bytes the package check read and checked (never the path again: it may have changed).
         checked = report.photo_bytes.get(att.index)
         photos.append(Photo(att.path, _thumbnail(checked) if checked else None, verdicts, att.usable))
-    return report.to_dict(), photos
+    doc = report.to_dict()
+    doc["exhibit_index"] = _exhibit_index(loaded, report)
+    return doc, photos
+
+
+def _exhibit_index(loaded: LoadedProfile, report: Any) -> list[dict[str, Any]]:
+    """The exhibit index `formfill package` would use (formfill.assembly.index), in stacking order."""
+    from formfill.assembly.index import index_for
+    from formfill.checks.package import load_rules
+
+    return [e.to_dict() for e in index_for(report, [a.note for a in loaded.profile.attachments], load_rules())]
 
 
 def _thumbnail(raw: bytes, size: int = 160, max_pixels: int = 60_000_000) -> bytes | None:
@@ -698,6 +708,7 @@ def _package_html(r: Review) -> list[str]:
         out += [f"<li>{_e(a['path'])} ({_e(a['kind'])}){': ' + _e(a['detail']) if a.get('detail') else ''}</li>"
                 for a in unusable]
         out.append("</ul>")
+    out += _index_html(p.get("exhibit_index", []))
     out += _fee_html(p.get("fee", {}))
     findings = [f for f in p.get("findings", []) if f.get("severity") in ("error", "warning")
                 and not str(f.get("code", "")).startswith("photo_")]
@@ -717,6 +728,23 @@ def _package_html(r: Review) -> list[str]:
         out.append(f'<div class="photo">{img}<div><strong>{_e(ph.path)}</strong>: {status}<ul>{verdicts}</ul>'
                    "</div></div>")
     out.append("</section>")
+    return out
+
+
+def _index_html(index: list[dict[str, Any]]) -> list[str]:
+    """The stack `formfill package` would print: payment and G-28, the form, each exhibit by letter, the
+    items enclosed but not printed."""
+    if not index:
+        return []
+    roles = {"payment": "before the form", "representation": "before the form", "physical": "enclosed, not printed"}
+    out = ["<h3>Exhibit index</h3><table><thead><tr><th>Exhibit</th><th>What it is</th><th>Requirement it meets</th>"
+           "<th>File</th></tr></thead><tbody>"]
+    for e in index:
+        label = f"Exhibit {e['letter']}" if e.get("letter") else roles.get(e["role"], e["role"])
+        missing = "" if e.get("included") else ' <span class="bad">(unusable: not included)</span>'
+        out.append(f"<tr><td>{_e(label)}</td><td>{_e(e['title'])}{missing}</td>"
+                   f"<td>{_e(e.get('requirement') or 'supporting evidence')}</td><td>{_e(e['path'])}</td></tr>")
+    out.append("</tbody></table>")
     return out
 
 

@@ -206,3 +206,43 @@ def test_part_owner_reads_only_write_atomic_names() -> None:
     assert part_owner(".i-131_01-20-25.pdf.7.zz.part") == ("i-131_01-20-25.pdf", 7)
     for other in ("x.i-131.pdf", ".x.pdf.part", ".x.pdf.notapid.abc.part", "x.pdf.1.abc.part"):
         assert part_owner(other) is None
+
+
+# --- write_folder_atomic (formfill package) ----------------------------------------------------------
+
+
+def test_folder_is_written_all_at_once_and_replaced_only_with_overwrite(tmp_path: Path) -> None:
+    from formfill.errors import OutputExistsError
+    from formfill.files import write_folder_atomic
+
+    out = tmp_path / "pkg"
+    write_folder_atomic(out, {"a.txt": b"one", "b.txt": b"two"}, ["a.txt", "b.txt"])
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+    with pytest.raises(OutputExistsError):
+        write_folder_atomic(out, {"a.txt": b"new"}, ["a.txt", "b.txt"])
+    write_folder_atomic(out, {"a.txt": b"new"}, ["a.txt", "b.txt"], overwrite=True)
+    assert [p.name for p in out.iterdir()] == ["a.txt"] and (out / "a.txt").read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["pkg"]  # no temporary folder left behind
+
+
+def test_folder_holding_other_files_is_never_replaced(tmp_path: Path) -> None:
+    from formfill.errors import UnsafeOutputError
+    from formfill.files import write_folder_atomic
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "profile.json").write_text("{}")
+    with pytest.raises(UnsafeOutputError, match=r"profile\.json"):
+        write_folder_atomic(tmp_path / "pkg", {"a.txt": b"x"}, ["a.txt"], overwrite=True)
+    assert (tmp_path / "pkg" / "profile.json").read_text() == "{}"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UnsafeOutputError, match="not a folder"):
+        write_folder_atomic(tmp_path / "file", {"a.txt": b"x"}, ["a.txt"], overwrite=True)
+
+
+def test_a_failed_folder_write_leaves_nothing(tmp_path: Path) -> None:
+    from formfill.errors import InputError
+    from formfill.files import write_folder_atomic
+
+    with pytest.raises(InputError):
+        write_folder_atomic(tmp_path / "pkg", {"a.txt": b"x", "../escape/b.txt": b"y"}, ["a.txt"])
+    assert list(tmp_path.iterdir()) == []

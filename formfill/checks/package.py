@@ -304,6 +304,28 @@ class AcceptedTypes(_RulesModel):
     by_kind: dict[AttachmentKind, list[FileType]] = {}
 
 
+class PhysicalItem(_RulesModel):
+    """What is enclosed but not printed (the photos), as the cover letter lists it."""
+
+    kinds: list[AttachmentKind] = Field(min_length=1)
+    description: str = Field(min_length=3)
+    source: str = Field(min_length=3)
+
+
+class AssemblyRules(_RulesModel):
+    """How `formfill package` names and stacks what a filing encloses (see the README "Assembling the package").
+
+    `filing_address` is the firm's to give (the lockbox changes with the request and the applicant's state):
+    without it the cover letter carries a clearly marked placeholder."""
+
+    about: str | None = None
+    labels: dict[AttachmentKind, str] = {}
+    representation_kinds: list[AttachmentKind] = [AttachmentKind.g28]
+    physical: list[PhysicalItem] = []
+    filing_address: list[str] | None = None
+    filing_address_by_type: dict[ApplicationType, list[str]] = {}
+
+
 class Rules(_RulesModel):
     """The whole rules file (`package_rules.json`); see the README section "The rules file"."""
 
@@ -323,6 +345,7 @@ class Rules(_RulesModel):
     editions: list[Edition] = []
     processing: ProcessingRules
     fees: Fees
+    assembly: AssemblyRules = AssemblyRules()
 
 
 def default_rules_text() -> str:
@@ -452,6 +475,7 @@ class PackageReport:
     edition: str | None = None
     signatures: list[SignatureBox] = field(default_factory=list)
     photo_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # attachment index -> bytes checked
+    file_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # with keep_files: every file read
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -697,6 +721,8 @@ class _Checker:
         self.findings: list[Finding] = []
         self.attachments: list[AttachmentResult] = []
         self.photo_bytes: dict[int, bytes] = {}  # attachment index -> the bytes checked (photos only)
+        self.keep_files = False
+        self.file_bytes: dict[int, bytes] = {}  # with keep_files: every file read, for the package assembly
 
     def add(self, code: str, severity: Severity, message: str, **kw: Any) -> None:
         self.findings.append(Finding(code, severity, message, **kw))
@@ -776,6 +802,8 @@ class _Checker:
         if not data:
             bad("file_empty", "the file is empty")
             return
+        if self.keep_files:
+            self.file_bytes[res.index] = data  # the assembly prints the very bytes checked, never the path again
         kind = sniff(data[:1024])
         if kind is None:
             bad("file_type_unknown", f"is not a PDF, JPEG, PNG or TIFF file ({_describe_unknown(data)})")
@@ -1260,13 +1288,15 @@ def check_package(
     today: dt.date | None = None,
     filing_date: dt.date | None = None,
     form: str | os.PathLike[str] | BlankForm | None = None,
+    keep_files: bool = False,
 ) -> PackageReport:
     """Check the filing package a profile describes against the package rules.
 
     Relative attachment paths are read from the profile file's folder (`base_dir` overrides it, which
     matters for dict profiles, whose folder is the working directory). Fees, the edition and the intake
     rules are those of `filing_date` (the postmark date; default today). With `form` (a blank I-131),
-    the edition is that blank's and the continuation sheets the fill would add are counted. An invalid
+    the edition is that blank's and the continuation sheets the fill would add are counted. With
+    `keep_files` the report keeps the bytes of every file it read (`file_bytes`). An invalid
     profile raises ProfileError; an unreadable profile, rules file or blank raises InputError.
     """
     loaded = load_profile(profile)
@@ -1278,6 +1308,7 @@ def check_package(
     checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
                        str(rules) if rules is not None else BUILTIN_RULES, attachments_root, day,
                        filing_date or day, blank)
+    checker.keep_files = keep_files
     checker.check_files()
     checker.check_photos()
     fee = checker.fees()
@@ -1292,6 +1323,7 @@ def check_package(
         required=required, attachments=checker.attachments, findings=findings, fee=fee,
         rules=f"{rule_set.name} [{checker.rules_name}]", filing_date=checker.filing_date.isoformat(),
         edition=checker.edition, signatures=checker.signatures, photo_bytes=checker.photo_bytes,
+        file_bytes=checker.file_bytes,
     )
 
 
@@ -1309,5 +1341,6 @@ def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_dat
             f"source: {f.source})" for f in checker.findings if f.severity in kind]
 
 
-__all__ = ["Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
+__all__ = ["AssemblyRules", "AttachmentResult", "Finding", "PackageReport", "RequirementResult", "Rules",
+           "check_package", "default_rules_text",
            "eligibility_notes", "load_rules"]

@@ -473,9 +473,10 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
                 removed.append(f"document JavaScript {name[:40]!r}")
         del names["/JavaScript"]
         changed = True
-    acro = cast(DictionaryObject, root["/AcroForm"].get_object())
+    acro = root.get("/AcroForm")  # an evidence PDF (formfill.pdf.assemble) may have no form at all
+    acro = acro.get_object() if acro is not None else DictionaryObject()
     for key in ("/XFA", "/NeedAppearances"):
-        if key in acro:
+        if isinstance(acro, DictionaryObject) and key in acro:
             del acro[key]
             changed = True
     _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
