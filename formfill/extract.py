@@ -11,7 +11,7 @@ Everything is driven by map data, never by field names in code:
   undoing `formfill.layout` (`[continued in Part 13]` / `[continued]`, `[see Part 13]` / `[P13]`, labels
   such as `City or Town: ...`, extra rows such as `Other name 4: ...`).
 
-An older edition is read through a read map (`field_maps/*.read.json`: old field name -> profile path
+An older edition is read through a read map (a package's `*.read.json`: old field name -> profile path
 or values), so an old filing's profile fills the current edition. Only values in form fields are read
 (never appearances, never a scan); signatures are never read and the signature date is dropped, since a
 renewal is signed anew. What cannot be read or does not validate is reported by its JSON path, never
@@ -37,7 +37,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
 from formfill.errors import shown as show
-from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
+from formfill.fieldmap import FieldMap, all_maps, lookup, matches
+from formfill.formpackage import packages
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
@@ -189,8 +190,8 @@ def load_read_map(path: Path) -> ReadMap:
 def read_maps() -> dict[tuple[str, str], ReadMap]:
     """Every edition formfill can read: the fill maps backwards, then the read-only maps."""
     found = {key: from_fill_map(fmap) for key, fmap in all_maps().items()}
-    for d in map_dirs():
-        for path in sorted(d.glob("*.read.json")):
+    for pkg in packages().values():
+        for path in pkg.read_maps.values():
             rmap = load_read_map(path)
             found.setdefault((rmap.form, rmap.edition), rmap)
     return found

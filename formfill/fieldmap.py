@@ -1,6 +1,6 @@
 """Field maps: per-edition data that says which profile value goes into which PDF field.
 
-A field map is a JSON file under `field_maps/` (shipped inside the package). Each entry names a
+A field map is a JSON file in a form package (`field_maps/<form>/`, see formfill.formpackage). Each entry names a
 fully qualified PDF field and one of:
 
 - `"text": "applicant.name.family"`: a profile path printed into a text field (`format` may be
@@ -19,23 +19,22 @@ the form has rows for (the rest go to Part 13).
 ("SKIP to Part 8", "Complete this section only if ..."): which items, when (a condition set), and
 the printed instruction with its page. A skipped item stays blank whatever the profile holds; a value
 the profile holds for it is a note, or a problem when the rule has a `conflict` message.
-Adding an edition means adding a file here, not code.
+Adding an edition means adding a file to the form's package and a line to its `form.json`, not code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
+from formfill.formpackage import SPEC_FILE, builtin_root, package_roots, packages
 from formfill.pdf.blank import BlankForm
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -139,35 +138,22 @@ class Assignment:
         return self.entry.kind
 
 
-def map_dirs() -> list[Path]:
-    """Where field maps live: FORMFILL_FIELD_MAPS (a firm's own), the package, a source checkout."""
-    dirs: list[Path] = []
-    extra = os.environ.get("FORMFILL_FIELD_MAPS")
-    if extra:
-        dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
-    packaged = resources.files("formfill") / "field_maps"
-    if packaged.is_dir():
-        dirs.append(Path(str(packaged)))
-    checkout = Path(__file__).resolve().parent.parent / "field_maps"
-    if checkout.is_dir():
-        dirs.append(checkout)
-    return dirs
+def all_maps() -> dict[tuple[str, str], FieldMap]:
+    """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
+    return _all_maps(tuple(package_roots()), builtin_root())
 
 
 @cache
-def _all_maps(dirs: tuple[Path, ...]) -> dict[tuple[str, str], FieldMap]:
+def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, str], FieldMap]:
     found: dict[tuple[str, str], FieldMap] = {}
-    for d in dirs:
-        for path in sorted(d.glob("*.json")):
-            if path.name.endswith(".read.json"):
-                continue  # read-only maps (formfill.extract) never make an edition fillable
+    for pkg in packages().values():
+        for edition, path in pkg.fill_maps.items():
             fmap = load_map(path)
-            found.setdefault((fmap.form, fmap.edition), fmap)
+            if (fmap.form, fmap.edition) != (pkg.form, edition):
+                raise FormError(f"The field map {path} is Form {fmap.form} edition {fmap.edition}, but "
+                                f"{pkg.label}/{SPEC_FILE} lists it for Form {pkg.form} edition {edition}")
+            found[fmap.form, fmap.edition] = fmap
     return found
-
-
-def all_maps() -> dict[tuple[str, str], FieldMap]:
-    return _all_maps(tuple(map_dirs()))
 
 
 def supported() -> list[str]:

@@ -9,7 +9,7 @@ layers so that every problem is reported at once, each with its JSON path:
    parole, a receipt number where the basis asks for one, ...).
 
 Who is eligible (removal proceedings, INA 212(e), DACA travel purposes, ...) is law, not form structure:
-it lives only in the package rules (`formfill/checks/package_rules.json`), which a firm may replace.
+it lives only in the package rules (`field_maps/i-131/package-rules.json`), which a firm may replace.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Check a filing package: is every piece of evidence this request needs attached, usable and relevant?
 
-What a request needs lives in `package_rules.json` (data a firm reviews and may replace with its own
-stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
+What a request needs lives in the form package's `package-rules.json` (data a firm reviews and may replace
+with its own stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
 one profile and checks each attached file as a file (exists, readable, what its bytes say it is, PDFs
 open, passport photos pass the photo checks). Every finding carries the file path or the profile's JSON
 path it is about, so a paralegal can act on it without reading code, and the primary source a lawyer can
@@ -28,7 +28,6 @@ import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
@@ -36,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from formfill.errors import FormError, FormfillError, InputError, Problem
 from formfill.fieldmap import FieldMap, all_maps, for_form
+from formfill.formpackage import package_for, package_roots
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
@@ -53,7 +53,6 @@ from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
 Severity = Literal["error", "warning", "info"]
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
-BUILTIN_RULES = "built in: formfill/checks/package_rules.json"
 
 # --- the rules file's schema ---------------------------------------------------------------------
 
@@ -325,14 +324,29 @@ class Rules(_RulesModel):
     fees: Fees
 
 
+def _builtin_rules_file() -> tuple[Path, str]:
+    """The package rules of the form the profile model is for, and how reports name them (`built in: ...`)."""
+    form = str(Profile.model_fields["form"].default)
+    pkg = package_for(form)
+    path = pkg.package_rules if pkg is not None else None
+    if pkg is None or path is None:
+        raise InputError(f"no form package for Form {form} with package rules was found (looked in "
+                         f"{', '.join(str(r) for r in package_roots())})")
+    return path, f"built in: {pkg.file_label(path)}"
+
+
+def builtin_rules_name() -> str:
+    return _builtin_rules_file()[1]
+
+
 def default_rules_text() -> str:
     """The packaged rules file, for a firm to copy and tighten."""
-    return (resources.files("formfill.checks") / "package_rules.json").read_text(encoding="utf-8")
+    return _builtin_rules_file()[0].read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)
 def _default_rules() -> Rules:
-    return parse_rules(default_rules_text(), BUILTIN_RULES)
+    return parse_rules(default_rules_text(), builtin_rules_name())
 
 
 def parse_rules(text: str, name: str) -> Rules:
@@ -1278,7 +1292,7 @@ def check_package(
         blank = form if isinstance(form, BlankForm) else open_blank(Path(form))
     day = today or dt.date.today()
     checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
-                       str(rules) if rules is not None else BUILTIN_RULES, attachments_root, day,
+                       str(rules) if rules is not None else builtin_rules_name(), attachments_root, day,
                        filing_date or day, blank)
     checker.check_files()
     checker.check_photos()

@@ -170,7 +170,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 @click.option("--attachments-root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Refuse attachments whose real path (symlinks resolved) is outside this folder.")
 @click.option("--rules", "rules", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A firm's own package rules file (same schema as the built-in package_rules.json).")
+              help="A firm's own package rules file (same schema as the built-in package-rules.json).")
 @json_option
 @handle_errors()
 def check(profile: str, filing_date: dt.date | None, form: Path | None, attachments_root: Path | None,
