@@ -37,13 +37,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
 from formfill.errors import shown as show
-from formfill.fieldmap import FieldMap, all_maps, lookup, matches
+from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.formpackage import packages
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
 from formfill.pdf.writer import font_for
 from formfill.profile import Profile, parse_profile
+from formfill.rules import lookup
 
 NO_FIELDS = "this file has no form fields; formfill reads filled forms, not scans"
 DROPPED = {"signature_date": "dropped: a renewal is signed anew"}

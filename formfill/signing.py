@@ -18,6 +18,7 @@ from formfill.errors import FormError
 from formfill.fieldmap import FieldMap, for_form, matches, resolve
 from formfill.pdf.blank import BlankForm
 from formfill.profile import Profile
+from formfill.rules import snapshot_of
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def signature_boxes(profile: Profile, fmap: FieldMap, blank: BlankForm | None = 
     (the map's `when`). With a blank, each page number is read from the blank itself and a box the blank
     lacks is refused, so a map that drifted from its edition cannot send someone to the wrong page.
     """
-    data = profile.model_dump()
+    data = snapshot_of(profile)
     boxes: list[SignatureBox] = []
     for raw in fmap.signatures:
         try:
@@ -73,7 +74,7 @@ def continuation_sheets(profile: Profile, blank: BlankForm) -> int:
     the same ProfileError/FitError/FormError a fill would.
     """
     fmap = for_form(blank)
-    data = profile.model_dump()
+    data = snapshot_of(profile)
     the_plan = layout.plan(blank, fmap, resolve(fmap, data, blank), data)
     return len(layout.sheets(the_plan))
 

@@ -177,21 +177,23 @@ def parse_rules(doc: Any, name: str, known: KnownPath | None = None) -> tuple[Ru
     return tuple(out)
 
 
-def load_rules(path: Path, known: KnownPath | None = None) -> tuple[Rule, ...]:
-    """The rules in a rules file (strict JSON: a key given twice is an error, never one reading)."""
+def load_rules(path: Path, known: KnownPath | None = None, name: str | None = None) -> tuple[Rule, ...]:
+    """The rules in a rules file (strict JSON: a key given twice is an error, never one reading); messages
+    call the file `name` (default: its path)."""
+    shown = name or str(path)
     from formfill.loading import JsonValueError, loads_strict  # loading sits above the profile model
 
     try:
         doc = loads_strict(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise InputError(f"{path}: the rules file cannot be read ({err.strerror or err})") from None
+        raise InputError(f"{shown}: the rules file cannot be read ({err.strerror or err})") from None
     except (UnicodeDecodeError, RecursionError):
-        raise InputError(f"{path}: not a UTF-8 JSON rules file") from None
+        raise InputError(f"{shown}: not a UTF-8 JSON rules file") from None
     except json.JSONDecodeError as err:
-        raise InputError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        raise InputError(f"{shown}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
     except JsonValueError as err:
-        raise InputError(f"{path}: not a valid rules file: {err}") from None
-    return parse_rules(doc, str(path), known)
+        raise InputError(f"{shown}: not a valid rules file: {err}") from None
+    return parse_rules(doc, shown, known)
 
 
 def iter_conditions(rule: Rule) -> Iterator[Condition]:
