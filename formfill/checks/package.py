@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -49,6 +49,7 @@ from formfill.profile import (
     PurposeCategory,
     problems_from_validation_error,
 )
+from formfill.rules import Condition, holds, model_paths, snapshot, snapshot_of
 from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
 Severity = Literal["error", "warning", "info"]
@@ -63,50 +64,13 @@ class _RulesModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-_OPERATORS = ("present", "equals", "in_", "not_in", "mentions_any", "starts_with_any")
-
-
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _submodel(arg)
-        if found is not None:
-            return found
-    return None
+PROFILE_PATHS = model_paths(Profile)
+"""Whether a dotted path names a key of the profile contract: every condition's path is checked with it."""
 
 
 def profile_path_exists(path: str) -> bool:
     """True when `path` (dotted, e.g. "travel.countries") names a key of the profile contract."""
-    model: type[BaseModel] | None = Profile
-    for part in path.split("."):
-        if model is None or part not in model.model_fields:
-            return False
-        model = _submodel(model.model_fields[part].annotation)
-    return True
-
-
-class Condition(_RulesModel):
-    """One test on a profile value; a rule applies when all of its conditions hold."""
-
-    path: str
-    present: bool | None = None
-    equals: str | int | bool | None = None
-    in_: list[str | int | bool] | None = Field(None, alias="in")
-    not_in: list[str | int | bool] | None = None
-    mentions_any: list[str] | None = Field(None, description="Case-insensitive text in the value or a list item.")
-    starts_with_any: list[str] | None = Field(
-        None, description="Value, upper-cased without punctuation (H-1B -> H1B), starts with one of these."
-    )
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> Condition:
-        used = [op for op in _OPERATORS if op in self.model_fields_set]
-        if len(used) != 1:
-            raise ValueError(f"a condition has exactly one test of {', '.join(o.rstrip('_') for o in _OPERATORS)}")
-        if not profile_path_exists(self.path):
-            raise ValueError(f"'{self.path}' is not a key of the profile (see profile-shape.md)")
-        return self
+    return PROFILE_PATHS(path)
 
 
 class Requirement(_RulesModel):
@@ -114,7 +78,7 @@ class Requirement(_RulesModel):
     description: str = Field(min_length=3)
     any_of: list[AttachmentKind] = Field(min_length=1)
     count: int = Field(1, ge=1)
-    when: list[Condition] = []
+    when: Condition | None = None
     source: str = Field(min_length=3)
     uncertain: bool = False
     severity: Literal["error", "warning"] = "error"
@@ -151,7 +115,7 @@ class Check(_RulesModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     severity: Severity
-    when: list[Condition] = []
+    when: Condition | None = None
     override: Override | None = None
     message: str = Field(min_length=3)
     source: str = Field(min_length=3)
@@ -171,7 +135,7 @@ class ExplanationRule(_RulesModel):
     evidence the trip's purpose calls for (`by_purpose`). One rule, one source, so a firm relaxes it in one
     place: `severity` "warning", `purpose_evidence` false, or another `when`."""
 
-    when: list[Condition] = Field(min_length=1)
+    when: Condition
     statement: Statement | None = None
     purpose_evidence: bool = True
     source: str = Field(min_length=3)
@@ -228,7 +192,7 @@ class FeeRequirement(_RulesModel):
 
 
 class FeeNote(_RulesModel):
-    when: list[Condition] = []
+    when: Condition | None = None
     message: str
 
 
@@ -269,7 +233,7 @@ class FeeRow(_Dated):
     amount: int | None = Field(ge=0)
     waivable: bool
     due: Literal["with_filing", "when_granted"]
-    when: list[Condition] = []
+    when: Condition | None = None
     rejected_without_from: dt.date | None = Field(None, description="From this filing date USCIS rejects a filing "
                                                                      "without the fee.")
     note: str | None = None
@@ -306,7 +270,7 @@ class AcceptedTypes(_RulesModel):
 class Rules(_RulesModel):
     """The whole rules file (`package_rules.json`); see the README section "The rules file"."""
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     name: str
     reviewed: str | None = None
     about: str | None = None
@@ -358,10 +322,43 @@ def parse_rules(text: str, name: str) -> Rules:
     if isinstance(data, dict) and data.get("schema_version") == 1:
         raise InputError(f"{name}: a version 1 rules file, from before dated fees, intake checks and the explanation "
                          "rule; copy the current default (see the README) and re-apply the firm's changes")
+    if isinstance(data, dict) and data.get("schema_version") == 2:
+        data = upgrade_v2(data)
     try:
-        return Rules.model_validate(data)
+        return Rules.model_validate(data, context={"known_path": PROFILE_PATHS})
     except ValidationError as err:
         raise InputError(f"{name}: not a valid package rules file", problems_from_validation_error(err)) from None
+
+
+def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 rules file read as version 3: its `when` lists of `{"path": ..., "<test>": ...}` objects
+    become the rule language's compact conditions (`equals` a plain value, `in` a list, other tests as
+    operators); nothing else changed between the versions."""
+
+    def one(cond: Any) -> Any:
+        if not isinstance(cond, dict) or not isinstance(cond.get("path"), str) or len(cond) != 2:
+            return cond  # not a version 2 condition: validation names it
+        rest = {k: v for k, v in cond.items() if k != "path"}
+        [(op, arg)] = rest.items()
+        return {cond["path"]: arg if op in ("equals", "in") else {op: arg}}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            if key == "when" and isinstance(value, list):
+                if value:
+                    out[key] = {"all": [one(c) for c in value]} if len(value) > 1 else one(value[0])
+                continue
+            out[key] = walk(value)
+        return out
+
+    upgraded: dict[str, Any] = walk(doc)
+    upgraded["schema_version"] = 3
+    return upgraded
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -491,47 +488,6 @@ class PackageReport:
                 message = f"{f.path}: {f.message}" if f.path else f.message
                 out.append(Problem(f.where or "attachments", message, f.code))
         return out
-
-
-# --- conditions ----------------------------------------------------------------------------------
-
-
-def _value(data: dict[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _norm_class(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", text.upper())
-
-
-def _holds(cond: Condition, data: dict[str, Any]) -> bool:
-    value = _value(data, cond.path)
-    if cond.present is not None:
-        return (value not in (None, "", [], {})) is cond.present
-    if "equals" in cond.model_fields_set:
-        return bool(value == cond.equals)
-    if cond.in_ is not None:
-        return value in cond.in_
-    if cond.not_in is not None:
-        return value not in cond.not_in
-    if cond.mentions_any is not None:
-        items = value if isinstance(value, list) else [value]
-        texts = [str(v).lower() for v in items if v is not None]
-        return any(n.lower() in t for n in cond.mentions_any for t in texts)
-    if cond.starts_with_any is not None:
-        if not isinstance(value, str):
-            return False
-        return any(_norm_class(value).startswith(_norm_class(p)) for p in cond.starts_with_any)
-    return False  # pragma: no cover - the schema requires one operator
-
-
-def _all_hold(conds: list[Condition], data: dict[str, Any]) -> bool:
-    return all(_holds(c, data) for c in conds)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -707,9 +663,10 @@ class _Checker:
         self.edition = blank.edition if blank is not None else self.fmap.edition if self.fmap is not None else None
         self.signatures: list[SignatureBox] = []
         self.fee_doc: dict[str, Any] = {}
+        # One dump of the profile for every condition, each evaluated once, on the filing date.
+        self.data: dict[str, Any] = snapshot(snapshot_of(profile), on=filing_date)
         rule = rules.explanation
-        self.explanation = rule if rule is not None and _all_hold(rule.when, profile.model_dump(mode="json")) else None
-        self.data: dict[str, Any] = profile.model_dump(mode="json")
+        self.explanation = rule if rule is not None and holds(rule.when, self.data) else None
         self.findings: list[Finding] = []
         self.attachments: list[AttachmentResult] = []
         self.photo_bytes: dict[int, bytes] = {}  # attachment index -> the bytes checked (photos only)
@@ -904,7 +861,7 @@ class _Checker:
         for label, scope, needed, via in self._scopes():
             relevant.update(str(k) for k in scope.also_supports)
             for req in scope.requirements:
-                if not _all_hold(req.when, self.data):
+                if not holds(req.when, self.data):
                     continue
                 relevant.update(str(k) for k in req.any_of)
                 if not needed:
@@ -956,7 +913,7 @@ class _Checker:
         fees, day, kind = self.rules.fees, self.filing_date, self.p.application.type
         doc: dict[str, Any] = {"filing_date": day.isoformat(), "application_type": str(kind),
                                "currency": fees.currency, "payments": [], "later": []}
-        notes = [n.message for n in fees.notes if _all_hold(n.when, self.data)]
+        notes = [n.message for n in fees.notes if holds(n.when, self.data)]
         schedule = self._dated(fees.schedules, "the I-131 filing fee", strict=True)
         entry = schedule.by_application_type.get(kind) if schedule is not None else None
         filing: dict[str, Any] = {"id": "i131_filing_fee", "what": f"Form I-131 filing fee ({_words(kind)})",
@@ -1032,7 +989,7 @@ class _Checker:
         return None
 
     def _additional(self) -> list[FeeRow]:
-        applies = [r for r in self.rules.fees.additional if _all_hold(r.when, self.data)]
+        applies = [r for r in self.rules.fees.additional if holds(r.when, self.data)]
         out: list[FeeRow] = []
         for rid in dict.fromkeys(r.id for r in applies):
             same = [r for r in applies if r.id == rid]
@@ -1095,7 +1052,7 @@ class _Checker:
                 continue
             if check.effective_until is not None and day > check.effective_until:
                 continue
-            if not _all_hold(check.when, self.data):
+            if not holds(check.when, self.data):
                 continue
             reason = self.p.overrides.get(check.override) if check.override else None
             if reason is not None:
@@ -1103,8 +1060,8 @@ class _Checker:
                          f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
                          where=f"overrides.{check.override}", source=check.source, uncertain=check.uncertain)
             else:
-                where = next((c.path for c in check.when if not c.path.startswith("application.")),
-                             check.when[0].path if check.when else None)
+                paths = check.when.paths if check.when is not None else ()
+                where = next((p for p in paths if not p.startswith("application.")), paths[0] if paths else None)
                 self.add(check.id, check.severity, check.message, where=where, source=check.source,
                          uncertain=check.uncertain)
 

@@ -120,7 +120,8 @@ def _check_test(path: str, spec: Any, known: KnownPath | None, paths: dict[str, 
         raise ValueError(f"'{path}' is not a profile path (dotted keys, e.g. application.type) nor one of "
                          f"{', '.join(COMBINATORS)}")
     if known is not None and not known(bare(path)):
-        raise ValueError(f"'{path}' is not a key of the profile")
+        hint = ' (the path is the key: {"application.type": "advance_parole"})' if path == "path" else ""
+        raise ValueError(f"'{path}' is not a key of the profile{hint}")
     paths[path] = None
     if isinstance(spec, dict):
         if not spec:
