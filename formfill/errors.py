@@ -93,3 +93,7 @@ class FormError(InputError):
 
 class OutputExistsError(InputError):
     """Refuse to replace an existing file unless asked to."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """A download's whole exchange (lookup, connection, headers, body) outlasted its overall deadline."""
