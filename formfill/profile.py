@@ -161,6 +161,7 @@ class AttachmentKind(StrEnum):
     fee_waiver_request = "fee_waiver_request"
     g28 = "g28"
     i134 = "i134"
+    expedite_evidence = "expedite_evidence"
     passport_bio_page = "passport_bio_page"
     other = "other"
 
@@ -452,6 +453,74 @@ class Attorney(Strict):
     g28_attached: StrictBool = False
 
 
+class Signer(Strict):
+    """Who signs Part 10 by hand: the applicant, or for an applicant under 14 a parent or legal guardian."""
+
+    role: Literal["applicant", "parent", "legal_guardian"] = Field(
+        description="applicant (the default when `signer` is absent), parent or legal_guardian. A parent or "
+        "legal guardian may sign for an applicant under 14 on the filing date; an applicant 14 or older signs "
+        "personally (8 CFR 103.2(a)(2)); `formfill check` applies that rule on the filing date."
+    )
+    name: Name | None = Field(None, description="The parent's or legal guardian's name (not given for the applicant).")
+
+    @model_validator(mode="after")
+    def _named(self) -> Signer:
+        if self.role != "applicant" and self.name is None:
+            raise PydanticCustomError("rule", f"a {self.role.replace('_', ' ')} who signs is named: give signer.name")
+        if self.role == "applicant" and self.name is not None:
+            raise PydanticCustomError("rule", "the applicant signs under their own name (applicant.name): remove "
+                                              "signer.name, or give the role parent or legal_guardian")
+        return self
+
+
+ExpediteGround = Literal[
+    "severe_financial_loss", "urgent_humanitarian", "nonprofit_us_interest", "us_government_interest", "uscis_error"
+]
+
+
+class Expedite(Strict):
+    """An expedite request the firm makes for this filing (the form itself has no box for it)."""
+
+    ground: ExpediteGround = Field(description="USCIS's expedite criteria (USCIS Policy Manual, Volume 1, Part A, "
+                                               "Chapter 5); the package rules list each with its evidence.")
+    explanation: Text = Field(description="Why the ground applies, in the words the request will use.")
+
+
+class Trip(Strict):
+    """The trip abroad of a request whose form part does not ask about it (a reentry permit, a refugee travel
+    document, TPS travel authorization). Never printed: the package check uses it (expedite timing, the trip's
+    evidence, a reentry permit's presence at filing). Advance parole gives its trip in `travel` (Part 7)."""
+
+    departure_date: IsoDate
+    purpose: Text | None = None
+    purpose_category: PurposeCategory | None = None
+    countries: list[Text] = []
+    length_days: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+
+
+NoneItem = Literal[
+    "applicant.a_number",
+    "applicant.ssn",
+    "applicant.uscis_online_account_number",
+    "applicant.class_of_admission",
+    "applicant.i94_number",
+    "applicant.authorized_stay_expires",
+    "applicant.emedical_uspid",
+    "beneficiary.daytime_phone",
+    "beneficiary.email",
+    "beneficiary.class_of_admission",
+    "beneficiary.i94_number",
+    "contact.mobile_phone",
+    "contact.email",
+    "interpreter.business",
+    "interpreter.mobile_phone",
+    "interpreter.email",
+    "preparer.mobile_phone",
+    "preparer.email",
+]
+"""The form's "(if any)" items: a profile lists in `none` those the person does not have."""
+
+
 class Attachment(Strict):
     kind: AttachmentKind
     path: Annotated[str, Field(min_length=1)]
@@ -481,6 +550,15 @@ class Profile(Strict):
     interpreter: Interpreter | None = None
     preparer: Preparer | None = None
     attorney: Attorney | None = None
+    signer: Signer | None = Field(None, description="Who signs Part 10 (absent: the applicant).")
+    expedite: Expedite | None = None
+    trip: Trip | None = None
+    none: list[NoneItem] = Field(
+        default=[],
+        description="The form's \"(if any)\" items the person does not have, by profile path: each is answered "
+        "\"none\" (left blank on the page, as the form expects) instead of unanswered. A path listed here holds "
+        "no value. `null` or a missing key still means \"not given\".",
+    )
     attachments: list[Attachment] = []
     overrides: dict[Override, Annotated[str, Field(min_length=3)]] = Field(
         default_factory=dict,

@@ -455,7 +455,7 @@ def test_near_departure_suggests_an_expedite(tmp_path: Path, sample: Any) -> Non
     pkg.profile["travel"]["departure_date"] = (TODAY + dt.timedelta(days=10)).isoformat()
     report = pkg.check()
     expedite = next(f for f in report.findings if f.code == "expedite_suggested")
-    assert expedite.severity == "info" and "10 days away" in expedite.message
+    assert expedite.severity == "warning" and "10 days away" in expedite.message  # issue 20: check warns
     assert "severe financial loss" in expedite.message and "clear USCIS error" in expedite.message
     assert report.ok
     validity = next(f for f in report.findings if f.code == "validity")

@@ -49,6 +49,7 @@ from formfill.profile import (
     PurposeCategory,
     problems_from_validation_error,
 )
+from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
 from formfill.rules import Condition, holds, model_paths, snapshot, snapshot_of
 from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
@@ -117,6 +118,8 @@ class Check(_RulesModel):
     severity: Severity
     when: Condition | None = None
     override: Override | None = None
+    path: str | None = Field(None, description="Where the finding points (a profile path, or `fee`); default: the "
+                                               "first path its condition reads outside `application`.")
     message: str = Field(min_length=3)
     source: str = Field(min_length=3)
     uncertain: bool = False
@@ -168,7 +171,7 @@ class Edition(_RulesModel):
 class ProcessingRules(_RulesModel):
     usual_days: int = Field(ge=0)
     expedited_days: int | None = Field(None, ge=0)
-    expedite_grounds: list[str] = []
+    expedite_grounds: list[str] = Field([], description="Older rules files: the grounds' words (see `expedite`).")
     validity: dict[ApplicationType, str] = {}
     source: str
     usual_days_source: str | None = None
@@ -241,6 +244,7 @@ class FeeRow(_Dated):
 
 class Fees(_RulesModel):
     currency: str = "USD"
+    waiver: FeeWaiver | None = None
     source: str = Field(min_length=3)
     requirement: FeeRequirement
     schedules: list[FeeSchedule] = Field(min_length=1)
@@ -285,6 +289,8 @@ class Rules(_RulesModel):
     intake: IntakeRules
     editions: list[Edition] = []
     processing: ProcessingRules
+    expedite: ExpediteRules | None = None
+    supports: list[Support] = []
     fees: Fees
 
 
@@ -395,6 +401,10 @@ def _strict_json(text: str, name: str) -> Any:
 
 # --- the report ----------------------------------------------------------------------------------
 
+INTAKE_CODES = frozenset({"sign_by_hand", "sign_continuation_sheets", "file_every_page", "edition_not_accepted",
+                          "edition_unknown", "fill_not_planned", "signature_boxes_unknown", "no_field_map"})
+"""Findings of the intake preflight besides the rules file's own intake checks (whose ids are added per report)."""
+
 
 @dataclass
 class Finding:
@@ -465,6 +475,11 @@ class PackageReport:
     edition: str | None = None
     signatures: list[SignatureBox] = field(default_factory=list)
     photo_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # attachment index -> bytes checked
+    intake_codes: frozenset[str] = field(default=frozenset(), repr=False)  # findings listed under "Before mailing"
+
+    def before_mailing(self) -> list[Finding]:
+        """The intake preflight's findings: what USCIS rejects a paper filing for, and who signs."""
+        return [f for f in self.findings if f.path is None and f.code in self.intake_codes]
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -845,19 +860,23 @@ class _Checker:
             else:
                 self.add("no_rules", "info", f"the rules file has no entry for basis '{app.basis}'",
                          where="application.basis")
-        if self.p.travel is not None:
-            purpose = self.p.travel.purpose_category
-            purpose_scope = self.rules.by_purpose.get(purpose)
-            if purpose_scope is not None:
+        trip = trip_of(self.p)
+        if trip is not None and trip.purpose_category is not None:
+            purpose = trip.purpose_category
+            purpose_scope = self.rules.by_purpose.get(PurposeCategory(purpose))
+            if purpose_scope is not None and trip.section == "travel":
                 by_basis = basis_scope is not None and basis_scope.purpose_evidence
                 via = self.explanation if self.explanation is not None and self.explanation.purpose_evidence else None
                 out.append((f"purpose {purpose}", purpose_scope, by_basis or via is not None,
                             None if by_basis else via))
+            elif purpose_scope is not None:  # a trip the form does not ask about: its evidence supports it
+                out.append((f"purpose {purpose}", purpose_scope, False, None))
         return out
 
     def requirements(self) -> list[RequirementResult]:
         results: list[RequirementResult] = []
         relevant: set[str] = {str(k) for k in self.rules.always_relevant}
+        facts: dict[str, list[str]] = {}  # attachment kind -> the facts of the profile it supports
         for label, scope, needed, via in self._scopes():
             relevant.update(str(k) for k in scope.also_supports)
             for req in scope.requirements:
@@ -865,6 +884,9 @@ class _Checker:
                     continue
                 relevant.update(str(k) for k in req.any_of)
                 if not needed:
+                    if label.startswith("purpose "):  # evidence of the trip's purpose, not required here
+                        for kind in req.any_of:
+                            facts.setdefault(str(kind), []).append("trip_purpose")
                     continue
                 source, uncertain, severity = req.source, req.uncertain, req.severity
                 if via is not None:  # the purpose's evidence, required by the explanation rule
@@ -879,17 +901,41 @@ class _Checker:
             relevant.update(kinds)
             results.append(self._evaluate(rule.statement.id, rule.statement.description, kinds, 1, rule.source,
                                           "advance parole explanation", rule.uncertain, rule.severity))
+        expedite = self._expedite_requirement()
+        if expedite is not None:
+            relevant.update(expedite.any_of)
+            results.append(expedite)
+        for fact in facts_stated(self.rules.supports, self.data):
+            for kind in fact.any_of:
+                relevant.add(str(kind))
+                facts.setdefault(str(kind), []).append(fact.id)
         fee_req = self._fee_requirement(relevant)
         if fee_req is not None:
             results.append(fee_req)
         for att in self.attachments:
-            att.supports = [r.id for r in results if att.kind in r.any_of and att.path in r.satisfied_by]
+            met = [r.id for r in results if att.kind in r.any_of and att.path in r.satisfied_by]
+            att.supports = list(dict.fromkeys([*met, *facts.get(att.kind, [])]))
             att.relevant = att.kind in relevant
             if not att.relevant:
                 self.add("unsupported_attachment", "warning",
                          f"this {att.kind} supports nothing this request needs ({self._describe_request()}); "
                          f"check it belongs in this package", path=att.path, where=f"attachments[{att.index}]")
         return results
+
+    def _expedite_requirement(self) -> RequirementResult | None:
+        """With an expedite request, evidence of its ground (an expedite_evidence attachment, or evidence already
+        attached that shows the ground) is required."""
+        request, rules = self.p.expedite, self.rules.expedite
+        if request is None:
+            return None
+        ground = rules.grounds.get(request.ground) if rules is not None else None
+        if rules is None or ground is None:
+            self.add("expedite_ground_unknown", "warning", f"the rules file says nothing about the expedite ground "
+                     f"'{request.ground}': its evidence is not checked", where="expedite.ground", uncertain=True)
+            return None
+        kinds = [str(k) for k in ground.evidence]
+        return self._evaluate("expedite_evidence", f"Evidence of the expedite ground: {ground.description}", kinds, 1,
+                              rules.source, "expedite request", rules.uncertain, "error")
 
     def _evaluate(self, rid: str, description: str, kinds: list[str], count: int, source: str, scope: str,
                   uncertain: bool, severity: Literal["error", "warning"]) -> RequirementResult:
@@ -923,9 +969,11 @@ class _Checker:
             filing.update(source=schedule.source, source_date=schedule.source_date.isoformat(),
                           uncertain=schedule.uncertain or self._expired(schedule),
                           effective_from=schedule.from_.isoformat())
+        waiver_kinds = {str(k) for k in fees.requirement.waiver_kinds}
+        waiver_attached = any(str(a.kind) in waiver_kinds for a in self.p.attachments)
         if entry is not None:
             filing.update(amount=self._fee_amount(entry), waivable=entry.fee_waiver_allowed)
-            if entry.online_amount is not None:
+            if entry.online_amount is not None and not (waiver_attached and entry.fee_waiver_allowed):
                 filing["what"] += f", on paper ({_money_words(entry.online_amount)} if filed online)"
             if entry.note:
                 notes.insert(0, entry.note)
@@ -953,6 +1001,7 @@ class _Checker:
             else:
                 doc["later"].append(item)
         known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
+        self._waiver(doc, waiver_attached and bool(filing["waivable"]))
         doc.update(total=sum(known), total_complete=len(known) == len(doc["payments"]), notes=notes,
                    # the I-131's own fee, as the document gave it before dated rows
                    amount=filing["amount"], online_amount=entry.online_amount if entry else None,
@@ -960,6 +1009,21 @@ class _Checker:
                    source_date=filing["source_date"], uncertain=filing["uncertain"])
         self.fee_doc = doc
         return doc
+
+    def _waiver(self, doc: dict[str, Any], requested: bool) -> None:
+        """A fee waiver request attached for a request that allows one: the fees it covers are requested to be
+        waived (nothing to enclose for them), the others stay due now, and the filing goes on paper."""
+        rule = self.rules.fees.waiver
+        for p in doc["payments"]:
+            p["waived"] = requested and bool(p["waivable"])
+        due = [p for p in doc["payments"] if not p["waived"]]
+        doc.update(waiver_requested=requested,
+                   due_now=sum(p["amount"] for p in due if p["amount"] is not None),
+                   due_now_complete=all(p["amount"] is not None for p in due),
+                   paper_only=requested and (rule is None or rule.paper_only))
+        if requested and rule is not None:
+            self.add("fee_waiver_requested", "info", rule.message, where="fee", source=rule.source,
+                     uncertain=rule.uncertain)
 
     def _expired(self, row: _Dated) -> bool:
         return row.expiring and row.until is not None and self.filing_date > row.until
@@ -1061,7 +1125,8 @@ class _Checker:
                          where=f"overrides.{check.override}", source=check.source, uncertain=check.uncertain)
             else:
                 paths = check.when.paths if check.when is not None else ()
-                where = next((p for p in paths if not p.startswith("application.")), paths[0] if paths else None)
+                where = check.path or next((p for p in paths if not p.startswith("application.")),
+                                           paths[0] if paths else None)
                 self.add(check.id, check.severity, check.message, where=where, source=check.source,
                          uncertain=check.uncertain)
 
@@ -1096,15 +1161,18 @@ class _Checker:
             self.add("signature_boxes_unknown", "warning", f"the signature boxes cannot be listed: {err.message}",
                      source=rules.signature.source)
         if self.signatures:
-            boxes = "; ".join(f"{b.label} (page {b.page}, Part {b.part} item {b.item})" for b in self.signatures)
+            boxes = "; ".join(f"{b.described} (page {b.page}, Part {b.part} item {b.item})" for b in self.signatures)
             self.add("sign_by_hand", "info",
                      f"sign by hand in ink before mailing (a typed name or pasted image is not a signature, and USCIS "
                      f"rejects the filing without it; the fee is not refunded): {boxes}",
                      source=rules.signature.source, uncertain=rules.signature.uncertain)
         sheets = rules.continuation_sheets
+        signer = self.p.signer
+        who = "the applicant" if signer is None or signer.role == "applicant" else \
+            f"the {signer.role.replace('_', ' ')} who signs for the applicant"
         if self.blank is None:
             self.add("sign_continuation_sheets", "info",
-                     "if the filled form has continuation sheets after Part 13, the applicant signs and dates each "
+                     f"if the filled form has continuation sheets after Part 13, {who} signs and dates each "
                      "one (give the blank form to count them)", source=sheets.source, uncertain=sheets.uncertain)
         else:
             try:
@@ -1115,8 +1183,8 @@ class _Checker:
             else:
                 if count:
                     self.add("sign_continuation_sheets", "info",
-                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after Part 13: the "
-                             f"applicant signs and dates each one", source=sheets.source, uncertain=sheets.uncertain)
+                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after Part 13: "
+                             f"{who} signs and dates each one", source=sheets.source, uncertain=sheets.uncertain)
         self.add("file_every_page", "info",
                  f"file every page of the form: all {fmap.pages} pages of edition {fmap.edition}, including pages "
                  f"without answers", source=rules.every_page.source, uncertain=rules.every_page.uncertain)
@@ -1145,40 +1213,56 @@ class _Checker:
         if validity:
             self.add("validity", "info", f"the document is {validity}", source=proc.source,
                      uncertain=proc.uncertain)
-        travel = self.p.travel
-        if travel is None:
+        self.expedite_notes()
+
+    def expedite_notes(self) -> None:
+        """A departure inside the usual processing time from the filing date, with no expedite requested, is a
+        warning naming the grounds; a requested expedite is repeated with how it is made."""
+        proc, rules, request = self.rules.processing, self.rules.expedite, self.p.expedite
+        if request is not None and rules is not None and request.ground in rules.grounds:
+            how = f"; {rules.how}" if rules.how else ""
+            source = "; ".join(s for s in (rules.source, rules.how_source) if s)
+            self.add("expedite_requested", "info",
+                     f"expedite requested on the ground: {rules.grounds[request.ground].description} "
+                     f"({request.explanation}){how}", where="expedite", source=source, uncertain=rules.uncertain)
+        trip = trip_of(self.p)
+        if trip is None:
             return
-        days = (travel.departure_date - self.today).days
-        if days < 0:
-            self.add("departure_passed", "warning", f"the departure date {travel.departure_date} has passed",
-                     where="travel.departure_date")
-        elif days < proc.usual_days:
-            quick = (f" (an expedite usually takes about {proc.expedited_days} days; sooner than that, ask for an "
-                     f"emergency appointment at a USCIS field office)" if proc.expedited_days else "")
-            grounds = "; ".join(proc.expedite_grounds) or "see the USCIS expedite criteria"
-            self.add("expedite_suggested", "info",
-                     f"departure {travel.departure_date} is {days} days away, sooner than the usual processing time "
-                     f"of about {proc.usual_days} days: consider an expedite request or an emergency appointment"
-                     f"{quick}. Expedite grounds: {grounds}",
-                     where="travel.departure_date", source=proc.usual_days_source or proc.source,
-                     uncertain=proc.uncertain)
+        if (trip.departure_date - self.today).days < 0:
+            self.add("departure_passed", "warning", f"the departure date {trip.departure_date} has passed",
+                     where=trip.departure_path)
+            return
+        days = (trip.departure_date - self.filing_date).days
+        if request is not None or not 0 <= days < proc.usual_days:
+            return
+        quick = (f" (an expedite usually takes about {proc.expedited_days} days; sooner than that, ask for an "
+                 f"emergency appointment at a USCIS field office)" if proc.expedited_days else "")
+        words = [g.description for g in rules.grounds.values()] if rules is not None else proc.expedite_grounds
+        grounds = "; ".join(words) or "see the USCIS expedite criteria"
+        self.add("expedite_suggested", "warning",
+                 f"departure {trip.departure_date} is {days} days away from the filing date {self.filing_date}, "
+                 f"sooner than the usual processing time of about {proc.usual_days} days, and no expedite is "
+                 f"requested: consider an expedite request (give `expedite` with its ground and explanation) or an "
+                 f"emergency appointment{quick}. Expedite grounds: {grounds}",
+                 where=trip.departure_path, source=proc.usual_days_source or proc.source, uncertain=proc.uncertain)
 
     def _describe_request(self) -> str:
         app = self.p.application
         parts = [str(app.type).replace("_", " ").replace("re parole", "re-parole")]
         if app.basis is not None:
             parts.append(f"basis {app.basis}")
-        if self.p.travel is not None:
-            parts.append(f"purpose {self.p.travel.purpose_category}")
+        trip = trip_of(self.p)
+        if trip is not None and trip.purpose_category is not None:
+            parts.append(f"purpose {trip.purpose_category}")
         return ", ".join(parts)
 
     def request(self) -> dict[str, Any]:
-        app, travel = self.p.application, self.p.travel
+        app, trip = self.p.application, trip_of(self.p)
         return {
             "application_type": str(app.type), "basis": str(app.basis) if app.basis else None,
-            "purpose_category": str(travel.purpose_category) if travel else None,
-            "departure_date": travel.departure_date.isoformat() if travel else None,
-            "countries": list(travel.countries) if travel else [],
+            "purpose_category": trip.purpose_category if trip else None,
+            "departure_date": trip.departure_date.isoformat() if trip else None,
+            "countries": list(trip.countries) if trip else [],
             "summary": self._describe_request(),
         }
 
@@ -1265,6 +1349,8 @@ def check_package(
         required=required, attachments=checker.attachments, findings=findings, fee=fee,
         rules=f"{rule_set.name} [{checker.rules_name}]", filing_date=checker.filing_date.isoformat(),
         edition=checker.edition, signatures=checker.signatures, photo_bytes=checker.photo_bytes,
+        intake_codes=INTAKE_CODES | {c.id for c in rule_set.intake.checks}
+        | {f"{c.id}_overridden" for c in rule_set.intake.checks},
     )
 
 
@@ -1282,5 +1368,5 @@ def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_dat
             f"source: {f.source})" for f in checker.findings if f.severity in kind]
 
 
-__all__ = ["Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
+__all__ = ["INTAKE_CODES", "Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
            "eligibility_notes", "load_rules"]

@@ -5,7 +5,8 @@ A **condition** is the field maps' compact form:
 - an object holds when every entry holds: `{"application.type": "advance_parole", "travel": {"present": true}}`;
 - a list of conditions holds when any one of them holds;
 - `{"all": [...]}`, `{"any": [...]}` and `{"not": ...}` combine conditions where an object or list cannot;
-- an entry tests the value at a profile path (`applicant.other_names[0].family`; a missing key is null):
+- an entry tests the value at a profile path (`applicant.other_names[0].family`; a missing key is null; a key
+  after a list without an index, `attachments.kind`, is the list of that key's values in every item):
   a plain value means equals, a list of values means any of them, a list-valued path holds when it contains
   the value (or one of the values); an object gives operators, all of which must hold:
   `present` (true or false; null, "", [] and {} are absent), `not_in` (list), `mentions_any` (case-insensitive

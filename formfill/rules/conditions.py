@@ -42,11 +42,18 @@ def _steps(path: str) -> tuple[str | int, ...]:
 
 
 def lookup(data: Any, path: str) -> Any:
-    """`applicant.other_names[1].family` in a nested dict/list; None where anything is missing."""
+    """`applicant.other_names[1].family` in a nested dict/list; None where anything is missing.
+
+    A key after a list without an index reads that key of every item (`attachments.kind` is the list of every
+    attachment's kind), so a condition can ask whether any item has a value; None when no item has one.
+    """
     cur = data
     for step in _steps(path):
         if isinstance(step, int):
             cur = cur[step] if isinstance(cur, list) and step < len(cur) else None
+        elif isinstance(cur, list):
+            found = [item.get(step) for item in cur if isinstance(item, dict)]
+            cur = [v for v in found if v is not None] or None
         else:
             cur = cur.get(step) if isinstance(cur, dict) else None
         if cur is None:
