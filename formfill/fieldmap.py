@@ -58,6 +58,7 @@ class Entry:
     group: str | None = None
     row: int | None = None
     label: str | None = None  # names the box in Part 13 when an item has several (City or Town, ...)
+    option: str | None = None  # what this checkbox says, among the boxes of its question (Female, Yes, ...)
     any_of: tuple[Conditions, ...] = ()  # a check given as a list of condition sets: on when any holds
     condition: Condition | None = dataclasses.field(default=None, compare=False, repr=False)  # `when`/`any_of`
 
@@ -112,6 +113,7 @@ class FieldMap:
     skips: tuple[Skip, ...] = ()
     signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
     blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
+    questions: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)  # (part, item) -> words
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +125,15 @@ class FieldMap:
     @property
     def key(self) -> str:
         return f"{self.form} {self.edition}"
+
+    def question(self, e: Entry) -> str | None:
+        """The item's question in the map's own clean words, with the box's label or option (`Sex: Female`);
+        None when the map has no words for the item."""
+        words = self.questions.get((e.part, e.item))
+        if words is None:
+            return None
+        detail = e.option or e.label
+        return f"{words}: {detail}" if detail else words
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,8 @@ def load_map(path: Path, known: KnownPath | None = None) -> FieldMap:
             skips=tuple(_skip(raw, entries, doc, known) for raw in doc.get("skip", [])),
             signatures=tuple(doc.get("signatures", [])),
             blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
+            questions={(str(part), str(item)): str(words) for part, items in doc.get("questions", {}).items()
+                       for item, words in items.items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
@@ -261,6 +274,7 @@ def _entry(raw: dict[str, Any], known: KnownPath | None = None) -> Entry:
         "group": raw.get("group"),
         "row": raw.get("row"),
         "label": raw.get("label"),
+        "option": raw.get("option"),
     }
     if "check" in raw:
         cond = _condition(raw["check"], known, f"{raw['field']}: 'check'")
