@@ -171,8 +171,10 @@ class FormPackage:
 # --- discovery ------------------------------------------------------------------------------------
 
 
+@cache
 def builtin_root() -> Path | None:
-    """The packages shipped with formfill (inside the wheel), else a source checkout's `field_maps/`."""
+    """The packages shipped with formfill (inside the wheel), else a source checkout's `field_maps/`
+    (found once: where formfill is installed does not change while it runs)."""
     packaged = resources.files("formfill") / "field_maps"
     if packaged.is_dir():
         return Path(str(packaged))

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from formfill.fieldmap import all_maps, conflict_rules
-from formfill.formpackage import package_for
+from formfill.formpackage import package_for, package_roots
 from formfill.rules import Rule, RuleProblem, evaluate, load_rules, model_paths, snapshot_of
 
 
@@ -25,7 +25,18 @@ def _rules_file(path: Path, model: type[BaseModel], name: str) -> tuple[Rule, ..
 
 def profile_rules(form: str) -> tuple[Rule, ...]:
     """Every rule about a profile for `form`: the package's `rules.json`, then its fill maps' skip conflicts
-    (a skip kept by several editions' maps counts once)."""
+    (a skip kept by several editions' maps counts once). Gathered once per set of package roots."""
+    key = (form, tuple(package_roots()))
+    found = _GATHERED.get(key)
+    if found is None:
+        found = _GATHERED[key] = _gather(form)
+    return found
+
+
+_GATHERED: dict[tuple[str, tuple[Path, ...]], tuple[Rule, ...]] = {}
+
+
+def _gather(form: str) -> tuple[Rule, ...]:
     pkg = package_for(form)
     own: tuple[Rule, ...] = ()
     if pkg is not None and pkg.rules is not None:

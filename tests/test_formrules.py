@@ -14,6 +14,7 @@ import enum
 import itertools
 import json
 import random
+import shutil
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydantic import BaseModel
 import formfill
 from formfill import fieldmap, formrules, rules
 from formfill.checks.package import load_rules as load_package_rules
-from formfill.errors import FormError, ProfileError
+from formfill.errors import FormError, InputError, ProfileError
 from formfill.fieldmap import all_maps
 from formfill.profile import Profile, parse_profile
 from formfill.rules import Condition, Rule
@@ -316,6 +317,38 @@ def test_every_condition_of_the_map_reads_a_key_of_the_profile(tmp_path: Path) -
     broken.write_text(json.dumps(doc))
     with pytest.raises(FormError, match=r"'conflict' is \{\"path\""):
         fieldmap.load_map(broken)
+
+
+def test_a_firms_package_with_a_broken_rule_is_refused_naming_file_rule_and_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "packages" / "i-131"
+    shutil.copytree(Path(fill_map().path).parent, folder)
+    doc = json.loads((folder / "rules.json").read_text())
+    doc["rules"][0]["require"] = {"application.bassis": {"present": True}}
+    (folder / "rules.json").write_text(json.dumps(doc))
+    monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
+    with pytest.raises(InputError) as err:
+        parse_profile(sample("advance-parole-i485"))
+    assert err.value.message == (f"{folder / 'rules.json'}: rule 'advance_parole_needs_a_basis': 'require': "
+                                 "'application.bassis' is not a key of the profile")
+    assert err.value.exit_code == 2
+
+
+def test_a_firms_package_governs_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "packages" / "i-131"
+    shutil.copytree(Path(fill_map().path).parent, folder)
+    doc = json.loads((folder / "rules.json").read_text())
+    doc["rules"].append({"id": "firm_wants_a_phone", "path": "contact.daytime_phone",
+                         "require": {"contact.daytime_phone": {"present": True}}, "severity": "error",
+                         "message": "the firm calls every client", "source": "firm policy 2026-12"})
+    (folder / "rules.json").write_text(json.dumps(doc))
+    monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
+    data = sample("advance-parole-i485")
+    data["contact"].pop("daytime_phone", None)
+    with pytest.raises(ProfileError) as err:
+        parse_profile(data)
+    assert [(p.path, p.message) for p in err.value.problems] == [("contact.daytime_phone",
+                                                                 "the firm calls every client")]
 
 
 # --- each rule once per profile -------------------------------------------------------------------

@@ -172,14 +172,16 @@ class Condition:
     Compared and hashed by identity: a loaded condition is the key its results are remembered under.
     """
 
-    __slots__ = ("__weakref__", "paths", "raw")
+    __slots__ = ("__weakref__", "compiled", "paths", "raw")
 
     def __init__(self, raw: Any, known: KnownPath | None = None) -> None:
-        """Check `raw` (ValueError naming the offending key) and, with `known`, every path it reads."""
+        """Check `raw` (ValueError naming the offending key) and, with `known`, every path it reads; compile
+        it once into a function of the profile dump."""
         paths: dict[str, None] = {}
         _check(raw, known, paths)
         self.raw = raw
         self.paths: tuple[str, ...] = tuple(paths)
+        self.compiled: Compiled = _compile(raw)
 
     def __repr__(self) -> str:
         return f"Condition({json.dumps(self.raw, default=str)})"
@@ -241,9 +243,10 @@ def snapshot_of(model: BaseModel) -> Snapshot:
     return found
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equality that does not take true for 1 (a yes/no answer is not a number)."""
-    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+Test = Callable[[Any, "dt.date | None"], bool]
+"""One compiled entry test: (the value at its path, the reference date) -> whether it passes."""
+Compiled = Callable[[dict[str, Any], "dt.date | None"], bool]
+"""A compiled condition: (a profile dump, the reference date) -> whether it holds."""
 
 
 def _empty(value: Any) -> bool:
@@ -279,15 +282,6 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     return bool(left >= right)
 
 
-def _compare_value(op: str, actual: Any, arg: Any) -> bool:
-    if isinstance(arg, str):
-        left, right = _as_date(actual), _as_date(arg)
-        return left is not None and right is not None and _compare(op, left, right)
-    if isinstance(actual, bool) or not isinstance(actual, int | float):
-        return False
-    return _compare(op, actual, arg)
-
-
 def age_on(born: dt.date, on: dt.date) -> int:
     """Whole years from `born` to `on` (a birthday on 29 February counts from 1 March in other years)."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
@@ -297,56 +291,147 @@ def _norm_class(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", text.upper())
 
 
-def _operator(op: str, actual: Any, arg: Any, on: dt.date | None) -> bool:
+def _member(values: list[Any]) -> Callable[[Any], bool]:
+    """Whether a single value is one of `values` (true is not 1: a yes/no answer is not a number)."""
+    bools = tuple(v for v in values if isinstance(v, bool))
+    others = frozenset(v for v in values if not isinstance(v, bool))
+
+    def member(a: Any) -> bool:
+        if isinstance(a, bool):
+            return a in bools
+        try:
+            return a in others
+        except TypeError:  # a section or a list: equal to no plain value
+            return False
+
+    return member
+
+
+def _any_of(values: list[Any]) -> Test:
+    """A plain value or a list of them: the value is one of them; a list-valued path contains one."""
+    member = _member(values)
+
+    def test(actual: Any, on: dt.date | None) -> bool:
+        if isinstance(actual, list):
+            return any(member(a) for a in actual)
+        return member(actual)
+
+    return test
+
+
+def _operator(op: str, arg: Any) -> Test:
     if op == "present":
-        return (not _empty(actual)) is arg
+        return lambda actual, on: (not _empty(actual)) is arg
     if op == "not_in":
-        items = actual if isinstance(actual, list) else [actual]
-        return not any(_same(a, b) for a in items for b in arg)
+        member = _member(arg)
+        return lambda actual, on: not any(member(a) for a in (actual if isinstance(actual, list) else [actual]))
     if op == "mentions_any":
-        items = actual if isinstance(actual, list) else [actual]
-        texts = [str(v).lower() for v in items if v is not None]
-        return any(n.lower() in t for n in arg for t in texts)
+        needles = [n.lower() for n in arg]
+
+        def mentions(actual: Any, on: dt.date | None) -> bool:
+            items = actual if isinstance(actual, list) else [actual]
+            texts = [str(v).lower() for v in items if v is not None]
+            return any(n in t for n in needles for t in texts)
+
+        return mentions
     if op == "starts_with_any":
-        return isinstance(actual, str) and any(_norm_class(actual).startswith(_norm_class(p)) for p in arg)
+        prefixes = tuple(_norm_class(p) for p in arg)
+        return lambda actual, on: isinstance(actual, str) and _norm_class(actual).startswith(prefixes)
     if op in COMPARISONS:
-        return _compare_value(op, actual, arg)
-    day = _as_date(actual)
-    if day is None:
-        return False
-    ref = on or dt.date.today()
-    measured = age_on(day, ref) if op == "age" else (day - ref).days
-    return all(_compare(cmp, measured, bound) for cmp, bound in arg.items())
+        if isinstance(arg, str):
+            bound = _as_date(arg)
+
+            def dated(actual: Any, on: dt.date | None) -> bool:
+                day = _as_date(actual)
+                return day is not None and _compare(op, day, bound)
+
+            return dated
+        return lambda actual, on: (isinstance(actual, int | float) and not isinstance(actual, bool)
+                                   and _compare(op, actual, arg))
+    bounds = list(arg.items())
+    years = op == "age"
+
+    def measured(actual: Any, on: dt.date | None) -> bool:
+        day = _as_date(actual)
+        if day is None:
+            return False
+        ref = on or dt.date.today()
+        value = age_on(day, ref) if years else (day - ref).days
+        return all(_compare(cmp, value, bound) for cmp, bound in bounds)
+
+    return measured
+
+
+def _test(spec: Any) -> Test:
+    """One entry's test: a plain value, a list of values, or an object of operators (all must hold)."""
+    if isinstance(spec, list):
+        return _any_of(spec)
+    if not isinstance(spec, dict):
+        return _any_of([spec])
+    tests = [_operator(op, arg) for op, arg in spec.items()]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda actual, on: all(t(actual, on) for t in tests)
+
+
+def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
+    """The value at a path, as a function of the dump (keys only: no index parsing per profile)."""
+    steps = _steps(path)
+    if any(isinstance(step, int) for step in steps):
+        return lambda data: lookup(data, path)
+    keys = tuple(str(step) for step in steps)
+    if len(keys) == 1:
+        only = keys[0]
+        return lambda data: data.get(only)
+
+    def get(data: dict[str, Any]) -> Any:
+        cur: Any = data
+        for key in keys:
+            if not isinstance(cur, dict):
+                return None
+            cur = cur.get(key)
+        return cur
+
+    return get
+
+
+def _all(parts: list[Compiled]) -> Compiled:
+    return parts[0] if len(parts) == 1 else lambda data, on: all(p(data, on) for p in parts)
+
+
+def _any(parts: list[Compiled]) -> Compiled:
+    return lambda data, on: any(p(data, on) for p in parts)
+
+
+def _not(part: Compiled) -> Compiled:
+    return lambda data, on: not part(data, on)
+
+
+def _entry(path: str, spec: Any) -> Compiled:
+    get, test = _getter(path), _test(spec)
+    return lambda data, on: test(get(data), on)
+
+
+def _compile(raw: Any) -> Compiled:
+    """A checked condition as one function of the profile dump (dispatch decided once, not per profile)."""
+    if isinstance(raw, list):
+        return _any([_compile(item) for item in raw])
+    parts: list[Compiled] = []
+    for key, spec in raw.items():
+        if key == "all":
+            parts.append(_all([_compile(item) for item in spec]))
+        elif key == "any":
+            parts.append(_any([_compile(item) for item in spec]))
+        elif key == "not":
+            parts.append(_not(_compile(spec)))
+        else:
+            parts.append(_entry(key, spec))
+    return _all(parts)
 
 
 def passes(actual: Any, spec: Any, on: dt.date | None = None) -> bool:
     """Whether one value passes one entry's test (a plain value, a list of values or an object of operators)."""
-    if isinstance(spec, dict):
-        return all(_operator(op, actual, arg, on) for op, arg in spec.items())
-    if isinstance(spec, list):
-        items = actual if isinstance(actual, list) else [actual]
-        return any(_same(a, s) for a in items for s in spec)
-    if isinstance(actual, list):
-        return any(_same(a, spec) for a in actual)
-    return _same(actual, spec)
-
-
-
-def _holds(raw: Any, data: dict[str, Any], on: dt.date | None) -> bool:
-    if isinstance(raw, list):
-        return any(_holds(item, data, on) for item in raw)
-    for key, spec in raw.items():
-        if key == "all":
-            ok = all(_holds(item, data, on) for item in spec)
-        elif key == "any":
-            ok = any(_holds(item, data, on) for item in spec)
-        elif key == "not":
-            ok = not _holds(spec, data, on)
-        else:
-            ok = passes(lookup(data, key), spec, on)
-        if not ok:
-            return False
-    return True
+    return _test(spec)(actual, on)
 
 
 def holds(condition: Condition | None, data: dict[str, Any], on: dt.date | None = None) -> bool:
@@ -359,12 +444,12 @@ def holds(condition: Condition | None, data: dict[str, Any], on: dt.date | None 
     if isinstance(data, Snapshot) and (on is None or on == data.on):
         found = data.memo.get(condition)
         if found is None:
-            found = _holds(condition.raw, data, on or data.on)
+            found = condition.compiled(data, on or data.on)
             data.memo[condition] = found
         return found
-    return _holds(condition.raw, data, on)
+    return condition.compiled(data, on)
 
 
 def holds_raw(raw: Any, data: dict[str, Any], on: dt.date | None = None) -> bool:
     """A condition given as plain JSON, not checked and not remembered (for one-off tests)."""
-    return _holds(raw, data, on)
+    return _compile(raw)(data, on)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.errors import SENSITIVE_KEYS, InputError, Problem
+from formfill.errors import InputError, Problem, is_sensitive
 from formfill.rules.conditions import PATH, Condition, KnownPath, bare, holds, lookup
 
 Severity = Literal["error", "warning", "info"]
@@ -72,7 +72,7 @@ class Rule(_Strict):
         for name in placeholders(self.message):
             if not PATH.fullmatch(name):
                 raise ValueError(f"'message': {{{name}}} is not a profile path")
-            if bare(name).rsplit(".", 1)[-1] in SENSITIVE_KEYS:
+            if is_sensitive(bare(name)):
                 raise ValueError(f"'message': {{{name}}} would print an identifier; messages never do")
         return self
 
