@@ -188,6 +188,30 @@ def test_the_reference_date_defaults_to_today() -> None:
     assert holds({"born": {"age": {"ge": 20}}}, data) or today == dt.date(today.year, 2, 29)
 
 
+def test_a_key_after_a_list_reads_every_item() -> None:
+    """`attachments.kind` is every attachment's kind: a condition asks whether any attachment is of a kind."""
+    data = {"attachments": [{"kind": "passport_photo"}, {"kind": "fee_waiver_request"}, {"path": "x"}],
+            "applicant": {"other_names": [{"family": "Lopez"}, {"family": "Ruiz", "given": "Ana"}]}}
+    assert rules.lookup(data, "attachments.kind") == ["passport_photo", "fee_waiver_request"]
+    assert rules.lookup(data, "applicant.other_names.given") == ["Ana"]
+    assert rules.lookup({"attachments": []}, "attachments.kind") is None
+    assert holds({"attachments.kind": "fee_waiver_request"}, data)
+    assert not holds({"attachments.kind": "fee_payment"}, data)
+    assert holds({"not": {"attachments.kind": "fee_payment"}}, data)
+    assert holds({"attachments.kind": {"present": False}}, {"attachments": []})
+    assert not holds({"attachments.kind": "fee_waiver_request"}, {"attachments": [{"kind": "fee_payment"}]})
+
+
+@pytest.mark.parametrize(("on", "under_14"), [
+    (dt.date(2026, 3, 13), True),  # the day before the 14th birthday: a parent may sign
+    (dt.date(2026, 3, 14), False),  # the birthday itself: the applicant signs personally
+])
+def test_age_on_the_filing_date_decides_who_signs(on: dt.date, under_14: bool) -> None:
+    parent = {"signer": {"role": "parent"}, "applicant": {"date_of_birth": "2012-03-14"}}
+    assert holds({"signer.role": ["parent", "legal_guardian"], "applicant.date_of_birth": {"age": {"ge": 14}}},
+                 parent, on) is not under_14
+
+
 def test_a_snapshot_carries_its_reference_date() -> None:
     snap = rules.snapshot(PROFILE, on=dt.date(2026, 3, 13))
     assert rules.holds(Condition({"applicant.date_of_birth": {"age": {"lt": 14}}}), snap)

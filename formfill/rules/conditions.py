@@ -387,6 +387,8 @@ def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
     def get(data: dict[str, Any]) -> Any:
         cur: Any = data
         for key in keys:
+            if isinstance(cur, list):  # a key after a list: every item's value (lookup)
+                return lookup(data, path)
             if not isinstance(cur, dict):
                 return None
             cur = cur.get(key)
