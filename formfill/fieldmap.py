@@ -59,6 +59,8 @@ class Entry:
     row: int | None = None
     label: str | None = None  # names the box in Part 13 when an item has several (City or Town, ...)
     option: str | None = None  # what this checkbox says, among the boxes of its question (Female, Yes, ...)
+    read: Conditions = ()  # a checked box of several meanings (`any_of`): what it certainly says when read back
+    ask: tuple[str, str] | None = None  # (path, question) for what such a box leaves open when read back
     any_of: tuple[Conditions, ...] = ()  # a check given as a list of condition sets: on when any holds
     condition: Condition | None = dataclasses.field(default=None, compare=False, repr=False)  # `when`/`any_of`
 
@@ -276,6 +278,12 @@ def _entry(raw: dict[str, Any], known: KnownPath | None = None) -> Entry:
         "label": raw.get("label"),
         "option": raw.get("option"),
     }
+    if "read" in raw or "ask" in raw:
+        ask = raw.get("ask")
+        if ask is not None and (not isinstance(ask, dict) or set(ask) != {"path", "message"}):
+            raise ValueError(f"{raw['field']}: 'ask' is {{\"path\": ..., \"message\": ...}}")
+        common["read"] = tuple(dict(raw.get("read", {})).items())
+        common["ask"] = (str(ask["path"]), str(ask["message"])) if ask is not None else None
     if "check" in raw:
         cond = _condition(raw["check"], known, f"{raw['field']}: 'check'")
         sets = _condition_sets(cond)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -54,4 +55,10 @@ def check(profile: BaseModel, form: str) -> list[RuleProblem]:
     return evaluate(profile_rules(form), snapshot_of(profile))
 
 
-__all__ = ["check", "profile_rules"]
+def check_data(data: dict[str, Any], form: str) -> list[RuleProblem]:
+    """The same rules on a profile that does not validate yet (a partial profile read from an old filing), as
+    plain JSON data: what it breaks so far."""
+    return evaluate(profile_rules(form), data)
+
+
+__all__ = ["check", "check_data", "profile_rules"]
