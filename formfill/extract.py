@@ -488,7 +488,9 @@ class _Reader:
             if q.get("move_to"):
                 value = lookup(self.data, path)
                 _delete(self.data, path)
+                self.present.pop(path, None)  # its "Yes" box belongs to the path it moves to
                 _set(self.data, str(q["move_to"]), value)
+                self.present[str(q["move_to"])] = self.origin.get(path, "")
             self.problems.append(Problem(path, str(q["message"]), "ambiguous"))
 
     def either(self, r: Rule) -> tuple[tuple[str, Any], ...]:
