@@ -4,9 +4,9 @@ USCIS rejects a filing without the applicant's handwritten signature (8 CFR 103.
 never writes a name into a signature box, so every filled form goes out with boxes a person must sign.
 Which boxes exist, on which page, when each applies and who signs it (its `who`: alternatives with a condition,
 the profile path of the signer's name and the label to show, e.g. a parent signing for a child) is data in the
-field map (its "signatures" key, conditions in the rule language), so a new edition is a new map, not new code. The package
-check and any review page call `signature_boxes`; `continuation_sheets` counts the extra pages a fill adds,
-each of which is signed and dated too.
+field map (its "signatures" key, conditions in the rule language), so a new edition is a new map, not new code.
+The package check and any review page call `signature_boxes`; `continuation_sheets` counts the extra pages a fill
+adds, each of which is signed and dated too.
 """
 
 from __future__ import annotations

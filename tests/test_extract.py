@@ -591,8 +591,8 @@ def test_a_2019_parole_for_a_person_abroad_reads_her_physical_address(blank_2019
 
 def test_a_2019_advance_parole_typed_as_an_earlier_document_is_asked(blank_2019: Path, blank: BlankForm) -> None:
     values = {**{k: v for k, v in OLD_REENTRY.items() if not k.startswith((
-                 "#subform[1].Line1a_", "#subform[2].", "#subform[1].Line4a_", "#subform[1].Line2i", "#subform[1].Line2k",
-                 "#subform[1].Line2o", "#subform[1].Line2p"))},
+                 "#subform[1].Line1a_", "#subform[2].", "#subform[1].Line4a_", "#subform[1].Line2i",
+                 "#subform[1].Line2k", "#subform[1].Line2o", "#subform[1].Line2p"))},
               "#subform[1].Line1d_checkbox[0]": "/Y", "#subform[1].Line4a_Yes[0]": "/Y",
               "#subform[3].Line1_OneTrip[0]": "/Y",
               "#subform[1].Line4b_DateIssued[0]": "03/02/2023",
@@ -614,6 +614,6 @@ def test_a_2019_advance_parole_typed_as_an_earlier_document_is_asked(blank_2019:
                                "processing": {"ever_in_proceedings": False,
                                               "previous_reentry_permit_or_refugee_travel_document": None},
                                "travel": {"purpose_category": "personal"}})
-    fmap, plan = api.prepare(api.load_profile(done).profile, blank)
+    _, plan = api.prepare(api.load_profile(done).profile, blank)
     countries = next(p.assignment.value for p in plan.placed if p.assignment.entry.source == "travel.countries")
     assert countries == "Nigeria, Ghana"

@@ -121,7 +121,8 @@ def test_a_waiver_never_covers_an_unwaivable_fee_nor_a_reentry_permit(tmp_path: 
     report = check(tmp_path / "re-parole", data, dt.date(2026, 1, 2))
     fee = report.fee
     assert fee["waiver_requested"] is True
-    assert [(p["id"], p["waived"]) for p in fee["payments"]] == [("i131_filing_fee", True), ("hr1_re_parole_ead", False)]
+    assert [(p["id"], p["waived"]) for p in fee["payments"]] == [("i131_filing_fee", True),
+                                                                 ("hr1_re_parole_ead", False)]
     assert fee["due_now"] == 280 and fee["due_now_complete"] is True
 
     reentry = case("reentry-work-abroad")

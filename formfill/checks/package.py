@@ -33,6 +33,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
 from formfill.errors import FormError, FormfillError, InputError, Problem
 from formfill.fieldmap import FieldMap, all_maps, for_form
 from formfill.formpackage import package_for, package_roots
@@ -49,7 +50,6 @@ from formfill.profile import (
     PurposeCategory,
     problems_from_validation_error,
 )
-from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
 from formfill.rules import Condition, holds, model_paths, snapshot, snapshot_of
 from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
@@ -1368,5 +1368,5 @@ def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_dat
             f"source: {f.source})" for f in checker.findings if f.severity in kind]
 
 
-__all__ = ["INTAKE_CODES", "Finding", "PackageReport", "RequirementResult", "Rules", "check_package", "default_rules_text",
-           "eligibility_notes", "load_rules"]
+__all__ = ["INTAKE_CODES", "Finding", "PackageReport", "RequirementResult", "Rules", "check_package",
+           "default_rules_text", "eligibility_notes", "load_rules"]
