@@ -19,13 +19,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
-from formfill.errors import DeadlineExceeded, FormError, InputError
+from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, supported
-from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
+from formfill.files import identities, read_bounded, unreadable, write_atomic
+from formfill.formpackage import packages
+from formfill.pdf.blank import BlankForm, cache_files, load_blank, read_blank, read_file
 
 if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
     import http.client
@@ -109,6 +112,8 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
         if isinstance(found, BlankForm):
             mm, dd, yy = found.edition.split("/")
             candidates.append((f"{yy}{mm}{dd}", pdf))
+        elif any(p.code == UNREADABLE for p in found.problems):  # said, never silently passed over
+            _notice(f"formfill: warning: {found.message}; skipped (not a usable blank)")
     if not candidates:
         if is_offline():
             where = ", ".join(str(d) for d in search_dirs(extra_dirs))
@@ -123,18 +128,56 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
 
 
 def scan(dirs: list[Path]) -> Iterator[tuple[Path, BlankForm | FormError]]:
-    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable."""
+    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable.
+
+    A name that cannot be read at all (a dangling symlink, a symlink loop, a FIFO) is not usable either,
+    with the problem code `unreadable`; it never stops the scan, so the real blank next to it is found.
+    """
     for d in dirs:
         if not d.is_dir():
             continue
         for pdf in sorted(d.rglob("*.pdf")):
+            why = unreadable(pdf)
+            if why is not None:
+                yield pdf, FormError(f"{pdf} {why}", [Problem("", why, UNREADABLE)])
+                continue
             try:
                 blank = open_blank(pdf)
                 for_form(blank)
             except FormError as err:
                 yield pdf, err
                 continue
+            except InputError as err:  # it vanished since it was looked at
+                yield pdf, FormError(err.message, [Problem("", err.message, UNREADABLE)])
+                continue
             yield pdf, blank
+
+
+UNREADABLE = "unreadable"
+"""The problem code of a forms-folder entry that cannot be read at all (see `scan`)."""
+
+
+def kept_files() -> list[tuple[Path, str]]:
+    """Every file formfill keeps and reads on its own, with how to name it: the stored blanks in every
+    forms folder, the cache entries, the field maps and the rules files. No output ever replaces one
+    (formfill.api.guard_output), even with --overwrite."""
+    files: list[tuple[Path, str]] = []
+    for d in search_dirs():
+        with contextlib.suppress(OSError):
+            files += [(p, f"the blank form {p}, kept in a forms folder") for p in sorted(d.rglob("*.pdf"))]
+    files += [(p, f"the cache entry {p}") for p in cache_files()]
+    for pkg in packages().values():  # each form package's spec, field maps and rules files
+        named = {**{p: "the field map" for p in [*pkg.fill_maps.values(), *pkg.read_maps.values()]},
+                 **{p: "the rules file" for p in (pkg.rules, pkg.package_rules) if p is not None}}
+        with contextlib.suppress(OSError):
+            files += [(p, f"{named.get(p, 'the form package file')} {p}") for p in sorted(pkg.root.glob("*.json"))]
+    checks = resources.files("formfill.checks")
+    files += [(Path(str(checks / name)), f"formfill's rules file {name}") for name in RULES_FILES]
+    return files
+
+
+RULES_FILES = ("photo_spec.json",)
+"""The rules formfill.checks reads itself (the passport photo specification); a form's rules are in its package."""
 
 
 @cache
@@ -162,29 +205,23 @@ def add_form(path: str | Path) -> Path:
     raw = read_file(path)
     blank = load_blank(raw, str(path))
     fmap = for_form(blank)
-    return _store(blank.data, fmap.edition)
+    return _store(blank.data, fmap.edition, Path(path))
 
 
-def _store(data: bytes, edition: str) -> Path:
-    """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF)."""
+def _store(data: bytes, edition: str, source: Path) -> Path:
+    """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF).
+
+    The copy replaces the stored blank of its edition, and nothing else: not the file being added, another
+    stored blank, the cache, a field map or a rules file, also through a link.
+    """
     dest = user_forms_dir() / f"i-131_{edition.replace('/', '-')}.pdf"
-    try:
-        if dest.is_file() and dest.read_bytes() == data:
-            return dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # Hidden and never *.pdf, so a leftover of a killed copy is never taken for a blank.
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.{os.getpid()}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-    except OSError as err:
-        raise InputError(f"cannot store the blank in {dest.parent}: {err.strerror or err}") from None
+    if unreadable(dest) is None and read_bounded(dest, len(data)) == data:
+        return dest
+    kept = [(p, what) for p, what in kept_files() if p != dest]
+    protected = identities([(source, f"the file being added, {source}"), *kept])
+    # Hidden and never *.pdf (write_atomic's .part file), so a leftover of a killed copy is never taken for a blank.
+    write_atomic(dest, data, overwrite=True, protected=protected, what="the blank",
+                 hint=f"remove {dest} by hand if it should be replaced")
     return dest
 
 

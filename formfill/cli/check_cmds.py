@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from formfill.checks.package import INTAKE_CODES, Finding, PackageReport, check_package
-from formfill.cli.common import emit_json, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, handle_errors, json_option
 
 _MARK = {"error": "ERROR", "warning": "WARNING", "info": "note"}
 FEE_CODES = {"fee_not_waivable", "fee_rules_expired", "fee_date_not_covered", "fee_waiver_requested"}
@@ -196,7 +196,7 @@ def check(profile: str, filing_date: dt.date | None, form: Path | None, attachme
         emit_json(report.to_dict())
     else:
         for line in render(report):
-            click.echo(line)
+            echo(line)
     if not report.ok:
         sys.exit(1)
 

@@ -17,10 +17,7 @@ import logging
 import os
 import re
 import signal
-import stat
-import tempfile
 import threading
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,11 +27,13 @@ from typing import Any, cast
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
 
-from formfill.errors import FormError
+from formfill.errors import FormError, InputError, StreamBoundsError
+from formfill.files import read_bounded, write_atomic
+from formfill.pdf.streams import bounded_pypdf, check_streams, decoded
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-PREPARE_VERSION = 3  # bump when _prepare changes, so cached prepared blanks are rebuilt
+PREPARE_VERSION = 4  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
@@ -126,8 +125,7 @@ class BlankForm:
 
 
 MAX_BLANK_BYTES = 64 * 2**20  # the I-131 is 1.2 MB; anything this large is not a blank form
-MAX_STREAM_BYTES = 32 * 2**20  # decoded size of any one stream (the I-131's largest is well under 1 MB)
-MAX_DECODED_BYTES = 128 * 2**20  # decoded size of all streams together
+# MAX_STREAM_BYTES and MAX_DECODED_BYTES, the decompression bounds, are formfill.pdf.streams'.
 MAX_OBJECTS = 100_000  # the I-131 has about 3,800
 MAX_NESTING = 100  # arrays and dictionaries inside one another
 PREPARE_SECONDS = 20  # wall-clock bound on reading and preparing one PDF
@@ -141,25 +139,19 @@ def read_blank(path: str | Path) -> BlankForm:
 
 def read_file(path: str | Path) -> bytes:
     """A blank's bytes, at most MAX_BLANK_BYTES + 1 (load_blank refuses more); only a regular file is read,
-    so a FIFO named *.pdf in a forms folder cannot block the scan forever."""
-    p = Path(path)
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise FormError(f"The blank form {p} is not a regular file (a folder, a device or a pipe)")
-            return fh.read(MAX_BLANK_BYTES + 1)
-    except OSError as err:
-        raise FormError(f"Cannot read the blank form {p}: {err.strerror or err}") from None
+    so a FIFO named *.pdf in a forms folder cannot block the scan forever (formfill.files.read_bounded)."""
+    return read_bounded(path, MAX_BLANK_BYTES, name=f"The blank form {path}", error=FormError)
 
 
 def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
     """Prepare a blank; the prepared copy is kept in the user's cache by the blank's sha256.
 
-    Every PDF is untrusted input: parsing is bounded in size, nesting and time, and any failure
-    of the parser is a FormError (exit 2), never a traceback. With `pristine` (every caller but
-    `verify`, which reads filled forms), a blank holding values its edition does not ship with is
-    refused: it is a filled form, and filling it would carry one client's data into another's file.
+    Every PDF is untrusted input: parsing is bounded in size, nesting and time, every stream is
+    decoded within the decompression bounds (each filter of a chain, output by output) before
+    anything else decodes it, and any failure of the parser is a FormError (exit 2), never a traceback.
+    With `pristine` (every caller but `verify`, which reads filled forms), a blank holding values its
+    edition does not ship with is refused: it is a filled form, and filling it would carry one
+    client's data into another's file.
     Without `pristine` the cache is not used (a client's file is never kept there).
     """
     if len(raw) > MAX_BLANK_BYTES:
@@ -168,8 +160,10 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
         raise FormError(f"{source} is not a PDF file")
     sha256 = hashlib.sha256(raw).hexdigest()
     try:
-        with time_limit(PREPARE_SECONDS, source):
+        with time_limit(PREPARE_SECONDS, source), bounded_pypdf():
             blank = _load(raw, source, sha256, use_cache and pristine, rewrite=pristine)
+    except StreamBoundsError as err:
+        raise FormError(f"{source} could not be read as a PDF form ({err})") from None
     except FormError:
         raise
     except RecursionError:
@@ -322,7 +316,7 @@ def _drawn(obj: DictionaryObject) -> str:
     stream = normal.get_object() if normal is not None else None
     if not isinstance(stream, StreamObject):
         return ""
-    content = stream.get_data()
+    content = decoded(stream)
     if b"T" not in content:
         return ""
     pieces = (m.group("s") if m.group("s") is not None else m.group("a") for m in _SHOWN.finditer(content))
@@ -335,6 +329,19 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME")
     return (Path(base) if base else Path.home() / ".cache") / "formfill"
+
+
+CACHE_PREFIXES = ("prepared-", "baseline-")
+"""The names formfill gives its cache entries (prepared blanks here, verification baselines in pdf.verify)."""
+
+
+def cache_files() -> list[Path]:
+    """formfill's own entries in the cache folder: no output may replace one (formfill.forms.kept_files)."""
+    try:
+        with os.scandir(cache_dir()) as entries:
+            return sorted(Path(e.path) for e in entries if e.name.startswith(CACHE_PREFIXES))
+    except OSError:
+        return []
 
 
 def _cache_path(sha256: str) -> Path:
@@ -375,28 +382,22 @@ def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool, notes: 
     path = _cache_path(sha256)
     meta = {"source_sha256": sha256, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
             "encrypted": encrypted, "had_xfa": had_xfa, "notes": notes}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for target, payload in ((path, data), (path.with_suffix(".json"), json.dumps(meta).encode())):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                os.replace(tmp, target)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-    except OSError:
-        pass  # a read-only home only costs speed
+    for target, payload in ((path, data), (path.with_suffix(".json"), json.dumps(meta).encode())):
+        try:
+            write_atomic(target, payload, overwrite=True, what="the cache entry")
+        except InputError:
+            return  # a read-only home (or a folder in the way) only costs speed
 
 
 def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, PdfReader, bool, bool, list[str]]:
     """Decrypt, drop XFA, /Perms, NeedAppearances, scripts and actions; write with a classic xref table.
 
-    The document is cloned (only objects reachable from its catalog) and every stream checked
-    against the decompression bounds, so the pdfium flatten and the pdfplumber read-back never meet
-    a bomb; objects nothing refers to are not carried over. Only a filled file read for `verify`
-    (`rewrite=False`) keeps its bytes, and object numbers, when nothing in it needs changing.
+    Every stream the file lists, reachable or not, is first decoded within the decompression bounds
+    (each filter of a chain, output by output), so the pdfium flatten and the pdfplumber read-back of
+    these bytes, or of a filled file kept as it is, never meet a bomb. The document is then cloned
+    (only objects reachable from its catalog); objects nothing refers to are not carried over. Only a
+    filled file read for `verify` (`rewrite=False`) keeps its bytes, and object numbers, when nothing
+    in it needs changing.
     """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
@@ -404,6 +405,7 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
         raise FormError(
             f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
         )
+    check_streams(reader)
     root = reader.trailer["/Root"]
     if not isinstance(root, DictionaryObject):
         raise FormError(f"{source} has no document catalog; it is not a PDF form")
@@ -448,7 +450,7 @@ _KNOWN_SCRIPT = "!ADBE::"  # Adobe's version-check scripts serving the XFA layer
 
 
 def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
-    """Strip scripts, actions and XFA from a cloned document in place; check every stream's size.
+    """Strip scripts, actions and XFA from a cloned document in place (its streams were checked before cloning).
 
     Returns a description of each removal that is not one of the Adobe/XFA items the authentic
     blank carries (those are dropped silently), and whether anything was removed at all. Objects
@@ -477,7 +479,6 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
             del acro[key]
             changed = True
     _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
-    decoded = 0
     for obj in list(writer._objects):
         if obj is None:
             continue
@@ -502,11 +503,6 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
             if is_action and "/K" not in node:  # structure elements (with /K) name their role in /S
                 node.clear()  # an action reachable some other way: it no longer does anything
                 removed.append(f"a {kind} action")
-        if isinstance(obj, StreamObject):
-            decoded += _check_stream(obj, source)
-            if decoded > MAX_DECODED_BYTES:
-                raise FormError(f"{source} could not be read as a PDF form (its streams decompress to more than "
-                                f"{MAX_DECODED_BYTES // 2**20} MB)")
     _drop_unreachable(writer)
     return removed, changed or bool(removed)
 
@@ -555,29 +551,6 @@ def _direct_nodes(obj: Any, source: str) -> Iterator[DictionaryObject]:
             stack.extend((v, depth + 1) for v in node.values() if isinstance(v, DictionaryObject | ArrayObject))
         elif isinstance(node, ArrayObject):
             stack.extend((v, depth + 1) for v in node if isinstance(v, DictionaryObject | ArrayObject))
-
-
-def _check_stream(stream: StreamObject, source: str) -> int:
-    """The decoded size of a Flate stream, inflated in bounded chunks: a decompression bomb stops here."""
-    filters = stream.get("/Filter")
-    first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
-    if str(first) not in ("/FlateDecode", "/Fl"):
-        return len(stream._data)
-    inflater = zlib.decompressobj()
-    size = 0
-    data = stream._data
-    step = 1 << 20
-    for start in range(0, len(data), step):
-        chunk = data[start : start + step]
-        while chunk:
-            size += len(inflater.decompress(chunk, 1 << 20))
-            chunk = inflater.unconsumed_tail
-            if size > MAX_STREAM_BYTES:
-                raise FormError(f"{source} could not be read as a PDF form (a stream decompresses to more than "
-                                f"{MAX_STREAM_BYTES // 2**20} MB)")
-        if inflater.eof:
-            break
-    return size
 
 
 def _drop_unreachable(writer: PdfWriter) -> None:

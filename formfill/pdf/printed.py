@@ -18,7 +18,8 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from formfill.errors import FitError, FormError, Problem, shown
+from formfill.errors import FitError, FormError, Problem
+from formfill.masking import shown
 from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm, one_line
 from formfill.pdf.verify import Verification
@@ -50,7 +51,7 @@ def flatten(data: bytes) -> bytes:
         pdf.close()
     # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
-    root = writer._root_object
+    root = writer.root_object
     if "/AcroForm" in root:
         del root["/AcroForm"]
     out = io.BytesIO()
@@ -165,8 +166,9 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
 def _flatten_guarded(data: bytes) -> bytes:
     """flatten() for a file formfill may not have written (`verify --printed`): pdfium failing is an unreadable input.
 
-    By the time pdfium sees a file, load_blank has parsed it with pypdf within the size, nesting and
-    decompression bounds, so what remains here is pdfium refusing the file: one line, exit 2.
+    By the time pdfium sees a file, load_blank has parsed it with pypdf within the size and nesting
+    bounds and decoded every stream of it within the decompression bounds, filter by filter, so what
+    remains here is pdfium refusing the file: one line, exit 2.
     """
     try:
         return flatten(data)

@@ -14,10 +14,7 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
-import tempfile
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,10 +25,12 @@ from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
-from formfill.errors import FormError, Problem
-from formfill.errors import shown as show
+from formfill.errors import FormError, InputError, Problem
 from formfill.fieldmap import FieldMap
+from formfill.files import write_atomic
+from formfill.masking import shown as show
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
+from formfill.pdf.streams import FLATE, inflate
 from formfill.pdf.writer import Placed
 
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
@@ -154,19 +153,9 @@ def _baseline_get(path: Path, data_sha: str) -> tuple[dict[str, ReadField], int,
 
 def _baseline_put(path: Path, data_sha: str, found: tuple[dict[str, ReadField], int, list[int]]) -> None:
     body = _baseline_body(data_sha, found)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body}, fh)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-
-
-MAX_PAGE_STREAM = 32 * 2**20
+    doc = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body})
+    with contextlib.suppress(InputError):  # a read-only home only costs speed
+        write_atomic(path, doc.encode("utf-8"), overwrite=True, what="the cache entry")
 
 
 MAX_SHEET_CONTENT = 2**20
@@ -191,12 +180,17 @@ def _undecodable_pages(pdf: PDF, pages: range) -> list[int]:
 
 
 def _decodes(stream: Any) -> bool:
-    """Whether a content stream decodes completely (pdfminer itself quietly accepts a damaged one)."""
+    """Whether a content stream decodes completely (pdfminer itself quietly accepts a damaged one).
+
+    Every stream of the file passed the decompression bounds when load_blank read it (a fill's own
+    pages are formfill's), so pdfminer's unbounded decoders meet none beyond them; Flate layers are
+    inflated with the bounded inflater all the same, to require each to end.
+    """
     if not isinstance(stream, PDFStream):
         return False
-    filters = [_name(f) or "" for f, _ in stream.get_filters()]
+    filters = [f"/{_name(f) or ''}" for f, _ in stream.get_filters()]
     raw = stream.rawdata
-    if raw is None or stream.decipher is not None or any(f not in ("FlateDecode", "Fl") for f in filters):
+    if raw is None or stream.decipher is not None or any(f not in FLATE for f in filters):
         try:
             stream.get_data()
         except Exception:  # any decoder failure is a page that does not print
@@ -204,12 +198,9 @@ def _decodes(stream: Any) -> bool:
         return True
     data = raw
     for _ in filters:
-        inflater = zlib.decompressobj()
         try:
-            data = inflater.decompress(data, MAX_PAGE_STREAM)
-        except zlib.error:
-            return False
-        if not inflater.eof:
+            data = inflate(data, complete=True)
+        except FormError:  # damaged, cut short or beyond the bounds: the page does not print as written
             return False
     return True
 

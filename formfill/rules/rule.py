@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.errors import InputError, Problem, is_sensitive
+from formfill.errors import InputError, Problem
+from formfill.masking import is_sensitive
 from formfill.rules.conditions import PATH, Condition, KnownPath, bare, holds, lookup
 
 Severity = Literal["error", "warning", "info"]
