@@ -22,6 +22,9 @@ the printed instruction with its page. A skipped item stays blank whatever the p
 the profile holds for it is a note, or a problem when the skip has a `conflict`: `{"path": ..., "message": ...}`
 names the answer that contradicts the request when the skip applies. That conflict is a rule of the rule
 language (`Skip.rule`): validating a profile reports it with its message at its path, once.
+`questions` gives each item's question in the map's own clean words (by part and item; the review shows them, never
+the PDF's tooltips with their typos), `option` what one checkbox of a question says ("Female", "Yes"), and a box of
+several meanings may say what it certainly means when read back (`read`) and the one question it leaves open (`ask`).
 Adding an edition means adding a file to the form's package and a line to its `form.json`, not code.
 """
 
