@@ -108,7 +108,7 @@ def test_all_any_and_not(raw: Any, expected: bool) -> None:
     ("travel", True),
     ("applicant.name.family", True),
     ("refugee", False),  # null
-    ("overrides", False),  # {}
+    ("overrides", True),  # {}: a section is given even before any answer in it is
     ("attachments", False),  # []
     ("processing.in_removal_proceedings", True),  # false is an answer
     ("nothing.here", False),

@@ -9,7 +9,8 @@ A **condition** is the field maps' compact form:
   after a list without an index, `attachments.kind`, is the list of that key's values in every item):
   a plain value means equals, a list of values means any of them, a list-valued path holds when it contains
   the value (or one of the values); an object gives operators, all of which must hold:
-  `present` (true or false; null, "", [] and {} are absent), `not_in` (list), `mentions_any` (case-insensitive
+  `present` (true or false; null, "" and [] are absent, an object such as a section is present even with no
+  answers in it yet), `not_in` (list), `mentions_any` (case-insensitive
   text in the value or a list item), `starts_with_any` (the value upper-cased without punctuation starts with
   one, so H-1B matches H1), `lt`/`le`/`gt`/`ge` (a number, or a YYYY-MM-DD date), `age` (comparisons on the
   whole years from a date to the reference date, e.g. `{"age": {"lt": 14}}`) and `days_from` (comparisons on

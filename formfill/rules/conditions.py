@@ -250,7 +250,8 @@ Compiled = Callable[[dict[str, Any], "dt.date | None"], bool]
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str | list | dict) and not value)
+    """Absent: nothing, no text, no items. A section is given even when none of its answers are read yet."""
+    return value is None or (isinstance(value, str | list) and not value)
 
 
 def _iso(text: str, strict: bool = False) -> dt.date | None:
