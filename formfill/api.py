@@ -36,6 +36,7 @@ from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile
+from formfill.rules import snapshot_of
 
 
 @dataclass
@@ -85,7 +86,7 @@ def validate(source: ProfileSource) -> list[Problem]:
 def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, Plan]:
     """Map a profile onto a blank and lay out every value (no I/O): the plan a fill writes."""
     fmap = for_form(blank)
-    data = profile.model_dump()
+    data = snapshot_of(profile)  # the dump validation evaluated the rules on: each condition once per profile
     assignments: list[Assignment] = resolve(fmap, data, blank)
     return fmap, layout.plan(blank, fmap, assignments, data)
 
@@ -175,7 +176,7 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(blank.notes) + list(loaded.notes) + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())]
+        notes=list(blank.notes) + list(loaded.notes) + [str(n) for n in skip_notes(fmap, snapshot_of(loaded.profile))]
               + ([] if check_package else _eligibility_notes(loaded.profile)),
     )
     if flatten:

@@ -11,7 +11,7 @@ Everything is driven by map data, never by field names in code:
   undoing `formfill.layout` (`[continued in Part 13]` / `[continued]`, `[see Part 13]` / `[P13]`, labels
   such as `City or Town: ...`, extra rows such as `Other name 4: ...`).
 
-An older edition is read through a read map (`field_maps/*.read.json`: old field name -> profile path
+An older edition is read through a read map (a package's `*.read.json`: old field name -> profile path
 or values), so an old filing's profile fills the current edition. Only values in form fields are read
 (never appearances, never a scan); signatures are never read and the signature date is dropped, since a
 renewal is signed anew. What cannot be read or does not validate is reported by its JSON path, never
@@ -20,6 +20,7 @@ guessed.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -35,8 +36,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError
-from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
+from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.files import read_bounded, write_atomic
+from formfill.formpackage import packages
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
@@ -45,6 +47,7 @@ from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank
 from formfill.pdf.streams import decoded_size
 from formfill.pdf.writer import font_for
 from formfill.profile import Profile, parse_profile
+from formfill.rules import holds_raw, lookup
 
 NO_FIELDS = "this file has no form fields; formfill reads filled forms, not scans"
 DROPPED = {"signature_date": "dropped: a renewal is signed anew"}
@@ -126,6 +129,11 @@ class Rule:
     item: str = ""
     label: str | None = None
     echo: bool = False  # Part 13's own header (the name again): read only when the answer is nowhere else
+    read: tuple[tuple[str, Any], ...] = ()  # what a box of several meanings certainly says when read back
+    ask: tuple[str, str] | None = None  # (path, question): the one thing such a box leaves open
+    copy_from: str | None = None  # kind "copy": a checked box that means "the answer at copy_from" (path: where to)
+    move_when: Any = None  # ... taken away from copy_from when this condition holds (it was not an answer there)
+    missing: str | None = None  # ... what to ask when copy_from is empty
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,9 @@ class ReadMap:
     edition: str
     rules: tuple[Rule, ...]
     ignored: tuple[str, ...] = ()  # signatures, barcodes: never read
-    not_carried: tuple[dict[str, str], ...] = ()  # fields with no place in the profile: a note when filled
-    not_asked: tuple[dict[str, str], ...] = ()  # profile paths this edition does not ask: notes/problems
+    not_carried: tuple[dict[str, Any], ...] = ()  # fields with no place in the profile: a note (or problem) when filled
+    not_asked: tuple[dict[str, Any], ...] = ()  # profile paths this edition does not ask (when it applies): notes
+    questions: tuple[dict[str, Any], ...] = ()  # answers this edition leaves open (when it holds): asked, or moved
     fill_map: FieldMap | None = None
     path: str = ""
 
@@ -153,7 +162,7 @@ def from_fill_map(fmap: FieldMap) -> ReadMap:
         where = _where(e.page, e.part, e.item)
         if e.kind == "check":
             rules.append(Rule(e.field, "check", sets=e.when, any_of=getattr(e, "any_of", ()), where=where,
-                              page=e.page, part=e.part, item=e.item))
+                              page=e.page, part=e.part, item=e.item, read=e.read, ask=e.ask))
         else:
             rules.append(Rule(e.field, e.kind, path=e.source, when=e.when, format=e.format, where=where,
                               page=e.page, part=e.part, item=e.item, label=e.label,
@@ -170,7 +179,13 @@ def load_read_map(path: Path) -> ReadMap:
         for raw in doc["fields"]:
             where = raw.get("where", "")
             if "set" in raw:
-                rules.append(Rule(raw["field"], "check", sets=tuple(raw["set"].items()), where=where))
+                rules.append(Rule(raw["field"], "check", sets=tuple(raw["set"].items()), where=where,
+                                  when=tuple(raw.get("when", {}).items())))
+            elif "copy" in raw:
+                copy = raw["copy"]
+                rules.append(Rule(raw["field"], "copy", path=copy["to"], copy_from=copy["from"], where=where,
+                                  when=tuple(raw.get("when", {}).items()), move_when=copy.get("move_when"),
+                                  missing=copy["missing"]))
             else:
                 rules.append(Rule(raw["field"], raw.get("kind", "text"), path=raw["path"],
                                   when=tuple(raw.get("when", {}).items()), format=raw.get("format"), where=where,
@@ -182,6 +197,7 @@ def load_read_map(path: Path) -> ReadMap:
             ignored=tuple(doc.get("ignored_fields", [])),
             not_carried=tuple(doc.get("not_carried", [])),
             not_asked=tuple(doc.get("not_asked", [])),
+            questions=tuple(doc.get("questions", [])),
             path=str(path),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
@@ -191,8 +207,8 @@ def load_read_map(path: Path) -> ReadMap:
 def read_maps() -> dict[tuple[str, str], ReadMap]:
     """Every edition formfill can read: the fill maps backwards, then the read-only maps."""
     found = {key: from_fill_map(fmap) for key, fmap in all_maps().items()}
-    for d in map_dirs():
-        for path in sorted(d.glob("*.read.json")):
+    for pkg in packages().values():
+        for path in pkg.read_maps.values():
             rmap = load_read_map(path)
             found.setdefault((rmap.form, rmap.edition), rmap)
     return found
@@ -303,6 +319,7 @@ class _Reader:
         self.origin_field: dict[str, str] = {}  # path -> the field it was read from (for skip instructions)
         self.absent: dict[str, str] = {}
         self.present: dict[str, str] = {}
+        self.asked: dict[str, str] = {}  # path -> the question a box left open (validation says it once)
         self.part13_entries = 0
         self.sheets = 0
         self.digit_boxes: dict[str, int] = {}
@@ -361,13 +378,24 @@ class _Reader:
         if field_name:
             self.origin_field[path] = field_name
 
+    def not_asked_here(self, r: Rule, what: str) -> str:
+        """The note for an answer whose rule does not apply to these answers."""
+        if self.rmap.fill_map is not None:
+            return f"{what}, which does not apply to these answers (the form skips it); not read"
+        return (f"{what}, which the current edition does not ask for this request "
+                f"({self.rmap.edition} asked it); not read")
+
     def run(self) -> None:
         rules = [r for r in self.rmap.rules if r.field not in self.rmap.ignored]
         checks = [r for r in rules if r.kind == "check"]
-        texts = [r for r in rules if r.kind != "check"]
+        texts = [r for r in rules if r.kind not in ("check", "copy")]
         constraints: list[tuple[Rule, tuple[str, Any]]] = []
-        for r in checks:
+        gated = [r for r in checks if r.when]  # read once the answers they depend on (the type) are known
+        for r in [*(r for r in checks if not r.when), *gated]:
             if not self.is_on(r):
+                continue
+            if r.when and not matches(self.data, r.when):
+                self.notes.append(f"{_rule_path(r)}: " + self.not_asked_here(r, f"{r.where} is checked"))
                 continue
             for path, expected in (*r.sets, *self.either(r)):
                 if isinstance(expected, dict) and "present" in expected:
@@ -393,12 +421,18 @@ class _Reader:
                 pending.append((r, value))
                 continue
             self.take(r, value, joined)
-        for r, value in pending:
+        taken: set[str] = set()
+        unread: dict[str, tuple[Rule, str]] = {}
+        for r, value in pending:  # a field may mean one path for some answers and another for others
             if matches(self.data, r.when):
                 self.take(r, value, joined)
+                taken.add(r.field)
             else:
-                self.notes.append(f"{r.path}: {r.where} holds {show(r.path or '', value)}, which does not apply to "
-                                  "these answers (the form skips it); not read")
+                unread.setdefault(r.field, (r, value))
+        for field_name, (r, value) in unread.items():
+            if field_name not in taken:
+                self.notes.append(f"{r.path}: " + self.not_asked_here(r, f"{r.where} holds "
+                                                                         f"{show(r.path or '', value)}"))
         for path, parts in joined.items():
             slots = [parts.get(k, ("", ""))[0] for k in range(min(parts), max(parts) + 1)]
             if "" in slots or (path in self.digit_boxes and max(parts) != self.digit_boxes[path]):
@@ -416,6 +450,8 @@ class _Reader:
                         f"{_clip(mask_text(entry.text)) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
+        self.copies([r for r in rules if r.kind == "copy"])
+        self.questions()
         self.obey_skips()
         for path, where in self.absent.items():
             if lookup(self.data, path) not in (None, {}, []):
@@ -426,12 +462,52 @@ class _Reader:
             if actual is not None and actual not in allowed:
                 self.notes.append(f"{path}: {r.where} is checked, but it applies only to {', '.join(allowed)}")
 
+    def copies(self, rules: list[Rule]) -> None:
+        """A checked box that means "the address given elsewhere on this form": that answer is copied (and taken
+        away from where it was read when it was not an answer there); when it is empty the box is asked about."""
+        for r in rules:
+            if not self.is_on(r) or r.path is None or r.copy_from is None:
+                continue
+            if r.when and not matches(self.data, r.when):
+                self.notes.append(f"{r.path}: " + self.not_asked_here(r, f"{r.where} is checked"))
+                continue
+            value = lookup(self.data, r.copy_from)
+            if value in (None, {}, []):
+                self.problems.append(Problem(r.path, r.missing or f"{r.where} points to {r.copy_from}, which is "
+                                             "blank; say what it means", "ambiguous"))
+                continue
+            self.assign(r.path, copy.deepcopy(value), r.where or r.field, r.field)
+            if r.move_when is not None and holds_raw(r.move_when, self.data):
+                _delete(self.data, r.copy_from)
+
+    def questions(self) -> None:
+        """The read map's questions: an answer this edition leaves open is asked (and, where the map says so,
+        moved to the path the current edition asks it at) instead of being read silently."""
+        for q in self.rmap.questions:
+            if not holds_raw(q["when"], self.data):
+                continue
+            path = str(q["path"])
+            if q.get("move_to"):
+                value = lookup(self.data, path)
+                _delete(self.data, path)
+                self.present.pop(path, None)  # its "Yes" box belongs to the path it moves to
+                _set(self.data, str(q["move_to"]), value)
+                self.present[str(q["move_to"])] = self.origin.get(path, "")
+            self.problems.append(Problem(path, str(q["message"]), "ambiguous"))
+
     def either(self, r: Rule) -> tuple[tuple[str, Any], ...]:
-        """A box that means one of several things: what all of them say is read, the rest is asked."""
+        """A box that means one of several things: what all of them say is read (or what the map says it
+        certainly means, `read`), the rest is asked: once with the map's own question (`ask`), else per path."""
         if not r.any_of:
             return ()
-        common = [c for c in r.any_of[0] if all(c in alt for alt in r.any_of[1:])]
-        open_paths = dict.fromkeys(p for alt in r.any_of for p, _ in alt if (p, _) not in common)
+        common = [c for c in r.any_of[0] if all(c in alt for alt in r.any_of[1:])] + list(r.read)
+        settled = {p for p, _ in common}
+        open_paths = dict.fromkeys(p for alt in r.any_of for p, _ in alt if p not in settled)
+        if r.ask is not None:
+            path, question = r.ask
+            self.asked[path] = question
+            self.problems.append(Problem(path, question, "ambiguous"))
+            return tuple(common)
         choices = " or ".join(", ".join(f"{p} = {json.dumps(v)}" for p, v in alt) for alt in r.any_of)
         for path in open_paths:
             self.problems.append(Problem(path, f"{r.where} is checked, which means {choices}; the form does not say "
@@ -476,8 +552,8 @@ class _Reader:
             except ValueError:
                 self.problems.append(Problem(path, f"{show(path, text)} is not a date written mm/dd/yyyy", "unread"))
                 return text
-        if fmt == "list":
-            return [part.strip() for part in text.split(",") if part.strip()]
+        if fmt == "list":  # one per line (as a ruled box invites) or comma-separated (as formfill prints)
+            return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
         if _is_int(path):
             stripped = text.strip()
             if stripped.isascii() and stripped.isdigit():
@@ -788,8 +864,11 @@ def extract(
                                     "never read")
     for item in rmap.not_carried:
         value = reader.text(item["field"])
-        if value is not None:
-            reader.notes.append(f"{item.get('path', '')}: {item['note']}".lstrip(": "))
+        if value is not None and value not in ("/Off", "Off"):
+            if item.get("problem"):  # an answer counsel must see, though the current edition does not ask it
+                reader.problems.append(Problem(str(item.get("path", "")), str(item["note"]), "attention"))
+            else:
+                reader.notes.append(f"{item.get('path', '')}: {item['note']}".lstrip(": "))
     data = {"schema_version": 1, "form": "I-131", **_prune(reader.data)}
     for path in reader.present:  # a checked "Yes" says the section exists, even when nothing else is in it
         parent = path.rpartition(".")[0]
@@ -802,9 +881,11 @@ def extract(
         profile = _prune(model.model_dump(mode="json", exclude_none=True))
     except ProfileError as err:
         profile = _ordered(_normalised(data, Profile), "")
-        problems.extend(_explain(err.problems, rmap))
+        found = [*err.problems, *_rules_on(data, err.problems)]
+        problems.extend(p for p in _explain(found, rmap, data) if p.path not in reader.asked)
     for item in rmap.not_asked:
-        reader.notes.append(f"{item['path']}: {item['note']}")
+        if "when" not in item or holds_raw(item["when"], data):
+            reader.notes.append(f"{item['path']}: {item['note']}")
     notes = list(dict.fromkeys(mask_text(n) for n in reader.notes))  # notes quote the form: masked like problems
     result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), notes,
                         part13_entries=reader.part13_entries, continuation_sheets=reader.sheets)
@@ -858,13 +939,29 @@ def _ordered(value: Any, path: str) -> Any:
     return {k: _ordered(value[k], f"{path}.{k}" if path else k) for k in keys}
 
 
-def _explain(problems: list[Problem], rmap: ReadMap) -> list[Problem]:
-    """Say which missing answers this edition never asks, so nobody hunts for them on the page."""
+def _rules_on(data: dict[str, Any], found: list[Problem]) -> list[Problem]:
+    """The form's rules between answers, on the read profile as it is: a profile missing a whole section (the
+    old edition never asked the biographics) still hears which required answers it lacks (a basis, Part 4
+    item 1), among the problems to resolve rather than only among the notes."""
+    from formfill import formrules
+
+    said = {p.path for p in found}
+    try:
+        out = [f.problem() for f in formrules.check_data(data, str(data.get("form", "")))]
+    except (ValueError, TypeError):  # a value of the wrong shape: validation reports it already
+        return []
+    return [p for p in out if p.path not in said and not any(p.path.startswith(s + ".") for s in said)]
+
+
+def _explain(problems: list[Problem], rmap: ReadMap, data: dict[str, Any] | None = None) -> list[Problem]:
+    """Say which required answers this edition never asks, so nobody hunts for them on the page."""
     asked = {r.path for r in rmap.rules if r.path} | {p for r in rmap.rules for p, _ in r.sets}
-    not_asked = {item["path"]: item["note"] for item in rmap.not_asked}
+    not_asked = {item["path"]: item["note"] for item in rmap.not_asked
+                 if data is None or "when" not in item or holds_raw(item["when"], data)}
     out = []
     for p in problems:
-        if p.code == "missing" and not any(a == p.path or a.startswith(p.path + ".") for a in asked):
+        never = not any(a == p.path or a.startswith(p.path + ".") for a in asked)
+        if (p.code == "missing" and never) or (p.path in not_asked and p.code in ("missing", "rule")):
             note = not_asked.get(p.path, f"Form {rmap.form} edition {rmap.edition} does not ask this; add it")
             out.append(Problem(p.path, f"is required and not on the form: {note}", "not_on_form"))
         else:

@@ -1,6 +1,6 @@
 """Field maps: per-edition data that says which profile value goes into which PDF field.
 
-A field map is a JSON file under `field_maps/` (shipped inside the package). Each entry names a
+A field map is a JSON file in a form package (`field_maps/<form>/`, see formfill.formpackage). Each entry names a
 fully qualified PDF field and one of:
 
 - `"text": "applicant.name.family"`: a profile path printed into a text field (`format` may be
@@ -8,37 +8,42 @@ fully qualified PDF field and one of:
 - `"choice": "applicant.mailing_address.state"`: a profile value picked from a list field;
 - `"check": {"applicant.sex": "F"}`: a checkbox that is on when every condition holds.
 
-Conditions (`check` and the optional `when` of text entries) compare a profile path with a value,
-any of a list of values, or `{"present": true|false}`; a list-valued path matches when it contains
-the value. A condition set is an object (every condition holds) or a list of objects (any one of
-them holds). Checkboxes sharing a `group` answer one question: at most one of them may be on.
+Conditions (`check` and the optional `when` of text entries) are written in the one rule language
+(formfill.rules): an object holds when every entry holds, a list of objects when any one holds; an entry
+compares a profile path with a value, any of a list of values, or operators such as `{"present": true}`;
+a list-valued path matches when it contains the value. Checkboxes sharing a `group` answer one question:
+at most one of them may be on.
 `additional_information` names Part 13's blocks, and `overflow_rows` the lists with more items than
 the form has rows for (the rest go to Part 13).
 
 `skip` holds the form's own instructions to skip an item or to complete it only in some cases
 ("SKIP to Part 8", "Complete this section only if ..."): which items, when (a condition set), and
 the printed instruction with its page. A skipped item stays blank whatever the profile holds; a value
-the profile holds for it is a note, or a problem when the rule has a `conflict` message.
-Adding an edition means adding a file here, not code.
+the profile holds for it is a note, or a problem when the skip has a `conflict`: `{"path": ..., "message": ...}`
+names the answer that contradicts the request when the skip applies. That conflict is a rule of the rule
+language (`Skip.rule`): validating a profile reports it with its message at its path, once.
+`questions` gives each item's question in the map's own clean words (by part and item; the review shows them, never
+the PDF's tooltips with their typos), `option` what one checkbox of a question says ("Female", "Yes"), and a box of
+several meanings may say what it certainly means when read back (`read`) and the one question it leaves open (`ask`).
+Adding an edition means adding a file to the form's package and a line to its `form.json`, not code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
+from formfill.formpackage import SPEC_FILE, builtin_root, package_roots, packages
 from formfill.pdf.blank import BlankForm
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+from formfill.rules import Condition, KnownPath, Rule, holds, lookup, model_paths, passes, snapshot
 
 Conditions = tuple[tuple[str, Any], ...]
 
@@ -56,13 +61,15 @@ class Entry:
     group: str | None = None
     row: int | None = None
     label: str | None = None  # names the box in Part 13 when an item has several (City or Town, ...)
+    option: str | None = None  # what this checkbox says, among the boxes of its question (Female, Yes, ...)
+    read: Conditions = ()  # a checked box of several meanings (`any_of`): what it certainly says when read back
+    ask: tuple[str, str] | None = None  # (path, question) for what such a box leaves open when read back
     any_of: tuple[Conditions, ...] = ()  # a check given as a list of condition sets: on when any holds
+    condition: Condition | None = dataclasses.field(default=None, compare=False, repr=False)  # `when`/`any_of`
 
     def applies(self, data: dict[str, Any]) -> bool:
         """Whether this entry's conditions hold for a profile (for checks: whether the box is on)."""
-        if self.when and not matches(data, self.when):
-            return False
-        return not self.any_of or any(matches(data, c) for c in self.any_of)
+        return holds(self.condition, data)
 
 
 @dataclass(frozen=True)
@@ -70,15 +77,16 @@ class Skip:
     """One of the form's instructions to skip items: which, when, and the printed words that say so."""
 
     id: str
-    when: tuple[Conditions, ...]  # any of these condition sets
+    when: Condition
     items: tuple[tuple[str, str], ...]  # (part, item)
     instruction: str
     instruction_page: int
     conflict: str | None = None  # set when a value here contradicts the request: a problem, not a note
     xfa_script: str | None = None  # the blank's own XFA script that enforces it, where there is one
+    rule: Rule | None = None  # the conflict as a rule: when this skip applies, a value at its path is a problem
 
     def applies(self, data: dict[str, Any]) -> bool:
-        return any(matches(data, c) for c in self.when)
+        return holds(self.when, data)
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ class FieldMap:
     skips: tuple[Skip, ...] = ()
     signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
     blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
+    questions: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)  # (part, item) -> words
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -121,6 +130,15 @@ class FieldMap:
     @property
     def key(self) -> str:
         return f"{self.form} {self.edition}"
+
+    def question(self, e: Entry) -> str | None:
+        """The item's question in the map's own clean words, with the box's label or option (`Sex: Female`);
+        None when the map has no words for the item."""
+        words = self.questions.get((e.part, e.item))
+        if words is None:
+            return None
+        detail = e.option or e.label
+        return f"{words}: {detail}" if detail else words
 
 
 @dataclass(frozen=True)
@@ -139,35 +157,23 @@ class Assignment:
         return self.entry.kind
 
 
-def map_dirs() -> list[Path]:
-    """Where field maps live: FORMFILL_FIELD_MAPS (a firm's own), the package, a source checkout."""
-    dirs: list[Path] = []
-    extra = os.environ.get("FORMFILL_FIELD_MAPS")
-    if extra:
-        dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
-    packaged = resources.files("formfill") / "field_maps"
-    if packaged.is_dir():
-        dirs.append(Path(str(packaged)))
-    checkout = Path(__file__).resolve().parent.parent / "field_maps"
-    if checkout.is_dir():
-        dirs.append(checkout)
-    return dirs
+def all_maps() -> dict[tuple[str, str], FieldMap]:
+    """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
+    return _all_maps(tuple(package_roots()), builtin_root())
 
 
 @cache
-def _all_maps(dirs: tuple[Path, ...]) -> dict[tuple[str, str], FieldMap]:
+def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, str], FieldMap]:
     found: dict[tuple[str, str], FieldMap] = {}
-    for d in dirs:
-        for path in sorted(d.glob("*.json")):
-            if path.name.endswith(".read.json"):
-                continue  # read-only maps (formfill.extract) never make an edition fillable
-            fmap = load_map(path)
-            found.setdefault((fmap.form, fmap.edition), fmap)
+    for pkg in packages().values():
+        known = model_paths(pkg.model())
+        for edition, path in pkg.fill_maps.items():
+            fmap = load_map(path, known)
+            if (fmap.form, fmap.edition) != (pkg.form, edition):
+                raise FormError(f"The field map {path} is Form {fmap.form} edition {fmap.edition}, but "
+                                f"{pkg.label}/{SPEC_FILE} lists it for Form {pkg.form} edition {edition}")
+            found[fmap.form, fmap.edition] = fmap
     return found
-
-
-def all_maps() -> dict[tuple[str, str], FieldMap]:
-    return _all_maps(tuple(map_dirs()))
 
 
 def supported() -> list[str]:
@@ -179,10 +185,11 @@ def what_we_fill() -> str:
     return "formfill fills " + (" or ".join(f"Form {s}" for s in supported()) or "no form (no field maps found)")
 
 
-def load_map(path: Path) -> FieldMap:
+def load_map(path: Path, known: KnownPath | None = None) -> FieldMap:
+    """A field map file; with `known`, every path its conditions read must be a key of the profile model."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        entries = tuple(_entry(raw) for raw in doc["fields"])
+        entries = tuple(_entry(raw, known) for raw in doc["fields"])
         return FieldMap(
             form=doc["form"],
             edition=doc["edition"],
@@ -196,42 +203,73 @@ def load_map(path: Path) -> FieldMap:
             overflow_rows=tuple(doc.get("overflow_rows", [])),
             ruled_line_pitch=float(doc["ruled_line_pitch"]) if doc.get("ruled_line_pitch") else None,
             path=str(path),
-            skips=tuple(_skip(raw, entries) for raw in doc.get("skip", [])),
+            skips=tuple(_skip(raw, entries, doc, known) for raw in doc.get("skip", [])),
             signatures=tuple(doc.get("signatures", [])),
             blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
+            questions={(str(part), str(item)): str(words) for part, items in doc.get("questions", {}).items()
+                       for item, words in items.items()},
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
 
 
-def _condition_sets(raw: Any) -> tuple[Conditions, ...]:
-    """A condition set is an object (all hold) or a list of objects (any one holds)."""
-    sets = raw if isinstance(raw, list) else [raw]
-    if not sets or not all(isinstance(c, dict) and c for c in sets):
-        raise ValueError(f"a condition set is a non-empty object or a list of them, not {raw!r}")
+def _condition(raw: Any, known: KnownPath | None, where: str) -> Condition:
+    """A map condition, checked by the rule language (formfill.rules): an object, or a list of them."""
+    try:
+        return Condition(raw, known)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+
+
+def _condition_sets(cond: Condition) -> tuple[Conditions, ...]:
+    """An entry's condition as (path, value) pairs per alternative, for readers that take it apart."""
+    sets = cond.raw if isinstance(cond.raw, list) else [cond.raw]
+    if any(key in ("all", "any", "not") for c in sets for key in c):
+        raise ValueError(f"a checkbox's condition is an object or a list of objects, not {json.dumps(cond.raw)}")
     return tuple(tuple(c.items()) for c in sets)
 
 
-def _skip(raw: dict[str, Any], entries: tuple[Entry, ...]) -> Skip:
+def _skip(raw: dict[str, Any], entries: tuple[Entry, ...], doc: dict[str, Any], known: KnownPath | None) -> Skip:
+    sid = str(raw["id"])
     part = str(raw["part"])
     in_part = [e.item for e in entries if e.part == part]
     wanted = raw["items"]
     items = list(dict.fromkeys(in_part)) if wanted == "all" else [str(i) for i in wanted]
     missing = [i for i in items if i not in in_part]
     if missing or not items:
-        raise ValueError(f"skip {raw.get('id')!r} names Part {part} items the map does not have: {missing}")
+        raise ValueError(f"skip {sid!r} names Part {part} items the map does not have: {missing}")
+    when = _condition(raw["when"], known, f"skip {sid!r}: 'when'")
+    instruction, page = str(raw["instruction"]), int(raw["instruction_page"])
+    conflict = raw.get("conflict")
+    rule = None
+    if conflict is not None:
+        if not isinstance(conflict, dict) or set(conflict) != {"path", "message"}:
+            raise ValueError(f"skip {sid!r}: 'conflict' is {{\"path\": ..., \"message\": ...}}: the answer that "
+                             "contradicts the request when the skip applies, and what to say")
+        path = str(conflict["path"])
+        source = f"Form {doc['form']} (edition {doc['edition']}), page {page}" + (
+            f"; the blank's XFA script {raw['xfa_script']}" if raw.get("xfa_script") else "")
+        try:
+            rule = Rule.model_validate({
+                "id": sid, "path": path, "when": when, "forbid": _condition({path: {"present": True}}, known, sid),
+                "message": f'{conflict["message"]}; the form says "{instruction}" (page {page})',
+                "code": "skipped", "source": source,
+            })
+        except ValueError as err:
+            raise ValueError(f"skip {sid!r}: 'conflict': {err}") from None
     return Skip(
-        id=str(raw["id"]),
-        when=_condition_sets(raw["when"]),
+        id=sid,
+        when=when,
         items=tuple((part, i) for i in items),
-        instruction=str(raw["instruction"]),
-        instruction_page=int(raw["instruction_page"]),
-        conflict=raw.get("conflict"),
+        instruction=instruction,
+        instruction_page=page,
+        conflict=str(conflict["message"]) if conflict is not None else None,
         xfa_script=raw.get("xfa_script"),
+        rule=rule,
     )
 
 
-def _entry(raw: dict[str, Any]) -> Entry:
+def _entry(raw: dict[str, Any], known: KnownPath | None = None) -> Entry:
     common = {
         "field": raw["field"],
         "page": int(raw["page"]),
@@ -241,14 +279,28 @@ def _entry(raw: dict[str, Any]) -> Entry:
         "group": raw.get("group"),
         "row": raw.get("row"),
         "label": raw.get("label"),
+        "option": raw.get("option"),
     }
+    if "read" in raw or "ask" in raw:
+        ask = raw.get("ask")
+        if ask is not None and (not isinstance(ask, dict) or set(ask) != {"path", "message"}):
+            raise ValueError(f"{raw['field']}: 'ask' is {{\"path\": ..., \"message\": ...}}")
+        common["read"] = tuple(dict(raw.get("read", {})).items())
+        common["ask"] = (str(ask["path"]), str(ask["message"])) if ask is not None else None
     if "check" in raw:
-        sets = _condition_sets(raw["check"])
+        cond = _condition(raw["check"], known, f"{raw['field']}: 'check'")
+        sets = _condition_sets(cond)
         if len(sets) == 1:
-            return Entry(kind="check", source=sets[0][0][0], when=sets[0], **common)
-        return Entry(kind="check", source=sets[0][0][0], any_of=sets, **common)
+            return Entry(kind="check", source=sets[0][0][0], when=sets[0], condition=cond, **common)
+        return Entry(kind="check", source=sets[0][0][0], any_of=sets, condition=cond, **common)
     kind = "text" if "text" in raw else "choice"
-    return Entry(kind=kind, source=raw[kind], when=tuple(raw.get("when", {}).items()), **common)
+    if "when" not in raw:
+        return Entry(kind=kind, source=raw[kind], **common)
+    cond = _condition(raw["when"], known, f"{raw['field']}: 'when'")
+    [when] = _condition_sets(cond) if isinstance(cond.raw, dict) else (None,)
+    if when is None:
+        raise ValueError(f"{raw['field']}: 'when' is one object (every entry holds)")
+    return Entry(kind=kind, source=raw[kind], when=when, condition=cond, **common)
 
 
 def for_form(blank: BlankForm) -> FieldMap:
@@ -287,35 +339,14 @@ def check_against(fmap: FieldMap, blank: BlankForm) -> None:
 # --- resolving a profile -------------------------------------------------------------------------
 
 
-def lookup(data: Any, path: str) -> Any:
-    """`applicant.other_names[1].family` in a nested dict/list; None where anything is missing."""
-    cur = data
-    for name, index in _PATH_PART.findall(path):
-        if cur is None:
-            return None
-        if index:
-            i = int(index)
-            cur = cur[i] if isinstance(cur, list) and i < len(cur) else None
-        else:
-            cur = cur.get(name) if isinstance(cur, dict) else None
-    return cur
+def matches(data: dict[str, Any], conditions: Conditions) -> bool:
+    """Whether every (path, value) pair of a condition holds (the rule language's test for each)."""
+    return all(passes(lookup(data, path), expected) for path, expected in conditions)
 
 
-def matches(data: dict[str, Any], conditions: tuple[tuple[str, Any], ...]) -> bool:
-    for path, expected in conditions:
-        actual = lookup(data, path)
-        if isinstance(expected, dict) and "present" in expected:
-            if (actual is not None and actual != []) != bool(expected["present"]):
-                return False
-        elif isinstance(expected, list):
-            if actual not in expected:
-                return False
-        elif isinstance(actual, list):
-            if expected not in actual:
-                return False
-        elif actual != expected:
-            return False
-    return True
+def conflict_rules(fmap: FieldMap) -> tuple[Rule, ...]:
+    """The map's skips that make an answer a contradiction, as rules (validating a profile reports them)."""
+    return tuple(s.rule for s in fmap.skips if s.rule is not None)
 
 
 def render(value: Any, fmt: str | None) -> str:
@@ -333,6 +364,7 @@ def render(value: Any, fmt: str | None) -> str:
 
 def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[SkippedItem]:
     """The items the form tells this applicant to skip, in form order, with their fields and instruction."""
+    data = snapshot(data)
     found: dict[tuple[str, str], SkippedItem] = {}
     for rule in fmap.skips:
         if not rule.applies(data):
@@ -362,6 +394,7 @@ def skip_findings(fmap: FieldMap, data: dict[str, Any]) -> tuple[list[Problem], 
     A box checked because something is absent (item 4 "No" when no replacement is asked for) is not a
     value the profile holds; a box checked or a text printed from a value is.
     """
+    data = snapshot(data)
     notes: list[Problem] = []
     problems: list[Problem] = []
     said: set[tuple[str, str]] = set()
@@ -416,8 +449,10 @@ def resolve(fmap: FieldMap, data: dict[str, Any], blank: BlankForm) -> list[Assi
     """Everything to write for one profile (given as `Profile.model_dump()`), in map order.
 
     Items the form tells this applicant to skip stay blank whatever the profile holds; a value there
-    that contradicts the request (a rule with a `conflict` message) is a problem.
+    that contradicts the request (a rule with a `conflict` message) is a problem. Each condition is
+    evaluated once (a Snapshot of `data`; pass `rules.snapshot_of(profile)` to share it with other steps).
     """
+    data = snapshot(data)
     out: list[Assignment] = []
     problems: list[Problem] = list(skip_findings(fmap, data)[1])
     skipped = skipped_fields(fmap, data)

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
-from formfill.fieldmap import all_maps, for_form, map_dirs, supported
+from formfill.fieldmap import all_maps, for_form, supported
 from formfill.files import identities, read_bounded, unreadable, write_atomic
+from formfill.formpackage import packages
 from formfill.pdf.blank import BlankForm, cache_files, load_blank, read_blank, read_file
 
 if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
@@ -165,16 +166,18 @@ def kept_files() -> list[tuple[Path, str]]:
         with contextlib.suppress(OSError):
             files += [(p, f"the blank form {p}, kept in a forms folder") for p in sorted(d.rglob("*.pdf"))]
     files += [(p, f"the cache entry {p}") for p in cache_files()]
-    for d in map_dirs():
+    for pkg in packages().values():  # each form package's spec, field maps and rules files
+        named = {**{p: "the field map" for p in [*pkg.fill_maps.values(), *pkg.read_maps.values()]},
+                 **{p: "the rules file" for p in (pkg.rules, pkg.package_rules) if p is not None}}
         with contextlib.suppress(OSError):
-            files += [(p, f"the field map {p}") for p in sorted(d.glob("*.json"))]
+            files += [(p, f"{named.get(p, 'the form package file')} {p}") for p in sorted(pkg.root.glob("*.json"))]
     checks = resources.files("formfill.checks")
     files += [(Path(str(checks / name)), f"formfill's rules file {name}") for name in RULES_FILES]
     return files
 
 
-RULES_FILES = ("package_rules.json", "photo_spec.json")
-"""The rules formfill.checks reads (the package rules and the passport photo specification)."""
+RULES_FILES = ("photo_spec.json",)
+"""The rules formfill.checks reads itself (the passport photo specification); a form's rules are in its package."""
 
 
 @cache

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from formfill.errors import FitError, Problem
-from formfill.fieldmap import Assignment, Entry, FieldMap, lookup
+from formfill.fieldmap import Assignment, Entry, FieldMap
 from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.writer import SHEET_FOOTER, Placed, font_for, sheet_body_rows
+from formfill.rules import lookup
 
 CONTINUED_MARK = "[continued in Part 13]"
 CONTINUATION_PREFIX = "[continued]"

@@ -4,12 +4,14 @@ The shape follows `profile-shape.md`: people and trips in plain words, never ite
 field names, so one profile fills any edition that has a field map. Validation happens in two
 layers so that every problem is reported at once, each with its JSON path:
 
-1. the pydantic models below (types, vocabularies, identifiers normalised to their printed form);
+1. the pydantic models below (types, vocabularies, identifiers normalised to their printed form, and
+   what one value or one address must be on its own, such as a U.S. address's state and ZIP code);
 2. `cross_checks`, the rules the form itself states between answers (a basis only with advance
-   parole, a receipt number where the basis asks for one, ...).
+   parole, a receipt number where the basis asks for one, ...): data in the form package (its
+   `rules.json` and its fill maps' skip conflicts), evaluated by the one rule evaluator (formfill.rules).
 
 Who is eligible (removal proceedings, INA 212(e), DACA travel purposes, ...) is law, not form structure:
-it lives only in the package rules (`formfill/checks/package_rules.json`), which a firm may replace.
+it lives only in the package rules (`field_maps/i-131/package-rules.json`), which a firm may replace.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from formfill import identifiers as ids
 from formfill.errors import Problem, ProfileError
@@ -157,6 +161,7 @@ class AttachmentKind(StrEnum):
     fee_waiver_request = "fee_waiver_request"
     g28 = "g28"
     i134 = "i134"
+    expedite_evidence = "expedite_evidence"
     passport_bio_page = "passport_bio_page"
     other = "other"
 
@@ -252,6 +257,21 @@ class Address(Strict):
     province: Text | None = None
     postal_code: Annotated[str, Field(max_length=9, pattern=r"^[A-Za-z0-9 \-]+$")] | None = None
     country: Text = "United States"
+
+    @model_validator(mode="after")
+    def _whole(self) -> Address:
+        """What one address must be on its own (one problem at the address's path, code `rule`)."""
+        wrong: list[str] = []
+        us = self.country.strip().lower() in ("united states", "usa", "us", "u.s.", "united states of america")
+        if us and (self.state is None or self.zip_code is None):
+            wrong.append("a U.S. address needs a state and a 5-digit ZIP code")
+        if not us and (self.state is not None or self.zip_code is not None):
+            wrong.append("state and ZIP code are for U.S. addresses; use province and postal_code")
+        if (self.unit_type is None) != (self.unit_number is None):
+            wrong.append("unit_type (apt, ste, flr) and unit_number go together")
+        if wrong:
+            raise PydanticCustomError("rule", "; ".join(wrong))
+        return self
 
 
 class Person(Strict):
@@ -433,6 +453,74 @@ class Attorney(Strict):
     g28_attached: StrictBool = False
 
 
+class Signer(Strict):
+    """Who signs Part 10 by hand: the applicant, or for an applicant under 14 a parent or legal guardian."""
+
+    role: Literal["applicant", "parent", "legal_guardian"] = Field(
+        description="applicant (the default when `signer` is absent), parent or legal_guardian. A parent or "
+        "legal guardian may sign for an applicant under 14 on the filing date; an applicant 14 or older signs "
+        "personally (8 CFR 103.2(a)(2)); `formfill check` applies that rule on the filing date."
+    )
+    name: Name | None = Field(None, description="The parent's or legal guardian's name (not given for the applicant).")
+
+    @model_validator(mode="after")
+    def _named(self) -> Signer:
+        if self.role != "applicant" and self.name is None:
+            raise PydanticCustomError("rule", f"a {self.role.replace('_', ' ')} who signs is named: give signer.name")
+        if self.role == "applicant" and self.name is not None:
+            raise PydanticCustomError("rule", "the applicant signs under their own name (applicant.name): remove "
+                                              "signer.name, or give the role parent or legal_guardian")
+        return self
+
+
+ExpediteGround = Literal[
+    "severe_financial_loss", "urgent_humanitarian", "nonprofit_us_interest", "us_government_interest", "uscis_error"
+]
+
+
+class Expedite(Strict):
+    """An expedite request the firm makes for this filing (the form itself has no box for it)."""
+
+    ground: ExpediteGround = Field(description="USCIS's expedite criteria (USCIS Policy Manual, Volume 1, Part A, "
+                                               "Chapter 5); the package rules list each with its evidence.")
+    explanation: Text = Field(description="Why the ground applies, in the words the request will use.")
+
+
+class Trip(Strict):
+    """The trip abroad of a request whose form part does not ask about it (a reentry permit, a refugee travel
+    document, TPS travel authorization). Never printed: the package check uses it (expedite timing, the trip's
+    evidence, a reentry permit's presence at filing). Advance parole gives its trip in `travel` (Part 7)."""
+
+    departure_date: IsoDate
+    purpose: Text | None = None
+    purpose_category: PurposeCategory | None = None
+    countries: list[Text] = []
+    length_days: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+
+
+NoneItem = Literal[
+    "applicant.a_number",
+    "applicant.ssn",
+    "applicant.uscis_online_account_number",
+    "applicant.class_of_admission",
+    "applicant.i94_number",
+    "applicant.authorized_stay_expires",
+    "applicant.emedical_uspid",
+    "beneficiary.daytime_phone",
+    "beneficiary.email",
+    "beneficiary.class_of_admission",
+    "beneficiary.i94_number",
+    "contact.mobile_phone",
+    "contact.email",
+    "interpreter.business",
+    "interpreter.mobile_phone",
+    "interpreter.email",
+    "preparer.mobile_phone",
+    "preparer.email",
+]
+"""The form's "(if any)" items: a profile lists in `none` those the person does not have."""
+
+
 class Attachment(Strict):
     kind: AttachmentKind
     path: Annotated[str, Field(min_length=1)]
@@ -462,6 +550,15 @@ class Profile(Strict):
     interpreter: Interpreter | None = None
     preparer: Preparer | None = None
     attorney: Attorney | None = None
+    signer: Signer | None = Field(None, description="Who signs Part 10 (absent: the applicant).")
+    expedite: Expedite | None = None
+    trip: Trip | None = None
+    none: list[NoneItem] = Field(
+        default=[],
+        description="The form's \"(if any)\" items the person does not have, by profile path: each is answered "
+        "\"none\" (left blank on the page, as the form expects) instead of unanswered. A path listed here holds "
+        "no value. `null` or a missing key still means \"not given\".",
+    )
     attachments: list[Attachment] = []
     overrides: dict[Override, Annotated[str, Field(min_length=3)]] = Field(
         default_factory=dict,
@@ -469,211 +566,15 @@ class Profile(Strict):
     )
 
 
-# --- the form's cross-field rules ----------------------------------------------------------------
-
-RECEIPT_REQUIRED = {
-    Basis.pending_i589,
-    Basis.pending_i821,
-    Basis.daca,
-    Basis.t_status,
-    Basis.u_status,
-    Basis.family_unity,
-    Basis.pending_i687,
-    Basis.v_status,
-}
-RECEIPT_ALLOWED = RECEIPT_REQUIRED | {Basis.pending_i485, Basis.cnmi}
-PROGRAMS = {
-    ApplicationType.initial_parole: {
-        Program.fwvp,
-        Program.immvi,
-        Program.intergovernmental_referral,
-        Program.frtf,
-        Program.other,
-    },
-    ApplicationType.parole_in_place: {Program.military_pip, Program.frtf, Program.other},
-    ApplicationType.re_parole: {
-        Program.family_reunification_parole,
-        Program.afghan,
-        Program.ukraine,
-        Program.fwvp,
-        Program.immvi,
-        Program.cam,
-        Program.frtf,
-        Program.military_pip,
-        Program.other,
-    },
-}
-PAROLE_TYPES = set(PROGRAMS)
-REFUGEE_TYPES = {ApplicationType.refugee_travel_document, ApplicationType.refugee_travel_document_lpr}
-DELIVERY_TYPES = REFUGEE_TYPES | {ApplicationType.reentry_permit}
+# --- the form's rules between answers -----------------------------------------------------------
 
 
 def cross_checks(p: Profile) -> list[Problem]:
-    """The rules the form and its instructions state between answers."""
-    out: list[Problem] = []
-    app, kind = p.application, p.application.type
+    """The rules the form and its instructions state between answers: the form package's rules
+    (`rules.json` and its fill maps' skip conflicts), each evaluated once by formfill.rules."""
+    from formfill import formrules  # the form layer sits above the profile model
 
-    def bad(path: str, message: str, code: str = "rule") -> None:
-        out.append(Problem(path, message, code))
-
-    # Part 1: basis, receipt numbers and programs belong to specific application types.
-    if kind is ApplicationType.advance_parole:
-        if app.basis is None:
-            bad("application.basis", "advance parole needs a basis (Part 1, item 5.A-5.M)")
-    elif app.basis is not None:
-        bad("application.basis", "a basis is chosen only for advance parole (Part 1, item 5)")
-    if app.basis in RECEIPT_REQUIRED and app.receipt_number is None:
-        bad("application.receipt_number", f"the basis '{app.basis}' asks for the receipt number of that filing")
-    if app.receipt_number is not None:
-        allowed = (
-            app.basis in RECEIPT_ALLOWED
-            or kind is ApplicationType.tps_travel_authorization
-            or (kind is ApplicationType.initial_parole and app.program is Program.fwvp)
-        )
-        if not allowed:
-            bad("application.receipt_number", "this application type and basis have no receipt number box")
-    if app.basis is Basis.pending_i485 and "i485" in app.filed_with and app.receipt_number is not None:
-        bad("application.receipt_number",
-            'Part 1 item 5.A asks for the I-485\'s receipt number "if you are filing this form separately from your '
-            'Form I-485"; application.filed_with says the I-485 is mailed with it (it has no receipt yet)', "skipped")
-    if kind is ApplicationType.tps_travel_authorization and app.receipt_number is None:
-        bad("application.receipt_number", "TPS travel authorization asks for the receipt of the last approved I-821")
-    if app.basis is Basis.parolee and not p.applicant.class_of_admission:
-        bad("applicant.class_of_admission", "a current parolee (basis 'parolee') gives the class of admission")
-    if (app.basis is Basis.other) != (app.explanation is not None):
-        bad("application.explanation", "an explanation is given exactly when the basis is 'other' (item 5.M)")
-
-    if kind in PAROLE_TYPES:
-        if app.program is not None and app.program not in PROGRAMS[kind]:
-            names = ", ".join(sorted(PROGRAMS[kind]))
-            bad("application.program", f"'{app.program}' is not a program for {kind}; choose one of {names}")
-    elif app.program is not None:
-        bad("application.program", "a program is chosen only for initial parole, parole in place or re-parole")
-    needs_relationship = app.program in (Program.immvi, Program.military_pip)
-    if needs_relationship and app.relationship_to_service_member is None:
-        bad(
-            "application.relationship_to_service_member",
-            f"the {app.program} program asks how you relate to the service member",
-        )
-    if not needs_relationship and app.relationship_to_service_member is not None:
-        bad(
-            "application.relationship_to_service_member",
-            "asked only for the IMMVI and military parole in place programs",
-        )
-    if app.program is Program.military_pip and app.relationship_to_service_member == "guardian_or_surrogate":
-        bad(
-            "application.relationship_to_service_member", "military parole in place has no guardian or surrogate choice"
-        )
-    if (app.program is Program.other) != (app.program_details is not None):
-        bad("application.program_details", "program details are given exactly when the program is 'other'")
-    if app.program is Program.frtf and app.frtf_registration_number is None and kind is not ApplicationType.re_parole:
-        bad("application.frtf_registration_number", "the FRTF process asks for the Task Force registration number")
-    if app.frtf_registration_number is not None and not (
-        app.program is Program.frtf and kind in (ApplicationType.initial_parole, ApplicationType.parole_in_place)
-    ):
-        bad("application.frtf_registration_number",
-            "the form has a box for the FRTF registration number only in items 6.D and 8.B (initial parole or "
-            "parole in place under FRTF); it would not print here")
-    if (app.referring_agency is not None or app.referring_official_email is not None) and not (
-        app.program is Program.intergovernmental_referral and kind is ApplicationType.initial_parole
-    ):
-        bad("application.referring_agency",
-            "the referring agency and official's email are asked only for an intergovernmental referral (item 6.C)")
-    if app.program is Program.intergovernmental_referral and (
-        app.referring_agency is None or app.referring_official_email is None
-    ):
-        bad("application.referring_agency", "an intergovernmental referral names the agency and its official's email")
-    if kind is ApplicationType.re_parole and app.admit_until is None:
-        bad("application.admit_until", "re-parole asks for the admit-until date on the I-94 (Part 1, item 12)")
-    if kind is not ApplicationType.re_parole and app.admit_until is not None:
-        bad("application.admit_until", "the admit-until date is asked only for re-parole (item 12)")
-
-    # Part 2: the beneficiary exists only when someone files for another person.
-    if p.beneficiary is not None:
-        if kind not in PAROLE_TYPES:
-            bad("beneficiary", "only parole requests (initial, in place, re-parole) are filed for someone else")
-        elif app.program is Program.military_pip and kind is ApplicationType.parole_in_place:
-            bad("beneficiary", "military parole in place is requested only on your own behalf")
-    for person_key in ("applicant", "beneficiary"):
-        person = getattr(p, person_key)
-        if person is None:
-            continue
-        for addr_key in ("mailing_address", "physical_address"):
-            addr = getattr(person, addr_key)
-            if addr is not None:
-                out.extend(_address_problems(f"{person_key}.{addr_key}", addr))
-    if p.applicant.mailing_address is None:
-        bad("applicant.mailing_address", "the mailing (or safe) address is required (Part 2, item 3)")
-    if p.applicant.daytime_phone is not None or p.applicant.email is not None:
-        bad("applicant", "the applicant's phone and email go in 'contact' (Part 10), not in 'applicant'")
-    if p.beneficiary is not None:
-        for key in ("sex", "ssn", "uscis_online_account_number", "authorized_stay_expires", "emedical_uspid"):
-            if getattr(p.beneficiary, key) is not None:
-                bad(f"beneficiary.{key}", "the form has no box for this about the beneficiary (items 16-27)")
-
-    # Part 4 item 1 asks whether the person has EVER been in proceedings: "now" alone cannot answer it.
-    proc = p.processing
-    if proc is not None and proc.ever_in_proceedings is None and not proc.in_removal_proceedings:
-        bad("processing.ever_in_proceedings",
-            "is required: Part 4 item 1 asks whether the person has ever been in exclusion, deportation, removal or "
-            "rescission proceedings (ended, terminated or dismissed ones included); answer true or false",
-            "missing")
-    if proc is not None and proc.ever_in_proceedings is False and proc.in_removal_proceedings:
-        bad("processing.ever_in_proceedings",
-            "cannot be false while in_removal_proceedings is true: proceedings now are proceedings ever")
-
-    # Parts 4-9: sections that apply to one application type only.
-    if proc is not None and proc.delivery is not None:
-        d = proc.delivery
-        if d.to == "consulate" and kind not in DELIVERY_TYPES:
-            bad("processing.delivery", "only reentry permits and refugee travel documents can be sent to a consulate")
-        if d.to == "consulate" and (d.city is None or d.country is None):
-            bad("processing.delivery", "delivery to a consulate names its city and country")
-        if d.to == "us_address" and (d.city or d.country or d.notify):
-            bad("processing.delivery", "city, country and notify apply only when delivering to a consulate")
-        if isinstance(d.notify, NotifyAddress):
-            out.extend(_address_problems("processing.delivery.notify.address", d.notify.address))
-    if proc is not None and proc.replacement is not None and kind in PAROLE_TYPES:
-        bad("processing.replacement",
-            "a replacement is requested only for a reentry permit, refugee travel document, advance parole document "
-            "or TPS travel authorization (Part 4 item 4); parole requests skip to Part 8")
-    if proc is not None and proc.replacement is not None:
-        r = proc.replacement
-        if r.corrections and r.reason not in ("incorrect_my_error", "incorrect_uscis_error"):
-            bad(
-                "processing.replacement.corrections",
-                "corrections are listed only when the document has incorrect information",
-            )
-    if (kind is ApplicationType.reentry_permit) != (p.reentry_permit is not None):
-        bad("reentry_permit", "the reentry_permit section (Part 5) is given exactly for a reentry permit")
-    if (kind in REFUGEE_TYPES) != (p.refugee is not None):
-        bad("refugee", "the refugee section (Part 6) is given exactly for a refugee travel document")
-    if p.refugee is not None and not p.refugee.filing_before_departure and p.refugee.currently_outside_us is None:
-        bad("refugee.currently_outside_us",
-            'is required: Part 6 says: If you answered "No" to Item Number 5., you must answer Item Numbers '
-            '6.a. - 6.c.', "missing")
-    if p.refugee is not None and p.refugee.currently_outside_us and p.refugee.current_location is None:
-        bad("refugee.current_location", "say where you are now when you are outside the United States")
-    if (kind is ApplicationType.advance_parole) != (p.travel is not None):
-        bad("travel", "the travel section (Part 7) is given exactly for advance parole")
-    if p.parole is not None and kind not in PAROLE_TYPES:
-        bad("parole", "the parole section (Part 8) applies only to initial parole, parole in place or re-parole")
-    if p.parole is not None and p.parole.request_ead is not None and kind is not ApplicationType.re_parole:
-        bad("parole.request_ead", "an EAD with the new period of parole is requested only for re-parole (Part 9)")
-
-    return out
-
-
-def _address_problems(path: str, a: Address) -> list[Problem]:
-    out: list[Problem] = []
-    us = a.country.strip().lower() in ("united states", "usa", "us", "u.s.", "united states of america")
-    if us and (a.state is None or a.zip_code is None):
-        out.append(Problem(path, "a U.S. address needs a state and a 5-digit ZIP code", "rule"))
-    if not us and (a.state is not None or a.zip_code is not None):
-        out.append(Problem(path, "state and ZIP code are for U.S. addresses; use province and postal_code", "rule"))
-    if (a.unit_type is None) != (a.unit_number is None):
-        out.append(Problem(path, "unit_type (apt, ste, flr) and unit_number go together", "rule"))
-    return out
+    return [found.problem() for found in formrules.check(p, p.form)]
 
 
 # --- entry points --------------------------------------------------------------------------------

@@ -23,16 +23,18 @@ import io
 import math
 import os
 import re
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
+from pydantic import BaseModel
 
 from formfill import api, layout
 from formfill.errors import Problem, VerificationError
-from formfill.fieldmap import Entry, FieldMap, lookup, matches, skip_notes
+from formfill.fieldmap import Entry, FieldMap, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.files import read_bounded
 from formfill.forms import find_blank, open_blank
@@ -42,6 +44,7 @@ from formfill.masking import hidden, known_identifiers, mask_text, mask_tree, ma
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
+from formfill.rules import lookup
 from formfill.signing import SignatureBox, signature_boxes
 
 DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
@@ -97,18 +100,20 @@ class Page:
 class Todo:
     """Something a person must still do or decide; `kind` groups them on the page."""
 
-    kind: str  # sign | sign_sheet | unanswered | skipped | note
+    kind: str  # sign | sign_sheet | unanswered | none | skipped | note
     message: str
     page: int | None = None
     part: str | None = None
     item: str | None = None
     source: str | None = None
     rect: Rect | None = None
+    optional: bool = False  # an "(if any)" item: the person may simply have none
+    question: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "message": self.message, "page": self.page, "part": self.part,
                 "item": self.item, "source": self.source,
-                "rect": [round(v, 2) for v in self.rect] if self.rect else None}
+                "rect": [round(v, 2) for v in self.rect] if self.rect else None, "optional": self.optional}
 
 
 @dataclass
@@ -347,7 +352,12 @@ def _runs(boxes: list[Rect]) -> list[Rect]:
 # --- boxes and cross references ------------------------------------------------------------------
 
 
-def _question(blank: BlankForm, e: Entry) -> str:
+def _question(fmap: FieldMap, blank: BlankForm, e: Entry) -> str:
+    """The item's question in the map's own words; the blank's tooltip only for an item the map has no words for
+    (tooltips carry typos and spelled-out acronyms: "U S C I S", "Firstst Name")."""
+    clean = fmap.question(e)
+    if clean is not None:
+        return clean
     tooltip = " ".join(blank.fields[e.field].tooltip.split())
     if e.label and e.label.split(" (")[0].lower() not in tooltip.lower():
         return f"{e.label}: {tooltip}" if tooltip else e.label
@@ -364,7 +374,7 @@ def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], lis
         if e.part == "13" and e.item in ("page", "part", "item", "text"):
             question = f"Part 13 block, {'Additional information' if e.item == 'text' else e.item + ' number'}"
         else:
-            question = _question(blank, e)
+            question = _question(fmap, blank, e)
         raw.append(Box(0, info.page, info.rect, a.kind, e.part, e.item, question, answer, e.source, a.field))
     raw.extend(_sheet_boxes(plan, fmap.pages))
     raw.sort(key=lambda b: (b.page, -round(b.rect[3] / 4), b.rect[0]))
@@ -443,10 +453,11 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
             how += "; the date is printed" if dated & written else " and write the date of signature"
         else:
             how += " and write the date of signature"
-        todos.append(Todo("sign", f"{sig.label}: {how} (page {sig.page}, Part {sig.part}, Item {sig.item})",
+        todos.append(Todo("sign", f"{sig.described}: {how} (page {sig.page}, Part {sig.part}, Item {sig.item})",
                           sig.page, sig.part, sig.item, sig.role, info.rect))
+    signs_part10 = next((s.signer for s in signatures if s.role == "applicant"), None) or "the applicant"
     for n in range(1, sheets + 1):
-        todos.append(Todo("sign_sheet", f"Continuation sheet {n} (page {form_pages + n}): the applicant signs and "
+        todos.append(Todo("sign_sheet", f"Continuation sheet {n} (page {form_pages + n}): {signs_part10} signs and "
                                         "dates it", form_pages + n))
     skipped = skipped_items(fmap, data)
     skip_keys = {(page, part, item) for page, part, item, _ in skipped}
@@ -462,16 +473,40 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
         items = f"Item {item}" if len(group) == 1 else f"Items {item}-{group[-1][2]}"
         todos.append(Todo("skipped", f"{pages}, Part {part}, {items}: skipped as the form instructs ({why})",
                           page, part, item))
+    may_be_none = none_items(type(loaded.profile))
+    said_none = set(data.get("none") or [])
     for page, part, item, entries in _unanswered(fmap, data, written):
         if (page, part, item) in skip_keys:
             continue
-        question = _question(blank, entries[0])
+        question = fmap.questions.get((part, item)) or _question(fmap, blank, entries[0])
+        sources = {e.source for e in entries}
+        if sources <= said_none:
+            todos.append(Todo("none", f"Page {page}, Part {part}, Item {item}: none ({question})", page, part, item,
+                              entries[0].source, question=question))
+            continue
         todos.append(Todo("unanswered", f"Page {page}, Part {part}, Item {item}: not answered by the profile: "
                                         f"{question}", page, part, item, entries[0].source,
-                          blank.fields[entries[0].field].rect))
+                          blank.fields[entries[0].field].rect, optional=sources <= may_be_none, question=question))
     for note in [*loaded.notes, *(str(n) for n in skip_notes(fmap, data))]:
         todos.append(Todo("note", note))
     return todos
+
+
+def none_items(model: type[BaseModel]) -> frozenset[str]:
+    """The profile paths a profile model lets a profile answer "none" (the vocabulary of its `none` list)."""
+    info = model.model_fields.get("none")
+    found: set[str] = set()
+
+    def walk(tp: Any) -> None:
+        for arg in typing.get_args(tp):
+            if isinstance(arg, str):
+                found.add(arg)
+            else:
+                walk(arg)
+
+    if info is not None:
+        walk(info.annotation)
+    return frozenset(found)
 
 
 def _unanswered(fmap: FieldMap, data: dict[str, Any],
@@ -547,6 +582,9 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
         checked = report.photo_bytes.get(att.index)
         photos.append(Photo(att.path, _thumbnail(checked) if checked else None, verdicts, att.usable))
     doc = report.to_dict()
+    doc["before_mailing"] = [f.to_dict() for f in report.before_mailing() if f.code != "sign_by_hand"]
+    expedite = loaded.profile.expedite
+    doc["expedite"] = expedite.model_dump(mode="json") if expedite is not None else None
     doc["exhibit_index"] = _exhibit_index(loaded, report)
     return doc, photos
 
@@ -589,8 +627,10 @@ h1 { font-size: 22px; margin: 8px 0; } h2 { font-size: 18px; margin: 18px 0 8px;
 .box { position: absolute; box-sizing: border-box; border: 1.5px solid #d40000; text-decoration: none; }
 .box.check { border-color: #007a1f; }
 .box.xref { border-color: #0050c8; border-width: 2px; }
-.box span { position: absolute; left: -1px; top: -12px; background: #d40000; color: #fff; font: bold 9px/11px Arial,
-            sans-serif; padding: 0 2px; border-radius: 2px; white-space: nowrap; }
+/* A box's number sits beside it, never above it: above a box is the label the reviewer reads. */
+.box span { position: absolute; right: 100%; top: 50%; transform: translateY(-50%); margin-right: 1px;
+            background: #d40000; color: #fff; font: bold 9px/11px Arial, sans-serif; padding: 0 2px; border-radius: 2px;
+            white-space: nowrap; }
 .box.check span { background: #007a1f; } .box.xref span { background: #0050c8; }
 .sig { position: absolute; box-sizing: border-box; border: 2px dashed #e07000; background: rgba(255, 190, 0, .18); }
 .sig span { position: absolute; left: 2px; bottom: 1px; color: #a04000; font: bold 10px Arial, sans-serif; }
@@ -648,9 +688,10 @@ def _html(r: Review) -> str:
         + (' &middot; <a href="#package">The package</a>' if r.package is not None else "")
         + " &middot; pages: " + " ".join(f'<a href="#p{p.number}">{p.number}</a>' for p in r.pages) + "</nav>",
     ]
-    out += _todo_html(r)
+    out += _todo_html(r, ("sign", "sign_sheet", "unanswered", "none"))
     if r.package is not None:
-        out += _package_html(r)
+        out += _package_html(r)  # above the long list of skipped items: it is what the paralegal acts on
+    out += _todo_html(r, ("skipped", "note"), section=False)
     by_page: dict[int, list[Box]] = {}
     for b in r.boxes:
         by_page.setdefault(b.page, []).append(b)
@@ -661,19 +702,32 @@ def _html(r: Review) -> str:
     return "\n".join(out)
 
 
-def _todo_html(r: Review) -> list[str]:
-    heads = {"sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
-             "unanswered": "Not answered by the profile (confirm it does not apply, or complete the profile)",
-             "skipped": "Skipped as the form's instructions say", "note": "Notes"}
-    out = ['<section id="todo"><h2>What still needs a human</h2>']
-    for kind, head in heads.items():
+_TODO_HEADS = {"sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
+               "unanswered": "Not answered by the profile (confirm it does not apply, or complete the profile)",
+               "none": "Answered \u201cnone\u201d by the profile (left blank on the form, as it expects)",
+               "skipped": "Skipped as the form's instructions say", "note": "Notes"}
+
+
+def _todo_html(r: Review, kinds: tuple[str, ...], section: bool = True) -> list[str]:
+    """The to-do lists of these kinds; optional "(if any)" items left blank and items answered "none" are one
+    line each, so the questions that need an answer stand out."""
+    out = ['<section id="todo"><h2>What still needs a human</h2>'] if section else ['<section id="todo-rest">']
+    for kind in kinds:
         items = [t for t in r.todos if t.kind == kind]
         if not items and kind not in ("sign", "unanswered"):
             continue
-        out.append(f"<h3>{_e(head)}</h3><ul class=\"todo\">")
-        for t in items:
+        out.append(f"<h3>{_e(_TODO_HEADS[kind])}</h3><ul class=\"todo\">")
+        grouped = [t for t in items if kind == "none" or t.optional]
+        for t in (t for t in items if t not in grouped):
             link = f' (<a href="#p{t.page}">page {t.page}</a>)' if t.page else ""
             out.append(f"<li>{_e(t.message)}{link}</li>")
+        if grouped:
+            what = "none: " if kind == "none" else (
+                "optional (\u201cif any\u201d) items left blank; say \u201cnone\u201d in the profile's `none` list "
+                "if the person has none: ")
+            out.append(f'<li class="grouped">{_e(what)}' + "; ".join(
+                f'<a href="#p{t.page}">Part {_e(t.part)}, Item {_e(t.item)}</a> ({_e(t.question or "")})'
+                for t in grouped) + "</li>")
         if not items:
             out.append("<li>nothing</li>")
         out.append("</ul>")
@@ -709,9 +763,16 @@ def _package_html(r: Review) -> list[str]:
                 for a in unusable]
         out.append("</ul>")
     out += _index_html(p.get("exhibit_index", []))
-    out += _fee_html(p.get("fee", {}))
+    out += _fee_html(p.get("fee", {}), [f for f in p.get("findings", []) if f.get("code") == "fee_waiver_requested"])
+    out += _expedite_html(p)
+    if p.get("before_mailing"):
+        out.append("<h3>Before mailing</h3><ul>")
+        out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}{_sourced(f)}</li>"
+                for f in p["before_mailing"]]
+        out.append("</ul>")
+    shown = {f.get("code") for f in p.get("before_mailing", [])} | {"expedite_requested", "expedite_suggested"}
     findings = [f for f in p.get("findings", []) if f.get("severity") in ("error", "warning")
-                and not str(f.get("code", "")).startswith("photo_")]
+                and not str(f.get("code", "")).startswith("photo_") and f.get("code") not in shown]
     if findings:
         out.append("<h3>Findings</h3><ul>")
         out += [f"<li><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}{_sourced(f)}</li>"
@@ -754,19 +815,33 @@ def _sourced(rule: dict[str, Any]) -> str:
     return f"<br><small>source: {_e(rule['source'])}{flag}</small>" if rule.get("source") else _e(flag)
 
 
-def _fee_html(fee: dict[str, Any]) -> list[str]:
-    """Every payment due with this I-131 on the filing date, the total and the fees billed later, each sourced."""
+def _fee_html(fee: dict[str, Any], waiver: list[dict[str, Any]] | None = None) -> list[str]:
+    """Every payment due with this I-131 on the filing date, what to enclose now and the fees billed later, each
+    sourced; with a fee waiver request, what it covers and that the filing goes on paper (no online price)."""
     currency = fee.get("currency", "USD")
     dated = f" (filing date {fee['filing_date']})" if fee.get("filing_date") else ""
 
     def rows(payments: list[dict[str, Any]]) -> list[str]:
         return [f"<tr><td>{_e(q['what'])}{'<br>' + _e(q['note']) if q.get('note') else ''}</td>"
-                f"<td>{_e(_money(q.get('amount'), currency))}</td><td>{'yes' if q.get('waivable') else 'no'}</td>"
+                f"<td>{_e(_money(q.get('amount'), currency))}</td>"
+                f"<td>{'waiver requested' if q.get('waived') else 'yes' if q.get('waivable') else 'no'}</td>"
                 f"<td>{_e(q.get('source', ''))}{' (uncertain: verify)' if q.get('uncertain') else ''}</td></tr>"
                 for q in payments]
 
     head = "<table><thead><tr><th>Payment</th><th>Amount</th><th>Waivable</th><th>Source</th></tr></thead><tbody>"
     out = [f"<h3>Fee{_e(dated)}</h3>", head, *rows(fee.get("payments", [])), "</tbody></table>"]
+    if fee.get("waiver_requested"):
+        covered = "; ".join(f"{q['what']} ({_money(q.get('amount'), currency)})" for q in fee.get("payments", [])
+                            if q.get("waived"))
+        at_least = "" if fee.get("due_now_complete", True) else "at least "
+        out.append(f"<p>Due now, to enclose with this I-131: {_e(at_least + _money(fee.get('due_now'), currency))} "
+                   f"(a fee waiver is requested, Form I-912 attached, for: {_e(covered)})</p>")
+        out += [f"<p>{_e(f['message'])}{_sourced(f)}</p>" for f in waiver or []]
+        if fee.get("later"):
+            out += ["<p>Billed later, not paid with the I-131:</p>", head, *rows(fee["later"]), "</tbody></table>"]
+        if fee.get("notes"):
+            out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
+        return out
     at_least = "" if fee.get("total_complete", True) else "at least "
     online = (f"; filed online, the I-131 filing fee is {_money(fee['online_amount'], currency)}"
               if fee.get("online_amount") else "")
@@ -775,6 +850,21 @@ def _fee_html(fee: dict[str, Any]) -> list[str]:
         out += ["<p>Billed later, not paid with the I-131:</p>", head, *rows(fee["later"]), "</tbody></table>"]
     if fee.get("notes"):
         out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
+    return out
+
+
+def _expedite_html(p: dict[str, Any]) -> list[str]:
+    """The expedite request the profile makes (its ground, explanation and how it is made), or the suggestion
+    to make one."""
+    request = p.get("expedite")
+    said = [f for f in p.get("findings", []) if f.get("code") in ("expedite_requested", "expedite_suggested")]
+    if request is None and not said:
+        return []
+    out = ["<h3>Expedite request</h3>"]
+    if request is not None:
+        out.append(f"<p>Ground: {_e(str(request['ground']).replace('_', ' '))}. Explanation: "
+                   f"{_e(request['explanation'])}</p>")
+    out += [f"<p><span class=\"k\">{_e(f['severity'])}</span>: {_e(f['message'])}{_sourced(f)}</p>" for f in said]
     return out
 
 

@@ -2,10 +2,11 @@
 
 USCIS rejects a filing without the applicant's handwritten signature (8 CFR 103.2(a)(2)), and formfill
 never writes a name into a signature box, so every filled form goes out with boxes a person must sign.
-Which boxes exist, on which page and when each applies is data in the field map (its "signatures" key,
-conditions written like the map's own `when`), so a new edition is a new map, not new code. The package
-check and any review page call `signature_boxes`; `continuation_sheets` counts the extra pages a fill adds,
-each of which is signed and dated too.
+Which boxes exist, on which page, when each applies and who signs it (its `who`: alternatives with a condition,
+the profile path of the signer's name and the label to show, e.g. a parent signing for a child) is data in the
+field map (its "signatures" key, conditions in the rule language), so a new edition is a new map, not new code.
+The package check and any review page call `signature_boxes`; `continuation_sheets` counts the extra pages a fill
+adds, each of which is signed and dated too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from formfill.errors import FormError
 from formfill.fieldmap import FieldMap, for_form, matches, resolve
 from formfill.pdf.blank import BlankForm
 from formfill.profile import Profile
+from formfill.rules import Condition, holds, lookup, snapshot_of
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,38 @@ class SignatureBox:
     part: str
     item: str
     date_field: str | None = None
+    signer: str | None = None  # the name of the person who signs, as the profile gives it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def described(self) -> str:
+        """The label with the person who signs: `Applicant's signature (MARIA GARCIA signs)`."""
+        return f"{self.label} ({self.signer} signs)" if self.signer else self.label
+
+
+def person_name(name: Any) -> str | None:
+    """`GIVEN MIDDLE FAMILY` from a name object (family/given/middle keys), the way the person signs."""
+    if not isinstance(name, dict):
+        return None
+    parts = [name.get("given"), name.get("middle"), name.get("family")]
+    return " ".join(str(p) for p in parts if p) or None
+
+
+def _who(raw: dict[str, Any], data: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """(label, signer's name) from a signature entry's `who` alternatives: the first whose `when` holds."""
+    for alt in raw.get("who", []):
+        if not isinstance(alt, dict) or not isinstance(alt.get("name"), str):
+            raise FormError(f"{where}: each 'who' alternative names the profile path of the signer's name ('name')")
+        try:
+            when = Condition(alt["when"]) if "when" in alt else None
+        except ValueError as err:
+            raise FormError(f"{where}: 'who' 'when': {err}") from None
+        if holds(when, data):
+            label = alt.get("label")
+            return (str(label) if label else None), person_name(lookup(data, alt["name"]))
+    return None, None
 
 
 def signature_boxes(profile: Profile, fmap: FieldMap, blank: BlankForm | None = None) -> list[SignatureBox]:
@@ -43,7 +74,7 @@ def signature_boxes(profile: Profile, fmap: FieldMap, blank: BlankForm | None = 
     (the map's `when`). With a blank, each page number is read from the blank itself and a box the blank
     lacks is refused, so a map that drifted from its edition cannot send someone to the wrong page.
     """
-    data = profile.model_dump()
+    data = snapshot_of(profile)
     boxes: list[SignatureBox] = []
     for raw in fmap.signatures:
         try:
@@ -55,13 +86,17 @@ def signature_boxes(profile: Profile, fmap: FieldMap, blank: BlankForm | None = 
             raise FormError(f"The field map {fmap.path} has an invalid 'signatures' entry: {err}") from None
         if when and not matches(data, when):
             continue
+        label, signer = _who(raw, data, f"The field map {fmap.path} 'signatures' entry {box.field}")
+        box = SignatureBox(box.role, label or box.label, box.field, box.page, box.part, box.item, box.date_field,
+                           signer)
         if blank is not None:
             info = blank.fields.get(box.field)
             if info is None:
                 raise FormError(f"The field map {fmap.path} names signature box {box.field}, which {blank.source} "
                                 "does not have")
             if info.page != box.page:
-                box = SignatureBox(box.role, box.label, box.field, info.page, box.part, box.item, box.date_field)
+                box = SignatureBox(box.role, box.label, box.field, info.page, box.part, box.item, box.date_field,
+                                   box.signer)
         boxes.append(box)
     return boxes
 
@@ -73,9 +108,9 @@ def continuation_sheets(profile: Profile, blank: BlankForm) -> int:
     the same ProfileError/FitError/FormError a fill would.
     """
     fmap = for_form(blank)
-    data = profile.model_dump()
+    data = snapshot_of(profile)
     the_plan = layout.plan(blank, fmap, resolve(fmap, data, blank), data)
     return len(layout.sheets(the_plan))
 
 
-__all__ = ["SignatureBox", "continuation_sheets", "signature_boxes"]
+__all__ = ["SignatureBox", "continuation_sheets", "person_name", "signature_boxes"]

@@ -11,7 +11,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from formfill.profile import PROGRAMS, RECEIPT_ALLOWED, RECEIPT_REQUIRED, ApplicationType, Basis, Processing
+from formfill.formrules import profile_rules
+from formfill.profile import ApplicationType, Basis, Processing, Program
+
+# Which basis asks for a receipt number and which programs each parole type offers: the package's rules.json.
+_RULES = {r.id: r for r in profile_rules("I-131")}
+RECEIPT_REQUIRED = {Basis(b) for b in _RULES["basis_asks_for_its_receipt_number"].when.raw["application.basis"]}
+RECEIPT_ALLOWED = {Basis(b) for b in _RULES["receipt_number_has_a_box"].require.raw[0]["application.basis"]}
+PROGRAMS = {ApplicationType(kind): {Program(p) for p in _RULES[f"program_of_{kind}"].require.raw["application.program"]}
+            for kind in ("initial_parole", "parole_in_place", "re_parole")}
 
 UPPER = string.ascii_uppercase
 name_part = st.text(UPPER, min_size=1, max_size=10)

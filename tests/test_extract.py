@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import subprocess
@@ -477,3 +478,143 @@ def test_extract_never_writes_the_profile_over_the_pdf_it_reads(tmp_path: Path, 
         result = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(target), "--overwrite"])
         assert result.exit_code == 2 and str(target) in result.output, result.output
     assert pdf.read_bytes() == before
+
+
+# --- issue 20: Part 4 item 1, and two realistic 2019 filings read back ------------------------------
+
+
+def test_part4_item1_yes_reads_ever_in_proceedings_and_asks_once(blank: BlankForm) -> None:
+    """A TPS holder whose past proceedings were terminated: "Yes" certainly means "been in proceedings"."""
+    from tests.test_package_check import case
+
+    data = case("tps-fee-waiver")
+    filled = api.fill(data, form=blank).data
+    ex = extract(filled)
+    assert ex.profile["processing"]["ever_in_proceedings"] is True
+    assert "in_removal_proceedings" not in ex.profile["processing"]
+    about = [p for p in ex.problems if p.path.startswith("processing")]
+    assert [(p.path, p.code) for p in about] == [("processing.in_removal_proceedings", "ambiguous")]
+    assert "whether they are in proceedings now" in about[0].message
+    no = copy.deepcopy(data)
+    no["processing"]["ever_in_proceedings"] = False
+    back = extract(api.fill(no, form=blank).data).profile["processing"]
+    assert back["ever_in_proceedings"] is False and back["in_removal_proceedings"] is False
+
+
+# A reentry permit filed on the 04/24/19 edition by an LPR living in Houston who works in Lagos: the permit goes to
+# the consulate in Lagos and the pick-up notice to "the address in Part 2 (2.h-2.p)", where the Lagos address is.
+OLD_REENTRY = {
+    "#subform[0].Line1a_FamilyName[0]": "ADEYEMI", "#subform[0].Line1b_GivenName[0]": "TUNDE",
+    "#subform[0].Line2b_StreetNumberName[0]": "8100 Kirby Dr", "#subform[0].Line2d_CityOrTown[0]": "Houston",
+    "#subform[0].Line2e_State[0]": "TX", "#subform[0].Line2f_ZipCode[0]": "77054",
+    "#subform[0].Line2i_Country[0]": "United States", "#subform[0].#area[1].Line3_AlienNumber[0]": "204118664",
+    "#subform[0].Line4_CountryOfBirth[0]": "Nigeria", "#subform[0].Line5_CountryOfCitizenship[0]": "Nigeria",
+    "#subform[0].Line6_ClassofAdmission[0]": "IR1", "#subform[0].Line7_Male[0]": "/Y",
+    "#subform[0].Line8_DateOfBirth[0]": "02/11/1979",
+    "#subform[1].Line1a_checkbox[0]": "/Y",
+    "#subform[1].Line2i_StreetNumberName[0]": "14 Adeola Odeku St", "#subform[1].Line2k_CityOrTown[0]": "Lagos",
+    "#subform[1].Line2o_Province[0]": "Lagos", "#subform[1].Line2p_Country[0]": "Nigeria",
+    "#subform[1].Line1_DateIntendedDeparture[0]": "09/15/2024", "#subform[1].Line2_ExpectedLengthTrip[0]": "540",
+    "#subform[1].Line3a_No[0]": "/Y", "#subform[1].Line4a_No[0]": "/Y",
+    "#subform[2].Line6_USEmbassy[0]": "/Y", "#subform[2].Line6a_CityOrTown[0]": "Lagos",
+    "#subform[2].Line6b_Country[0]": "Nigeria", "#subform[2].Line8_AddressPart2[0]": "/Y",
+    "#subform[2].Line1a_Purpose[0]": "An 18-month assignment at my employer's Lagos office",
+    "#subform[2].Line1b_ListCountries[0]": "Nigeria\nGhana",
+    "#subform[2].Line1c_1to2[0]": "/Y", "#subform[2].Line2_Yes[0]": "/Y",
+    "#subform[4].#area[7].Line2_DaytimePhoneNumber1[0]": "713",
+    "#subform[4].#area[7].Line2_DaytimePhoneNumber2[0]": "555",
+    "#subform[4].#area[7].Line2_DaytimePhoneNumber3[0]": "0142",
+}
+
+
+def test_a_2019_reentry_permit_reads_back_as_it_was_filed(blank_2019: Path, blank: BlankForm) -> None:
+    ex = extract(typed(blank_2019, {OLD + k: v for k, v in OLD_REENTRY.items()}))
+    prof = ex.profile
+    assert prof["application"]["type"] == "reentry_permit"
+    # Item 8 is the address in 2.h-2.p (Lagos), never the applicant's own U.S. address (Houston).
+    assert prof["processing"]["delivery"] == {
+        "to": "consulate", "city": "Lagos", "country": "Nigeria",
+        "notify": {"address": {"street": "14 Adeola Odeku St", "city": "Lagos", "province": "Lagos",
+                               "country": "Nigeria"}}}
+    assert "beneficiary" not in prof  # 2.h-2.p were not a person filed for under 1.f
+    # The 2019 form asked every filer about the trip: it is read into `trip`, not called "skipped".
+    assert prof["trip"] == {"departure_date": "2024-09-15", "purpose": "An 18-month assignment at my employer's "
+                            "Lagos office", "countries": ["Nigeria", "Ghana"], "length_days": 540}
+    assert not any("the form skips it" in n for n in ex.notes)
+    assert not any(n.startswith(("application.basis:", "travel.purpose_category:", "refugee.")) for n in ex.notes)
+    problems = {p.path: p for p in ex.problems}
+    assert problems["reentry_permit"].code == "attention" and "nonresident" in problems["reentry_permit"].message
+    # Required answers the old edition never asked are problems to resolve, not only notes.
+    assert problems["processing.ever_in_proceedings"].code == "not_on_form"
+    assert problems["biographics"].code == "not_on_form"
+    assert "travel" not in prof
+
+
+def test_item_8_with_2h_2p_blank_is_asked_never_guessed(blank_2019: Path) -> None:
+    values = {k: v for k, v in OLD_REENTRY.items() if not k.startswith("#subform[1].Line2")}
+    ex = extract(typed(blank_2019, {OLD + k: v for k, v in values.items()}))
+    assert "notify" not in ex.profile["processing"]["delivery"]
+    [asked] = [p for p in ex.problems if p.path == "processing.delivery.notify.address"]
+    assert asked.code == "ambiguous" and "2.h. through 2.p." in asked.message
+
+
+# An advance parole filed on the 04/24/19 edition for a daughter in Lagos (1.f, today's initial parole), and one
+# for the applicant's own trip (1.d) whose earlier advance parole was typed into Part 3 items 4.a-4.c.
+OLD_FOR_A_DAUGHTER = {
+    "#subform[0].Line1a_FamilyName[0]": "ADEYEMI", "#subform[0].Line1b_GivenName[0]": "TUNDE",
+    "#subform[0].Line2b_StreetNumberName[0]": "8100 Kirby Dr", "#subform[0].Line2d_CityOrTown[0]": "Houston",
+    "#subform[0].Line2e_State[0]": "TX", "#subform[0].Line2f_ZipCode[0]": "77054",
+    "#subform[0].Line2i_Country[0]": "United States", "#subform[0].Line8_DateOfBirth[0]": "02/11/1979",
+    "#subform[1].Line1f_checkbox[0]": "/Y", "#subform[1].Line2a_FamilyName[0]": "ADEYEMI",
+    "#subform[1].Line2b_GivenName[0]": "KEMI", "#subform[1].Line2d_DateOfBirth[0]": "05/05/2012",
+    "#subform[1].Line2i_StreetNumberName[0]": "14 Adeola Odeku St", "#subform[1].Line2k_CityOrTown[0]": "Lagos",
+    "#subform[1].Line2p_Country[0]": "Nigeria", "#subform[1].Line3a_No[0]": "/Y",
+    "#subform[2].Line1a_Purpose[0]": "Surgery at Texas Children's Hospital",
+    "#subform[3].Line1_OneTrip[0]": "/Y", "#subform[3].Line2a_CityOrTown[0]": "Lagos",
+    "#subform[3].Line2b_Country[0]": "Nigeria",
+}
+
+
+def test_a_2019_parole_for_a_person_abroad_reads_her_physical_address(blank_2019: Path) -> None:
+    ex = extract(typed(blank_2019, {OLD + k: v for k, v in OLD_FOR_A_DAUGHTER.items()}))
+    prof = ex.profile
+    assert prof["application"]["type"] == "initial_parole"
+    assert prof["beneficiary"]["physical_address"] == {"street": "14 Adeola Odeku St", "city": "Lagos",
+                                                       "country": "Nigeria"}
+    assert "mailing_address" not in prof["beneficiary"]
+    assert "travel" not in prof  # Part 7 item 1 (trips) is asked only of advance parole today
+    assert any(n.startswith("travel.trips: Part 7, Item 1 is checked, which the current edition does not ask")
+               for n in ex.notes)
+    assert prof["parole"] == {"reason": "Surgery at Texas Children's Hospital", "consulate_city": "Lagos",
+                              "consulate_country": "Nigeria"}
+    assert not any(n.startswith(("application.basis:", "applicant.i94_number:")) for n in ex.notes)
+
+
+def test_a_2019_advance_parole_typed_as_an_earlier_document_is_asked(blank_2019: Path, blank: BlankForm) -> None:
+    values = {**{k: v for k, v in OLD_REENTRY.items() if not k.startswith((
+                 "#subform[1].Line1a_", "#subform[2].", "#subform[1].Line4a_", "#subform[1].Line2i",
+                 "#subform[1].Line2k", "#subform[1].Line2o", "#subform[1].Line2p"))},
+              "#subform[1].Line1d_checkbox[0]": "/Y", "#subform[1].Line4a_Yes[0]": "/Y",
+              "#subform[3].Line1_OneTrip[0]": "/Y",
+              "#subform[1].Line4b_DateIssued[0]": "03/02/2023",
+              "#subform[1].Line4c_Disposition[0]": "Advance parole (I-512L), used and returned",
+              "#subform[2].Line1a_Purpose[0]": "My brother's wedding",
+              "#subform[2].Line1b_ListCountries[0]": "Nigeria\nGhana"}
+    ex = extract(typed(blank_2019, {OLD + k: v for k, v in values.items()}))
+    processing = ex.profile["processing"]
+    assert processing["previous_advance_parole"] == {"date_issued": "2023-03-02",
+                                                     "disposition": "Advance parole (I-512L), used and returned"}
+    assert "previous_reentry_permit_or_refugee_travel_document" not in processing
+    [asked] = [p for p in ex.problems if p.path == "processing.previous_reentry_permit_or_refugee_travel_document"]
+    assert asked.code == "ambiguous" and "advance parole" in asked.message
+    assert ex.profile["travel"]["countries"] == ["Nigeria", "Ghana"]  # one per line on the old form
+    basis = [p for p in ex.problems if p.path == "application.basis"]
+    assert [p.code for p in basis] == ["not_on_form"]  # a required answer: a problem, not only a note
+    # Completed, it fills the current edition with the countries as a list, not a line break.
+    done = _merge(ex.profile, {"application": {"basis": "pending_i485"}, "biographics": BIOGRAPHICS,
+                               "processing": {"ever_in_proceedings": False,
+                                              "previous_reentry_permit_or_refugee_travel_document": None},
+                               "travel": {"purpose_category": "personal"}})
+    _, plan = api.prepare(api.load_profile(done).profile, blank)
+    countries = next(p.assignment.value for p in plan.placed if p.assignment.entry.source == "travel.countries")
+    assert countries == "Nigeria, Ghana"

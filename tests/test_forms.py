@@ -566,5 +566,6 @@ def test_kept_files_lists_blanks_cache_maps_and_rules(tmp_path: Path, blank_plai
     assert kept[shared / "sub" / "a.pdf"].startswith("the blank form") and home / "forms" / "b.pdf" in kept
     assert {p.name for p in kept if p.parent == cache} == {"prepared-x-v3.pdf", "prepared-x-v3.json",
                                                             "baseline-y-v2.json"}
-    assert any(p.name == "i-131_01-20-25.json" and "field map" in what for p, what in kept.items())
-    assert any(p.name == "package_rules.json" and p.is_file() for p in kept)
+    # The maps and rules live in the form package folder (field_maps/i-131/) since the package work of issue 18.
+    assert any(p.name == "01-20-25.json" and "field map" in what for p, what in kept.items())
+    assert any(p.name == "package-rules.json" and p.is_file() for p in kept)

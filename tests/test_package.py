@@ -455,7 +455,7 @@ def test_near_departure_suggests_an_expedite(tmp_path: Path, sample: Any) -> Non
     pkg.profile["travel"]["departure_date"] = (TODAY + dt.timedelta(days=10)).isoformat()
     report = pkg.check()
     expedite = next(f for f in report.findings if f.code == "expedite_suggested")
-    assert expedite.severity == "info" and "10 days away" in expedite.message
+    assert expedite.severity == "warning" and "10 days away" in expedite.message  # issue 20: check warns
     assert "severe financial loss" in expedite.message and "clear USCIS error" in expedite.message
     assert report.ok
     validity = next(f for f in report.findings if f.code == "validity")
@@ -725,7 +725,7 @@ def stricter_rules(tmp_path: Path) -> Path:
     data["name"] = "Example LLP rules"
     data["every_filing"]["requirements"].append({
         "id": "itinerary", "description": "Travel itinerary (firm policy)", "any_of": ["itinerary"],
-        "when": [{"path": "application.type", "equals": "advance_parole"}], "source": "firm policy 2026-03",
+        "when": {"application.type": "advance_parole"}, "source": "firm policy 2026-03",
     })
     data["by_basis"]["pending_i485"]["purpose_evidence"] = True
     data["fees"]["schedules"][0]["by_application_type"]["advance_parole"]["amount"] = 700
@@ -746,6 +746,25 @@ def test_a_firms_stricter_rules_file(tmp_path: Path, sample: Any) -> None:
     assert pkg.check(rules=rules).ok
 
 
+def test_a_version_2_rules_file_is_still_read(tmp_path: Path, sample: Any) -> None:
+    """Version 2 wrote each `when` as a list of {"path", test} objects: they are read as the rule language."""
+    data = json.loads(stricter_rules(tmp_path).read_text())
+    data["schema_version"] = 2
+    data["every_filing"]["requirements"][-1]["when"] = [{"path": "application.type", "equals": "advance_parole"}]
+    data["explanation"]["when"] = [{"path": "application.type", "in": ["advance_parole"]},
+                                   {"path": "application.basis", "not_in": ["pending_i485"]}]
+    data["fees"]["notes"][0]["when"] = []
+    path = tmp_path / "firm-rules-v2.json"
+    path.write_text(json.dumps(data))
+    read = load_rules(path)
+    assert read.explanation is not None and read.explanation.when.raw == {
+        "all": [{"application.type": ["advance_parole"]}, {"application.basis": {"not_in": ["pending_i485"]}}]}
+    assert read.fees.notes[0].when is None  # an empty list: no condition, as before
+    pkg = complete(tmp_path / "m", sample, "pending_i485", "personal", ["i485_receipt"])
+    report = pkg.check(rules=path)
+    assert sorted(missing_ids(report)) == ["itinerary", "personal_reason"] and not report.ok
+
+
 @pytest.mark.parametrize(("content", "expect"), [
     ("{not json", "not valid JSON"),
     ('{"schema_version": 2}', "not a valid package rules file"),
@@ -763,8 +782,9 @@ def test_bad_rules_file_is_an_input_error(tmp_path: Path, sample: Any, content: 
 @pytest.mark.parametrize(("edit", "where"), [
     (lambda d: d["every_filing"]["requirements"][0].update(any_of=["passport_fotos"]),
      "every_filing.requirements.0.any_of.0"),
-    (lambda d: d["by_application_type"]["advance_parole"]["requirements"][0]["when"][0].update(path="travel.country"),
-     "by_application_type.advance_parole.requirements.0.when.0"),
+    (lambda d: d["by_application_type"]["advance_parole"]["requirements"][0].update(
+        when={"travel.country": {"mentions_any": ["Canada"]}}),
+     "by_application_type.advance_parole.requirements.0.when"),
     (lambda d: d["by_basis"].update(daca2={}), "by_basis.daca2"),
     (lambda d: d["fees"].update(sorce="x"), "fees.sorce"),
     (lambda d: d["fees"]["additional"][0].update(until=None), "fees"),  # two rows for one date

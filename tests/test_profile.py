@@ -378,3 +378,37 @@ def test_a_processing_section_answers_removal_proceedings() -> None:
     """Part 4 item 1 is asked of everyone: a processing section cannot leave it blank while answering 2-4."""
     data = with_changes("reentry-permit", lambda d: d["processing"].pop("in_removal_proceedings"))
     assert problems_of(data)["processing.in_removal_proceedings"] == "is required"
+
+
+# --- issue 20: none, signer, expedite, trip ------------------------------------------------------
+
+
+def test_none_answers_an_if_any_item_and_contradicts_a_value() -> None:
+    data = with_changes("advance-parole-i485", lambda d: d.__setitem__("none", ["applicant.uscis_online_account_number",
+                                                                                 "contact.mobile_phone"]))
+    found = problems_of(data)
+    assert list(found) == ["contact.mobile_phone"]  # the sample gives a mobile phone
+    assert "remove 'contact.mobile_phone' from `none` or remove the value" in found["contact.mobile_phone"]
+    data["contact"]["mobile_phone"] = None
+    assert parse_profile(data).none == ["applicant.uscis_online_account_number", "contact.mobile_phone"]
+    wrong = with_changes("advance-parole-i485", lambda d: d.__setitem__("none", ["applicant.date_of_birth"]))
+    assert "none[0]" in problems_of(wrong)  # only the form's "(if any)" items may be answered none
+
+
+def test_the_schema_documents_the_new_sections() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    schema = json.loads(result.output)
+    props = schema["properties"]
+    assert {"signer", "expedite", "trip", "none"} <= set(props)
+    assert "(if any)" in props["none"]["description"] and "null" in props["none"]["description"]
+    assert "applicant.ssn" in json.dumps(props["none"]) and "contact.mobile_phone" in json.dumps(props["none"])
+    grounds = json.dumps(schema["$defs"]["Expedite"])
+    assert "urgent_humanitarian" in grounds and "uscis_error" in grounds
+    assert "8 CFR 103.2(a)(2)" in json.dumps(schema["$defs"]["Signer"])
+
+
+def test_a_trip_belongs_to_the_types_whose_form_does_not_ask_it() -> None:
+    trip = {"departure_date": "2027-03-01", "purpose_category": "employment"}
+    assert parse_profile(with_changes("reentry-permit", lambda d: d.__setitem__("trip", trip))).trip is not None
+    found = problems_of(with_changes("advance-parole-i485", lambda d: d.__setitem__("trip", trip)))
+    assert "give the trip in `travel`" in found["trip"]

@@ -507,3 +507,110 @@ def test_review_and_verify_refuse_a_fifo_up_front(tmp_path: Path) -> None:
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert done.stderr.strip() == f"error: {fifo} is not a regular file (a folder, a device or a pipe)"
     assert not (tmp_path / "r.html").exists()
+
+
+# --- issue 20: the three cases as a paralegal reviews them -----------------------------------------
+
+FILING = dt.date(2026, 12, 10)
+
+
+@pytest.fixture(scope="module")
+def reviewed(blank: BlankForm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Review]:
+    """The issue's three cases, each reviewed once with its package checked on the filing date."""
+    from tests.test_package_check import build, case
+
+    out = {}
+    for name in ("asylee-child-replacement", "tps-fee-waiver", "reentry-work-abroad"):
+        path = build(tmp_path_factory.mktemp(name), case(name))
+        out[name] = review(path, form=blank, check_package=True, filing_date=FILING)
+    return out
+
+
+def section(page_html: str, head: str) -> str:
+    """The HTML from the heading `head` to the next heading of the same or a higher level."""
+    start = page_html.index(head)
+    ends = [i for i in (page_html.find("<h3>", start + len(head)), page_html.find("<h2>", start + len(head)))
+            if i != -1]
+    return page_html[start:min(ends) if ends else len(page_html)]
+
+
+def test_review_shows_the_fee_waiver_and_what_to_enclose(reviewed: dict[str, Review]) -> None:
+    page_html = reviewed["tps-fee-waiver"].to_html()
+    fee = section(page_html, "<h3>Fee")
+    assert "Due now, to enclose with this I-131: $0" in html.unescape(fee)
+    assert "waiver requested" in fee and "filed on paper" in fee and "8 CFR 103.7(c)" in fee
+    assert "$580" not in page_html and "Total due with this I-131" not in fee and "online" not in fee
+
+
+def test_review_names_who_signs(reviewed: dict[str, Review]) -> None:
+    r = reviewed["asylee-child-replacement"]
+    signs = [t.message for t in r.todos if t.kind == "sign"]
+    assert signs[0].startswith("Applicant's signature, signed for the applicant (under 14) by a parent "
+                               "(FARIDA RAHIMI signs): sign by hand in ink")
+    assert any(m.startswith("Interpreter's signature (AHMAD NOORI signs)") for m in signs)
+    assert "FARIDA RAHIMI signs" in html.unescape(section(r.to_html(), "<h3>Sign by hand"))
+
+
+def test_review_shows_the_expedite_request(reviewed: dict[str, Review]) -> None:
+    page_html = html.unescape(reviewed["tps-fee-waiver"].to_html())
+    block = section(page_html, "<h3>Expedite request")
+    assert "Ground: urgent humanitarian." in block and "hospitalised on 12/01/2026" in block
+    assert "USCIS Contact Center" in block and "Policy Manual" in block
+    package = page_html.split('<section id="package">', 1)[1].split("</section>", 1)[0]
+    assert "Evidence of the expedite ground: an emergency or urgent humanitarian reason" in package
+
+
+def test_review_reminds_a_reentry_permit_of_presence_and_biometrics(reviewed: dict[str, Review]) -> None:
+    page_html = html.unescape(reviewed["reentry-work-abroad"].to_html())
+    before = section(page_html, "<h3>Before mailing")
+    assert "physically present in the United States" in before and "biometrics appointment" in before
+    assert "8 CFR 223.2(b)(1)" in before and "(uncertain: verify)" in before
+
+
+def test_none_is_an_answer_and_optional_blanks_are_one_line(reviewed: dict[str, Review]) -> None:
+    r = reviewed["asylee-child-replacement"]
+    said_none = {(t.part, t.item) for t in r.todos if t.kind == "none"}
+    assert said_none == {("2", "11"), ("10", "2"), ("10", "3")}  # the profile's `none` list
+    unanswered = {(t.part, t.item): t for t in r.todos if t.kind == "unanswered"}
+    assert not said_none & set(unanswered)
+    assert unanswered[("2", "10")].optional  # the SSN "(if any)": blank, not declared none
+    assert not unanswered[("4", "6.b")].optional  # a replacement's receipt number is asked outright
+    page_html = r.to_html()
+    todo = page_html.split('<section id="todo">', 1)[1].split("</section>", 1)[0]
+    grouped = re.findall(r'<li class="grouped">(.*?)</li>', todo, re.S)
+    assert len(grouped) == 2  # one line of optional blanks, one line of "none"
+    assert "Part 2, Item 10" in grouped[0] and "Part 2, Item 11" in grouped[1] and "Part 10, Item 3" in grouped[1]
+    assert todo.count("<li>Page") == 1  # only the item that needs an answer has a line of its own
+    assert r.to_dict()["todo"][0]["optional"] is False
+
+
+def test_questions_come_from_the_map_not_the_tooltips(reviewed: dict[str, Review]) -> None:
+    typos = re.compile(r"U S C I S|Firstst|Type 1\.|Part Part|PaPart|\b(?:[A-Z] ){2,}[A-Z]\b")
+    for name, r in reviewed.items():
+        questions = [b.question for b in r.boxes] + [t.message for t in r.todos if t.kind in ("unanswered", "none")]
+        assert [q for q in questions if typos.search(q)] == [], name
+    r = reviewed["tps-fee-waiver"]
+    asked = {(b.part, b.item, b.answer): b.question for b in r.boxes}
+    assert asked[("2", "8", "[X] checked")] == "Sex: Male"
+    assert asked[("4", "1", "[X] checked")] == ("Has the person who will receive the document ever been in "
+                                                "exclusion, deportation, removal, or rescission proceedings?: Yes")
+    assert "USCIS Online Account Number (if any)" in {t.question for t in r.todos if t.kind == "none"}
+
+
+def test_every_item_of_the_map_has_clean_words(blank: BlankForm) -> None:
+    from formfill.fieldmap import for_form
+
+    fmap = for_form(blank)
+    missing = [(e.part, e.item) for e in fmap.entries if fmap.question(e) is None]
+    assert missing == []
+    boxes_of_a_question = [e for e in fmap.entries if e.kind == "check" and e.part != "1"
+                           and sum(1 for o in fmap.by_item[e.part, e.item] if o.kind == "check") > 1]
+    assert all(e.option for e in boxes_of_a_question), [e.field for e in boxes_of_a_question if not e.option]
+
+
+def test_badges_sit_beside_boxes_and_the_package_above_the_skipped_list(reviewed: dict[str, Review]) -> None:
+    page_html = reviewed["reentry-work-abroad"].to_html()
+    badge = re.search(r"\.box span \{([^}]*)\}", page_html)
+    assert badge is not None and "right: 100%" in badge.group(1) and "top: -" not in badge.group(1)
+    assert page_html.index('<section id="package">') < page_html.index("Skipped as the form&#x27;s instructions say")
+    assert page_html.index("Not answered by the profile") < page_html.index('<section id="package">')

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -494,11 +495,12 @@ def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path: Path) -> Non
 def test_a_field_map_that_does_not_record_the_blanks_values_is_refused(blank_plain: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the pristine values there is nothing to tell a blank from a filled form: say so, never guess."""
-    doc = json.loads((REPO / "field_maps" / "i-131_01-20-25.json").read_text())
+    shutil.copytree(REPO / "field_maps" / "i-131", tmp_path / "packages" / "i-131")
+    fill_map = tmp_path / "packages" / "i-131" / "01-20-25.json"
+    doc = json.loads(fill_map.read_text())
     del doc["blank_defaults"]
-    (tmp_path / "maps").mkdir()
-    (tmp_path / "maps" / "i-131_01-20-25.json").write_text(json.dumps(doc))
-    monkeypatch.setenv("FORMFILL_FIELD_MAPS", str(tmp_path / "maps"))
+    fill_map.write_text(json.dumps(doc))
+    monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
     with pytest.raises(FormError, match="does not record what the blank"):
         load_blank(blank_plain.read_bytes(), "plain")
 

@@ -1,7 +1,7 @@
 """Check a filing package: is every piece of evidence this request needs attached, usable and relevant?
 
-What a request needs lives in `package_rules.json` (data a firm reviews and may replace with its own
-stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
+What a request needs lives in the form package's `package-rules.json` (data a firm reviews and may replace
+with its own stricter copy through `rules=`), never in branches here: this module only evaluates those rules against
 one profile and checks each attached file as a file (exists, readable, what its bytes say it is, PDFs
 open, passport photos pass the photo checks). Every finding carries the file path or the profile's JSON
 path it is about, so a paralegal can act on it without reading code, and the primary source a lawyer can
@@ -28,14 +28,15 @@ import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
 from formfill.errors import FormError, FormfillError, InputError, Problem
 from formfill.fieldmap import FieldMap, all_maps, for_form
+from formfill.formpackage import package_for, package_roots
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
@@ -49,11 +50,11 @@ from formfill.profile import (
     PurposeCategory,
     problems_from_validation_error,
 )
+from formfill.rules import Condition, holds, model_paths, snapshot, snapshot_of
 from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
 Severity = Literal["error", "warning", "info"]
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
-BUILTIN_RULES = "built in: formfill/checks/package_rules.json"
 
 # --- the rules file's schema ---------------------------------------------------------------------
 
@@ -64,50 +65,13 @@ class _RulesModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-_OPERATORS = ("present", "equals", "in_", "not_in", "mentions_any", "starts_with_any")
-
-
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _submodel(arg)
-        if found is not None:
-            return found
-    return None
+PROFILE_PATHS = model_paths(Profile)
+"""Whether a dotted path names a key of the profile contract: every condition's path is checked with it."""
 
 
 def profile_path_exists(path: str) -> bool:
     """True when `path` (dotted, e.g. "travel.countries") names a key of the profile contract."""
-    model: type[BaseModel] | None = Profile
-    for part in path.split("."):
-        if model is None or part not in model.model_fields:
-            return False
-        model = _submodel(model.model_fields[part].annotation)
-    return True
-
-
-class Condition(_RulesModel):
-    """One test on a profile value; a rule applies when all of its conditions hold."""
-
-    path: str
-    present: bool | None = None
-    equals: str | int | bool | None = None
-    in_: list[str | int | bool] | None = Field(None, alias="in")
-    not_in: list[str | int | bool] | None = None
-    mentions_any: list[str] | None = Field(None, description="Case-insensitive text in the value or a list item.")
-    starts_with_any: list[str] | None = Field(
-        None, description="Value, upper-cased without punctuation (H-1B -> H1B), starts with one of these."
-    )
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> Condition:
-        used = [op for op in _OPERATORS if op in self.model_fields_set]
-        if len(used) != 1:
-            raise ValueError(f"a condition has exactly one test of {', '.join(o.rstrip('_') for o in _OPERATORS)}")
-        if not profile_path_exists(self.path):
-            raise ValueError(f"'{self.path}' is not a key of the profile (see profile-shape.md)")
-        return self
+    return PROFILE_PATHS(path)
 
 
 class Requirement(_RulesModel):
@@ -115,7 +79,7 @@ class Requirement(_RulesModel):
     description: str = Field(min_length=3)
     any_of: list[AttachmentKind] = Field(min_length=1)
     count: int = Field(1, ge=1)
-    when: list[Condition] = []
+    when: Condition | None = None
     source: str = Field(min_length=3)
     uncertain: bool = False
     severity: Literal["error", "warning"] = "error"
@@ -152,8 +116,10 @@ class Check(_RulesModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     severity: Severity
-    when: list[Condition] = []
+    when: Condition | None = None
     override: Override | None = None
+    path: str | None = Field(None, description="Where the finding points (a profile path, or `fee`); default: the "
+                                               "first path its condition reads outside `application`.")
     message: str = Field(min_length=3)
     source: str = Field(min_length=3)
     uncertain: bool = False
@@ -172,7 +138,7 @@ class ExplanationRule(_RulesModel):
     evidence the trip's purpose calls for (`by_purpose`). One rule, one source, so a firm relaxes it in one
     place: `severity` "warning", `purpose_evidence` false, or another `when`."""
 
-    when: list[Condition] = Field(min_length=1)
+    when: Condition
     statement: Statement | None = None
     purpose_evidence: bool = True
     source: str = Field(min_length=3)
@@ -205,7 +171,7 @@ class Edition(_RulesModel):
 class ProcessingRules(_RulesModel):
     usual_days: int = Field(ge=0)
     expedited_days: int | None = Field(None, ge=0)
-    expedite_grounds: list[str] = []
+    expedite_grounds: list[str] = Field([], description="Older rules files: the grounds' words (see `expedite`).")
     validity: dict[ApplicationType, str] = {}
     source: str
     usual_days_source: str | None = None
@@ -229,7 +195,7 @@ class FeeRequirement(_RulesModel):
 
 
 class FeeNote(_RulesModel):
-    when: list[Condition] = []
+    when: Condition | None = None
     message: str
 
 
@@ -270,7 +236,7 @@ class FeeRow(_Dated):
     amount: int | None = Field(ge=0)
     waivable: bool
     due: Literal["with_filing", "when_granted"]
-    when: list[Condition] = []
+    when: Condition | None = None
     rejected_without_from: dt.date | None = Field(None, description="From this filing date USCIS rejects a filing "
                                                                      "without the fee.")
     note: str | None = None
@@ -278,6 +244,7 @@ class FeeRow(_Dated):
 
 class Fees(_RulesModel):
     currency: str = "USD"
+    waiver: FeeWaiver | None = None
     source: str = Field(min_length=3)
     requirement: FeeRequirement
     schedules: list[FeeSchedule] = Field(min_length=1)
@@ -329,7 +296,7 @@ class AssemblyRules(_RulesModel):
 class Rules(_RulesModel):
     """The whole rules file (`package_rules.json`); see the README section "The rules file"."""
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     name: str
     reviewed: str | None = None
     about: str | None = None
@@ -344,18 +311,35 @@ class Rules(_RulesModel):
     intake: IntakeRules
     editions: list[Edition] = []
     processing: ProcessingRules
+    expedite: ExpediteRules | None = None
+    supports: list[Support] = []
     fees: Fees
     assembly: AssemblyRules = AssemblyRules()
 
 
+def _builtin_rules_file() -> tuple[Path, str]:
+    """The package rules of the form the profile model is for, and how reports name them (`built in: ...`)."""
+    form = str(Profile.model_fields["form"].default)
+    pkg = package_for(form)
+    path = pkg.package_rules if pkg is not None else None
+    if pkg is None or path is None:
+        raise InputError(f"no form package for Form {form} with package rules was found (looked in "
+                         f"{', '.join(str(r) for r in package_roots())})")
+    return path, f"built in: {pkg.file_label(path)}"
+
+
+def builtin_rules_name() -> str:
+    return _builtin_rules_file()[1]
+
+
 def default_rules_text() -> str:
     """The packaged rules file, for a firm to copy and tighten."""
-    return (resources.files("formfill.checks") / "package_rules.json").read_text(encoding="utf-8")
+    return _builtin_rules_file()[0].read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)
 def _default_rules() -> Rules:
-    return parse_rules(default_rules_text(), BUILTIN_RULES)
+    return parse_rules(default_rules_text(), builtin_rules_name())
 
 
 def parse_rules(text: str, name: str) -> Rules:
@@ -367,10 +351,43 @@ def parse_rules(text: str, name: str) -> Rules:
     if isinstance(data, dict) and data.get("schema_version") == 1:
         raise InputError(f"{name}: a version 1 rules file, from before dated fees, intake checks and the explanation "
                          "rule; copy the current default (see the README) and re-apply the firm's changes")
+    if isinstance(data, dict) and data.get("schema_version") == 2:
+        data = upgrade_v2(data)
     try:
-        return Rules.model_validate(data)
+        return Rules.model_validate(data, context={"known_path": PROFILE_PATHS})
     except ValidationError as err:
         raise InputError(f"{name}: not a valid package rules file", problems_from_validation_error(err)) from None
+
+
+def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 rules file read as version 3: its `when` lists of `{"path": ..., "<test>": ...}` objects
+    become the rule language's compact conditions (`equals` a plain value, `in` a list, other tests as
+    operators); nothing else changed between the versions."""
+
+    def one(cond: Any) -> Any:
+        if not isinstance(cond, dict) or not isinstance(cond.get("path"), str) or len(cond) != 2:
+            return cond  # not a version 2 condition: validation names it
+        rest = {k: v for k, v in cond.items() if k != "path"}
+        [(op, arg)] = rest.items()
+        return {cond["path"]: arg if op in ("equals", "in") else {op: arg}}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            if key == "when" and isinstance(value, list):
+                if value:
+                    out[key] = {"all": [one(c) for c in value]} if len(value) > 1 else one(value[0])
+                continue
+            out[key] = walk(value)
+        return out
+
+    upgraded: dict[str, Any] = walk(doc)
+    upgraded["schema_version"] = 3
+    return upgraded
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -404,6 +421,10 @@ def _strict_json(text: str, name: str) -> Any:
 
 
 # --- the report ----------------------------------------------------------------------------------
+
+INTAKE_CODES = frozenset({"sign_by_hand", "sign_continuation_sheets", "file_every_page", "edition_not_accepted",
+                          "edition_unknown", "fill_not_planned", "signature_boxes_unknown", "no_field_map"})
+"""Findings of the intake preflight besides the rules file's own intake checks (whose ids are added per report)."""
 
 
 @dataclass
@@ -476,6 +497,11 @@ class PackageReport:
     signatures: list[SignatureBox] = field(default_factory=list)
     photo_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # attachment index -> bytes checked
     file_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # with keep_files: every file read
+    intake_codes: frozenset[str] = field(default=frozenset(), repr=False)  # findings listed under "Before mailing"
+
+    def before_mailing(self) -> list[Finding]:
+        """The intake preflight's findings: what USCIS rejects a paper filing for, and who signs."""
+        return [f for f in self.findings if f.path is None and f.code in self.intake_codes]
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -499,47 +525,6 @@ class PackageReport:
                 message = f"{f.path}: {f.message}" if f.path else f.message
                 out.append(Problem(f.where or "attachments", message, f.code))
         return out
-
-
-# --- conditions ----------------------------------------------------------------------------------
-
-
-def _value(data: dict[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _norm_class(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", text.upper())
-
-
-def _holds(cond: Condition, data: dict[str, Any]) -> bool:
-    value = _value(data, cond.path)
-    if cond.present is not None:
-        return (value not in (None, "", [], {})) is cond.present
-    if "equals" in cond.model_fields_set:
-        return bool(value == cond.equals)
-    if cond.in_ is not None:
-        return value in cond.in_
-    if cond.not_in is not None:
-        return value not in cond.not_in
-    if cond.mentions_any is not None:
-        items = value if isinstance(value, list) else [value]
-        texts = [str(v).lower() for v in items if v is not None]
-        return any(n.lower() in t for n in cond.mentions_any for t in texts)
-    if cond.starts_with_any is not None:
-        if not isinstance(value, str):
-            return False
-        return any(_norm_class(value).startswith(_norm_class(p)) for p in cond.starts_with_any)
-    return False  # pragma: no cover - the schema requires one operator
-
-
-def _all_hold(conds: list[Condition], data: dict[str, Any]) -> bool:
-    return all(_holds(c, data) for c in conds)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -715,9 +700,10 @@ class _Checker:
         self.edition = blank.edition if blank is not None else self.fmap.edition if self.fmap is not None else None
         self.signatures: list[SignatureBox] = []
         self.fee_doc: dict[str, Any] = {}
+        # One dump of the profile for every condition, each evaluated once, on the filing date.
+        self.data: dict[str, Any] = snapshot(snapshot_of(profile), on=filing_date)
         rule = rules.explanation
-        self.explanation = rule if rule is not None and _all_hold(rule.when, profile.model_dump(mode="json")) else None
-        self.data: dict[str, Any] = profile.model_dump(mode="json")
+        self.explanation = rule if rule is not None and holds(rule.when, self.data) else None
         self.findings: list[Finding] = []
         self.attachments: list[AttachmentResult] = []
         self.photo_bytes: dict[int, bytes] = {}  # attachment index -> the bytes checked (photos only)
@@ -900,26 +886,33 @@ class _Checker:
             else:
                 self.add("no_rules", "info", f"the rules file has no entry for basis '{app.basis}'",
                          where="application.basis")
-        if self.p.travel is not None:
-            purpose = self.p.travel.purpose_category
-            purpose_scope = self.rules.by_purpose.get(purpose)
-            if purpose_scope is not None:
+        trip = trip_of(self.p)
+        if trip is not None and trip.purpose_category is not None:
+            purpose = trip.purpose_category
+            purpose_scope = self.rules.by_purpose.get(PurposeCategory(purpose))
+            if purpose_scope is not None and trip.section == "travel":
                 by_basis = basis_scope is not None and basis_scope.purpose_evidence
                 via = self.explanation if self.explanation is not None and self.explanation.purpose_evidence else None
                 out.append((f"purpose {purpose}", purpose_scope, by_basis or via is not None,
                             None if by_basis else via))
+            elif purpose_scope is not None:  # a trip the form does not ask about: its evidence supports it
+                out.append((f"purpose {purpose}", purpose_scope, False, None))
         return out
 
     def requirements(self) -> list[RequirementResult]:
         results: list[RequirementResult] = []
         relevant: set[str] = {str(k) for k in self.rules.always_relevant}
+        facts: dict[str, list[str]] = {}  # attachment kind -> the facts of the profile it supports
         for label, scope, needed, via in self._scopes():
             relevant.update(str(k) for k in scope.also_supports)
             for req in scope.requirements:
-                if not _all_hold(req.when, self.data):
+                if not holds(req.when, self.data):
                     continue
                 relevant.update(str(k) for k in req.any_of)
                 if not needed:
+                    if label.startswith("purpose "):  # evidence of the trip's purpose, not required here
+                        for kind in req.any_of:
+                            facts.setdefault(str(kind), []).append("trip_purpose")
                     continue
                 source, uncertain, severity = req.source, req.uncertain, req.severity
                 if via is not None:  # the purpose's evidence, required by the explanation rule
@@ -934,17 +927,41 @@ class _Checker:
             relevant.update(kinds)
             results.append(self._evaluate(rule.statement.id, rule.statement.description, kinds, 1, rule.source,
                                           "advance parole explanation", rule.uncertain, rule.severity))
+        expedite = self._expedite_requirement()
+        if expedite is not None:
+            relevant.update(expedite.any_of)
+            results.append(expedite)
+        for fact in facts_stated(self.rules.supports, self.data):
+            for kind in fact.any_of:
+                relevant.add(str(kind))
+                facts.setdefault(str(kind), []).append(fact.id)
         fee_req = self._fee_requirement(relevant)
         if fee_req is not None:
             results.append(fee_req)
         for att in self.attachments:
-            att.supports = [r.id for r in results if att.kind in r.any_of and att.path in r.satisfied_by]
+            met = [r.id for r in results if att.kind in r.any_of and att.path in r.satisfied_by]
+            att.supports = list(dict.fromkeys([*met, *facts.get(att.kind, [])]))
             att.relevant = att.kind in relevant
             if not att.relevant:
                 self.add("unsupported_attachment", "warning",
                          f"this {att.kind} supports nothing this request needs ({self._describe_request()}); "
                          f"check it belongs in this package", path=att.path, where=f"attachments[{att.index}]")
         return results
+
+    def _expedite_requirement(self) -> RequirementResult | None:
+        """With an expedite request, evidence of its ground (an expedite_evidence attachment, or evidence already
+        attached that shows the ground) is required."""
+        request, rules = self.p.expedite, self.rules.expedite
+        if request is None:
+            return None
+        ground = rules.grounds.get(request.ground) if rules is not None else None
+        if rules is None or ground is None:
+            self.add("expedite_ground_unknown", "warning", f"the rules file says nothing about the expedite ground "
+                     f"'{request.ground}': its evidence is not checked", where="expedite.ground", uncertain=True)
+            return None
+        kinds = [str(k) for k in ground.evidence]
+        return self._evaluate("expedite_evidence", f"Evidence of the expedite ground: {ground.description}", kinds, 1,
+                              rules.source, "expedite request", rules.uncertain, "error")
 
     def _evaluate(self, rid: str, description: str, kinds: list[str], count: int, source: str, scope: str,
                   uncertain: bool, severity: Literal["error", "warning"]) -> RequirementResult:
@@ -968,7 +985,7 @@ class _Checker:
         fees, day, kind = self.rules.fees, self.filing_date, self.p.application.type
         doc: dict[str, Any] = {"filing_date": day.isoformat(), "application_type": str(kind),
                                "currency": fees.currency, "payments": [], "later": []}
-        notes = [n.message for n in fees.notes if _all_hold(n.when, self.data)]
+        notes = [n.message for n in fees.notes if holds(n.when, self.data)]
         schedule = self._dated(fees.schedules, "the I-131 filing fee", strict=True)
         entry = schedule.by_application_type.get(kind) if schedule is not None else None
         filing: dict[str, Any] = {"id": "i131_filing_fee", "what": f"Form I-131 filing fee ({_words(kind)})",
@@ -978,9 +995,11 @@ class _Checker:
             filing.update(source=schedule.source, source_date=schedule.source_date.isoformat(),
                           uncertain=schedule.uncertain or self._expired(schedule),
                           effective_from=schedule.from_.isoformat())
+        waiver_kinds = {str(k) for k in fees.requirement.waiver_kinds}
+        waiver_attached = any(str(a.kind) in waiver_kinds for a in self.p.attachments)
         if entry is not None:
             filing.update(amount=self._fee_amount(entry), waivable=entry.fee_waiver_allowed)
-            if entry.online_amount is not None:
+            if entry.online_amount is not None and not (waiver_attached and entry.fee_waiver_allowed):
                 filing["what"] += f", on paper ({_money_words(entry.online_amount)} if filed online)"
             if entry.note:
                 notes.insert(0, entry.note)
@@ -1008,6 +1027,7 @@ class _Checker:
             else:
                 doc["later"].append(item)
         known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
+        self._waiver(doc, waiver_attached and bool(filing["waivable"]))
         doc.update(total=sum(known), total_complete=len(known) == len(doc["payments"]), notes=notes,
                    # the I-131's own fee, as the document gave it before dated rows
                    amount=filing["amount"], online_amount=entry.online_amount if entry else None,
@@ -1015,6 +1035,21 @@ class _Checker:
                    source_date=filing["source_date"], uncertain=filing["uncertain"])
         self.fee_doc = doc
         return doc
+
+    def _waiver(self, doc: dict[str, Any], requested: bool) -> None:
+        """A fee waiver request attached for a request that allows one: the fees it covers are requested to be
+        waived (nothing to enclose for them), the others stay due now, and the filing goes on paper."""
+        rule = self.rules.fees.waiver
+        for p in doc["payments"]:
+            p["waived"] = requested and bool(p["waivable"])
+        due = [p for p in doc["payments"] if not p["waived"]]
+        doc.update(waiver_requested=requested,
+                   due_now=sum(p["amount"] for p in due if p["amount"] is not None),
+                   due_now_complete=all(p["amount"] is not None for p in due),
+                   paper_only=requested and (rule is None or rule.paper_only))
+        if requested and rule is not None:
+            self.add("fee_waiver_requested", "info", rule.message, where="fee", source=rule.source,
+                     uncertain=rule.uncertain)
 
     def _expired(self, row: _Dated) -> bool:
         return row.expiring and row.until is not None and self.filing_date > row.until
@@ -1044,7 +1079,7 @@ class _Checker:
         return None
 
     def _additional(self) -> list[FeeRow]:
-        applies = [r for r in self.rules.fees.additional if _all_hold(r.when, self.data)]
+        applies = [r for r in self.rules.fees.additional if holds(r.when, self.data)]
         out: list[FeeRow] = []
         for rid in dict.fromkeys(r.id for r in applies):
             same = [r for r in applies if r.id == rid]
@@ -1107,7 +1142,7 @@ class _Checker:
                 continue
             if check.effective_until is not None and day > check.effective_until:
                 continue
-            if not _all_hold(check.when, self.data):
+            if not holds(check.when, self.data):
                 continue
             reason = self.p.overrides.get(check.override) if check.override else None
             if reason is not None:
@@ -1115,8 +1150,9 @@ class _Checker:
                          f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
                          where=f"overrides.{check.override}", source=check.source, uncertain=check.uncertain)
             else:
-                where = next((c.path for c in check.when if not c.path.startswith("application.")),
-                             check.when[0].path if check.when else None)
+                paths = check.when.paths if check.when is not None else ()
+                where = check.path or next((p for p in paths if not p.startswith("application.")),
+                                           paths[0] if paths else None)
                 self.add(check.id, check.severity, check.message, where=where, source=check.source,
                          uncertain=check.uncertain)
 
@@ -1151,15 +1187,18 @@ class _Checker:
             self.add("signature_boxes_unknown", "warning", f"the signature boxes cannot be listed: {err.message}",
                      source=rules.signature.source)
         if self.signatures:
-            boxes = "; ".join(f"{b.label} (page {b.page}, Part {b.part} item {b.item})" for b in self.signatures)
+            boxes = "; ".join(f"{b.described} (page {b.page}, Part {b.part} item {b.item})" for b in self.signatures)
             self.add("sign_by_hand", "info",
                      f"sign by hand in ink before mailing (a typed name or pasted image is not a signature, and USCIS "
                      f"rejects the filing without it; the fee is not refunded): {boxes}",
                      source=rules.signature.source, uncertain=rules.signature.uncertain)
         sheets = rules.continuation_sheets
+        signer = self.p.signer
+        who = "the applicant" if signer is None or signer.role == "applicant" else \
+            f"the {signer.role.replace('_', ' ')} who signs for the applicant"
         if self.blank is None:
             self.add("sign_continuation_sheets", "info",
-                     "if the filled form has continuation sheets after Part 13, the applicant signs and dates each "
+                     f"if the filled form has continuation sheets after Part 13, {who} signs and dates each "
                      "one (give the blank form to count them)", source=sheets.source, uncertain=sheets.uncertain)
         else:
             try:
@@ -1170,8 +1209,8 @@ class _Checker:
             else:
                 if count:
                     self.add("sign_continuation_sheets", "info",
-                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after Part 13: the "
-                             f"applicant signs and dates each one", source=sheets.source, uncertain=sheets.uncertain)
+                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after Part 13: "
+                             f"{who} signs and dates each one", source=sheets.source, uncertain=sheets.uncertain)
         self.add("file_every_page", "info",
                  f"file every page of the form: all {fmap.pages} pages of edition {fmap.edition}, including pages "
                  f"without answers", source=rules.every_page.source, uncertain=rules.every_page.uncertain)
@@ -1200,40 +1239,56 @@ class _Checker:
         if validity:
             self.add("validity", "info", f"the document is {validity}", source=proc.source,
                      uncertain=proc.uncertain)
-        travel = self.p.travel
-        if travel is None:
+        self.expedite_notes()
+
+    def expedite_notes(self) -> None:
+        """A departure inside the usual processing time from the filing date, with no expedite requested, is a
+        warning naming the grounds; a requested expedite is repeated with how it is made."""
+        proc, rules, request = self.rules.processing, self.rules.expedite, self.p.expedite
+        if request is not None and rules is not None and request.ground in rules.grounds:
+            how = f"; {rules.how}" if rules.how else ""
+            source = "; ".join(s for s in (rules.source, rules.how_source) if s)
+            self.add("expedite_requested", "info",
+                     f"expedite requested on the ground: {rules.grounds[request.ground].description} "
+                     f"({request.explanation}){how}", where="expedite", source=source, uncertain=rules.uncertain)
+        trip = trip_of(self.p)
+        if trip is None:
             return
-        days = (travel.departure_date - self.today).days
-        if days < 0:
-            self.add("departure_passed", "warning", f"the departure date {travel.departure_date} has passed",
-                     where="travel.departure_date")
-        elif days < proc.usual_days:
-            quick = (f" (an expedite usually takes about {proc.expedited_days} days; sooner than that, ask for an "
-                     f"emergency appointment at a USCIS field office)" if proc.expedited_days else "")
-            grounds = "; ".join(proc.expedite_grounds) or "see the USCIS expedite criteria"
-            self.add("expedite_suggested", "info",
-                     f"departure {travel.departure_date} is {days} days away, sooner than the usual processing time "
-                     f"of about {proc.usual_days} days: consider an expedite request or an emergency appointment"
-                     f"{quick}. Expedite grounds: {grounds}",
-                     where="travel.departure_date", source=proc.usual_days_source or proc.source,
-                     uncertain=proc.uncertain)
+        if (trip.departure_date - self.today).days < 0:
+            self.add("departure_passed", "warning", f"the departure date {trip.departure_date} has passed",
+                     where=trip.departure_path)
+            return
+        days = (trip.departure_date - self.filing_date).days
+        if request is not None or not 0 <= days < proc.usual_days:
+            return
+        quick = (f" (an expedite usually takes about {proc.expedited_days} days; sooner than that, ask for an "
+                 f"emergency appointment at a USCIS field office)" if proc.expedited_days else "")
+        words = [g.description for g in rules.grounds.values()] if rules is not None else proc.expedite_grounds
+        grounds = "; ".join(words) or "see the USCIS expedite criteria"
+        self.add("expedite_suggested", "warning",
+                 f"departure {trip.departure_date} is {days} days away from the filing date {self.filing_date}, "
+                 f"sooner than the usual processing time of about {proc.usual_days} days, and no expedite is "
+                 f"requested: consider an expedite request (give `expedite` with its ground and explanation) or an "
+                 f"emergency appointment{quick}. Expedite grounds: {grounds}",
+                 where=trip.departure_path, source=proc.usual_days_source or proc.source, uncertain=proc.uncertain)
 
     def _describe_request(self) -> str:
         app = self.p.application
         parts = [str(app.type).replace("_", " ").replace("re parole", "re-parole")]
         if app.basis is not None:
             parts.append(f"basis {app.basis}")
-        if self.p.travel is not None:
-            parts.append(f"purpose {self.p.travel.purpose_category}")
+        trip = trip_of(self.p)
+        if trip is not None and trip.purpose_category is not None:
+            parts.append(f"purpose {trip.purpose_category}")
         return ", ".join(parts)
 
     def request(self) -> dict[str, Any]:
-        app, travel = self.p.application, self.p.travel
+        app, trip = self.p.application, trip_of(self.p)
         return {
             "application_type": str(app.type), "basis": str(app.basis) if app.basis else None,
-            "purpose_category": str(travel.purpose_category) if travel else None,
-            "departure_date": travel.departure_date.isoformat() if travel else None,
-            "countries": list(travel.countries) if travel else [],
+            "purpose_category": trip.purpose_category if trip else None,
+            "departure_date": trip.departure_date.isoformat() if trip else None,
+            "countries": list(trip.countries) if trip else [],
             "summary": self._describe_request(),
         }
 
@@ -1306,7 +1361,7 @@ def check_package(
         blank = form if isinstance(form, BlankForm) else open_blank(Path(form))
     day = today or dt.date.today()
     checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
-                       str(rules) if rules is not None else BUILTIN_RULES, attachments_root, day,
+                       str(rules) if rules is not None else builtin_rules_name(), attachments_root, day,
                        filing_date or day, blank)
     checker.keep_files = keep_files
     checker.check_files()
@@ -1324,6 +1379,8 @@ def check_package(
         rules=f"{rule_set.name} [{checker.rules_name}]", filing_date=checker.filing_date.isoformat(),
         edition=checker.edition, signatures=checker.signatures, photo_bytes=checker.photo_bytes,
         file_bytes=checker.file_bytes,
+        intake_codes=INTAKE_CODES | {c.id for c in rule_set.intake.checks}
+        | {f"{c.id}_overridden" for c in rule_set.intake.checks},
     )
 
 
@@ -1341,6 +1398,5 @@ def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_dat
             f"source: {f.source})" for f in checker.findings if f.severity in kind]
 
 
-__all__ = ["AssemblyRules", "AttachmentResult", "Finding", "PackageReport", "RequirementResult", "Rules",
-           "check_package", "default_rules_text",
-           "eligibility_notes", "load_rules"]
+__all__ = ["INTAKE_CODES", "AssemblyRules", "AttachmentResult", "Finding", "PackageReport", "RequirementResult",
+           "Rules", "check_package", "default_rules_text", "eligibility_notes", "load_rules"]

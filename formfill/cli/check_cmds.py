@@ -9,15 +9,11 @@ from typing import Any
 
 import click
 
-from formfill.checks.package import Finding, PackageReport, check_package
+from formfill.checks.package import INTAKE_CODES, Finding, PackageReport, check_package
 from formfill.cli.common import echo, emit_json, handle_errors, json_option
 
 _MARK = {"error": "ERROR", "warning": "WARNING", "info": "note"}
-# Findings printed under "Before mailing": what USCIS rejects a paper filing for at intake.
-INTAKE_CODES = {"sign_by_hand", "sign_continuation_sheets", "file_every_page", "edition_not_accepted",
-                "edition_unknown", "separate_payment", "daca_initial_request_filed_together", "fill_not_planned",
-                "signature_boxes_unknown", "no_field_map"}
-FEE_CODES = {"fee_not_waivable", "fee_rules_expired", "fee_date_not_covered"}
+FEE_CODES = {"fee_not_waivable", "fee_rules_expired", "fee_date_not_covered", "fee_waiver_requested"}
 _UNCERTAIN = " (uncertain: verify)"
 
 
@@ -36,7 +32,8 @@ def _finding(f: Finding) -> list[str]:
 
 
 def _payment(p: dict[str, Any], currency: str) -> list[str]:
-    waivable = "" if p["waivable"] else "; not waivable"
+    waivable = "; fee waiver requested (nothing to enclose)" if p.get("waived") else "" if p["waivable"] \
+        else "; not waivable"
     flag = _UNCERTAIN if p.get("uncertain") else ""
     lines = [f"  {_money(p['amount'], currency):>9}  {p['what']}{waivable}{flag}"]
     if p.get("note"):
@@ -46,12 +43,24 @@ def _payment(p: dict[str, Any], currency: str) -> list[str]:
 
 
 def render_fee(fee: dict[str, Any]) -> list[str]:
-    """The fee block: every payment due with this I-131 on the filing date, the total, and later fees."""
+    """The fee block: every payment due with this I-131 on the filing date, what to enclose now, later fees."""
     currency = fee["currency"]
     lines = [f"Fee (filing date {fee['filing_date']})"]
     for p in fee["payments"]:
         lines += _payment(p, currency)
-    unknown = [p["what"] for p in fee["payments"] if p["amount"] is None]
+    unknown = [p["what"] for p in fee["payments"] if p["amount"] is None and not p.get("waived")]
+    if fee.get("waiver_requested"):
+        waived = [p for p in fee["payments"] if p.get("waived")]
+        covered = "; ".join(f"{p['what']} ({_money(p['amount'], currency)})" for p in waived)
+        at_least = "at least " if unknown else ""
+        lines.append(f"  Due now, to enclose with this I-131: {at_least}{_money(fee['due_now'], currency)} (a fee "
+                     f"waiver is requested, Form I-912 attached, for: {covered})")
+        if fee["later"]:
+            lines.append("  Billed later, not paid with the I-131:")
+            for p in fee["later"]:
+                lines += _payment(p, currency)
+        lines += [f"  - {n}" for n in fee.get("notes", [])]
+        return lines
     total = _money(fee["total"], currency)
     if unknown:
         lines.append(f"  Total due with this I-131: at least {total} (the rules give no amount for: "
@@ -114,20 +123,21 @@ def render(report: PackageReport) -> list[str]:
         lines.append("  (none listed in the profile)")
 
     general = [f for f in report.findings if f.path is None and f.code != "missing_evidence"]
-    problems = [f for f in general if f.severity != "info" and f.code not in INTAKE_CODES | FEE_CODES]
+    intake_codes = report.intake_codes or INTAKE_CODES
+    problems = [f for f in general if f.severity != "info" and f.code not in intake_codes | FEE_CODES]
     if problems:
         lines += ["", "Eligibility and purpose"]
         for f in problems:
             lines += _finding(f)
 
-    intake = [f for f in general if f.code in INTAKE_CODES]
+    intake = [f for f in general if f.code in intake_codes]
     if intake:
         lines += ["", "Before mailing (what USCIS rejects a paper filing for)"]
         for f in intake:
             if f.code == "sign_by_hand" and report.signatures:  # the boxes as a checklist, not one long line
                 lines.append("  Sign by hand in ink (a typed name or pasted image is not a signature; USCIS rejects "
                              "the filing without it and keeps the fee):")
-                lines += [f"  [ ] page {b.page}, Part {b.part} item {b.item}: {b.label}"
+                lines += [f"  [ ] page {b.page}, Part {b.part} item {b.item}: {b.described}"
                           + (" and the date of signature" if b.date_field else "") for b in report.signatures]
                 lines.append(f"      source: {f.source}")
             else:
@@ -137,7 +147,7 @@ def render(report: PackageReport) -> list[str]:
     for f in (f for f in general if f.code in FEE_CODES):
         lines += _finding(f)
 
-    notes = [f for f in general if f.severity == "info" and f.code not in INTAKE_CODES | FEE_CODES]
+    notes = [f for f in general if f.severity == "info" and f.code not in intake_codes | FEE_CODES]
     if notes:
         lines += ["", "Notes"]
         for f in notes:
@@ -170,7 +180,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
 @click.option("--attachments-root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Refuse attachments whose real path (symlinks resolved) is outside this folder.")
 @click.option("--rules", "rules", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A firm's own package rules file (same schema as the built-in package_rules.json).")
+              help="A firm's own package rules file (same schema as the built-in package-rules.json).")
 @json_option
 @handle_errors()
 def check(profile: str, filing_date: dt.date | None, form: Path | None, attachments_root: Path | None,

@@ -90,11 +90,13 @@ def review_cmd(
         return
     if target == "-":
         return
-    counts = {kind: sum(1 for t in result.todos if t.kind == kind) for kind in
-              ("sign", "sign_sheet", "unanswered", "skipped", "note")}
+    counts = {kind: sum(1 for t in result.todos if t.kind == kind and not t.optional) for kind in
+              ("sign", "sign_sheet", "unanswered", "none", "skipped", "note")}
+    optional = sum(1 for t in result.todos if t.kind == "unanswered" and t.optional)
     echo(f"{target}: review of {len(result.pages)} pages, {len(result.boxes)} boxes outlined"
          + (" (SSNs and A-Numbers masked)" if redact else "") + "; it contains personal data.")
     echo(f"  to do: {counts['sign']} signature(s), {counts['sign_sheet']} continuation sheet(s) to sign, "
-         f"{counts['unanswered']} item(s) not answered, {counts['skipped']} skipped, {counts['note']} note(s)")
+         f"{counts['unanswered']} item(s) not answered, {optional} optional (\"if any\") item(s) left blank, "
+         f"{counts['none']} answered none, {counts['skipped']} skipped, {counts['note']} note(s)")
     if result.package is not None:
         echo(f"  package: {'complete' if result.package.get('ok') else 'INCOMPLETE'}")

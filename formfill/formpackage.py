@@ -1,0 +1,326 @@
+"""Form packages: one folder per form holding everything that is true of that form and its editions.
+
+A package is a folder with a `form.json` (the spec, validated here), the fill map of each edition
+formfill fills (`01-20-25.json`), read maps of older editions it only reads (`04-24-19.read.json`), the
+package-check rules and the profile model the spec names. The engine takes a package and names no form:
+the form number, how a blank states its edition, the overflow part and its markers all come from here.
+
+Packages are discovered in package roots, scanned in order: the built-in root (the `field_maps/` shipped
+inside formfill, or a source checkout's), the per-user packages folder (`$FORMFILL_HOME/packages`, else
+`$XDG_DATA_HOME/formfill/packages`, else `~/.local/share/formfill/packages`), then every folder of
+`FORMFILL_PACKAGES_DIR` (path-separated). Each subfolder of a root holding a `form.json` is a package; a
+later root's package for the same form number replaces an earlier one (so a firm's copy of a package wins
+over the built-in one). The built-in packages are found exactly the way a firm's own are.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from formfill.errors import FormError
+
+SPEC_FILE = "form.json"
+PACKAGES_ENV = "FORMFILL_PACKAGES_DIR"
+_EDITION = re.compile(r"\d{2}/\d{2}/\d{2}")
+
+
+class _SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Identification(_SpecModel):
+    """How a blank states its form and edition: a barcode field's value, else the first page's footer.
+
+    Templates use `{form}`, `{edition}` and (barcodes) `{page}`.
+    """
+
+    barcode_field: str = Field(min_length=1)  # a substring of the barcode fields' names
+    barcode_value: str = Field(min_length=1)
+    footer_text: str = Field(min_length=1)
+
+
+class OverflowMarkers(_SpecModel):
+    continued_in: str = Field(min_length=1)  # ends a multiline box whose rest moves to the overflow part
+    continuation: str = Field(min_length=1)  # starts the rest
+    pointers: list[str] = Field(min_length=1)  # a single-line box whose value moved, longest first
+
+
+class SheetHeaderLine(_SpecModel):
+    label: str = Field(min_length=1)
+    path: str = Field(min_length=1)  # the profile path printed after the label
+    prefix: str = ""  # printed before a value (`A-`)
+    absent: str = ""  # printed when the profile has no value
+
+
+class Overflow(_SpecModel):
+    """The form's own place for what does not fit its box, and the continuation sheets after it."""
+
+    part: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    markers: OverflowMarkers
+    sheet_title: str = Field(min_length=1)  # `{form}`, `{part}`, `{n}`, `{total}`
+    sheet_header: list[SheetHeaderLine] = Field(min_length=1)
+
+
+class EditionSpec(_SpecModel):
+    """One edition of the form: a fill map (formfill fills it) or a read map (formfill only reads it)."""
+
+    edition: str
+    fill_map: str | None = None
+    read_map: str | None = None
+
+    @field_validator("edition")
+    @classmethod
+    def _edition_date(cls, value: str) -> str:
+        if not _EDITION.fullmatch(value):
+            raise ValueError(f"an edition is written mm/dd/yy as printed on the form, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_map(self) -> EditionSpec:
+        if (self.fill_map is None) == (self.read_map is None):
+            raise ValueError("an edition names exactly one of fill_map and read_map")
+        return self
+
+
+class Spec(_SpecModel):
+    """`form.json`: see CONTRIBUTING.md "Form packages" for every key."""
+
+    spec_version: Literal[1]
+    form: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    about: str | None = None
+    publisher_page: str = Field(min_length=1)
+    blank_url: str = Field(min_length=1)
+    blank_file: str = Field(min_length=1)  # `{edition}` with dashes: the stored blank's file name
+    output_suffix: str = Field(min_length=1)  # a filled form's file name ends with this
+    identification: Identification
+    overflow: Overflow
+    editions: list[EditionSpec] = Field(min_length=1)
+    model: str = Field(min_length=1)  # `dotted.module:Class` or `model.py:Class` inside the package folder
+    package_rules: str | None = None
+    rules: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_editions(self) -> Spec:
+        seen = [e.edition for e in self.editions]
+        twice = sorted({e for e in seen if seen.count(e) > 1})
+        if twice:
+            raise ValueError(f"editions lists {', '.join(twice)} more than once")
+        return self
+
+
+@dataclass(frozen=True)
+class FormPackage:
+    """A loaded, validated package folder."""
+
+    root: Path
+    spec: Spec
+    label: str  # how messages name the folder: `field_maps/i-131` for the built-in ones, else its path
+    _model: list[type[BaseModel]] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def form(self) -> str:
+        return self.spec.form
+
+    @property
+    def editions(self) -> list[str]:
+        return [e.edition for e in self.spec.editions]
+
+    @property
+    def fill_maps(self) -> dict[str, Path]:
+        """edition -> its fill map file."""
+        return {e.edition: self.root / e.fill_map for e in self.spec.editions if e.fill_map}
+
+    @property
+    def read_maps(self) -> dict[str, Path]:
+        """edition -> its read map file (editions formfill reads but never fills)."""
+        return {e.edition: self.root / e.read_map for e in self.spec.editions if e.read_map}
+
+    @property
+    def package_rules(self) -> Path | None:
+        return self.root / self.spec.package_rules if self.spec.package_rules else None
+
+    @property
+    def rules(self) -> Path | None:
+        return self.root / self.spec.rules if self.spec.rules else None
+
+    def file_label(self, path: Path) -> str:
+        """A package file as messages name it (`field_maps/i-131/package-rules.json`)."""
+        return f"{self.label}/{path.relative_to(self.root).as_posix()}"
+
+    def model(self) -> type[BaseModel]:
+        """The profile model class the spec names, imported once."""
+        if not self._model:
+            self._model.append(_load_model(self))
+        return self._model[0]
+
+
+# --- discovery ------------------------------------------------------------------------------------
+
+
+@cache
+def builtin_root() -> Path | None:
+    """The packages shipped with formfill (inside the wheel), else a source checkout's `field_maps/`
+    (found once: where formfill is installed does not change while it runs)."""
+    packaged = resources.files("formfill") / "field_maps"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parent.parent / "field_maps"
+    return checkout if checkout.is_dir() else None
+
+
+def user_packages_dir() -> Path:
+    """The per-user packages folder, next to the per-user forms folder."""
+    home = os.environ.get("FORMFILL_HOME")
+    if home:
+        return Path(home) / "packages"
+    data = os.environ.get("XDG_DATA_HOME")
+    root = Path(data) if data else Path.home() / ".local" / "share"
+    return root / "formfill" / "packages"
+
+
+def package_roots() -> list[Path]:
+    """Where packages are looked for, in order (a later root's package for a form replaces an earlier one)."""
+    roots: list[Path] = []
+    builtin = builtin_root()
+    if builtin is not None:
+        roots.append(builtin)
+    roots.append(user_packages_dir())
+    extra = os.environ.get(PACKAGES_ENV, "")
+    roots.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    return roots
+
+
+def packages() -> dict[str, FormPackage]:
+    """Every package found, by form number."""
+    return _packages(tuple(package_roots()), builtin_root())
+
+
+def package_for(form: str) -> FormPackage | None:
+    return packages().get(form)
+
+
+@cache
+def _packages(roots: tuple[Path, ...], builtin: Path | None) -> dict[str, FormPackage]:
+    found: dict[str, FormPackage] = {}
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if (p / SPEC_FILE).is_file()):
+            label = f"field_maps/{folder.name}" if root == builtin else str(folder)
+            pkg = load_package(folder, label)
+            found[pkg.form] = pkg
+    return found
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+
+def load_package(folder: Path, label: str | None = None) -> FormPackage:
+    """Read and validate a package folder; a broken one is refused with its file and key named."""
+    name = label or str(folder)
+    spec_path = folder / SPEC_FILE
+    shown = f"{name}/{SPEC_FILE}"
+    try:
+        data = json.loads(spec_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise FormError(f"{shown}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise FormError(f"{shown}: the form package spec cannot be read ({err})") from None
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = _json_path(first["loc"]) or "(the whole file)"
+        raise FormError(f"{shown}: not a valid form package spec: {key}: {_reason(first)}") from None
+    for key, rel in _files(spec):
+        if not (folder / rel).is_file():
+            raise FormError(f"{shown}: {key} names {rel!r}, which is not a file in {name}")
+    return FormPackage(root=folder, spec=spec, label=name)
+
+
+def _files(spec: Spec) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, e in enumerate(spec.editions):
+        if e.fill_map:
+            out.append((f"editions[{i}].fill_map", e.fill_map))
+        if e.read_map:
+            out.append((f"editions[{i}].read_map", e.read_map))
+    if spec.package_rules:
+        out.append(("package_rules", spec.package_rules))
+    if spec.rules:
+        out.append(("rules", spec.rules))
+    return out
+
+
+def _json_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _reason(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "not a key of a form package spec"
+    if error["type"] == "missing":
+        return "required"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _load_model(pkg: FormPackage) -> type[BaseModel]:
+    """Import `module:Class` (a dotted module, or a `.py` file inside the package folder)."""
+    target, _, cls_name = pkg.spec.model.partition(":")
+    shown = f"{pkg.label}/{SPEC_FILE}: model"
+    if not cls_name:
+        raise FormError(f"{shown}: {pkg.spec.model!r} is not `module:Class`")
+    if target.endswith(".py"):
+        path = pkg.root / target
+        module_name = "formfill_packages." + re.sub(r"\W", "_", pkg.form.lower()) + "." + Path(target).stem
+        module = sys.modules.get(module_name)
+        if module is None:
+            loader = importlib.util.spec_from_file_location(module_name, path)
+            if loader is None or loader.loader is None or not path.is_file():
+                raise FormError(f"{shown}: {target} is not a file in {pkg.label}")
+            module = importlib.util.module_from_spec(loader)
+            sys.modules[module_name] = module
+            loader.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as err:
+            raise FormError(f"{shown}: cannot import {target} ({err})") from None
+    cls = getattr(module, cls_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        raise FormError(f"{shown}: {target} has no pydantic model {cls_name}")
+    return cls
+
+
+__all__ = [
+    "PACKAGES_ENV",
+    "SPEC_FILE",
+    "EditionSpec",
+    "FormPackage",
+    "Identification",
+    "Overflow",
+    "Spec",
+    "builtin_root",
+    "load_package",
+    "package_for",
+    "package_roots",
+    "packages",
+    "user_packages_dir",
+]
