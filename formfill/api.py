@@ -10,11 +10,8 @@ written to its destination.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +20,16 @@ from typing import Any
 from formfill import layout, loading
 from formfill.errors import (
     FormfillError,
-    InputError,
     OutputExistsError,
     PackageError,
     Problem,
     ProfileError,
+    UnsafeOutputError,
     VerificationError,
 )
 from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_notes
-from formfill.forms import find_blank, open_blank
+from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
+from formfill.forms import find_blank, kept_files, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
@@ -136,8 +134,8 @@ def fill(
     refuses to fill when the package check (formfill.checks.package) finds anything required missing,
     for `filing_date` (the postmark date; default today) and this blank's edition.
     The output is never one of the inputs (the profile file, the blank, an attachment, or a file in
-    `protect`, see `identities`) nor anything but a regular file, even with `overwrite` (UnsafeOutputError,
-    exit code 2).
+    `protect`, see `identities`), a file formfill keeps (`guard_output`) nor anything but a regular file,
+    even with `overwrite` (UnsafeOutputError, exit code 2).
     """
     loaded = load_profile(profile)
     # A named blank is opened first so the package check judges its edition; the default one is only looked
@@ -155,11 +153,10 @@ def fill(
     if blank is None:
         blank = open_blank(find_blank(None))
     out_path = Path(output) if output is not None and str(output) != "-" else None
-    inputs = {**identities(_input_files(profile, loaded, blank)), **(protect or {})} if out_path else {}
+    protected: dict[Identity, str] = {}
     if out_path is not None:
-        check_output(out_path, inputs)
-        if out_path.exists() and not overwrite:
-            raise OutputExistsError(f"{out_path} already exists; pass --overwrite to replace it")
+        protected = guard_output(out_path, _input_files(profile, loaded, blank), overwrite=overwrite, what="the PDF",
+                                 also=protect)
     fmap, the_plan = prepare(loaded.profile, blank)
     data, sheets = render(blank, the_plan)
     verification = read_back(data, fmap, the_plan, blank, sheets, printed)
@@ -194,7 +191,7 @@ def fill(
         result.data = flat
     result.notes.extend(the_plan.notes)  # what the layout shortened (Part 13's header)
     if out_path is not None:
-        write_atomic(out_path, result.data, overwrite, inputs)
+        write_atomic(out_path, result.data, overwrite, protected, what="the PDF")
         result.output = out_path
     return result
 
@@ -217,11 +214,7 @@ def verify(
         data, name = pdf, name or "<bytes>"
     else:
         name = str(pdf)
-        try:
-            with Path(pdf).open("rb") as fh:
-                data = fh.read(MAX_BLANK_BYTES + 1)  # load_blank refuses anything larger
-        except OSError as err:
-            raise InputError(f"{name}: cannot be read ({err.strerror or err})") from None
+        data = read_bounded(pdf, MAX_BLANK_BYTES)  # a regular file only; load_blank refuses anything larger
     loaded = load_profile(profile)
     filled = load_blank(data, name, use_cache=False, pristine=False)  # a client's file: not a blank, not cached
     fmap, the_plan = prepare(loaded.profile, filled)
@@ -235,31 +228,6 @@ def verify(
     return result
 
 
-class UnsafeOutputError(InputError):
-    """The output path is an input (the profile, the blank, an attachment, a rules file) or not a regular file."""
-
-
-PART_SUFFIX = ".part"
-"""Temporary files are `.<output name>.<pid>.<random>.part`: hidden, never named like an output, and
-the pid says whether the process writing it is still alive (formfill.batch removes dead ones)."""
-
-
-Identity = tuple[int, int]
-"""(st_dev, st_ino): one file, whatever name, symlink or hard link reaches it."""
-
-
-def identities(files: Iterable[tuple[str | os.PathLike[str], str]]) -> dict[Identity, str]:
-    """The identity of each existing file (symlinks followed) with how to name it in a message."""
-    found: dict[Identity, str] = {}
-    for path, what in files:
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            continue  # not there (or not a path): nothing to protect
-        found.setdefault((st.st_dev, st.st_ino), what)
-    return found
-
-
 def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:
     """The files a fill reads, which its output must never replace: profile, blank and attachments."""
     files = [(blank.source, f"the blank form {blank.source}")]
@@ -271,84 +239,32 @@ def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: Bl
     return files
 
 
-def check_output(path: Path, protected: Mapping[Identity, str] | None = None) -> None:
-    """Refuse, even with --overwrite, an output that is not a regular file or that is one of the inputs.
+def guard_output(
+    path: str | os.PathLike[str],
+    inputs: Iterable[tuple[str | os.PathLike[str], str]] = (),
+    *,
+    overwrite: bool,
+    what: str = "the output",
+    also: Mapping[Identity, str] | None = None,
+    hint: str = "",
+) -> dict[Identity, str]:
+    """The one check every command makes before it writes `path`; returns what `write_atomic` must protect.
 
-    Symlinks and hard links count: the test is the file's identity (device and inode) after following
-    links. A folder, a device (/dev/null, /dev/stdout), a FIFO or a socket is never written through;
-    `-o -` is how to write to standard output.
+    Refused (UnsafeOutputError, exit 2, naming the path), even with `overwrite`: anything but a regular
+    file (a folder, /dev/null, a FIFO), the command's `inputs` and the files in `also`, and every file
+    formfill keeps (formfill.forms.kept_files: the stored blanks of every forms folder, the cache entries,
+    the field maps, the rules files). Files are compared by device and inode, so a symlink or a hard link
+    to one of them is refused too. An existing file without `overwrite` is an OutputExistsError.
     """
-    try:
-        st = os.stat(path)
-    except ValueError:
-        raise InputError(f"cannot write {str(path)!r}: the path contains a NUL byte") from None
-    except OSError:
-        return  # not there (or not reachable): writing it says why, if it fails
-
-    if stat.S_ISDIR(st.st_mode):
-        raise UnsafeOutputError(f"{path} is a folder; give a file name for the PDF")
-    if not stat.S_ISREG(st.st_mode):
-        raise UnsafeOutputError(
-            f"{path} is not a regular file (a device, FIFO or socket); formfill writes only to regular files "
-            "(use -o - for standard output)"
-        )
-    what = (protected or {}).get((st.st_dev, st.st_ino))
-    if what is not None:
-        raise UnsafeOutputError(f"{path} is {what}; refusing to write the PDF over an input, even with --overwrite")
-
-
-def write_atomic(path: Path, data: bytes, overwrite: bool, protected: Mapping[Identity, str] | None = None) -> None:
-    """Write via a private temporary file in the same folder; never leave a half-written PDF behind.
-
-    The temporary file is mode 0600 from its first byte (mkstemp) and gets the usual permissions
-    (0666 less the umask) only once complete, just before it takes the output's name. It is removed
-    on every way out Python controls (errors, Ctrl-C, SIGTERM turned into an exception by the CLI).
-    """
-    check_output(path, protected)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=PART_SUFFIX)
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {_reason(err)}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
-        check_output(path, protected)  # again, just before the name is taken: the path may have changed
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
-            except FileExistsError:
-                raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
-            except OSError:
-                if os.path.lexists(path):
-                    raise OutputExistsError(f"{path} already exists; pass --overwrite to replace it") from None
-                os.replace(tmp, path)
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {_reason(err)}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _reason(err: OSError) -> str:
-    """The plain-words part of an OSError ("No space left on device"), without a traceback."""
-    if isinstance(err, NotADirectoryError | FileExistsError) and err.filename:
-        return f"{err.filename} is a file, not a folder"
-    return err.strerror or str(err)
+    out = Path(path)
+    protected = {**identities([*inputs, *kept_files()]), **(also or {})}
+    check_output(out, protected, what=what, hint=hint)
+    if not overwrite and os.path.lexists(out):
+        raise OutputExistsError(f"{out} already exists; pass --overwrite to replace it")
+    return protected
 
 
 __all__ = [
-    "FillResult", "FormfillError", "UnsafeOutputError", "check_output", "fill", "identities", "load_profile",
-    "validate", "verify", "write_atomic",
+    "PART_SUFFIX", "FillResult", "FormfillError", "Identity", "UnsafeOutputError", "check_output", "fill",
+    "guard_output", "identities", "load_profile", "validate", "verify", "write_atomic",
 ]

@@ -10,8 +10,9 @@ files (one profile per line). `-` is standard input; it, and any input that is n
 Lines, decided by its content. Every profile is validated, filled and verified on its own; the report
 gets one JSON line per input as soon as that input is done, so a pipeline can follow it with
 `tail -f`. Output names come from the profile's `id`, else the file name (`<stem>-<line>` for JSON
-Lines); the first input to claim a name gets it and any later input mapping to the same name fails
-with `duplicate_output`: nothing is ever overwritten silently.
+Lines), with any SSN or A-Number in them masked (`client_xxx_xx_9846.i-131.pdf`, formfill.masking); the
+first input to claim a name gets it and any later input mapping to the same name fails with
+`duplicate_output`: nothing is ever overwritten silently. Report lines are masked like every message.
 
 Speed is by design: the blank is opened and prepared once per worker process (forms.open_blank
 caches it; under fork the workers inherit the parent's copy) and each profile costs only its own
@@ -32,7 +33,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import re
 import signal
 import stat
 import sys
@@ -60,9 +60,11 @@ from formfill.errors import (
     VerificationError,
 )
 from formfill.fieldmap import for_form
-from formfill.forms import find_blank, open_blank
+from formfill.files import NOT_REGULAR, check_output, part_owner, read_bounded, unreadable
+from formfill.forms import find_blank, kept_files, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
+from formfill.masking import known_identifiers, mask_text, mask_tree, masked_name, scrub_numbers
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 
@@ -189,13 +191,6 @@ STDIN = "-"
 """The input that means standard input (read once, by the calling process)."""
 
 
-def _safe_name(text: str) -> str:
-    # Imported here: formfill.cli imports this module (batch_cmds), so a top-level import would be circular.
-    from formfill.cli.fill_cmds import safe_name
-
-    return safe_name(text)
-
-
 @dataclass(frozen=True, slots=True)
 class _Source:
     """One file (or stream) of profiles, as planning sees it."""
@@ -205,6 +200,7 @@ class _Source:
     stem: str  # the output name when the profile has no id
     base_dir: str  # relative attachment paths are relative to this folder
     stream: bool  # not a regular file: read once, here, and its text carried in the items
+    unusable: str | None = None  # why a folder's entry cannot be read (it fails, with this reason)
 
 
 def _is_stream(path: Path) -> bool:
@@ -233,12 +229,11 @@ def _sources(inputs: Sequence[str | os.PathLike[str]], exclude: set[str]) -> Ite
                 yield _Source(STDIN, "<stdin>", "stdin", str(Path.cwd()), True)
             continue
         path = Path(raw)
-        if path.is_dir():
+        in_folder = path.is_dir()
+        if in_folder:
             try:
                 found = sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith(".") and p.is_file()
+                    p for p in path.iterdir() if p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith(".")
                 )
             except OSError as err:
                 raise InputError(f"{path}: the folder cannot be read ({err.strerror or err})") from None
@@ -247,13 +242,31 @@ def _sources(inputs: Sequence[str | os.PathLike[str]], exclude: set[str]) -> Ite
         else:
             raise InputError(f"{path}: no such file or folder")
         for p in found:
-            stream = _is_stream(p)
-            key = os.path.abspath(p) if stream else _key(p)
+            unusable = _unusable_entry(p) if in_folder else None
+            stream = unusable is None and _is_stream(p)
+            key = os.path.abspath(p) if stream or unusable else _key(p)
             if key in seen or key in exclude:
                 continue
             seen.add(key)
             base = Path.cwd() if stream else Path(key).parent
-            yield _Source(str(p), str(p), p.stem, str(base), stream)
+            yield _Source(str(p), str(p), p.stem, str(base), stream, unusable)
+
+
+def _unusable_entry(path: Path) -> str | None:
+    """Why a folder's *.json or *.jsonl entry is not a profile file formfill reads, or None when it is one.
+
+    Each such entry fails with this reason rather than being passed over: a profile behind a dangling
+    symlink (a share not mounted) is a client whose form would otherwise go missing without a trace. A
+    FIFO or device in a folder is never waited on; named on the command line it is read as a stream.
+    """
+    why = unreadable(path)
+    if why is None:
+        return None
+    if why == NOT_REGULAR:
+        if path.is_dir():
+            return "is a folder, not a profile file (folders are not read recursively)"
+        return f"{NOT_REGULAR}; name it on the command line to read it as a stream"
+    return why
 
 
 def _profile_id(data: Any) -> str | None:
@@ -292,15 +305,16 @@ def _decode(raw: bytes | str, name: str, *, one_line: bool = False) -> Any:
 
 def _read(path: str, name: str) -> bytes:
     """A profile file's bytes; STDIN reads standard input (to its end)."""
-    try:
-        if path == STDIN:
+    if path == STDIN:
+        try:
             return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        with open(path, "rb") as fh:
-            return fh.read(MAX_PROFILE_BYTES + 1)  # _decode refuses anything longer: a bounded read
-    except FileNotFoundError:
-        raise _bad(f"{name}: no such file", "unreadable") from None
-    except OSError as err:
-        raise _bad(f"{name}: cannot be read ({err.strerror or err})", "unreadable") from None
+        except OSError as err:
+            raise _bad(f"{name}: cannot be read ({err.strerror or err})", "unreadable") from None
+    try:
+        # A pipe named as an input is read like a file; _decode refuses anything longer than the bound.
+        return read_bounded(path, MAX_PROFILE_BYTES, name=name, regular_only=False)
+    except InputError as err:
+        raise _bad(err.message, "unreadable") from None
 
 
 def _read_line(path: str, offset: int, name: str) -> bytes:
@@ -340,7 +354,8 @@ def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
     """The entry with the profile id that names its output, or with the error (and problems) that fail it."""
     try:
         data = decode()
-        return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data)}
+        return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data),
+                "known": known_identifiers(data)}
     except FormfillError as err:
         return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
@@ -402,6 +417,10 @@ def _file_items(src: _Source) -> Iterator[dict[str, Any]]:
 
 def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
     """The inputs one source holds, with what naming needs; any failure becomes a failed input, never a crash."""
+    if src.unusable is not None:
+        msg = f"{src.name} {src.unusable}"
+        yield {**_entry(src), "error": msg, "problems": (Problem("", msg, "unreadable"),)}
+        return
     lines_seen = 0
     try:
         for entry in _stream_items(src) if src.stream else _file_items(src):
@@ -428,7 +447,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
-            ident = _safe_name(pid or raw["stem"])
+            ident = masked_name(pid or raw["stem"], raw.get("known", ()))
             output = out_dir / f"{ident}{OUTPUT_SUFFIX}"
             common: dict[str, Any] = {
                 "index": index,
@@ -512,9 +531,6 @@ def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) 
     return ItemResult(item.index, item.id, item.input, None, False, time.perf_counter() - start, error, list(problems))
 
 
-_DIGIT_RUNS = re.compile(r"\d[\d -]{5,}\d")
-
-
 def run_item(item: Item) -> ItemResult:
     """Validate, (package-check,) fill, verify and write one input; never raises for a bad profile."""
     start = time.perf_counter()
@@ -542,14 +558,14 @@ def run_item(item: Item) -> ItemResult:
                           protect=options.protected)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]
-        message = err.message if err.message.startswith(item.input) else f"{item.input}: {err.message}"
+        message = err.message if err.message.startswith(mask_text(item.input)) else f"{item.input}: {err.message}"
         return _failure(item, start, message, problems)
     except RecursionError:  # decodable, but too deep for validation
         msg = f"{item.input}: the profile is nested too deeply"
         return _failure(item, start, msg, [Problem("", msg, "invalid")])
     except Exception as err:  # one broken profile (or a bug it triggers) must never cost the others
-        # A bug's message may quote a value: long digit runs (an SSN, an A-Number) are masked.
-        msg = f"{item.input}: internal error ({type(err).__name__}: {_DIGIT_RUNS.sub('[redacted]', str(err))})"
+        # A bug's message may quote any value: every long number goes, not only what looks like an identifier.
+        msg = f"{item.input}: internal error ({type(err).__name__}: {scrub_numbers(str(err))})"
         return _failure(item, start, msg, [Problem("", msg, "internal_error")])
     return ItemResult(item.index, item.id, item.input, item.output, True, time.perf_counter() - start,
                       notes=filled.notes)
@@ -586,7 +602,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _clean_parts(out_dir: Path, dead: set[int] | None = None) -> int:
-    """Remove the `.<name>.<pid>.<random>.part` files (api.write_atomic) whose writer is dead.
+    """Remove the `.<name>.<pid>.<random>.part` files (formfill.files.write_atomic) whose writer is dead.
 
     A part file is never an output (hidden, and not named *.i-131.pdf) and never an input (not *.json);
     one left by a killed process is removed here, at the start and at the end of every batch, and as
@@ -596,14 +612,11 @@ def _clean_parts(out_dir: Path, dead: set[int] | None = None) -> int:
     removed = 0
     with contextlib.suppress(OSError), os.scandir(out_dir) as entries:
         for entry in entries:
-            name = entry.name
-            if not (name.startswith(".") and name.endswith(api.PART_SUFFIX)):
+            owner = part_owner(entry.name)
+            if owner is None or not owner[0].endswith(".pdf"):
                 continue
-            target = name[1 : -len(api.PART_SUFFIX)].rpartition(".")[0]  # less mkstemp's random part
-            target, _, pid = target.rpartition(".")
-            if not (target.endswith(".pdf") and pid.isdigit()):
-                continue
-            if (dead is not None and int(pid) in dead) or not _pid_alive(int(pid)):
+            pid = owner[1]
+            if (dead is not None and pid in dead) or not _pid_alive(pid):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
                     removed += 1
@@ -660,7 +673,8 @@ def _open_report(path: Path, overwrite: bool) -> TextIO:
 
 
 def _check_report_path(report: Path, out: Path, items: Sequence[Item], protected: dict[api.Identity, str]) -> None:
-    """The report must be a regular file (or new) and must not replace an input, the blank or a planned PDF."""
+    """The report must be a regular file (or new) and must not replace a protected file (an input, the blank, a
+    file formfill keeps: see _protected) or a planned PDF."""
     try:
         existing: os.stat_result | None = report.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -668,12 +682,7 @@ def _check_report_path(report: Path, out: Path, items: Sequence[Item], protected
     except (OSError, ValueError) as err:
         raise InputError(f"cannot write the report {report} ({getattr(err, 'strerror', None) or err})") from None
     if existing is not None:
-        if not stat.S_ISREG(existing.st_mode):
-            raise InputError(f"cannot write the report {report}: it is not a regular file (a folder, device or "
-                             "FIFO); pass another --report")
-        what = protected.get((existing.st_dev, existing.st_ino))
-        if what is not None:
-            raise InputError(f"the report {report} would replace {what}; pass another --report")
+        check_output(report, protected, what="the report", hint="pass another --report")
     if _key(report.parent) == _key(out):
         name = report.name.casefold()  # output names are claimed case-insensitively too
         for item in items:
@@ -685,13 +694,14 @@ def _check_report_path(report: Path, out: Path, items: Sequence[Item], protected
 
 
 def _protected(items: Sequence[Item], blank_source: str) -> dict[api.Identity, str]:
-    """Every file the batch reads (profiles, attachments, the blank): no PDF and no report may replace one."""
-    files: list[tuple[str, str]] = [(blank_source, f"the blank form {blank_source}")]
+    """Every file the batch reads (profiles, attachments, the blank) and every file formfill keeps (stored
+    blanks, the cache, field maps, rules: forms.kept_files): no PDF and no report may replace one."""
+    files: list[tuple[str | os.PathLike[str], str]] = [(blank_source, f"the blank form {blank_source}")]
     for item in items:
         if item.path != STDIN:
             files.append((item.path, f"the input {item.input.rpartition(':')[0] if item.line else item.input}"))
         files += [(a, f"an attachment of {item.input}") for a in item.attachments]
-    return api.identities(files)
+    return api.identities([*files, *kept_files()])
 
 
 ITEM_TIMEOUT = 600.0
@@ -792,7 +802,7 @@ def _batch(
     with fh:
 
         def record(result: ItemResult, notify: bool = True) -> None:
-            fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            fh.write(json.dumps(mask_tree(result.to_dict()), ensure_ascii=False) + "\n")
             fh.flush()  # a pipeline may be following the report as it grows
             done.add(result.index)
             if result.ok:

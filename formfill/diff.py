@@ -5,7 +5,9 @@ the same way (validated when valid, so `A-123-456-789` and `123456789` are the s
 compared key by key: the result names each changed JSON path with its old and new value.
 
 SSNs and A-Numbers are masked to their last four digits unless `show_pii` is set: a diff is read on the
-firm's own screen, but its output also ends up in logs and tickets.
+firm's own screen, but its output also ends up in logs and tickets. The values of the keys `ssn` and
+`a_number` are masked whole; every other value (a purpose, an explanation, Part 13 text) has each
+identifier it holds masked by content (formfill.masking).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formfill.errors import InputError, Problem, ProfileError, is_sensitive
+from formfill.errors import InputError, Problem, ProfileError
 from formfill.loading import read_json
+from formfill.masking import mask_tree, mask_value
 from formfill.profile import parse_profile
 
 
@@ -28,11 +31,11 @@ class Change:
     new: Any
 
     def to_dict(self, show_pii: bool = False) -> dict[str, Any]:
-        return {"path": self.path, "change": self.change, "old": mask(self.path, self.old, show_pii),
-                "new": mask(self.path, self.new, show_pii)}
+        return {"path": self.path, "change": self.change, "old": mask_value(self.path, self.old, show_pii),
+                "new": mask_value(self.path, self.new, show_pii)}
 
     def line(self, show_pii: bool = False) -> str:
-        old, new = mask(self.path, self.old, show_pii), mask(self.path, self.new, show_pii)
+        old, new = mask_value(self.path, self.old, show_pii), mask_value(self.path, self.new, show_pii)
         if self.change == "added":
             return f"+ {self.path}: {new!r}"
         if self.change == "removed":
@@ -59,22 +62,13 @@ class Diff:
         return not self.changes
 
     def to_dict(self, show_pii: bool = False) -> dict[str, Any]:
-        return {
+        doc = {
             "identical": self.identical,
             "a": {"input": self.a.source, "kind": self.a.kind, "problems": [p.to_dict() for p in self.a.problems]},
             "b": {"input": self.b.source, "kind": self.b.kind, "problems": [p.to_dict() for p in self.b.problems]},
             "changes": [c.to_dict(show_pii) for c in self.changes],
         }
-
-
-def mask(path: str, value: Any, show_pii: bool = False) -> Any:
-    """`123456789` -> `*****6789` for SSNs and A-Numbers (enough to tell two apart, not to use one)."""
-    # Any component counts: an invalid profile compared as written may nest the number (`ssn.number`).
-    parts = path.split(".")
-    if show_pii or value is None or not any(is_sensitive(".".join(parts[: i + 1])) for i in range(len(parts))):
-        return value
-    text = str(value)
-    return "*" * max(0, len(text) - 4) + text[-4:]
+        return doc if show_pii else mask_tree(doc)  # the file names too
 
 
 def load_side(source: str | os.PathLike[str]) -> Side:
@@ -145,4 +139,4 @@ def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Diff:
     return Diff(side_a, side_b, changes)
 
 
-__all__ = ["Change", "Diff", "compare", "diff", "flatten", "mask"]
+__all__ = ["Change", "Diff", "compare", "diff", "flatten"]

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from formfill.masking import mask_text
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a profile or a filled form, located by its JSON path."""
+    """One thing wrong with a profile or a filled form, located by its JSON path.
+
+    SSNs and A-Numbers in the path or the message are masked when it is made (formfill.masking), so no
+    problem can carry one into a message, a report line or a log, whatever text it quotes.
+    """
 
     path: str
     message: str
     code: str = "invalid"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", mask_text(self.path))
+        object.__setattr__(self, "message", mask_text(self.message))
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -24,31 +34,23 @@ class Problem:
         return asdict(self)
 
 
-SENSITIVE_KEYS = ("ssn", "a_number")
-
-
-def is_sensitive(path: str) -> bool:
-    """Profile paths whose values never appear in a message or log line (SSN, A-Number)."""
-    last = path.rsplit(".", 1)[-1].split("[", 1)[0]
-    return last in SENSITIVE_KEYS
-
-
-def shown(path: str, value: object) -> str:
-    """`repr(value)` for messages, or a mask when the value belongs to a sensitive key."""
-    if is_sensitive(path) and value:
-        return "'[redacted]'"
-    return repr(value)
-
-
 class FormfillError(Exception):
-    """Base class: every error formfill raises on purpose."""
+    """Base class: every error formfill raises on purpose. Its message is masked like a Problem's."""
 
     exit_code = 1
 
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(mask_text(message))
         self.message = message
         self.problems: list[Problem] = list(problems or [])
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @message.setter
+    def message(self, text: str) -> None:  # also when a caller prefixes it later (the file's name)
+        self._message = mask_text(text)
 
     def __str__(self) -> str:
         if not self.problems:
@@ -93,3 +95,11 @@ class FormError(InputError):
 
 class OutputExistsError(InputError):
     """Refuse to replace an existing file unless asked to."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """A download's whole exchange (lookup, connection, headers, body) outlasted its overall deadline."""
+
+
+class UnsafeOutputError(InputError):
+    """The output path is a file that must stay (an input, a stored blank, the cache) or not a regular file."""

@@ -25,7 +25,6 @@ import io
 import json
 import os
 import re
-import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -35,11 +34,13 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
-from formfill.errors import shown as show
+from formfill.errors import FormError, InputError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, lookup, matches
+from formfill.files import read_bounded, write_atomic
 from formfill.formpackage import packages
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
+from formfill.masking import is_sensitive, mask_text
+from formfill.masking import shown as show
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
 from formfill.pdf.writer import font_for
@@ -93,8 +94,8 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
-            "input": self.source,
-            "output": str(self.output) if self.output else None,
+            "input": mask_text(self.source),  # everything but the profile read is masked (formfill.masking)
+            "output": mask_text(str(self.output)) if self.output else None,
             "form": self.form,
             "edition": self.edition,
             "part13_entries": self.part13_entries,
@@ -412,7 +413,7 @@ class _Reader:
                     self.problems.append(Problem(
                         paths[0] if paths else "",
                         f"Part 13 ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
-                        f"{_clip(entry.text) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
+                        f"{_clip(mask_text(entry.text)) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
         self.obey_skips()
@@ -712,6 +713,7 @@ def _rule_path(rule: Rule) -> str:
 
 
 def _clip(text: str, n: int = 60) -> str:
+    """The start of a text for a message; mask it first (formfill.masking): a cut identifier is not found."""
     return repr(text if len(text) <= n else text[: n - 3] + "...")
 
 
@@ -747,21 +749,8 @@ MAX_BYTES = 100 * 1024 * 1024  # a filled I-131 is about 1-2 MB; anything far la
 
 def read_regular(path: Path, source: str) -> bytes:
     """A regular file's bytes: a device, pipe or folder is refused up front (it could block or never end)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except OSError as err:
-        raise InputError(f"{source}: cannot be read ({err.strerror or err})") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        raise InputError(f"{source} is not a regular file (a folder, a device or a pipe)")
-    if st.st_size > MAX_BYTES:
-        os.close(fd)
-        raise InputError(f"{source} is {st.st_size // (1024 * 1024)} MB; a filled I-131 is a few MB at most")
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read(MAX_BYTES + 1)
+    too_large = f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MB; a filled I-131 is a few MB at most"
+    return read_bounded(path, MAX_BYTES, name=source, too_large=too_large)
 
 
 def extract(
@@ -775,11 +764,10 @@ def extract(
     to finish). Problems name JSON paths; an unreadable file raises InputError (a scan: NoFieldsError)."""
     protected: dict[tuple[int, int], str] = {}
     if output is not None:
-        from formfill.api import check_output, identities
+        from formfill.api import guard_output
 
-        if not isinstance(pdf, bytes):
-            protected = identities([(pdf, f"the filled form {name or os.fspath(pdf)}")])
-        check_output(Path(output), protected)  # never over the PDF read, a device, a pipe or a folder
+        read = [] if isinstance(pdf, bytes) else [(pdf, f"the filled form {name or os.fspath(pdf)}")]
+        protected = guard_output(output, read, overwrite=overwrite, what="the profile")
     raw, form, source = open_filled(pdf, name)
     maps = read_maps()
     rmap = maps.get((form.form, form.edition))
@@ -817,13 +805,13 @@ def extract(
         problems.extend(_explain(err.problems, rmap))
     for item in rmap.not_asked:
         reader.notes.append(f"{item['path']}: {item['note']}")
-    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), list(dict.fromkeys(reader.notes)),
+    notes = list(dict.fromkeys(mask_text(n) for n in reader.notes))  # notes quote the form: masked like problems
+    result = Extraction(source, form.form, form.edition, profile, _dedupe(problems), notes,
                         part13_entries=reader.part13_entries, continuation_sheets=reader.sheets)
     if output is not None:
-        from formfill.api import write_atomic
-
         out = Path(output)
-        write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite, protected)
+        write_atomic(out, (json.dumps(profile, indent=2, ensure_ascii=False) + "\n").encode(), overwrite, protected,
+                     what="the profile")
         result.output = out
     return result
 

@@ -11,6 +11,7 @@ per-user forms folder, so a new user's first run needs nothing but network acces
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -18,17 +19,26 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import cache
+from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
-from formfill.errors import FormError, InputError
+from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, supported
-from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
+from formfill.files import identities, read_bounded, unreadable, write_atomic
+from formfill.formpackage import packages
+from formfill.pdf.blank import BlankForm, cache_files, load_blank, read_blank, read_file
+
+if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
+    import http.client
+
+    from formfill.fetch import Deadline
 
 USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that
 MAX_DOWNLOAD = 50 * 1024 * 1024  # the form is about 0.7 MB: a mirror sending more is refused, not stored
+MAX_REDIRECTS = 5  # uscis.gov answers directly; a chain longer than this is a misconfigured or hostile server
 PROGRESS_AFTER = 1.0  # seconds before a download shows progress (on a terminal only)
 
 Progress = Callable[[int, int | None], None]
@@ -102,6 +112,8 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
         if isinstance(found, BlankForm):
             mm, dd, yy = found.edition.split("/")
             candidates.append((f"{yy}{mm}{dd}", pdf))
+        elif any(p.code == UNREADABLE for p in found.problems):  # said, never silently passed over
+            _notice(f"formfill: warning: {found.message}; skipped (not a usable blank)")
     if not candidates:
         if is_offline():
             where = ", ".join(str(d) for d in search_dirs(extra_dirs))
@@ -116,18 +128,54 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
 
 
 def scan(dirs: list[Path]) -> Iterator[tuple[Path, BlankForm | FormError]]:
-    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable."""
+    """Every PDF under `dirs`: the blank when it is a supported edition, else why it is not usable.
+
+    A name that cannot be read at all (a dangling symlink, a symlink loop, a FIFO) is not usable either,
+    with the problem code `unreadable`; it never stops the scan, so the real blank next to it is found.
+    """
     for d in dirs:
         if not d.is_dir():
             continue
         for pdf in sorted(d.rglob("*.pdf")):
+            why = unreadable(pdf)
+            if why is not None:
+                yield pdf, FormError(f"{pdf} {why}", [Problem("", why, UNREADABLE)])
+                continue
             try:
                 blank = open_blank(pdf)
                 for_form(blank)
             except FormError as err:
                 yield pdf, err
                 continue
+            except InputError as err:  # it vanished since it was looked at
+                yield pdf, FormError(err.message, [Problem("", err.message, UNREADABLE)])
+                continue
             yield pdf, blank
+
+
+UNREADABLE = "unreadable"
+"""The problem code of a forms-folder entry that cannot be read at all (see `scan`)."""
+
+
+def kept_files() -> list[tuple[Path, str]]:
+    """Every file formfill keeps and reads on its own, with how to name it: the stored blanks in every
+    forms folder, the cache entries, the field maps and the rules files. No output ever replaces one
+    (formfill.api.guard_output), even with --overwrite."""
+    files: list[tuple[Path, str]] = []
+    for d in search_dirs():
+        with contextlib.suppress(OSError):
+            files += [(p, f"the blank form {p}, kept in a forms folder") for p in sorted(d.rglob("*.pdf"))]
+    files += [(p, f"the cache entry {p}") for p in cache_files()]
+    for pkg in packages().values():
+        with contextlib.suppress(OSError):
+            files += [(p, f"the form package file {p}") for p in sorted(pkg.root.glob("*.json"))]
+    checks = resources.files("formfill.checks")
+    files += [(Path(str(checks / name)), f"formfill's rules file {name}") for name in RULES_FILES]
+    return files
+
+
+RULES_FILES = ("photo_spec.json",)
+"""The rules formfill.checks reads (the package rules and the passport photo specification)."""
 
 
 @cache
@@ -146,35 +194,32 @@ def open_blank(path: str | Path) -> BlankForm:
 
 
 def add_form(path: str | Path) -> Path:
-    """Copy a blank into the user's forms folder after checking it is a supported edition.
+    """Keep a blank in the user's forms folder after checking it is a supported edition.
 
-    The file is read once: the bytes kept are the bytes checked (a file swapped meanwhile is never stored).
+    The file is read once, and what is kept is the cleaned copy preparation made of exactly those
+    bytes (a file swapped meanwhile is never stored): decrypted, without XFA, scripts or actions,
+    so no file formfill puts in the forms folder carries a script, whatever the source carried.
     """
     raw = read_file(path)
-    fmap = for_form(load_blank(raw, str(path)))
-    return _store(raw, fmap.edition)
+    blank = load_blank(raw, str(path))
+    fmap = for_form(blank)
+    return _store(blank.data, fmap.edition, Path(path))
 
 
-def _store(data: bytes, edition: str) -> Path:
-    """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF)."""
+def _store(data: bytes, edition: str, source: Path) -> Path:
+    """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF).
+
+    The copy replaces the stored blank of its edition, and nothing else: not the file being added, another
+    stored blank, the cache, a field map or a rules file, also through a link.
+    """
     dest = user_forms_dir() / f"i-131_{edition.replace('/', '-')}.pdf"
-    try:
-        if dest.is_file() and dest.read_bytes() == data:
-            return dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # Hidden and never *.pdf, so a leftover of a killed copy is never taken for a blank.
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.{os.getpid()}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-    except OSError as err:
-        raise InputError(f"cannot store the blank in {dest.parent}: {err.strerror or err}") from None
+    if unreadable(dest) is None and read_bounded(dest, len(data)) == data:
+        return dest
+    kept = [(p, what) for p, what in kept_files() if p != dest]
+    protected = identities([(source, f"the file being added, {source}"), *kept])
+    # Hidden and never *.pdf (write_atomic's .part file), so a leftover of a killed copy is never taken for a blank.
+    write_atomic(dest, data, overwrite=True, protected=protected, what="the blank",
+                 hint=f"remove {dest} by hand if it should be replaced")
     return dest
 
 
@@ -183,7 +228,7 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
 
     The download lands in a private temporary folder and reaches the forms folder only through
     `add_form`, so a failure of any kind (network, size, not a PDF, cut off, another form or edition)
-    leaves nothing behind.
+    leaves nothing behind, and what is kept is the cleaned copy `forms add` keeps (no scripts).
     """
     url = url or forms_url()
     timeout = fetch_timeout() if timeout is None else timeout
@@ -198,67 +243,61 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
                 progress.close()
         part.write_bytes(data)
         try:
-            return add_form(part)
+            with _messages_name(part, url):
+                return add_form(part)
         except FormError as err:
             raise FormError(_refusal(err, part, url)) from None
 
 
-def download(url: str, timeout: float, progress: Progress | None = None) -> bytes:
-    """The bytes at `url`, bounded in size and time; a one-line InputError for every way it can fail."""
-    import http.client
-    import ssl
-    import urllib.error
-    import urllib.request
+@contextlib.contextmanager
+def _messages_name(part: Path, url: str) -> Iterator[None]:
+    """Warnings about the download (scripts removed, say) name the URL, not the temporary file that is gone."""
 
-    from formfill import __version__
+    class Renamed(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg = str(record.msg).replace(str(part), url)
+            if isinstance(record.args, tuple):
+                record.args = tuple(a.replace(str(part), url) if isinstance(a, str) else a for a in record.args)
+            return True
 
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in {"http", "https"} or not urlsplit(url).hostname:
-        raise InputError(f"{url} is not a URL formfill can download from (it needs http:// or https://)")
-    host = urlsplit(url).hostname
-    request = urllib.request.Request(
-        url, headers={"User-Agent": f"formfill/{__version__}", "Accept": "application/pdf"}
-    )
-    deadline = time.monotonic() + 10 * timeout
+    renamed = Renamed()
+    logger = logging.getLogger("formfill")
+    logger.addFilter(renamed)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
-            if urlsplit(resp.geturl()).scheme.lower() not in {"http", "https"}:
-                raise InputError(f"{url} redirected to {resp.geturl()}, which formfill does not download from")
+        yield
+    finally:
+        logger.removeFilter(renamed)
+
+
+def download(url: str, timeout: float, progress: Progress | None = None) -> bytes:
+    """The bytes at `url`, bounded in size and time; a one-line InputError for every way it can fail.
+
+    One deadline (10 times `timeout`) covers the whole exchange, redirects included, and no wait on
+    the network lasts more than `timeout`. Each redirect is checked before anything connects to it.
+    """
+    from formfill import fetch
+
+    if not fetch.is_web_url(url):
+        raise InputError(f"{_printable(url)} is not a URL formfill can download from (it needs http:// or https://)")
+    deadline = fetch.Deadline.start(timeout, 10 * timeout)
+    hops = [url]
+    try:
+        with _follow(hops, deadline) as resp:
             kind = resp.headers.get_content_type()
             length = _content_length(resp.headers.get("Content-Length"))
             if length is not None and length > MAX_DOWNLOAD:
                 raise InputError(_too_big(url))
             data = bytearray()
-            while chunk := resp.read1(64 * 1024):  # what has arrived: keeps the deadline
+            while chunk := resp.read1(64 * 1024):  # what has arrived; every wait keeps the deadline
                 data += chunk
                 if len(data) > MAX_DOWNLOAD:
                     raise InputError(_too_big(url))
-                if time.monotonic() > deadline:
-                    raise InputError(
-                        f"Could not download the blank: {host} did not send it within {10 * timeout:g} s. "
-                        + by_hand(url)
-                    )
                 if progress is not None:
                     progress(len(data), length)
-    except urllib.error.HTTPError as err:
-        raise InputError(
-            f"Could not download the blank: {url} answered HTTP {err.code} {err.reason}. {by_hand(url)}"
-        ) from None
-    except (http.client.IncompleteRead, ConnectionResetError):
-        raise InputError(_cut_off(url)) from None
-    except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as err:
-        reason = getattr(err, "reason", err)
-        if isinstance(err, TimeoutError) or isinstance(reason, TimeoutError):
-            raise InputError(
-                f"Could not download the blank: no answer from {host} within {timeout:g} s. {by_hand(url)}"
-            ) from None
-        if isinstance(reason, ssl.SSLError):  # not "offline": a proxy or a wrong certificate in the way
-            raise InputError(
-                f"Could not download the blank: the secure connection to {host} failed ({reason}). {by_hand(url)}"
-            ) from None
-        raise InputError(
-            f"Could not download the blank from {host} ({reason}); this machine may be offline. {by_hand(url)}"
-        ) from None
+    except InputError:
+        raise
+    except Exception as err:  # the network, TLS and a hostile server can raise many things: each is one line
+        raise InputError(_failure(err, url, urlsplit(hops[-1]).hostname or "", timeout)) from None
     if length is not None and len(data) < length:
         raise InputError(_cut_off(url))
     head = bytes(data[:1024]).lstrip()
@@ -268,10 +307,82 @@ def download(url: str, timeout: float, progress: Progress | None = None) -> byte
                 f"{url} sent a web page, not the PDF (USCIS may have moved the form or refused the download). "
                 + by_hand(url)
             )
-        raise InputError(f"{url} did not send a PDF ({kind}). {by_hand(url)}")
+        raise InputError(f"{url} did not send a PDF ({_printable(kind)}). {by_hand(url)}")
     if b"%%EOF" not in data[-4096:]:
         raise InputError(_cut_off(url))
     return bytes(data)
+
+
+def _follow(hops: list[str], deadline: Deadline) -> http.client.HTTPResponse:
+    """The answer at hops[0] after at most MAX_REDIRECTS redirects, each checked before it is connected to.
+
+    `hops` grows with every URL visited, so a failure names the host that failed.
+    """
+    from formfill import __version__, fetch
+
+    url = hops[0]
+    headers = {"User-Agent": f"formfill/{__version__}", "Accept": "application/pdf"}
+    while True:
+        resp = fetch.request(hops[-1], deadline, headers)
+        if resp.status not in fetch.REDIRECT_CODES:
+            break
+        location = resp.headers.get("Location")
+        resp.close()  # a redirect's body is never read
+        if location is None:
+            raise InputError(f"{url} answered HTTP {resp.status}, a redirect that names no target. {by_hand(url)}")
+        target = fetch.redirect_target(hops[-1], location)
+        if not fetch.is_web_url(target):
+            raise InputError(
+                f"{url} redirected to {_printable(target)}, which formfill does not download from (only http:// "
+                f"and https://); nothing was downloaded. {by_hand(url)}"
+            )
+        if target in hops:
+            raise InputError(
+                f"{url} redirects in a loop (back to {_printable(target)}); nothing was downloaded. {by_hand(url)}"
+            )
+        if len(hops) > MAX_REDIRECTS:
+            raise InputError(
+                f"{url} redirected more than {MAX_REDIRECTS} times; nothing was downloaded. {by_hand(url)}"
+            )
+        hops.append(target)
+    if not 200 <= resp.status < 300:
+        resp.close()
+        raise InputError(
+            f"Could not download the blank: {url} answered HTTP {resp.status} {_printable(resp.reason)}. {by_hand(url)}"
+        )
+    return resp
+
+
+def _failure(err: BaseException, url: str, host: str, timeout: float) -> str:
+    """The one line a failed exchange gets; what urllib wraps (URLError) is judged by its reason."""
+    import http.client
+    import ssl
+    import urllib.error
+
+    wrapped = isinstance(err, urllib.error.URLError)
+    reason = getattr(err, "reason", err) if wrapped else err
+    if isinstance(reason, DeadlineExceeded):
+        return f"Could not download the blank: {host} did not send it within {10 * timeout:g} s. {by_hand(url)}"
+    if isinstance(reason, TimeoutError):
+        return f"Could not download the blank: no answer from {host} within {timeout:g} s. {by_hand(url)}"
+    if not wrapped and isinstance(reason, http.client.IncompleteRead | ConnectionResetError):
+        return _cut_off(url)
+    if isinstance(reason, ssl.SSLError):  # not "offline": a proxy or a wrong certificate in the way
+        return (f"Could not download the blank: the secure connection to {host} failed "
+                f"({_printable(str(reason))}). {by_hand(url)}")
+    if isinstance(reason, http.client.HTTPException):
+        return (f"Could not download the blank: {host} sent an answer that is not valid HTTP "
+                f"({_printable(str(reason) or type(reason).__name__)}). {by_hand(url)}")
+    if isinstance(reason, ValueError):  # a host name that cannot be encoded, say
+        return f"{_printable(url)} is not a URL formfill can download from ({_printable(str(reason))}). {by_hand(url)}"
+    return (f"Could not download the blank from {host} ({_printable(str(reason))}); this machine may be offline. "
+            + by_hand(url))
+
+
+def _printable(text: str, limit: int = 160) -> str:
+    """Text a server chose, made safe for one line of a terminal: no control characters, bounded length."""
+    clean = "".join(c if c.isprintable() else "?" for c in " ".join(str(text).split()))
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 def _content_length(raw: str | None) -> int | None:
@@ -291,18 +402,45 @@ def _cut_off(url: str) -> str:
 
 
 def _refusal(err: FormError, part: Path, url: str) -> str:
-    """`forms add`'s refusal, naming the URL; an I-131 edition without a field map says USCIS moved on."""
+    """`forms add`'s refusal, naming the URL; an I-131 edition without a field map says who is behind.
+
+    An edition older than the newest one formfill fills comes from an outdated copy (a mirror left
+    behind): updating formfill would not help. A newer one means USCIS moved on: formfill must.
+    """
     try:
         blank = load_blank(part.read_bytes(), url)
     except (FormError, OSError):
         blank = None
-    if blank is not None and blank.form == "I-131" and blank.edition and ("I-131", blank.edition) not in all_maps():
-        ours = ", ".join(sorted(edition for form, edition in all_maps() if form == "I-131")) or "none"
-        return (
-            f"USCIS has published edition {blank.edition} of Form I-131 ({url}); this formfill supports {ours}. "
-            "Update formfill, or add a supported edition with `formfill forms add PATH`."
+    if blank is None or blank.form != "I-131" or not blank.edition or ("I-131", blank.edition) in all_maps():
+        return err.message.replace(str(part), url)
+    ours = sorted((edition for form, edition in all_maps() if form == "I-131"),
+                  key=lambda edition: _edition_order(edition) or (0, 0, 0))
+    served, newest = _edition_order(blank.edition), _edition_order(ours[-1]) if ours else None
+    if served is not None and newest is not None and served < newest:
+        where = (
+            "point FORMFILL_FORMS_URL at a current copy (or unset it to download from uscis.gov)"
+            if url != USCIS_URL
+            else f"download {USCIS_URL} by hand in a browser"
         )
-    return err.message.replace(str(part), url)
+        return (
+            f"{url} serves edition {blank.edition} of Form I-131, older than the edition formfill fills "
+            f"({ours[-1]}): it is an outdated copy (an out-of-date mirror), not a new edition, so updating formfill "
+            f"will not help. Nothing was kept. Ask whoever keeps that copy to update it, {where}, or add the current "
+            "edition with `formfill forms add PATH`."
+        )
+    return (
+        f"USCIS has published edition {blank.edition} of Form I-131 ({url}); this formfill supports "
+        f"{', '.join(ours) or 'none'}. Update formfill, or add a supported edition with `formfill forms add PATH`."
+    )
+
+
+def _edition_order(edition: str) -> tuple[int, int, int] | None:
+    """`04/24/19` as (19, 4, 24), so editions sort by date; None for anything else."""
+    parts = edition.split("/")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        return None
+    month, day, year = (int(p) for p in parts)
+    return year, month, day
 
 
 def _notice(line: str) -> None:

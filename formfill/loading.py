@@ -7,6 +7,7 @@ a profile without importing the other.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import InputError, Problem, ProfileError
+from formfill.files import read_bounded
 from formfill.identifiers import fold_diacritics
 from formfill.profile import Profile, parse_profile
 
@@ -148,12 +150,6 @@ def loads_strict(text: str) -> Any:
     return data
 
 
-def _read_capped(path: Path) -> bytes:
-    """A profile file's bytes, never more than MAX_PROFILE_BYTES + 1 (so /dev/zero cannot fill memory)."""
-    with path.open("rb") as fh:
-        return fh.read(MAX_PROFILE_BYTES + 1)
-
-
 def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
     """Decode a profile file ("-" is standard input); errors name the file and the position or JSON path."""
     if str(source) == "-":
@@ -162,12 +158,9 @@ def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
         name, base = "<stdin>", Path.cwd()
     else:
         path = Path(source)
-        try:
-            raw_in = _read_capped(path)
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except (OSError, ValueError) as err:
-            raise InputError(f"{path}: cannot be read ({getattr(err, 'strerror', None) or err})") from None
+        # Never more than MAX_PROFILE_BYTES + 1 bytes (so /dev/zero cannot fill memory); a pipe (`<(...)`) is
+        # read like a file.
+        raw_in = read_bounded(path, MAX_PROFILE_BYTES, regular_only=False)
         name, base = str(path), path.resolve().parent
     if len(raw_in) > MAX_PROFILE_BYTES:
         raise InputError(f"{name}: larger than {MAX_PROFILE_BYTES // 2**20} MB; a profile is a few kilobytes")
@@ -191,6 +184,67 @@ def decode_profile_json(text: str, name: str) -> Any:
         raise ProfileError(f"{name}: The profile has problems", err.problems) from None
 
 
+_NOT_JSON: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    ((set, frozenset), "a Python set is not JSON and has no order (the form would list its items in an order "
+     "that changes from run to run); give a list"),
+    ((bytes, bytearray, memoryview), "bytes are not JSON text; give a string"),
+    ((dt.datetime, dt.date, dt.time), "a Python date or time object is not JSON; give the date as text, YYYY-MM-DD"),
+)
+
+
+def plain_json(value: Any) -> Any:
+    """A profile given as a Python dict, as the JSON document it stands for, so it means exactly what the
+    same profile read from a file means.
+
+    A tuple is taken as a list, in its order. Anything JSON has no value for is a ProfileError problem
+    (code `not_json`) at its path, never quietly converted: a set (its order changes with PYTHONHASHSEED),
+    bytes, a date object, a Decimal or any other object, a key that is not a string, NaN or Infinity, and a
+    value that contains itself. Messages name the path and the type, never the value.
+    """
+    problems: list[Problem] = []
+    active: set[int] = set()
+
+    def walk(item: Any, path: str) -> Any:
+        if item is None or isinstance(item, bool | int | str):
+            return item
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                problems.append(Problem(path, "NaN and Infinity are not JSON numbers; give a value", "not_json"))
+            return item
+        if isinstance(item, dict | list | tuple):
+            if id(item) in active:
+                problems.append(Problem(path, "contains itself (a value that refers back to its parent)", "not_json"))
+                return None
+            active.add(id(item))
+            try:
+                if isinstance(item, dict):
+                    out: dict[str, Any] = {}
+                    for key, inner in item.items():
+                        if not isinstance(key, str):
+                            shown = _path(path, repr(key)[:40])
+                            problems.append(Problem(shown, f"a key must be a string (this one is a Python "
+                                                    f"{type(key).__name__})", "not_json"))
+                            continue
+                        out[key] = walk(inner, _path(path, key))
+                    return out
+                return [walk(inner, _path(path, i)) for i, inner in enumerate(item)]
+            finally:
+                active.discard(id(item))
+        why = next((text for types, text in _NOT_JSON if isinstance(item, types)), None)
+        problems.append(Problem(path, why or f"a Python {type(item).__name__} is not a JSON value; give a string, "
+                                "a number, true/false, null, a list or an object", "not_json"))
+        return None
+
+    try:
+        data = walk(value, "")
+    except RecursionError:
+        raise ProfileError("The profile is nested too deeply",
+                           [Problem("", "nested too deeply to be a profile", "not_json")]) from None
+    if problems:
+        raise ProfileError("The profile has problems", problems)
+    return data
+
+
 def load_profile(source: ProfileSource) -> LoadedProfile:
     """Validate a profile given as a path, "-", a decoded dict, or an already validated Profile."""
     if isinstance(source, LoadedProfile):
@@ -198,8 +252,9 @@ def load_profile(source: ProfileSource) -> LoadedProfile:
     if isinstance(source, Profile):
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
-        profile = parse_profile(source)
-        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(source, profile))
+        data = plain_json(source)
+        profile = parse_profile(data)
+        return LoadedProfile(profile, "<dict>", Path.cwd(), spelling_notes(data, profile))
     data, name, base = read_json(source)
     try:
         profile = parse_profile(data)

@@ -8,7 +8,8 @@ fill cannot do: signatures, sheets to sign, items left unanswered, items the for
 
 `Review.to_html()` is one self-contained file (images as data: URIs, no scripts, prints from a
 browser); `Review.to_dict()` is the same review as data. `redact=True` masks every SSN and A-Number to
-its last 4 digits in the text and paints over the digits on the page images before they are encoded.
+its last 4 digits in the text and paints over the digits on the page images before they are encoded: the
+profile's own identifiers in any spelling, and any other found by content (formfill.masking).
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from formfill import api, layout
-from formfill.errors import InputError, Problem, VerificationError, is_sensitive
+from formfill.errors import Problem, VerificationError
 from formfill.fieldmap import Entry, FieldMap, lookup, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
+from formfill.files import read_bounded
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
+from formfill.masking import hidden, known_identifiers, mask_text, mask_tree, masked_name
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
@@ -154,7 +157,6 @@ class Review:
     redactions: list[tuple[int, Rect]] = dataclasses.field(default_factory=list)
     package: dict[str, Any] | None = None
     photos: list[Photo] = dataclasses.field(default_factory=list)
-    masks: list[re.Pattern[str]] = dataclasses.field(default_factory=list, repr=False)
     blank: str | None = None  # the blank filled (also one found in the forms folders): never an output
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,11 +169,10 @@ class Review:
             "redactions": [{"page": p, "rect": [round(v, 2) for v in r]} for p, r in self.redactions],
             "package": self.package, "photos": [p.to_dict() for p in self.photos],
         }
-        return _mask_tree(doc, self.masks) if self.redacted else doc
+        return doc
 
     def to_html(self) -> str:
-        text = _html(self)
-        return mask_text(text, self.masks) if self.redacted else text
+        return _html(self)
 
 
 # --- building a review ---------------------------------------------------------------------------
@@ -211,9 +212,9 @@ def review(
         filled_name = None
     fmap, plan = api.prepare(loaded.profile, blank)
     profile_data = loaded.profile.model_dump()
-    masks = sensitive_patterns(profile_data)
+    known = known_identifiers(profile_data)
     flat = flatten(data)  # what prints: the same flattening as --flatten, so no viewer furniture in the images
-    pages, redactions = _render(flat, fmap.pages, dpi, masks if redact else [])
+    pages, redactions = _render(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = signature_boxes(loaded.profile, fmap, blank)
     todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
@@ -224,75 +225,52 @@ def review(
     result = Review(
         source=loaded.source, profile_id=loaded.profile.id, form=blank.form, edition=blank.edition,
         filled=filled_name, title=title, pages=pages, boxes=boxes, cross_references=xrefs, todos=todos,
-        redacted=redact, redactions=redactions, masks=masks, blank=None if filled is not None else blank.source,
+        redacted=redact, redactions=redactions, blank=None if filled is not None else blank.source,
     )
     if check_package:
         result.package, result.photos = _package(loaded, filing_date, attachments_root)
-    return result
+    return _redacted(result, known) if redact else result
 
 
 def _read_filled(filled: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
-    """The file's bytes, never more than a PDF formfill reads can be (/dev/zero must not fill memory)."""
+    """The file's bytes: a regular file only (a FIFO is never waited on, /dev/zero never read), and never more
+    than a PDF formfill reads can be (load_blank refuses anything larger)."""
     if isinstance(filled, bytes):
         return filled, "<bytes>"
-    try:
-        with Path(filled).open("rb") as fh:
-            return fh.read(MAX_BLANK_BYTES + 1), str(filled)  # load_blank refuses anything larger
-    except OSError as err:
-        raise InputError(f"{filled}: cannot be read ({err.strerror or err})") from None
+    return read_bounded(filled, MAX_BLANK_BYTES), str(filled)
 
 
 # --- PII -----------------------------------------------------------------------------------------
 
 
-def sensitive_values(data: Any, path: str = "") -> list[str]:
-    """Every SSN and A-Number in a profile (as `Profile.model_dump()`), wherever it sits."""
-    found: list[str] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += sensitive_values(value, f"{path}.{key}" if path else key)
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found += sensitive_values(value, f"{path}[{i}]")
-    elif isinstance(data, str) and is_sensitive(path) and sum(c.isdigit() for c in data) > 4:
-        found.append("".join(c for c in data if c.isdigit()))
-    return sorted(set(found), key=len, reverse=True)
+def _redacted(r: Review, known: tuple[str, ...]) -> Review:
+    """The review with every string it shows masked: the profile's identifiers in any spelling, and any
+    other SSN or A-Number by content (a purpose, Part 13 text, a file name). Image digests stay as they are."""
 
+    def m(text: str) -> str:
+        return mask_text(text, known)
 
-def sensitive_patterns(data: dict[str, Any]) -> list[re.Pattern[str]]:
-    """The digits of each identifier, allowing the separators people and pdfium put between them."""
-    return [re.compile(r"(?<!\d)" + r"[\s.\-]{0,3}".join(value) + r"(?!\d)") for value in sensitive_values(data)]
-
-
-def mask_text(text: str, patterns: list[re.Pattern[str]]) -> str:
-    """All but the last 4 digits of each identifier become `*`: `123456789` -> `*****6789`."""
-    for pattern in patterns:
-        text = pattern.sub(lambda m: _mask_digits(m.group(0)), text)
-    return text
-
-
-def _mask_digits(found: str) -> str:
-    digits = [i for i, c in enumerate(found) if c.isdigit()]
-    keep = set(digits[-4:])
-    return "".join("*" if c.isdigit() and i not in keep else c for i, c in enumerate(found))
-
-
-def _mask_tree(doc: Any, patterns: list[re.Pattern[str]]) -> Any:
-    if isinstance(doc, str):
-        return mask_text(doc, patterns)
-    if isinstance(doc, dict):
-        return {k: _mask_tree(v, patterns) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_mask_tree(v, patterns) for v in doc]
-    return doc
+    return dataclasses.replace(
+        r, source=m(r.source), profile_id=None if r.profile_id is None else m(r.profile_id),
+        filled=None if r.filled is None else m(r.filled), title=m(r.title),
+        boxes=[dataclasses.replace(b, part=m(b.part), item=m(b.item), question=m(b.question), answer=m(b.answer),
+                                   source=m(b.source)) for b in r.boxes],
+        cross_references=[dataclasses.replace(x, source=m(x.source)) for x in r.cross_references],
+        todos=[dataclasses.replace(t, message=m(t.message), source=None if t.source is None else m(t.source))
+               for t in r.todos],
+        package=None if r.package is None else mask_tree(r.package, known),
+        photos=[dataclasses.replace(p, path=m(p.path), verdicts=mask_tree(p.verdicts, known)) for p in r.photos],
+        blank=r.blank,
+    )
 
 
 # --- page images ---------------------------------------------------------------------------------
 
 
 def _render(flat: bytes, form_pages: int, dpi: int,
-            masks: list[re.Pattern[str]]) -> tuple[list[Page], list[tuple[int, Rect]]]:
-    """Every page as a greyscale PNG; with masks, the identifiers' digits are painted over before encoding."""
+            known: tuple[str, ...] | None) -> tuple[list[Page], list[tuple[int, Rect]]]:
+    """Every page as a greyscale PNG; unless `known` is None (no redaction), the identifiers' digits are
+    painted over before encoding."""
     pages: list[Page] = []
     redactions: list[tuple[int, Rect]] = []
     pdf = pdfium.PdfDocument(flat)
@@ -305,8 +283,8 @@ def _render(flat: bytes, form_pages: int, dpi: int,
                 # so one image never needs more than MAX_PAGE_PIXELS (a 14400-pt page took 1.8 GB and 30 s).
                 scale = min(dpi / 72, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
                 image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
-                if masks:
-                    for rect in _digit_rects(page, masks):
+                if known is not None:
+                    for rect in _digit_rects(page, known):
                         redactions.append((i + 1, rect))
                         x0, y0, x1, y1 = rect
                         ImageDraw.Draw(image).rectangle(
@@ -324,23 +302,34 @@ def _render(flat: bytes, form_pages: int, dpi: int,
     return pages, redactions
 
 
-def _digit_rects(page: pdfium.PdfPage, masks: list[re.Pattern[str]]) -> list[Rect]:
-    """Where an identifier prints on a page: the boxes of all its digits but the last 4, one rect per run."""
+def _digit_rects(page: pdfium.PdfPage, known: tuple[str, ...]) -> list[Rect]:
+    """Where an identifier prints on a page: the boxes of all its digits but the last 4, one rect per run.
+
+    The page's text (one character per index, as pdfium reads it) goes through the project's masker, so the
+    page hides exactly what the text of the review hides, in every spelling."""
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
         chars = [textpage.get_text_range(i, 1) or " " for i in range(count)]
         text = "".join(c[:1] for c in chars)
         rects: list[Rect] = []
-        for pattern in masks:
-            for m in pattern.finditer(text):
-                digits = [i for i in range(m.start(), m.end()) if text[i].isdigit()]
-                hide = digits[:-4]
-                boxes = [textpage.get_charbox(i) for i in hide]
-                rects.extend(_runs(boxes))
+        for start, end in _spans_of(hidden(text, known)):
+            rects.extend(_runs([textpage.get_charbox(i) for i in range(start, end)
+                                if text[i].isdecimal()]))
         return rects
     finally:
         textpage.close()
+
+
+def _spans_of(positions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of hidden digit positions, allowing separators between them (one bar per run)."""
+    out: list[tuple[int, int]] = []
+    for i in positions:
+        if out and i - out[-1][1] <= 3:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
 
 
 def _runs(boxes: list[Rect]) -> list[Rect]:
@@ -800,12 +789,11 @@ def _page_html(page: Page, boxes: list[Box], sigs: list[Todo]) -> list[str]:
     return out
 
 
-def default_output(profile_arg: str, profile_id: str | None, patterns: list[re.Pattern[str]]) -> Path:
-    """`<profile stem>.review.html` here; identifiers in the name are masked like everywhere else."""
+def default_output(profile_arg: str, profile_id: str | None, known: tuple[str, ...] = ()) -> Path:
+    """`<profile stem>.review.html` here; identifiers in the name are masked (`client_xxx_xx_9846`), redacted or
+    not, like every name formfill derives (formfill.masking.masked_name)."""
     stem = Path(profile_arg).stem if profile_arg != "-" else (profile_id or "profile")
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", mask_text(stem, patterns).replace("*", "x")).strip("._")
-    return Path(f"{cleaned[:100] or 'profile'}.review.html")
+    return Path(f"{masked_name(stem, known)}.review.html")
 
 
-__all__ = ["Box", "CrossReference", "Page", "Review", "SignatureBox", "Todo", "default_output", "mask_text",
-           "review", "sensitive_patterns"]
+__all__ = ["Box", "CrossReference", "Page", "Review", "SignatureBox", "Todo", "default_output", "review"]

@@ -459,3 +459,36 @@ def test_batch_names_importable_although_the_package_rebinds_batch() -> None:
 
     assert callable(formfill.batch) and issubclass(Interrupted, KeyboardInterrupt) and BatchSummary
     assert pickle.loads(pickle.dumps(run_item)) is run_item  # what a worker process receives
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks (POSIX)")
+def test_every_entry_of_a_folder_is_filled_or_reported(tmp_path: Path, blank_plain: Path,
+                                                        good: dict[str, Any]) -> None:
+    """Issue 17: a profile behind a dangling symlink (a share not mounted) was passed over in silence ("1 of 1
+    filled and verified", exit 0). Every *.json / *.jsonl entry is now filled or fails with its reason."""
+    folder = tmp_path / "docket"
+    write(folder / "a.json", with_id(good, "a"))
+    (folder / "b.json").symlink_to("/nonexistent/share/b.json")
+    (folder / "c.json").symlink_to("c.json")
+    os.mkfifo(folder / "d.json")  # never waited on: no writer will ever come
+    (folder / "e.jsonl").mkdir()
+    (folder / "notes.txt").write_text("not a profile")  # other names are not inputs
+    (folder / ".hidden.json").write_text("{}")
+    report = tmp_path / "report.jsonl"
+    result = cli("batch", str(folder), "-o", str(tmp_path / "out"), "--form", str(blank_plain), "--report",
+                 str(report), "--json", "--jobs", "1", timeout=120)
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["total"], doc["succeeded"], doc["failed"]) == (5, 1, 4)
+    lines = {Path(line["input"]).name: line for line in read_report(report)}
+    assert sorted(lines) == ["a.json", "b.json", "c.json", "d.json", "e.jsonl"]
+    assert lines["a.json"]["ok"] is True
+    reasons = {"b.json": "is a symlink to /nonexistent/share/b.json, which does not exist",
+               "c.json": "cannot be read (a symlink loop)", "d.json": "not a regular file",
+               "e.jsonl": "is a folder, not a profile file"}
+    for name, why in reasons.items():
+        line = lines[name]
+        assert line["ok"] is False and why in line["error"] and line["problems"][0]["code"] == "unreadable", line
+    text = cli("batch", str(folder), "-o", str(tmp_path / "out2"), "--form", str(blank_plain), "--jobs", "1")
+    assert text.returncode == 1 and b"1 of 5 filled and verified, 4 failed" in text.stdout
+    assert b"FAIL " + str(folder / "b.json").encode() + b" is a symlink to" in text.stdout

@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 
 import formfill
 from formfill.cli import main
+from formfill.pdf.blank import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"
@@ -292,7 +293,7 @@ def test_forms_add_accepts_the_current_edition_and_fill_then_finds_it(
     assert added.exit_code == 0, added.output
     copies = list((home / "forms").glob("*.pdf"))
     assert [p.name for p in copies] == ["i-131_01-20-25.pdf"]
-    assert copies[0].read_bytes() == blank_plain.read_bytes()
+    assert copies[0].read_bytes() == load_blank(blank_plain.read_bytes()).data  # the cleaned copy
     out = tmp_path / "out.pdf"
     filled = run("fill", str(SAMPLE), "-o", str(out))  # no --form: the added blank is found
     assert filled.exit_code == 0, filled.output
@@ -333,7 +334,7 @@ def test_forms_fetch_downloads_and_checks_the_blank(local_server: str, tmp_path:
     result = run("forms", "fetch", "--url", f"{local_server}/i-131.pdf", "--timeout", "10")
     assert result.exit_code == 0, result.output
     fetched = tmp_path / "home" / "forms" / "i-131_01-20-25.pdf"
-    assert fetched.read_bytes() == blank_plain.read_bytes()
+    assert fetched.read_bytes() == load_blank(blank_plain.read_bytes()).data  # the cleaned copy
     assert not list((tmp_path / "home" / "forms").glob("*.part"))
 
 

@@ -17,10 +17,11 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from formfill import api, fieldmap
 from formfill.cli import main
-from formfill.diff import diff, mask
+from formfill.diff import diff
 from formfill.errors import FormError, InputError
 from formfill.extract import NO_FIELDS, NoFieldsError, extract, model_type, read_maps, readable
 from formfill.forms import open_blank
+from formfill.masking import mask_value as mask
 from formfill.pdf.blank import BlankForm, load_blank
 from tests.conftest import require_tool
 from tests.test_roundtrip import carried_mismatches, completed, written

@@ -27,6 +27,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 from formfill import forms
 from formfill.cli import main
 from formfill.errors import FormError, InputError
+from formfill.pdf.blank import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = str(SAMPLES / "re-parole.json")
@@ -217,7 +218,8 @@ def test_fill_downloads_the_authentic_blank_once_and_keeps_it(
     notice = [line for line in first.stderr.splitlines() if line]
     assert len(notice) == 1 and f"{site.url}/i-131.pdf" in notice[0] and "downloading" in notice[0]
     stored = home.forms / "i-131_01-20-25.pdf"
-    assert stored.read_bytes() == blank_encrypted.read_bytes()  # kept as USCIS ships it
+    # Kept as forms add keeps it: the cleaned copy of exactly what USCIS ships (no XFA, scripts or encryption).
+    assert stored.read_bytes() == load_blank(blank_encrypted.read_bytes()).data
     assert "verified" in first.stdout
     second = run("fill", SAMPLE, "-o", str(home.root / "b.pdf"))
     assert second.exit_code == 0, second.output
@@ -326,7 +328,7 @@ def test_the_default_url_is_uscis_i131_pdf(monkeypatch: pytest.MonkeyPatch) -> N
         ("/i-765.pdf", f"this is not Form I-131 but Form I-765; {SUPPORTED}"),
         ("/fillable-letter.pdf", f"this is not Form I-131 (no USCIS form number found in it); {SUPPORTED}"),
         ("/no-fields.pdf", f"has no fillable fields: this is not Form I-131; {SUPPORTED}"),
-        ("/i-131-2019.pdf", "USCIS has published edition 04/24/19 of Form I-131"),
+        ("/i-131-2019.pdf", "serves edition 04/24/19 of Form I-131, older than the edition formfill fills"),
     ],
 )
 def test_a_failed_download_is_one_clear_line(
@@ -336,8 +338,8 @@ def test_a_failed_download_is_one_clear_line(
     assert expected in line
     assert f"{site.url}{path}" in line  # names where it came from, not a temporary file
     assert "formfill-download" not in line
-    if path == "/i-131-2019.pdf":
-        assert "this formfill supports 01/20/25" in line
+    if path == "/i-131-2019.pdf":  # an outdated mirror, not a reason to update formfill
+        assert "(01/20/25)" in line and "outdated copy" in line and "Update formfill" not in line
 
 
 def test_forms_fetch_refuses_the_same_way(home: Home, site: Site) -> None:

@@ -24,9 +24,10 @@ import formfill
 from formfill import api
 from formfill.cli import main
 from formfill.forms import open_blank
+from formfill.masking import known_identifiers
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
-from formfill.review import DPI, PAINT, Review, default_output, review, sensitive_patterns, skipped_items
+from formfill.review import DPI, PAINT, Review, default_output, review, skipped_items
 from tests.conftest import SAMPLES, require_tool
 from tests.test_overflow import long_profile
 from tests.test_package import write_photo
@@ -287,7 +288,7 @@ def test_redact_masks_identifiers_in_text_and_on_the_page_images(blank: BlankFor
 
 
 def test_default_output_name_never_carries_an_identifier() -> None:
-    patterns = sensitive_patterns({"applicant": {"ssn": "123456780", "a_number": "987654321"}})
+    patterns = known_identifiers({"applicant": {"ssn": "123456780", "a_number": "987654321"}})
     name = default_output("clients/A987654321-123-45-6780.json", None, patterns).name
     assert name.endswith(".review.html")
     assert not re.search(r"\d{5}", name.replace("-", "")), name
@@ -485,3 +486,24 @@ def test_cli_never_writes_the_review_over_an_input(tmp_path: Path, blank_plain: 
     filled = pdf.read_bytes()
     result = run("review", str(pdf), "--profile", str(profile), "-o", str(pdf), "--overwrite")
     assert result.exit_code == 2 and pdf.read_bytes() == filled
+
+
+def test_review_and_verify_refuse_a_fifo_up_front(tmp_path: Path) -> None:
+    """Issue 17: `review FILLED.pdf` on a FIFO waited forever for a writer (`verify` too); now both refuse
+    anything but a regular file before reading, as extract and diff do (exit 2, naming it)."""
+    import os
+    import sys
+
+    fifo = tmp_path / "filled.pdf"
+    os.mkfifo(fifo)
+    profile = str(SAMPLES / "re-parole.json")
+    for args in (["review", str(fifo), "--profile", profile, "-o", str(tmp_path / "r.html")],
+                 ["verify", str(fifo), "--profile", profile]):
+        try:
+            done = subprocess.run([sys.executable, "-m", "formfill", *args], capture_output=True, text=True,
+                                  timeout=60, check=False)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{args[0]} waited on a FIFO")
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip() == f"error: {fifo} is not a regular file (a folder, a device or a pipe)"
+    assert not (tmp_path / "r.html").exists()

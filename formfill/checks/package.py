@@ -368,17 +368,15 @@ def load_rules(path: str | Path | None = None) -> Rules:
     """The built-in rules, or a firm's own file (same schema) when `path` is given."""
     if path is None:
         return _default_rules()
+    from formfill.files import read_bounded
     from formfill.loading import MAX_PROFILE_BYTES
 
+    # Bounded (a rules file is tens of kilobytes) and never waiting on a FIFO.
+    raw = read_bounded(path, MAX_PROFILE_BYTES, name=f"the rules file {path}",
+                       too_large=f"{path}: larger than {MAX_PROFILE_BYTES // 2**20} MB; not a package rules file")
     try:
-        with Path(path).open("rb") as fh:
-            raw = fh.read(MAX_PROFILE_BYTES + 1)  # bounded: a rules file is tens of kilobytes
-        if len(raw) > MAX_PROFILE_BYTES:
-            raise InputError(f"{path}: larger than {MAX_PROFILE_BYTES // 2**20} MB; not a package rules file")
         text = raw.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such rules file") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
         raise InputError(f"{path}: the rules file cannot be read ({err})") from None
     return parse_rules(text, str(path))
 

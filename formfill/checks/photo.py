@@ -16,7 +16,6 @@ import cmath
 import errno
 import json
 import math
-import os
 import stat
 import warnings
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+
+from formfill.errors import InputError
+from formfill.files import read_bounded
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -144,7 +146,6 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOT_REGULAR = "is not a regular file (a device, pipe or folder); check the path and file name."
 
 
@@ -180,18 +181,10 @@ def _read_bounded(path: Path, spec: PhotoSpec) -> bytes:
     max_bytes = int(spec.num("limits", "max_file_bytes"))
     if st.st_size > max_bytes:
         raise _too_large(name, st.st_size, max_bytes)
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise _Unreadable("unreadable", f"{name}: {_NOT_REGULAR}")
-            data = fh.read(max_bytes + 1)  # capped: a file that grew since the stat is still bounded
-    except _Unreadable:
-        raise
-    except FileNotFoundError as err:
-        raise _Unreadable("unreadable", f"{name}: file not found; check the path and file name.") from err
-    except (OSError, ValueError, RuntimeError) as err:
-        raise _cannot_open(name, err) from err
+    try:  # formfill.files.read_bounded: checked again on the descriptor, capped, never blocking
+        data = read_bounded(path, max_bytes, name=name)
+    except InputError as err:  # the file changed since the stat above
+        raise _Unreadable("unreadable", f"{err.message}; check the path and file name.") from None
     if len(data) > max_bytes:
         raise _too_large(name, len(data), max_bytes)
     return data

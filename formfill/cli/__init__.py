@@ -9,6 +9,7 @@ errors and unreadable inputs.
 from __future__ import annotations
 
 import importlib
+import io
 import sys
 from typing import Any
 
@@ -16,7 +17,7 @@ import click
 
 from formfill import __version__
 from formfill.cli import fill_cmds, forms_cmds
-from formfill.cli.common import emit_json
+from formfill.cli.common import echo, emit_json
 from formfill.interrupts import exit_code as interrupt_exit
 from formfill.interrupts import sigterm_as_interrupt
 
@@ -61,11 +62,13 @@ class LazyGroup(click.Group):
         except click.ClickException as err:
             if "--json" in argv:
                 emit_json({"ok": False, "error": err.format_message(), "exit_code": err.exit_code, "problems": []})
-            else:
-                err.show()
+            else:  # click's own message may quote an argument (a file named by an SSN): masked like the rest
+                shown = io.StringIO()
+                err.show(file=shown)
+                echo(shown.getvalue().rstrip("\n"), err=True)
             sys.exit(err.exit_code)
         except click.Abort as err:
-            click.echo("interrupted", err=True)
+            echo("interrupted", err=True)
             sys.exit(interrupt_exit(err))
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -11,7 +11,7 @@ import click
 
 from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
-from formfill.cli.common import emit_json, filing_date_option, form_option, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option
 from formfill.cli.forms_cmds import offline_option
 
 MAX_LISTED = 20
@@ -44,19 +44,19 @@ class Counter:
 
 def _print_summary(summary: BatchSummary) -> None:
     state = "interrupted: " if summary.interrupted else ""
-    click.echo(
+    echo(
         f"{state}{summary.succeeded} of {summary.total} filled and verified, {summary.failed} failed "
         f"({summary.seconds:.1f} s, {summary.forms_per_second:.1f} forms/s, {summary.jobs} jobs). "
         f"Report: {summary.report}",
         err=summary.interrupted,
     )
     for failure in summary.failures[:MAX_LISTED]:
-        click.echo(f"  FAIL {failure.error}", err=summary.interrupted)
+        echo(f"  FAIL {failure.error}", err=summary.interrupted)
         for p in failure.problems[:5]:
             if p.message != failure.error:
-                click.echo(f"       - {p}", err=summary.interrupted)
+                echo(f"       - {p}", err=summary.interrupted)
     if len(summary.failures) > MAX_LISTED:
-        click.echo(f"  ... and {len(summary.failures) - MAX_LISTED} more in the report", err=summary.interrupted)
+        echo(f"  ... and {len(summary.failures) - MAX_LISTED} more in the report", err=summary.interrupted)
 
 
 @click.command()

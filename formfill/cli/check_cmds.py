@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from formfill.checks.package import Finding, PackageReport, check_package
-from formfill.cli.common import emit_json, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, handle_errors, json_option
 
 _MARK = {"error": "ERROR", "warning": "WARNING", "info": "note"}
 # Findings printed under "Before mailing": what USCIS rejects a paper filing for at intake.
@@ -186,7 +186,7 @@ def check(profile: str, filing_date: dt.date | None, form: Path | None, attachme
         emit_json(report.to_dict())
     else:
         for line in render(report):
-            click.echo(line)
+            echo(line)
     if not report.ok:
         sys.exit(1)
 

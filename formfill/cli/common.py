@@ -1,4 +1,9 @@
-"""What every command shares: turning FormfillErrors into messages and exit codes, JSON output."""
+"""What every command shares: turning FormfillErrors into messages and exit codes, JSON output.
+
+Everything a command prints goes through `echo` or `emit_json`, which mask SSNs and A-Numbers by content
+(formfill.masking); a command passes `mask=False` only for what the user asked to see (`diff --show-pii`,
+the profile `extract` reads, a plain review).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
 from formfill.errors import FormfillError
 from formfill.interrupts import exit_code as interrupt_exit
+from formfill.masking import mask_text, mask_tree
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,8 +38,14 @@ form_option = click.option(
 )
 
 
-def emit_json(doc: Any) -> None:
-    click.echo(json.dumps(doc, indent=2, default=str))
+def emit_json(doc: Any, mask: bool = True) -> None:
+    """One JSON document on stdout; every string in it masked unless `mask` is False."""
+    click.echo(json.dumps(mask_tree(doc) if mask else doc, indent=2, default=str))
+
+
+def echo(message: str = "", err: bool = False, mask: bool = True, file: IO[str] | None = None) -> None:
+    """One line of a command's text output (stderr with `err`, or `file`), masked unless `mask` is False."""
+    click.echo(mask_text(message) if mask else message, file=file, err=err)
 
 
 def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
@@ -55,17 +67,17 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
                         }
                     )
                 else:
-                    click.echo(f"error: {err}", err=True)
+                    echo(f"error: {err}", err=True)
                 sys.exit(err.exit_code)
             except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (formfill.interrupts)
-                click.echo("interrupted", err=True)
+                echo("interrupted", err=True)
                 sys.exit(interrupt_exit(err))
             except OSError as err:  # a last resort: the API wraps the I/O it expects
                 message = f"{err.filename}: {err.strerror}" if err.filename and err.strerror else str(err)
                 if kwargs.get(as_json_param):
                     emit_json({"ok": False, "error": message, "exit_code": 2, "problems": []})
                 else:
-                    click.echo(f"error: {message}", err=True)
+                    echo(f"error: {message}", err=True)
                 sys.exit(2)
 
         return wrapper  # type: ignore[return-value]

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from formfill.cli.common import emit_json, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, handle_errors, json_option
 
 
 @click.command()
@@ -28,26 +28,26 @@ def extract(filled: str, output: str | None, overwrite: bool, as_json: bool) -> 
     to_stdout = output in (None, "-")
     if to_stdout and as_json:
         result = run(filled)
-        emit_json(result.to_dict())
+        emit_json(result.to_dict(), mask=False)  # the profile as read; the rest is masked by to_dict
         sys.exit(0 if result.ok else 1)
     result = run(filled, output=None if to_stdout else output, overwrite=overwrite)
     if as_json:
-        emit_json(result.to_dict())
+        emit_json(result.to_dict(), mask=False)  # the profile as read; the rest is masked by to_dict
         sys.exit(0 if result.ok else 1)
     report = sys.stderr if to_stdout else sys.stdout
     if to_stdout:
-        click.echo(json.dumps(result.profile, indent=2, ensure_ascii=False))
+        echo(json.dumps(result.profile, indent=2, ensure_ascii=False), mask=False)  # what was asked for
     where = f"{result.output}: " if result.output else ""
     status = "complete and valid" if result.ok else f"INCOMPLETE: {len(result.problems)} problem(s) to resolve"
-    click.echo(f"{where}profile read from {result.source} (Form {result.form} edition {result.edition}): {status}",
-               file=report)
+    echo(f"{where}profile read from {result.source} (Form {result.form} edition {result.edition}): {status}",
+         file=report)
     if result.part13_entries or result.continuation_sheets:
-        click.echo(f"  merged {result.part13_entries} Part 13 block(s) and {result.continuation_sheets} "
-                   "continuation sheet(s) back into their answers", file=report)
+        echo(f"  merged {result.part13_entries} Part 13 block(s) and {result.continuation_sheets} "
+             "continuation sheet(s) back into their answers", file=report)
     for p in result.problems:
-        click.echo(f"  - {p}", file=report)
+        echo(f"  - {p}", file=report)
     for note in result.notes:
-        click.echo(f"  note: {note}", file=report)
+        echo(f"  note: {note}", file=report)
     sys.exit(0 if result.ok else 1)
 
 
@@ -66,15 +66,17 @@ def diff(a: str, b: str, show_pii: bool, as_json: bool) -> None:
 
     result = run(a, b)
     if as_json:
-        emit_json({"ok": True, "exit_code": 0 if result.identical else 1, **result.to_dict(show_pii)})
+        doc = {"ok": True, "exit_code": 0 if result.identical else 1, **result.to_dict(show_pii)}
+        emit_json(doc, mask=not show_pii)
         sys.exit(0 if result.identical else 1)
-    click.echo(f"--- {result.a.source} ({result.a.kind})")
-    click.echo(f"+++ {result.b.source} ({result.b.kind})")
+    hide = not show_pii
+    echo(f"--- {result.a.source} ({result.a.kind})", mask=hide)
+    echo(f"+++ {result.b.source} ({result.b.kind})", mask=hide)
     for change in result.changes:
-        click.echo(change.line(show_pii))
+        echo(change.line(show_pii), mask=hide)
     for side in (result.a, result.b):
         if side.problems:
-            click.echo(f"note: {side.source} has {len(side.problems)} problem(s) as a profile "
-                       f"(`formfill validate` or `formfill extract` lists them)")
-    click.echo("no differences" if result.identical else f"{len(result.changes)} difference(s)")
+            echo(f"note: {side.source} has {len(side.problems)} problem(s) as a profile "
+                 f"(`formfill validate` or `formfill extract` lists them)", mask=hide)
+    echo("no differences" if result.identical else f"{len(result.changes)} difference(s)")
     sys.exit(0 if result.identical else 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,23 +10,19 @@ from typing import Any
 import click
 
 from formfill import api
-from formfill.cli.common import emit_json, filing_date_option, form_option, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
 from formfill.forms import find_blank, open_blank
+from formfill.masking import known_identifiers, masked_name
 from formfill.profile import json_schema
 
 
-def safe_name(text: str) -> str:
-    """A file name from a matter id or file stem: letters, digits, dot, dash and underscore only."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
-    return cleaned[:100] or "profile"
-
-
-def default_output(profile_arg: str, profile_id: str | None) -> Path:
+def default_output(profile_arg: str, profile_id: str | None, known: tuple[str, ...] = ()) -> Path:
+    """`<id or file stem>.i-131.pdf`, never carrying an SSN or A-Number (formfill.masking.masked_name)."""
     stem = profile_id or (Path(profile_arg).stem if profile_arg != "-" else "profile")
-    return Path(f"{safe_name(stem)}.i-131.pdf")
+    return Path(f"{masked_name(stem, known)}.i-131.pdf")
 
 
 @click.command()
@@ -78,7 +73,8 @@ def fill(
     if output == "-" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     loaded = api.load_profile(profile)
-    target = output if output is not None else str(default_output(profile, loaded.profile.id))
+    known = known_identifiers(loaded.profile.model_dump())
+    target = output if output is not None else str(default_output(profile, loaded.profile.id, known))
     result = api.fill(
         loaded,
         form=form,
@@ -93,7 +89,7 @@ def fill(
     result.source = loaded.source
     if target == "-":
         for note in result.notes:  # stdout is the PDF: a skipped value or a changed name is still said
-            click.echo(f"note: {note}", err=True)
+            echo(f"note: {note}", err=True)
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
         return
@@ -101,18 +97,18 @@ def fill(
         emit_json(result.to_dict())
         return
     v = result.verification
-    click.echo(
+    echo(
         f"{result.output}: Form {result.form} edition {result.edition}, {v.fields_checked} values written "
         f"({v.text_fields} text, {v.boxes_checked} boxes), all verified by reading the file back"
         + (" and on the printed page." if v.printed_checked or flatten else ".")
     )
     if result.part13_entries:
-        click.echo(
+        echo(
             f"  {result.part13_entries} long answer(s) continue in Part 13"
             + (f" and on {result.continuation_sheets} continuation sheet(s)." if result.continuation_sheets else ".")
         )
     for note in result.notes:
-        click.echo(f"  note: {note}")
+        echo(f"  note: {note}")
 
 
 @click.command()
@@ -137,13 +133,13 @@ def validate(profiles: tuple[str, ...], as_json: bool) -> None:
     else:
         for r in reports:
             if r["ok"]:
-                click.echo(f"{r['input']}: valid")
+                echo(f"{r['input']}: valid")
             elif "error" in r:  # unreadable: the message already names the file
-                click.echo(f"error: {r['error']}", err=True)
+                echo(f"error: {r['error']}", err=True)
             else:
-                click.echo(f"{r['input']}: invalid")
+                echo(f"{r['input']}: invalid")
                 for p in r["problems"]:
-                    click.echo(f"  - {p['path']}: {p['message']}" if p["path"] else f"  - {p['message']}")
+                    echo(f"  - {p['path']}: {p['message']}" if p["path"] else f"  - {p['message']}")
     if failed:
         sys.exit(2 if any("error" in r for r in reports) else 1)
 
@@ -161,11 +157,11 @@ def verify(filled: str, profile: str, printed: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"input": filled, **result.to_dict()})
     elif result.ok:
-        click.echo(f"{filled}: verified ({result.fields_checked} values, {result.boxes_checked} boxes checked)")
+        echo(f"{filled}: verified ({result.fields_checked} values, {result.boxes_checked} boxes checked)")
     else:
-        click.echo(f"{filled}: does not match the profile", err=True)
+        echo(f"{filled}: does not match the profile", err=True)
         for p in result.problems:
-            click.echo(f"  - {p}", err=True)
+            echo(f"  - {p}", err=True)
     if not result.ok:
         sys.exit(1)
 
@@ -207,7 +203,7 @@ def fields(form: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"form": blank.form, "edition": blank.edition, "fields": rows})
         return
-    click.echo(f"Form {blank.form} edition {blank.edition}: {len(rows)} fields")
+    echo(f"Form {blank.form} edition {blank.edition}: {len(rows)} fields")
     for r in rows:
         extra = " ".join(
             filter(
@@ -220,8 +216,8 @@ def fields(form: str | None, as_json: bool) -> None:
                 ],
             )
         )
-        click.echo(f"p{r['page']:<3} {r['type']:<6} {r['name']}  {extra}")
-        click.echo(f"       <- {', '.join(r['profile']) or '(not mapped)'} | {r['tooltip'][:110]}")
+        echo(f"p{r['page']:<3} {r['type']:<6} {r['name']}  {extra}")
+        echo(f"       <- {', '.join(r['profile']) or '(not mapped)'} | {r['tooltip'][:110]}")
 
 
 @click.command()
@@ -256,21 +252,21 @@ def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
     samples = sorted(_sample_dir().glob("*.json"))
     if not samples:
         raise InputError(f"No sample profiles found in {_sample_dir()}")
-    click.echo(f"Blank: {blank_path} (Form {blank.form} edition {blank.edition})")
+    echo(f"Blank: {blank_path} (Form {blank.form} edition {blank.edition})")
     failures = 0
     for sample in samples:
         target = Path(out_dir) / f"{sample.stem}.i-131.pdf"
         try:
             result = api.fill(sample, form=blank, output=target, overwrite=overwrite)
         except OutputExistsError:
-            click.echo(f"  skip {sample.name}: {target} exists (pass --overwrite to fill it again)")
+            echo(f"  skip {sample.name}: {target} exists (pass --overwrite to fill it again)")
             continue
         except FormfillError as err:
             failures += 1
-            click.echo(f"  FAIL {sample.name}: {err}")
+            echo(f"  FAIL {sample.name}: {err}")
             continue
         v = result.verification
-        click.echo(f"  ok   {sample.name} -> {target} ({v.text_fields} text values, {v.boxes_checked} boxes, verified)")
+        echo(f"  ok   {sample.name} -> {target} ({v.text_fields} text values, {v.boxes_checked} boxes, verified)")
     if failures:
         sys.exit(1)
 

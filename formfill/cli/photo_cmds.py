@@ -7,7 +7,7 @@ import sys
 import click
 
 from formfill.checks.photo import check_photos, default_spec, exit_code
-from formfill.cli.common import emit_json, json_option
+from formfill.cli.common import echo, emit_json, json_option
 
 _MARK = {"error": "ERROR", "warning": "warn ", "info": "info "}
 
@@ -36,12 +36,12 @@ def check_photo(images: tuple[str, ...], digital: bool, recent_days: int | None,
         sys.exit(code)
     for report in reports:
         status = "OK" if report.ok else ("UNREADABLE" if not report.readable else "FAIL")
-        click.echo(f"{report.file}: {status}")
+        echo(f"{report.file}: {status}")
         for f in report.findings:
             parts = [f"{label} {value}" for label, value in (("measured", f.measured), ("required", f.required))
                      if value is not None]
             extra = f" [{'; '.join(parts)}]" if parts else ""
-            click.echo(f"  {_MARK.get(f.severity, f.severity)} {f.code}: {f.message}{extra}")
+            echo(f"  {_MARK.get(f.severity, f.severity)} {f.code}: {f.message}{extra}")
     sys.exit(code)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from formfill import api
-from formfill.cli.common import emit_json, form_option, handle_errors, json_option
-from formfill.errors import OutputExistsError
-from formfill.review import default_output, review, sensitive_patterns
+from formfill.cli.common import echo, emit_json, form_option, handle_errors, json_option
+from formfill.masking import known_identifiers, mask_text
+from formfill.review import default_output, review
 
 
 @click.command("review")
@@ -60,9 +60,12 @@ def review_cmd(
     loaded = api.load_profile(profile_arg)
     target: str | None = output
     if target is None and not as_json:
-        target = str(default_output(profile_arg, loaded.profile.id, sensitive_patterns(loaded.profile.model_dump())))
-    if target not in (None, "-") and Path(str(target)).exists() and not overwrite:
-        raise OutputExistsError(f"{target} already exists; pass --overwrite to replace it")
+        target = str(default_output(profile_arg, loaded.profile.id, known_identifiers(loaded.profile.model_dump())))
+    inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
+    inputs += [(form, f"the blank form {form}")] if form is not None else []
+    inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    if target not in (None, "-"):  # before the work: a refusal costs nothing
+        api.guard_output(str(target), inputs, overwrite=overwrite, what="the review")
     result = review(
         loaded,
         filled=source if profile is not None else None,
@@ -76,20 +79,22 @@ def review_cmd(
         sys.stdout.write(result.to_html())
         sys.stdout.flush()
     elif target is not None:
-        inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
         inputs += [(result.blank, f"the blank form {result.blank}")] if result.blank is not None else []
-        inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
-        api.write_atomic(Path(target), result.to_html().encode("utf-8"), overwrite, api.identities(inputs))
+        protected = api.guard_output(target, inputs, overwrite=overwrite, what="the review")
+        api.write_atomic(Path(target), result.to_html().encode("utf-8"), overwrite, protected, what="the review")
     if as_json:
-        emit_json({**result.to_dict(), "output": target})
+        # A plain review shows identifiers as printed, as asked; a redacted one is masked already (its image
+        # digests must stay as they are), all but the output's name.
+        shown_target = mask_text(target) if redact and target is not None else target
+        emit_json({**result.to_dict(), "output": shown_target}, mask=False)
         return
     if target == "-":
         return
     counts = {kind: sum(1 for t in result.todos if t.kind == kind) for kind in
               ("sign", "sign_sheet", "unanswered", "skipped", "note")}
-    click.echo(f"{target}: review of {len(result.pages)} pages, {len(result.boxes)} boxes outlined"
-               + (" (SSNs and A-Numbers masked)" if redact else "") + "; it contains personal data.")
-    click.echo(f"  to do: {counts['sign']} signature(s), {counts['sign_sheet']} continuation sheet(s) to sign, "
-               f"{counts['unanswered']} item(s) not answered, {counts['skipped']} skipped, {counts['note']} note(s)")
+    echo(f"{target}: review of {len(result.pages)} pages, {len(result.boxes)} boxes outlined"
+         + (" (SSNs and A-Numbers masked)" if redact else "") + "; it contains personal data.")
+    echo(f"  to do: {counts['sign']} signature(s), {counts['sign_sheet']} continuation sheet(s) to sign, "
+         f"{counts['unanswered']} item(s) not answered, {counts['skipped']} skipped, {counts['note']} note(s)")
     if result.package is not None:
-        click.echo(f"  package: {'complete' if result.package.get('ok') else 'INCOMPLETE'}")
+        echo(f"  package: {'complete' if result.package.get('ok') else 'INCOMPLETE'}")

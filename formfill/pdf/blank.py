@@ -17,8 +17,6 @@ import logging
 import os
 import re
 import signal
-import stat
-import tempfile
 import threading
 import zlib
 from collections.abc import Iterator
@@ -30,7 +28,8 @@ from typing import Any, cast
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
 
-from formfill.errors import FormError
+from formfill.errors import FormError, InputError
+from formfill.files import read_bounded, write_atomic
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -141,16 +140,8 @@ def read_blank(path: str | Path) -> BlankForm:
 
 def read_file(path: str | Path) -> bytes:
     """A blank's bytes, at most MAX_BLANK_BYTES + 1 (load_blank refuses more); only a regular file is read,
-    so a FIFO named *.pdf in a forms folder cannot block the scan forever."""
-    p = Path(path)
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise FormError(f"The blank form {p} is not a regular file (a folder, a device or a pipe)")
-            return fh.read(MAX_BLANK_BYTES + 1)
-    except OSError as err:
-        raise FormError(f"Cannot read the blank form {p}: {err.strerror or err}") from None
+    so a FIFO named *.pdf in a forms folder cannot block the scan forever (formfill.files.read_bounded)."""
+    return read_bounded(path, MAX_BLANK_BYTES, name=f"The blank form {path}", error=FormError)
 
 
 def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
@@ -337,6 +328,19 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "formfill"
 
 
+CACHE_PREFIXES = ("prepared-", "baseline-")
+"""The names formfill gives its cache entries (prepared blanks here, verification baselines in pdf.verify)."""
+
+
+def cache_files() -> list[Path]:
+    """formfill's own entries in the cache folder: no output may replace one (formfill.forms.kept_files)."""
+    try:
+        with os.scandir(cache_dir()) as entries:
+            return sorted(Path(e.path) for e in entries if e.name.startswith(CACHE_PREFIXES))
+    except OSError:
+        return []
+
+
 def _cache_path(sha256: str) -> Path:
     return cache_dir() / f"prepared-{sha256}-v{PREPARE_VERSION}.pdf"
 
@@ -375,19 +379,11 @@ def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool, notes: 
     path = _cache_path(sha256)
     meta = {"source_sha256": sha256, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
             "encrypted": encrypted, "had_xfa": had_xfa, "notes": notes}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for target, payload in ((path, data), (path.with_suffix(".json"), json.dumps(meta).encode())):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                os.replace(tmp, target)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-    except OSError:
-        pass  # a read-only home only costs speed
+    for target, payload in ((path, data), (path.with_suffix(".json"), json.dumps(meta).encode())):
+        try:
+            write_atomic(target, payload, overwrite=True, what="the cache entry")
+        except InputError:
+            return  # a read-only home (or a folder in the way) only costs speed
 
 
 def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, PdfReader, bool, bool, list[str]]:

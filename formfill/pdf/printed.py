@@ -18,7 +18,8 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-from formfill.errors import FitError, FormError, Problem, shown
+from formfill.errors import FitError, FormError, Problem
+from formfill.masking import shown
 from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm, one_line
 from formfill.pdf.verify import Verification

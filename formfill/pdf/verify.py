@@ -14,9 +14,7 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
-import tempfile
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,9 +26,10 @@ from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
-from formfill.errors import FormError, Problem
-from formfill.errors import shown as show
+from formfill.errors import FormError, InputError, Problem
 from formfill.fieldmap import FieldMap
+from formfill.files import write_atomic
+from formfill.masking import shown as show
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
 from formfill.pdf.writer import Placed
 
@@ -154,16 +153,9 @@ def _baseline_get(path: Path, data_sha: str) -> tuple[dict[str, ReadField], int,
 
 def _baseline_put(path: Path, data_sha: str, found: tuple[dict[str, ReadField], int, list[int]]) -> None:
     body = _baseline_body(data_sha, found)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body}, fh)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+    doc = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body})
+    with contextlib.suppress(InputError):  # a read-only home only costs speed
+        write_atomic(path, doc.encode("utf-8"), overwrite=True, what="the cache entry")
 
 
 MAX_PAGE_STREAM = 32 * 2**20
