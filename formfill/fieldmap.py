@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
-from formfill.formpackage import SPEC_FILE, builtin_root, package_roots, packages
+from formfill.formpackage import SPEC_FILE, all_packages, builtin_root, explicit_packages, package_roots
 from formfill.pdf.blank import BlankForm
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -109,6 +109,7 @@ class FieldMap:
     skips: tuple[Skip, ...] = ()
     signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
     blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
+    status: str = "reviewed"  # `draft` while `formfill map accept` has not run: a draft never fills
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -140,13 +141,14 @@ class Assignment:
 
 def all_maps() -> dict[tuple[str, str], FieldMap]:
     """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
-    return _all_maps(tuple(package_roots()), builtin_root())
+    return _all_maps(tuple(package_roots()), builtin_root(), explicit_packages())
 
 
 @cache
-def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, str], FieldMap]:
+def _all_maps(roots: tuple[Path, ...], builtin: Path | None,
+              explicit: tuple[Path, ...] = ()) -> dict[tuple[str, str], FieldMap]:
     found: dict[tuple[str, str], FieldMap] = {}
-    for pkg in packages().values():
+    for pkg in all_packages():  # a later package's map of an edition replaces an earlier one's
         for edition, path in pkg.fill_maps.items():
             fmap = load_map(path)
             if (fmap.form, fmap.edition) != (pkg.form, edition):
@@ -157,7 +159,7 @@ def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, 
 
 
 def supported() -> list[str]:
-    return sorted(f"{form} edition {edition}" for form, edition in all_maps())
+    return sorted(f"{form} edition {edition}" for (form, edition), m in all_maps().items() if m.status != "draft")
 
 
 def what_we_fill() -> str:
@@ -185,6 +187,7 @@ def load_map(path: Path) -> FieldMap:
             skips=tuple(_skip(raw, entries) for raw in doc.get("skip", [])),
             signatures=tuple(doc.get("signatures", [])),
             blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
+            status=str(doc.get("status", "reviewed")),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
@@ -241,6 +244,11 @@ def for_form(blank: BlankForm) -> FieldMap:
     """The field map for this blank's edition, or a message that says what is supported."""
     maps = all_maps()
     fmap = maps.get((blank.form, blank.edition))
+    if fmap is not None and fmap.status == "draft":
+        folder = Path(fmap.path).parent
+        raise FormError(f"{blank.source} is Form {blank.form} edition {blank.edition}, whose package {folder} is a "
+                        f"draft: a draft never fills. Review it and run `formfill map accept {folder}`; "
+                        f"{what_we_fill()}.")
     if fmap is not None:
         check_against(fmap, blank)
         return fmap

@@ -202,9 +202,32 @@ def package_roots() -> list[Path]:
     return roots
 
 
+_EXPLICIT: list[Path] = []  # package folders named on the command line (`--map DIR`): found last, so they win
+
+
+def use_package(folder: str | os.PathLike[str]) -> FormPackage:
+    """Use the package in `folder` (`--map DIR`) ahead of every root's; it is validated now."""
+    path = Path(folder)
+    if not (path / SPEC_FILE).is_file():
+        raise FormError(f"{path}: not a form package (no {SPEC_FILE} in it)")
+    pkg = load_package(path)
+    if path not in _EXPLICIT:
+        _EXPLICIT.append(path)
+    return pkg
+
+
+def explicit_packages() -> tuple[Path, ...]:
+    return tuple(_EXPLICIT)
+
+
 def packages() -> dict[str, FormPackage]:
-    """Every package found, by form number."""
-    return _packages(tuple(package_roots()), builtin_root())
+    """Every package found, by form number (a later one for the same form wins)."""
+    return {pkg.form: pkg for pkg in all_packages()}
+
+
+def all_packages() -> list[FormPackage]:
+    """Every package found, in discovery order: each edition of a form may come from a different folder."""
+    return _packages(tuple(package_roots()), builtin_root(), explicit_packages())
 
 
 def package_for(form: str) -> FormPackage | None:
@@ -212,15 +235,15 @@ def package_for(form: str) -> FormPackage | None:
 
 
 @cache
-def _packages(roots: tuple[Path, ...], builtin: Path | None) -> dict[str, FormPackage]:
-    found: dict[str, FormPackage] = {}
+def _packages(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Path, ...] = ()) -> list[FormPackage]:
+    found: list[FormPackage] = []
     for root in roots:
         if not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if (p / SPEC_FILE).is_file()):
             label = f"field_maps/{folder.name}" if root == builtin else str(folder)
-            pkg = load_package(folder, label)
-            found[pkg.form] = pkg
+            found.append(load_package(folder, label))
+    found.extend(load_package(folder) for folder in explicit)
     return found
 
 
@@ -315,10 +338,13 @@ __all__ = [
     "Identification",
     "Overflow",
     "Spec",
+    "all_packages",
     "builtin_root",
+    "explicit_packages",
     "load_package",
     "package_for",
     "package_roots",
     "packages",
+    "use_package",
     "user_packages_dir",
 ]

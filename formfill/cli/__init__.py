@@ -28,6 +28,7 @@ LAZY_COMMANDS = {
     "review": "formfill.cli.review_cmds:review_cmd",
     "extract": "formfill.cli.extract_cmds:extract",
     "diff": "formfill.cli.extract_cmds:diff",
+    "map": "formfill.cli.map_cmds:map_group",
 }
 
 

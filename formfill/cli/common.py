@@ -83,3 +83,26 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _use_map(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    from formfill.formpackage import use_package
+
+    try:
+        use_package(value)
+    except FormfillError as err:
+        raise click.BadParameter(err.message, ctx=ctx, param=param) from None
+
+
+map_option = click.option(
+    "--map",
+    "map_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_use_map,
+    help="A reviewed form package folder (`formfill map accept`) to use ahead of the installed ones.",
+)
