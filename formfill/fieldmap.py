@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
-from formfill.formpackage import SPEC_FILE, all_packages, builtin_root, explicit_packages, package_roots
+from formfill.formpackage import SPEC_FILE, all_packages, builtin_root, explicit_packages, package_roots, stamp
 from formfill.pdf.blank import BlankForm
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -141,12 +141,12 @@ class Assignment:
 
 def all_maps() -> dict[tuple[str, str], FieldMap]:
     """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
-    return _all_maps(tuple(package_roots()), builtin_root(), explicit_packages())
+    return _all_maps(tuple(package_roots()), builtin_root(), explicit_packages(), stamp())
 
 
 @cache
-def _all_maps(roots: tuple[Path, ...], builtin: Path | None,
-              explicit: tuple[Path, ...] = ()) -> dict[tuple[str, str], FieldMap]:
+def _all_maps(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Path, ...] = (),
+              _stamp: tuple[tuple[str, int], ...] = ()) -> dict[tuple[str, str], FieldMap]:
     found: dict[tuple[str, str], FieldMap] = {}
     for pkg in all_packages():  # a later package's map of an edition replaces an earlier one's
         for edition, path in pkg.fill_maps.items():

@@ -15,12 +15,14 @@ over the built-in one). The built-in packages are found exactly the way a firm's
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -216,6 +218,19 @@ def use_package(folder: str | os.PathLike[str]) -> FormPackage:
     return pkg
 
 
+@contextlib.contextmanager
+def using_package(folder: str | os.PathLike[str]) -> Iterator[FormPackage]:
+    """Use the package in `folder` for the duration of a `with` block (a library's `--map DIR`)."""
+    path = Path(folder)
+    added = path not in _EXPLICIT
+    pkg = use_package(path)
+    try:
+        yield pkg
+    finally:
+        if added and path in _EXPLICIT:
+            _EXPLICIT.remove(path)
+
+
 def explicit_packages() -> tuple[Path, ...]:
     return tuple(_EXPLICIT)
 
@@ -227,7 +242,19 @@ def packages() -> dict[str, FormPackage]:
 
 def all_packages() -> list[FormPackage]:
     """Every package found, in discovery order: each edition of a form may come from a different folder."""
-    return _packages(tuple(package_roots()), builtin_root(), explicit_packages())
+    return _packages(tuple(package_roots()), builtin_root(), explicit_packages(), stamp())
+
+
+def stamp() -> tuple[tuple[str, int], ...]:
+    """What the packages outside the built-in root look like now (file, mtime): a package drafted, edited or
+    accepted since it was read is read again, within one process too."""
+    builtin = builtin_root()
+    folders = [*(p for r in package_roots() if r != builtin and r.is_dir() for p in r.iterdir()), *_EXPLICIT]
+    out: list[tuple[str, int]] = []
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            out += [(str(f), f.stat().st_mtime_ns) for f in sorted(folder.glob("*.json"))]
+    return tuple(out)
 
 
 def package_for(form: str) -> FormPackage | None:
@@ -235,7 +262,8 @@ def package_for(form: str) -> FormPackage | None:
 
 
 @cache
-def _packages(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Path, ...] = ()) -> list[FormPackage]:
+def _packages(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Path, ...] = (),
+              _stamp: tuple[tuple[str, int], ...] = ()) -> list[FormPackage]:
     found: list[FormPackage] = []
     for root in roots:
         if not root.is_dir():
@@ -345,6 +373,8 @@ __all__ = [
     "package_for",
     "package_roots",
     "packages",
+    "stamp",
     "use_package",
     "user_packages_dir",
+    "using_package",
 ]

@@ -80,7 +80,8 @@ def rename(ed: Edition, how: Callable[[str], str | None]) -> None:
         new_t = how(str(obj["/T"]))
         if new_t and new_t != obj["/T"]:
             obj[NameObject("/T")] = TextStringObject(new_t)
-            ed.renamed[name] = name.rsplit(".", 1)[0] + "." + new_t
+            origin = {new: old for old, new in ed.renamed.items()}
+            ed.renamed[origin.get(name, name)] = name.rsplit(".", 1)[0] + "." + new_t
 
 
 def renumber_subforms(ed: Edition, by: int = 1) -> None:
@@ -92,9 +93,10 @@ def renumber_subforms(ed: Edition, by: int = 1) -> None:
         m = re.fullmatch(r"#subform\[(\d+)\]", str(node.get("/T", "")))
         if m:
             node[NameObject("/T")] = TextStringObject(f"#subform[{int(m.group(1)) + by}]")
+    origin = {new: old for old, new in ed.renamed.items()}
     for name, obj in _terminals(ed.writer):
         if before[id(obj)] != name:
-            ed.renamed[before[id(obj)]] = name
+            ed.renamed[origin.get(before[id(obj)], before[id(obj)])] = name
 
 
 def reword_tooltips(ed: Edition, every: int = 3) -> None:
