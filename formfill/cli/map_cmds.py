@@ -67,4 +67,28 @@ def accept_cmd(folder: str, as_json: bool) -> None:
     sys.stdout.flush()
 
 
+@map_group.command("check")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--form", "blank", required=True, type=click.Path(dir_okay=False), help="The blank of the edition.")
+@json_option
+@handle_errors()
+def check_cmd(folder: str, blank: str, as_json: bool) -> None:
+    """Lint the package in FOLDER against the blank BLANK (exit 1 when anything is an error)."""
+    from formfill.editions.workflow import check
+
+    pkg, fmap, findings = check(folder, blank)
+    errors = [f for f in findings if f.severity == "error"]
+    if as_json:
+        emit_json({"ok": not errors, "form": fmap.get("form"), "edition": fmap.get("edition"), "package": folder,
+                   "status": fmap.get("status", "reviewed"), "findings": [f.to_dict() for f in findings]})
+    else:
+        for f in findings:
+            echo(f"{f.severity}: {f.where}: {f.message}")
+        warnings = len(findings) - len(errors)
+        echo(f"{pkg.label}: Form {fmap.get('form')} edition {fmap.get('edition')} "
+             f"({fmap.get('status', 'reviewed')}): {len(errors)} error(s), {warnings} warning(s).")
+    if errors:
+        sys.exit(1)
+
+
 COMMANDS = [map_group]

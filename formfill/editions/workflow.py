@@ -6,13 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from formfill.editions.accept import Accepted, accept_folder
+from formfill.editions.accept import Accepted, accept_folder, read_json
+from formfill.editions.check import Finding, lint, model_paths
 from formfill.editions.draft import Draft, make_draft, write_draft
+from formfill.editions.widgets import widgets
 from formfill.errors import FormError
 from formfill.fieldmap import all_maps
-from formfill.formpackage import FormPackage, package_for, packages
+from formfill.formpackage import SPEC_FILE, FormPackage, load_package, package_for, packages
 from formfill.forms import scan, search_dirs
 from formfill.pdf.blank import BlankForm, load_blank, read_file
+from formfill.pdf.words import page_texts
 
 
 def _edition_key(edition: str) -> tuple[str, str, str]:
@@ -65,3 +68,20 @@ def draft(new_blank_path: str | Path, out_dir: str | Path, from_edition: str | N
 
 def accept(folder: str | Path) -> Accepted:
     return accept_folder(Path(folder))
+
+
+def check(folder: str | Path, blank_path: str | Path) -> tuple[FormPackage, dict[str, Any], list[Finding]]:
+    """Lint the package in `folder` against the blank: (package, the map checked, findings)."""
+    pkg = load_package(Path(folder))
+    blank = load_blank(read_file(blank_path), str(blank_path))
+    maps = pkg.fill_maps
+    path = maps.get(blank.edition) or next(iter(maps.values()), None)
+    if path is None:
+        raise FormError(f"{pkg.label}/{SPEC_FILE}: the package lists no fill map")
+    fmap = read_json(path, "fill map")
+    known = model_paths(pkg.model().model_json_schema())
+    marker = pkg.spec.identification.barcode_field
+    barcodes = [str(v) for n, v in blank.values.items() if marker in n and v]
+    findings = lint(fmap, widgets(blank), page_texts(blank.data, blank.source), known, blank.form, blank.edition,
+                    barcodes)
+    return pkg, fmap, findings

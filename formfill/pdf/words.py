@@ -50,3 +50,24 @@ def page_sizes(data: bytes) -> list[tuple[float, float]]:
         return [pdf.get_page_size(i) for i in range(len(pdf))]
     finally:
         pdf.close()
+
+
+def page_texts(data: bytes, source: str = "<bytes>") -> list[str]:
+    """The whole printed text of every page, whitespace collapsed."""
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        raise FormError(f"{source}: the pages cannot be read ({err})") from None
+    out: list[str] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            text = page.get_textpage()
+            try:
+                out.append(" ".join(text.get_text_range().split()))
+            finally:
+                text.close()
+                page.close()
+    finally:
+        pdf.close()
+    return out
