@@ -16,6 +16,7 @@ over the built-in one). The built-in packages are found exactly the way a firm's
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import importlib.util
 import json
@@ -82,6 +83,9 @@ class EditionSpec(_SpecModel):
     edition: str
     fill_map: str | None = None
     read_map: str | None = None
+    accepted_from: dt.date | None = None  # USCIS's first day of acceptance (a filing before it is warned about)
+    accepted_until: dt.date | None = None  # its last day (a filing after it is refused)
+    acceptance_source: str | None = None  # where the dates come from (uscis.gov/<form>, a Federal Register notice)
 
     @field_validator("edition")
     @classmethod
@@ -257,6 +261,15 @@ def stamp() -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+def edition_spec(form: str, edition: str) -> EditionSpec | None:
+    """The spec of one edition of a form (the last package listing it wins), with its acceptance dates."""
+    found = None
+    for pkg in all_packages():
+        if pkg.form == form:
+            found = next((e for e in pkg.spec.editions if e.edition == edition), found)
+    return found
+
+
 def package_for(form: str) -> FormPackage | None:
     return packages().get(form)
 
@@ -368,6 +381,7 @@ __all__ = [
     "Spec",
     "all_packages",
     "builtin_root",
+    "edition_spec",
     "explicit_packages",
     "load_package",
     "package_for",

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 MATCHED = "matched"
 REVIEW = "review"
@@ -71,7 +72,7 @@ class Proposal:
     confidence: float
     status: str
     evidence: tuple[str, ...] = ()
-    states: dict[str, str] = field(default_factory=dict)
+    states: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 # --- tokens ---------------------------------------------------------------------------------------
