@@ -28,7 +28,7 @@ from formfill.errors import (
     UnsafeOutputError,
     VerificationError,
 )
-from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_notes
+from formfill.fieldmap import Assignment, FieldMap, for_form, lost_notes, resolve, skip_notes
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
 from formfill.formpackage import edition_spec
 from formfill.forms import find_blank, kept_files, open_blank
@@ -180,6 +180,7 @@ def fill(
         continuation_sheets=len(sheets),
         notes=list(blank.notes) + accepted + list(loaded.notes)
               + [str(n) for n in skip_notes(fmap, loaded.profile.model_dump())]
+              + [str(n) for n in lost_notes(fmap, loaded.profile.model_dump())]
               + ([] if check_package else _eligibility_notes(loaded.profile)),
     )
     if flatten:

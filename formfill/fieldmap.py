@@ -110,6 +110,8 @@ class FieldMap:
     signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
     blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
     status: str = "reviewed"  # `draft` while `formfill map accept` has not run: a draft never fills
+    lost: tuple[Entry, ...] = ()  # entries of the edition drafted from with no box on this one
+    drafted_from: str | None = None
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -188,6 +190,8 @@ def load_map(path: Path) -> FieldMap:
             signatures=tuple(doc.get("signatures", [])),
             blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
             status=str(doc.get("status", "reviewed")),
+            lost=tuple(_entry(raw) for raw in doc.get("not_on_this_edition", [])),
+            drafted_from=doc.get("drafted_from"),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
@@ -376,6 +380,20 @@ def skip_findings(fmap: FieldMap, data: dict[str, Any]) -> tuple[list[Problem], 
                     notes.append(Problem(path, f"not printed: {where} is skipped for this request; {said_by_form}",
                                          "skipped"))
     return notes, problems
+
+
+def lost_notes(fmap: FieldMap, data: dict[str, Any]) -> list[Problem]:
+    """Profile values this edition has no box for (the edition drafted from had one): named, never dropped."""
+    out: list[Problem] = []
+    seen: set[str] = set()
+    before = f" (edition {fmap.drafted_from} asked it in Part {{part}}, Item {{item}})" if fmap.drafted_from else ""
+    for e in fmap.lost:
+        for path in _held_paths(e, data):
+            if path not in seen:
+                seen.add(path)
+                out.append(Problem(path, f"not printed: edition {fmap.edition} of Form {fmap.form} has no box for "
+                                         f"it{before.format(part=e.part, item=e.item)}", "not_on_this_edition"))
+    return out
 
 
 def skip_notes(fmap: FieldMap, data: dict[str, Any]) -> list[Problem]:

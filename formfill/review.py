@@ -214,7 +214,7 @@ def review(
     profile_data = loaded.profile.model_dump()
     known = known_identifiers(profile_data)
     flat = flatten(data)  # what prints: the same flattening as --flatten, so no viewer furniture in the images
-    pages, redactions = _render(flat, fmap.pages, dpi, known if redact else None)
+    pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = signature_boxes(loaded.profile, fmap, blank)
     todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
@@ -267,7 +267,7 @@ def _redacted(r: Review, known: tuple[str, ...]) -> Review:
 # --- page images ---------------------------------------------------------------------------------
 
 
-def _render(flat: bytes, form_pages: int, dpi: int,
+def render_pages(flat: bytes, form_pages: int, dpi: int,
             known: tuple[str, ...] | None) -> tuple[list[Page], list[tuple[int, Rect]]]:
     """Every page as a greyscale PNG; unless `known` is None (no redaction), the identifiers' digits are
     painted over before encoding."""
@@ -652,7 +652,9 @@ def _html(r: Review) -> str:
 
 
 def _todo_html(r: Review) -> list[str]:
-    heads = {"sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
+    heads = {"decide": "Decide (an edition draft's proposals a person must accept, point elsewhere or leave unfilled)",
+             "unplaced": "Old boxes with no home on this edition (their profile values will not print)",
+             "sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
              "unanswered": "Not answered by the profile (confirm it does not apply, or complete the profile)",
              "skipped": "Skipped as the form's instructions say", "note": "Notes"}
     out = ['<section id="todo"><h2>What still needs a human</h2>']

@@ -25,8 +25,8 @@ filing_date_option = click.option(
     "--filing-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
-    "(default: today).",
+    help="The postmark date (YYYY-MM-DD): the edition's acceptance dates apply to it, and with --check-package "
+    "the fees and intake rules (with --check-package, default: today).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON document on stdout instead of text.")
 form_option = click.option(

@@ -91,4 +91,33 @@ def check_cmd(folder: str, blank: str, as_json: bool) -> None:
         sys.exit(1)
 
 
+@map_group.command("review")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--form", "blank", required=True, type=click.Path(dir_okay=False), help="The new edition's blank.")
+@click.option("-o", "--output", default=None, help="Where to write the HTML (default: FOLDER/draft-review.html).")
+@json_option
+@handle_errors()
+def review_cmd(folder: str, blank: str, output: str | None, as_json: bool) -> None:
+    """Write the review page of the draft in FOLDER: every page of the new blank, each box outlined with its
+    proposed profile path and status; the decisions to make, new questions and unplaced boxes listed."""
+    from pathlib import Path
+
+    from formfill.editions.workflow import review_page
+    from formfill.files import write_atomic
+
+    started = time.monotonic()
+    page = review_page(folder, blank)
+    target = Path(output) if output else Path(folder) / "draft-review.html"
+    write_atomic(target, page.to_html().encode("utf-8"), overwrite=True, what="the review")
+    counts = Counter(t.kind for t in page.todos)
+    if as_json:
+        emit_json({"ok": True, "form": page.form, "edition": page.edition, "output": str(target),
+                   "boxes": len(page.boxes), "decide": counts["decide"], "unanswered": counts["unanswered"],
+                   "unplaced": counts["unplaced"]})
+        return
+    echo(f"{target}: {len(page.pages)} pages, {len(page.boxes)} boxes; {counts['decide']} to decide, "
+         f"{counts['unanswered']} new question(s), {counts['unplaced']} unplaced "
+         f"({time.monotonic() - started:.1f} s)")
+
+
 COMMANDS = [map_group]

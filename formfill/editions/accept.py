@@ -65,16 +65,18 @@ def apply_decisions(fill_map: dict[str, Any], draft: dict[str, Any]) -> tuple[di
         elif isinstance(d, dict):
             moves[p["field"]] = str(d["field"])
     fields: list[dict[str, Any]] = []
+    lost = list(fill_map.get("not_on_this_edition", []))
     for e in fill_map["fields"]:
         e = {k: v for k, v in e.items() if k != "review"}
         if e["field"] in moves:
             target = moves[e["field"]]
             if target is None:
+                lost.append(e)  # left unfilled by decision: a profile value for it is named in the fill's notes
                 continue
             e["field"] = target
         fields.append(e)
     unfilled = [f for f, t in moves.items() if t is None]
-    doc = {**fill_map, "status": REVIEWED, "fields": fields}
+    doc = {**fill_map, "status": REVIEWED, "fields": fields, "not_on_this_edition": lost}
     kept = {e["field"] for e in fields}
     doc["signatures"] = [s for s in fill_map.get("signatures", []) if s["field"] in kept or s["field"] not in moves]
     return doc, unfilled

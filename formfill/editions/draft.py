@@ -174,6 +174,7 @@ def new_fill_map(old: dict[str, Any], proposals: list[Proposal], blank: BlankFor
         doc["overflow_rows"] = [{**r, "page": shift.get(int(r["page"]), r["page"])} for r in doc["overflow_rows"]]
     doc["skip"] = carry_skips(old.get("skip", []), entries, pages, shift)
     doc["fields"] = entries
+    doc["not_on_this_edition"] = [e for e in old["fields"] if e["field"] not in renames]
     return doc
 
 

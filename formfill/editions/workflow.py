@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 from formfill.editions.accept import Accepted, accept_folder, read_json
 from formfill.editions.check import Finding, lint, model_paths
-from formfill.editions.draft import Draft, make_draft, write_draft
+from formfill.editions.draft import DRAFT_FILE, Draft, make_draft, write_draft
+from formfill.editions.review_page import draft_review
 from formfill.editions.widgets import widgets
-from formfill.errors import FormError
+from formfill.errors import FormError, FormfillError
 from formfill.fieldmap import all_maps
 from formfill.formpackage import SPEC_FILE, FormPackage, load_package, package_for, packages
-from formfill.forms import scan, search_dirs
+from formfill.forms import open_blank, scan, search_dirs
 from formfill.pdf.blank import BlankForm, load_blank, read_file
 from formfill.pdf.words import page_texts
+from formfill.review import Review
 
 
 def _edition_key(edition: str) -> tuple[str, str, str]:
@@ -45,8 +48,17 @@ def source_edition(form: str, wanted: str | None) -> str:
     return editions[-1]
 
 
-def source_blank(form: str, edition: str) -> BlankForm:
-    """The stored blank of the edition drafted from (FORMFILL_FORMS_DIR, the forms folder)."""
+def source_blank(form: str, edition: str, file_name: str | None = None) -> BlankForm:
+    """The stored blank of the edition drafted from (FORMFILL_FORMS_DIR, the forms folder): by its usual file
+    name first, else any blank of that edition found there."""
+    if file_name:
+        for d in search_dirs():
+            path = d / file_name
+            if path.is_file():
+                with contextlib.suppress(FormfillError):
+                    blank = open_blank(path)
+                    if (blank.form, blank.edition) == (form, edition):
+                        return blank
     for _, found in scan(search_dirs()):
         if isinstance(found, BlankForm) and (found.form, found.edition) == (form, edition):
             return found
@@ -61,7 +73,8 @@ def draft(new_blank_path: str | Path, out_dir: str | Path, from_edition: str | N
     edition = source_edition(pkg.form, from_edition)
     fmap = all_maps()[pkg.form, edition]
     source_map: dict[str, Any] = json.loads(Path(fmap.path).read_text(encoding="utf-8"))
-    result = make_draft(pkg, source_map, source_blank(pkg.form, edition), new_blank)
+    stored = pkg.spec.blank_file.format(edition=edition.replace("/", "-"))
+    result = make_draft(pkg, source_map, source_blank(pkg.form, edition, stored), new_blank)
     write_draft(result, Path(out_dir), pkg)
     return result
 
@@ -85,3 +98,15 @@ def check(folder: str | Path, blank_path: str | Path) -> tuple[FormPackage, dict
     findings = lint(fmap, widgets(blank), page_texts(blank.data, blank.source), known, blank.form, blank.edition,
                     barcodes)
     return pkg, fmap, findings
+
+
+def review_page(folder: str | Path, blank_path: str | Path) -> Review:
+    """The review page of the draft (or accepted package) in `folder` against its new blank."""
+    pkg = load_package(Path(folder))
+    draft_doc = read_json(Path(folder) / DRAFT_FILE, "draft.json")
+    blank = load_blank(read_file(blank_path), str(blank_path))
+    path = pkg.fill_maps.get(blank.edition)
+    if path is None:
+        raise FormError(f"{blank_path} is edition {blank.edition or '?'}; the package in {folder} fills "
+                        f"{', '.join(pkg.fill_maps) or 'no edition'}")
+    return draft_review(blank, draft_doc, read_json(path, "fill map"))
