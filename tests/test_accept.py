@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from formfill.editions.accept import accept, accept_folder, apply_decisions, decision_problems, pending
-from formfill.errors import FormError, InputError
+from formfill.errors import DraftError, InputError
 
 
 def draft(*decisions: Any) -> dict[str, Any]:
@@ -35,14 +35,14 @@ def test_pending_lists_only_undecided_review_proposals() -> None:
 
 
 def test_accept_refuses_while_decisions_remain_naming_them() -> None:
-    with pytest.raises(FormError, match=r"1 proposal\(s\) await a decision.*n\.R1\[0\]"):
+    with pytest.raises(DraftError, match=r"1 proposal\(s\) await a decision.*n\.R1\[0\]"):
         accept(draft("accept", None), FILL_MAP, "draft.json")
 
 
 def test_a_decision_must_be_one_of_three_and_point_at_a_real_field() -> None:
     assert [p.path for p in decision_problems(draft("maybe", {"field": "n.Nope[0]"}, "accept"))] == [
         "proposals[2].decision", "proposals[3].decision"]
-    with pytest.raises(FormError, match="not valid"):
+    with pytest.raises(DraftError, match="not valid"):
         accept(draft("maybe"), FILL_MAP, "draft.json")
 
 

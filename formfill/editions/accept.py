@@ -14,7 +14,7 @@ from typing import Any
 
 from formfill.editions.align import REVIEW
 from formfill.editions.draft import DRAFT_FILE, REVIEWED, map_file_name
-from formfill.errors import FormError, InputError, Problem
+from formfill.errors import DraftError, FormError, InputError, Problem
 from formfill.files import write_atomic
 
 ACCEPT = "accept"
@@ -87,13 +87,13 @@ def accept(draft: dict[str, Any], fill_map: dict[str, Any], label: str) -> Accep
     left = pending(draft)
     if left:
         shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
-        raise FormError(f"{label}: {len(left)} proposal(s) await a decision (set \"decision\" to \"accept\", "
+        raise DraftError(f"{label}: {len(left)} proposal(s) await a decision (set \"decision\" to \"accept\", "
                         f"\"unfilled\" or {{\"field\": ...}}): {shown}",
                         [Problem(f"proposals[{i}].decision", "a person decides")
                          for i, p in enumerate(draft["proposals"]) if p["field"] in set(left)][:50])
     bad = decision_problems(draft)
     if bad:
-        raise FormError(f"{label}: {len(bad)} decision(s) are not valid; {bad[0].path}: {bad[0].message}", bad)
+        raise DraftError(f"{label}: {len(bad)} decision(s) are not valid; {bad[0].path}: {bad[0].message}", bad)
     reviewed, unfilled = apply_decisions(fill_map, draft)
     done = {**draft, "status": REVIEWED}
     return Accepted(draft["form"], draft["edition"], reviewed, done, unfilled, list(draft.get("unplaced", [])))
