@@ -81,9 +81,12 @@ def test_a_changed_label_goes_to_review_even_with_the_same_name() -> None:
 
 
 def test_an_item_moved_to_another_part_goes_to_review() -> None:
-    old = [w("f.Line5_Email[0]", tooltip="Part 10. 5. Enter Email Address.", label="Email Address")]
-    new = [w("f.Line5_Email[0]", tooltip="Part 11. 5. Enter Email Address.", label="Email Address")]
-    (p,), _ = align(old, new)
+    stay = [w("f.Line1_Name[0]", y=300, tooltip="Part 10. 1. Enter Name.", label="Name"),
+            w("f.Line2_Phone[0]", y=200, tooltip="Part 10. 2. Enter Phone.", label="Phone")]
+    old = [w("f.Line5_Email[0]", tooltip="Part 10. 5. Enter Email Address.", label="Email Address"), *stay]
+    new = [w("f.Line5_Email[0]", tooltip="Part 11. 5. Enter Email Address.", label="Email Address"), *stay]
+    p, *kept = align(old, new)[0]
+    assert [k.status for k in kept] == [MATCHED, MATCHED]
     assert p.status == REVIEW and any("Part 10 to Part 11" in e for e in p.evidence)
 
 
@@ -108,3 +111,14 @@ def test_checkbox_states_follow_the_pairing_made_on_labels_not_the_state_names()
 
 def test_assign_takes_best_pairs_first_each_field_once() -> None:
     assert assign({(0, 0): 0.9, (0, 1): 0.95, (1, 1): 0.8, (1, 0): 0.5}) == {0: 1, 1: 0}
+
+
+def test_a_form_whose_parts_were_all_renumbered_has_not_moved_each_item() -> None:
+    from formfill.editions.align import features, renumbered_parts
+
+    def f(tip: str) -> object:
+        return features(w("x", tooltip=tip))
+
+    pairs = [(f("Part 1. a"), f("Part 2. a")), (f("Part 1. b"), f("Part 2. b")), (f("Part 1. c"), f("Part 3. c")),
+             (f("Part 4. d"), f("Part 5. d"))]
+    assert renumbered_parts(pairs) == {"1": "2"}  # type: ignore[arg-type]

@@ -25,8 +25,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
 def next_blank(tmp_path_factory: pytest.TempPathFactory, blank_plain: Path) -> Path:
     ed = eb.start(read_blank(blank_plain).data)
     eb.change_edition(ed)
-    eb.rename(ed, lambda t: "Pt2" + t[5:] if t.startswith("Part2_") else None)
     eb.remove(ed, "form1[0].P5[0].Part2_Line3_InCareofName[0]")
+    eb.rename(ed, lambda t: "Pt2" + t[5:] if t.startswith("Part2_") else None)
     path = tmp_path_factory.mktemp("next") / "i-131.pdf"
     path.write_bytes(ed.bytes())
     return path

@@ -228,13 +228,25 @@ def status_of(s: float, margin: float, reasons: list[str]) -> str:
     return REVIEW if s >= REVIEW_SCORE else NEW
 
 
-def doubts(a: Features, b: Features, found: dict[str, float | None]) -> list[str]:
+def renumbered_parts(pairs: Iterable[tuple[Features, Features]]) -> dict[str, str]:
+    """old part -> new part, as most confident pairs say: a form whose parts were all renumbered (Part 1
+    became Part 2) has not moved each item; only an item that left its part's new number has."""
+    votes: dict[str, dict[str, int]] = {}
+    for a, b in pairs:
+        if a.part and b.part:
+            tally = votes.setdefault(a.part, {})
+            tally[b.part] = tally.get(b.part, 0) + 1
+    best = {old: max(t, key=lambda p: (t[p], p == old)) for old, t in votes.items()}
+    return {old: new for old, new in best.items() if votes[old][new] >= 2}  # one item alone is not a renumbering
+
+
+def doubts(a: Features, b: Features, found: dict[str, float | None], parts: dict[str, str] | None = None) -> list[str]:
     """Why a high-scoring pair may still mean something else: a person decides those."""
     out: list[str] = []
     label = found["label"]
     if a.label and b.label and label is not None and label < LABEL_CHANGED:
         out.append(f"the printed label changed: {a.widget.label!r} -> {b.widget.label!r}")
-    if a.part and b.part and a.part != b.part:
+    if a.part and b.part and (parts or {}).get(a.part, a.part) != b.part:
         out.append(f"moved from Part {a.part} to Part {b.part}")
     old_len, new_len = a.widget.max_len, b.widget.max_len
     if new_len is not None and (old_len is None or old_len > new_len):
@@ -267,6 +279,7 @@ def align(old: Sequence[Widget], new: Sequence[Widget]) -> tuple[list[Proposal],
     scores = score_matrix(fo, fn)
     pairs = assign(scores)
     rival_of = rivals(scores)
+    parts = renumbered_parts((fo[i], fn[j]) for j, i in pairs.items() if scores[j, i] >= MATCH_SCORE)
     proposals: list[Proposal] = []
     placed: set[int] = set()
     for j, b in enumerate(fn):
@@ -278,7 +291,7 @@ def align(old: Sequence[Widget], new: Sequence[Widget]) -> tuple[list[Proposal],
         found = clues(a, b)
         s = scores[j, i]
         margin = s - rival_of[j, i]
-        why = doubts(a, b, found)
+        why = doubts(a, b, found, parts)
         if margin < MARGIN:
             why.append(f"a rival candidate scores within {margin:.2f}")
         status = status_of(s, margin, why)
