@@ -67,11 +67,19 @@ def fields(ed: Edition) -> dict[str, DictionaryObject]:
 
 
 def change_edition(ed: Edition, edition: str = NEW_EDITION, old: str = "01/20/25") -> None:
-    """The barcodes' values (and so the edition formfill reads) name the new edition."""
+    """The barcodes' values (and so the edition formfill reads) and every page's printed footer name the new one."""
     for _, obj in _terminals(ed.writer):
         v = obj.get("/V")
         if isinstance(v, str) and old in v:
             obj[NameObject("/V")] = TextStringObject(v.replace(old, edition))
+    for page in ed.writer.pages:
+        content = page.get_contents()
+        data = content.get_data() if content is not None else b""
+        footer = b"Edition   " + old.encode()
+        if footer in data:
+            stream = DecodedStreamObject()
+            stream.set_data(data.replace(footer, b"Edition   " + edition.encode()))
+            page[NameObject("/Contents")] = ed.writer._add_object(stream)
 
 
 def rename(ed: Edition, how: Callable[[str], str | None]) -> None:

@@ -88,10 +88,10 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
 def _use_map(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is None:
         return
-    from formfill.formpackage import use_package
+    from formfill.formpackage import using_package
 
-    try:
-        use_package(value)
+    try:  # for this command only: the package is forgotten when the command's context closes
+        ctx.with_resource(using_package(value))
     except FormfillError as err:
         raise click.BadParameter(err.message, ctx=ctx, param=param) from None
 

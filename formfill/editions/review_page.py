@@ -28,13 +28,14 @@ def boxes(blank: BlankForm, proposals: list[dict[str, Any]], fill_map: dict[str,
             continue
         mine = entries.get(p["field"], [])
         paths = list(dict.fromkeys(path for e in mine for path in profile_paths(e)))
-        status = p["status"] + (f" {p['confidence']:.2f}" if p.get("from") else "")
+        status = p["status"] + (f" {p['confidence']:.2f} from {p['from']}" if p.get("from") else "")
         if p.get("decision") is not None:
             status += f" (decided: {p['decision']})"
         out.append(Box(
             number=len(out) + 1, page=info.page, rect=info.rect, kind=info.kind,
             part=str(mine[0]["part"]) if mine else "", item=str(mine[0]["item"]) if mine else "",
-            question=info.tooltip, answer=status, source=", ".join(paths) or "(no profile path)", field=p["field"],
+            question=f"{p['field']}: {info.tooltip}", answer=status, source=", ".join(paths) or "(no profile path)",
+            field=p["field"],
         ))
     return out
 
