@@ -7,7 +7,7 @@ from formfill.pdf.blank import BlankForm, FieldInfo
 from formfill.pdf.words import Rect, text_in
 
 LABEL_REACH = 170.0  # points right of a checkbox, or left of a text box, read as its label
-LINE_ABOVE = 12.0  # points above a text box read as its label (the I-131 prints labels over the boxes)
+LINE_ABOVE = 12.0  # points above a text box read as its label (USCIS forms print labels over the boxes)
 CONTEXT_ABOVE = 26.0  # points above the box read as context (item number, the question's first line)
 
 
