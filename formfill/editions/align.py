@@ -195,17 +195,8 @@ def assign(scores: dict[tuple[int, int], float]) -> dict[int, int]:
     return out
 
 
-def rival(scores: dict[tuple[int, int], float], j: int, i: int) -> float:
-    """The best score of any other pair involving either field."""
-    best = 0.0
-    for (jj, ii), s in scores.items():
-        if (jj == j) != (ii == i):
-            best = max(best, s)
-    return best
-
-
 def rivals(scores: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
-    """rival() for every pair at once (one pass instead of one per pair)."""
+    """For every pair, the best score of any other pair involving either of its fields."""
     top_new: dict[int, list[float]] = {}
     top_old: dict[int, list[float]] = {}
     for (j, i), s in scores.items():
