@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -33,11 +35,30 @@ class Edition:
     removed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     states: dict[str, dict[str, str]] = field(default_factory=dict)  # new field -> {old state: new state}
+    labels_gone: list[tuple[int, tuple[float, float, float, float]]] = field(default_factory=list)
 
     def bytes(self) -> bytes:
         out = io.BytesIO()
         self.writer.write(out)
-        return out.getvalue()
+        return unprint_labels(out.getvalue(), self.labels_gone)
+
+
+def unprint_labels(data: bytes, boxes: list[tuple[int, tuple[float, float, float, float]]]) -> bytes:
+    """Remove the printed label over each removed box (pdfium edits the page's text objects)."""
+    if not boxes:
+        return data
+    pdf = pdfium.PdfDocument(data)
+    for page_no, (x0, _, x1, y1) in boxes:
+        page = pdf[page_no - 1]
+        for obj in list(page.get_objects()):
+            if obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                left, bottom, right, top = obj.get_bounds()
+                if left >= x0 - 3 and right <= x1 + 40 and bottom >= y1 - 1 and top <= y1 + 14:
+                    page.remove_obj(obj)
+        page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
 
 
 def start(blank_data: bytes) -> Edition:
@@ -175,10 +196,13 @@ def move_page(ed: Edition, page_no: int, dy: float = -24.0) -> None:
 
 
 def remove(ed: Edition, qualified: str) -> None:
-    """Remove a field (its widget from the page and from its parent's kids)."""
+    """Remove an item: its widget from the page and from its parent's kids, and its printed label."""
     for name, obj in _terminals(ed.writer):
         if name != qualified:
             continue
+        pages = [i for i, page in enumerate(ed.writer.pages) if any(a.get_object() is obj
+                                                                    for a in page.get("/Annots", []))]
+        ed.labels_gone.append((pages[0] + 1, tuple(float(v) for v in obj["/Rect"])))  # type: ignore[arg-type]
         parent = obj["/Parent"].get_object()
         parent[NameObject("/Kids")] = ArrayObject(k for k in parent["/Kids"] if k.get_object() is not obj)
         for page in ed.writer.pages:

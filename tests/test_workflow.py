@@ -20,6 +20,7 @@ from formfill.editions.workflow import accept, draft
 from formfill.errors import FormError
 from formfill.formpackage import using_package
 from formfill.pdf.blank import read_blank
+from formfill.pdf.words import text_in
 from tests import edition_builder as eb
 from tests.conftest import REPO, SAMPLES
 
@@ -105,7 +106,9 @@ def test_a_renamed_renumbered_reworded_shuffled_edition_is_matched_field_by_fiel
 
 def test_a_moved_page_a_removed_and_an_added_item(moved_edition: tuple[eb.Edition, Path], blank_plain: Path,
                                                  tmp_path: Path) -> None:
-    ed, _ = moved_edition
+    ed, path = moved_edition
+    page, (x0, _, x1, y1) = ed.labels_gone[0]
+    assert text_in(read_blank(path).data, {"label": (page, (x0 - 2, y1, x1 + 2, y1 + 12))}) == {"label": ""}
     d, _, _ = drafted(moved_edition, tmp_path)
     check_alignment(d, ed, set(read_blank(blank_plain).fields))
     assert d.unplaced == [{"field": REMOVED, "profile": ["applicant.mailing_address.in_care_of"]}]
