@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill import layout, loading
+from formfill.editions.acceptance import REFUSE, acceptance
 from formfill.errors import (
     FormfillError,
     OutputExistsError,
@@ -27,8 +28,9 @@ from formfill.errors import (
     UnsafeOutputError,
     VerificationError,
 )
-from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_notes
+from formfill.fieldmap import Assignment, FieldMap, for_form, lost_notes, resolve, skip_notes
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
+from formfill.formpackage import edition_spec
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
@@ -158,6 +160,7 @@ def fill(
     if out_path is not None:
         protected = guard_output(out_path, _input_files(profile, loaded, blank), overwrite=overwrite, what="the PDF",
                                  also=protect)
+    accepted = edition_notes(blank, filing_date)
     fmap, the_plan = prepare(loaded.profile, blank)
     data, sheets = render(blank, the_plan)
     verification = read_back(data, fmap, the_plan, blank, sheets, printed)
@@ -176,7 +179,9 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
-        notes=list(blank.notes) + list(loaded.notes) + [str(n) for n in skip_notes(fmap, snapshot_of(loaded.profile))]
+        notes=list(blank.notes) + accepted + list(loaded.notes)
+              + [str(n) for n in skip_notes(fmap, snapshot_of(loaded.profile))]
+              + [str(n) for n in lost_notes(fmap, snapshot_of(loaded.profile))]
               + ([] if check_package else _eligibility_notes(loaded.profile)),
     )
     if flatten:
@@ -275,6 +280,21 @@ def _refuse_inputs_inside(folder: Path, inputs: Iterable[tuple[str, str]]) -> No
         if real == target or real.is_relative_to(target):
             raise UnsafeOutputError(f"cannot write the package folder {folder}: it holds {what}; choose another "
                                     "folder")
+
+
+def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
+    """The package's acceptance dates for this edition on the filing date: a warning note, or a refusal."""
+    spec = edition_spec(blank.form, blank.edition) if filing_date is not None else None
+    if spec is None or filing_date is None:
+        return []
+    found = acceptance(blank.form, blank.edition, spec.accepted_from, spec.accepted_until, filing_date,
+                       spec.acceptance_source)
+    if found is None:
+        return []
+    severity, message = found
+    if severity == REFUSE:
+        raise PackageError(f"{blank.source}: {message}; nothing was filled", [Problem("edition", message)])
+    return [message]
 
 
 def _eligibility_notes(profile: Profile) -> list[str]:

@@ -71,6 +71,12 @@ class PackageError(FormfillError):
     exit_code = 1
 
 
+class DraftError(FormfillError):
+    """An edition draft is not ready: decisions remain, or a decision is not one formfill understands."""
+
+    exit_code = 1
+
+
 class FitError(FormfillError):
     """A value would not print in full in its box (and cannot be moved elsewhere)."""
 

@@ -38,7 +38,7 @@ from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.files import read_bounded, write_atomic
-from formfill.formpackage import packages
+from formfill.formpackage import all_packages
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
@@ -207,7 +207,7 @@ def load_read_map(path: Path) -> ReadMap:
 def read_maps() -> dict[tuple[str, str], ReadMap]:
     """Every edition formfill can read: the fill maps backwards, then the read-only maps."""
     found = {key: from_fill_map(fmap) for key, fmap in all_maps().items()}
-    for pkg in packages().values():
+    for pkg in all_packages():
         for path in pkg.read_maps.values():
             rmap = load_read_map(path)
             found.setdefault((rmap.form, rmap.edition), rmap)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
-from formfill.formpackage import SPEC_FILE, builtin_root, package_roots, packages
+from formfill.formpackage import SPEC_FILE, all_packages, builtin_root, explicit_packages, package_roots, stamp
 from formfill.pdf.blank import BlankForm
 from formfill.rules import Condition, KnownPath, Rule, holds, lookup, model_paths, passes, snapshot
 
@@ -119,6 +119,9 @@ class FieldMap:
     signatures: tuple[dict[str, Any], ...] = ()  # who signs where (formfill.signing reads it)
     blank_defaults: tuple[tuple[str, str], ...] = ()  # what the pristine blank holds; every other field is empty
     questions: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)  # (part, item) -> words
+    status: str = "reviewed"  # `draft` while `formfill map accept` has not run: a draft never fills
+    lost: tuple[Entry, ...] = ()  # entries of the edition drafted from with no box on this one
+    drafted_from: str | None = None
     by_item: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -159,13 +162,14 @@ class Assignment:
 
 def all_maps() -> dict[tuple[str, str], FieldMap]:
     """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
-    return _all_maps(tuple(package_roots()), builtin_root())
+    return _all_maps(tuple(package_roots()), builtin_root(), explicit_packages(), stamp())
 
 
 @cache
-def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, str], FieldMap]:
+def _all_maps(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Path, ...] = (),
+              _stamp: tuple[tuple[str, int], ...] = ()) -> dict[tuple[str, str], FieldMap]:
     found: dict[tuple[str, str], FieldMap] = {}
-    for pkg in packages().values():
+    for pkg in all_packages():  # a later package's map of an edition replaces an earlier one's
         known = model_paths(pkg.model())
         for edition, path in pkg.fill_maps.items():
             fmap = load_map(path, known)
@@ -177,7 +181,7 @@ def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, 
 
 
 def supported() -> list[str]:
-    return sorted(f"{form} edition {edition}" for form, edition in all_maps())
+    return sorted(f"{form} edition {edition}" for (form, edition), m in all_maps().items() if m.status != "draft")
 
 
 def what_we_fill() -> str:
@@ -208,6 +212,9 @@ def load_map(path: Path, known: KnownPath | None = None) -> FieldMap:
             blank_defaults=tuple((str(k), str(v)) for k, v in doc.get("blank_defaults", {}).items()),
             questions={(str(part), str(item)): str(words) for part, items in doc.get("questions", {}).items()
                        for item, words in items.items()},
+            status=str(doc.get("status", "reviewed")),
+            lost=tuple(_entry(raw, known) for raw in doc.get("not_on_this_edition", [])),
+            drafted_from=doc.get("drafted_from"),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FormError(f"The field map {path} is not valid: {err}") from None
@@ -307,6 +314,11 @@ def for_form(blank: BlankForm) -> FieldMap:
     """The field map for this blank's edition, or a message that says what is supported."""
     maps = all_maps()
     fmap = maps.get((blank.form, blank.edition))
+    if fmap is not None and fmap.status == "draft":
+        folder = Path(fmap.path).parent
+        raise FormError(f"{blank.source} is Form {blank.form} edition {blank.edition}, whose package {folder} is a "
+                        f"draft: a draft never fills. Review it and run `formfill map accept {folder}`; "
+                        f"{what_we_fill()}.")
     if fmap is not None:
         check_against(fmap, blank)
         return fmap
@@ -415,6 +427,20 @@ def skip_findings(fmap: FieldMap, data: dict[str, Any]) -> tuple[list[Problem], 
                     notes.append(Problem(path, f"not printed: {where} is skipped for this request; {said_by_form}",
                                          "skipped"))
     return notes, problems
+
+
+def lost_notes(fmap: FieldMap, data: dict[str, Any]) -> list[Problem]:
+    """Profile values this edition has no box for (the edition drafted from had one): named, never dropped."""
+    out: list[Problem] = []
+    seen: set[str] = set()
+    before = f" (edition {fmap.drafted_from} asked it in Part {{part}}, Item {{item}})" if fmap.drafted_from else ""
+    for e in fmap.lost:
+        for path in _held_paths(e, data):
+            if path not in seen:
+                seen.add(path)
+                out.append(Problem(path, f"not printed: edition {fmap.edition} of Form {fmap.form} has no box for "
+                                         f"it{before.format(part=e.part, item=e.item)}", "not_on_this_edition"))
+    return out
 
 
 def skip_notes(fmap: FieldMap, data: dict[str, Any]) -> list[Problem]:

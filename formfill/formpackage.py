@@ -15,12 +15,15 @@ over the built-in one). The built-in packages are found exactly the way a firm's
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import importlib
 import importlib.util
 import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -80,6 +83,9 @@ class EditionSpec(_SpecModel):
     edition: str
     fill_map: str | None = None
     read_map: str | None = None
+    accepted_from: dt.date | None = None  # USCIS's first day of acceptance (a filing before it is warned about)
+    accepted_until: dt.date | None = None  # its last day (a filing after it is refused)
+    acceptance_source: str | None = None  # where the dates come from (uscis.gov/<form>, a Federal Register notice)
 
     @field_validator("edition")
     @classmethod
@@ -204,9 +210,66 @@ def package_roots() -> list[Path]:
     return roots
 
 
+_EXPLICIT: list[Path] = []  # package folders named on the command line (`--map DIR`): found last, so they win
+
+
+def use_package(folder: str | os.PathLike[str]) -> FormPackage:
+    """Use the package in `folder` (`--map DIR`) ahead of every root's; it is validated now."""
+    path = Path(folder)
+    if not (path / SPEC_FILE).is_file():
+        raise FormError(f"{path}: not a form package (no {SPEC_FILE} in it)")
+    pkg = load_package(path)
+    if path not in _EXPLICIT:
+        _EXPLICIT.append(path)
+    return pkg
+
+
+@contextlib.contextmanager
+def using_package(folder: str | os.PathLike[str]) -> Iterator[FormPackage]:
+    """Use the package in `folder` for the duration of a `with` block (a library's `--map DIR`)."""
+    path = Path(folder)
+    added = path not in _EXPLICIT
+    pkg = use_package(path)
+    try:
+        yield pkg
+    finally:
+        if added and path in _EXPLICIT:
+            _EXPLICIT.remove(path)
+
+
+def explicit_packages() -> tuple[Path, ...]:
+    return tuple(_EXPLICIT)
+
+
 def packages() -> dict[str, FormPackage]:
-    """Every package found, by form number."""
-    return _packages(tuple(package_roots()), builtin_root())
+    """Every package found, by form number (a later one for the same form wins)."""
+    return {pkg.form: pkg for pkg in all_packages()}
+
+
+def all_packages() -> list[FormPackage]:
+    """Every package found, in discovery order: each edition of a form may come from a different folder."""
+    return _packages(tuple(package_roots()), builtin_root(), explicit_packages(), stamp())
+
+
+def stamp() -> tuple[tuple[str, int], ...]:
+    """What the packages outside the built-in root look like now (file, mtime): a package drafted, edited or
+    accepted since it was read is read again, within one process too."""
+    builtin = builtin_root()
+    folders = [*(p for r in package_roots() if r != builtin and r.is_dir() for p in r.iterdir()), *_EXPLICIT]
+    out: list[tuple[str, int]] = []
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            out += [(str(f), f.stat().st_mtime_ns) for f in sorted(folder.glob("*.json"))]
+    return tuple(out)
+
+
+def edition_spec(form: str, edition: str) -> EditionSpec | None:
+    """The spec of one edition of a form (the last package listing it wins), with its acceptance dates."""
+    found = None
+    for pkg in all_packages():
+        if pkg.form == form:
+            found = next((e for e in pkg.spec.editions if e.edition == edition), found)
+    return found
 
 
 def package_for(form: str) -> FormPackage | None:
@@ -214,15 +277,16 @@ def package_for(form: str) -> FormPackage | None:
 
 
 @cache
-def _packages(roots: tuple[Path, ...], builtin: Path | None) -> dict[str, FormPackage]:
-    found: dict[str, FormPackage] = {}
+def _packages(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Path, ...] = (),
+              _stamp: tuple[tuple[str, int], ...] = ()) -> list[FormPackage]:
+    found: list[FormPackage] = []
     for root in roots:
         if not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if (p / SPEC_FILE).is_file()):
             label = f"field_maps/{folder.name}" if root == builtin else str(folder)
-            pkg = load_package(folder, label)
-            found[pkg.form] = pkg
+            found.append(load_package(folder, label))
+    found.extend(load_package(folder) for folder in explicit)
     return found
 
 
@@ -317,10 +381,16 @@ __all__ = [
     "Identification",
     "Overflow",
     "Spec",
+    "all_packages",
     "builtin_root",
+    "edition_spec",
+    "explicit_packages",
     "load_package",
     "package_for",
     "package_roots",
     "packages",
+    "stamp",
+    "use_package",
     "user_packages_dir",
+    "using_package",
 ]

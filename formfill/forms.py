@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, supported
 from formfill.files import identities, read_bounded, unreadable, write_atomic
-from formfill.formpackage import packages
+from formfill.formpackage import all_packages
 from formfill.pdf.blank import BlankForm, cache_files, load_blank, read_blank, read_file
 
 if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
@@ -166,7 +166,7 @@ def kept_files() -> list[tuple[Path, str]]:
         with contextlib.suppress(OSError):
             files += [(p, f"the blank form {p}, kept in a forms folder") for p in sorted(d.rglob("*.pdf"))]
     files += [(p, f"the cache entry {p}") for p in cache_files()]
-    for pkg in packages().values():  # each form package's spec, field maps and rules files
+    for pkg in all_packages():  # each form package's spec, field maps and rules files
         named = {**{p: "the field map" for p in [*pkg.fill_maps.values(), *pkg.read_maps.values()]},
                  **{p: "the rules file" for p in (pkg.rules, pkg.package_rules) if p is not None}}
         with contextlib.suppress(OSError):

@@ -219,7 +219,7 @@ def review(
     profile_data = loaded.profile.model_dump()
     known = known_identifiers(profile_data)
     flat = flatten(data)  # what prints: the same flattening as --flatten, so no viewer furniture in the images
-    pages, redactions = _render(flat, fmap.pages, dpi, known if redact else None)
+    pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = signature_boxes(loaded.profile, fmap, blank)
     todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
@@ -272,7 +272,7 @@ def _redacted(r: Review, known: tuple[str, ...]) -> Review:
 # --- page images ---------------------------------------------------------------------------------
 
 
-def _render(flat: bytes, form_pages: int, dpi: int,
+def render_pages(flat: bytes, form_pages: int, dpi: int,
             known: tuple[str, ...] | None) -> tuple[list[Page], list[tuple[int, Rect]]]:
     """Every page as a greyscale PNG; unless `known` is None (no redaction), the identifiers' digits are
     painted over before encoding."""
@@ -688,7 +688,7 @@ def _html(r: Review) -> str:
         + (' &middot; <a href="#package">The package</a>' if r.package is not None else "")
         + " &middot; pages: " + " ".join(f'<a href="#p{p.number}">{p.number}</a>' for p in r.pages) + "</nav>",
     ]
-    out += _todo_html(r, ("sign", "sign_sheet", "unanswered", "none"))
+    out += _todo_html(r, ("decide", "unplaced", "sign", "sign_sheet", "unanswered", "none"))
     if r.package is not None:
         out += _package_html(r)  # above the long list of skipped items: it is what the paralegal acts on
     out += _todo_html(r, ("skipped", "note"), section=False)
@@ -702,7 +702,9 @@ def _html(r: Review) -> str:
     return "\n".join(out)
 
 
-_TODO_HEADS = {"sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
+_TODO_HEADS = {"decide": "Decide (an edition draft's proposals a person must accept, point elsewhere or leave unfilled)",
+               "unplaced": "Old boxes with no home on this edition (their profile values will not print)",
+               "sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
                "unanswered": "Not answered by the profile (confirm it does not apply, or complete the profile)",
                "none": "Answered \u201cnone\u201d by the profile (left blank on the form, as it expects)",
                "skipped": "Skipped as the form's instructions say", "note": "Notes"}

@@ -34,9 +34,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
+from formfill.editions.acceptance import REFUSE, acceptance
 from formfill.errors import FormError, FormfillError, InputError, Problem
 from formfill.fieldmap import FieldMap, all_maps, for_form
-from formfill.formpackage import package_for, package_roots
+from formfill.formpackage import edition_spec, package_for, package_roots
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
@@ -1217,6 +1218,14 @@ class _Checker:
 
     def edition_check(self, edition: str) -> None:
         day = self.filing_date
+        form = self.blank.form if self.blank is not None else self.fmap.form if self.fmap is not None else ""
+        spec = edition_spec(form, edition)
+        if spec is not None and (spec.accepted_from or spec.accepted_until):  # the form package's own dates
+            found = acceptance(form, edition, spec.accepted_from, spec.accepted_until, day, spec.acceptance_source)
+            if found is not None:
+                self.add("edition_not_accepted", "error" if found[0] == REFUSE else "warning", found[1],
+                         where="edition", source=spec.acceptance_source)
+            return
         row = next((e for e in self.rules.editions if e.edition == edition), None)
         if row is None:
             self.add("edition_unknown", "warning",

@@ -29,6 +29,7 @@ LAZY_COMMANDS = {
     "extract": "formfill.cli.extract_cmds:extract",
     "diff": "formfill.cli.extract_cmds:diff",
     "package": "formfill.cli.package_cmds:package",
+    "map": "formfill.cli.map_cmds:map_group",
 }
 
 

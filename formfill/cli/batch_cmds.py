@@ -11,7 +11,7 @@ import click
 
 from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
-from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option, map_option
 from formfill.cli.forms_cmds import offline_option
 
 MAX_LISTED = 20
@@ -99,6 +99,7 @@ def _print_summary(summary: BatchSummary) -> None:
 )
 @filing_date_option
 @click.option("--overwrite", is_flag=True, help="Replace existing PDFs (and the report).")
+@map_option
 @json_option
 @offline_option
 @handle_errors()

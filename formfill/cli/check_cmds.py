@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from formfill.checks.package import INTAKE_CODES, Finding, PackageReport, check_package
-from formfill.cli.common import echo, emit_json, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, handle_errors, json_option, map_option
 
 _MARK = {"error": "ERROR", "warning": "WARNING", "info": "note"}
 FEE_CODES = {"fee_not_waivable", "fee_rules_expired", "fee_date_not_covered", "fee_waiver_requested"}
@@ -181,6 +181,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
               help="Refuse attachments whose real path (symlinks resolved) is outside this folder.")
 @click.option("--rules", "rules", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A firm's own package rules file (same schema as the built-in package-rules.json).")
+@map_option
 @json_option
 @handle_errors()
 def check(profile: str, filing_date: dt.date | None, form: Path | None, attachments_root: Path | None,

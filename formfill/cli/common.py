@@ -25,8 +25,8 @@ filing_date_option = click.option(
     "--filing-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="With --check-package: the postmark date (YYYY-MM-DD) the fees, edition and intake rules apply to "
-    "(default: today).",
+    help="The postmark date (YYYY-MM-DD): the edition's acceptance dates apply to it, and with --check-package "
+    "the fees and intake rules (with --check-package, default: today).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON document on stdout instead of text.")
 form_option = click.option(
@@ -83,3 +83,26 @@ def handle_errors(as_json_param: str = "as_json") -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _use_map(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    from formfill.formpackage import using_package
+
+    try:  # for this command only: the package is forgotten when the command's context closes
+        ctx.with_resource(using_package(value))
+    except FormfillError as err:
+        raise click.BadParameter(err.message, ctx=ctx, param=param) from None
+
+
+map_option = click.option(
+    "--map",
+    "map_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_use_map,
+    help="A reviewed form package folder (`formfill map accept`) to use ahead of the installed ones.",
+)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from formfill.cli.common import echo, emit_json, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, handle_errors, json_option, map_option
 
 
 @click.command()
@@ -15,6 +15,7 @@ from formfill.cli.common import echo, emit_json, handle_errors, json_option
 @click.option("-o", "--output", type=str, default=None,
               help="Write the profile here (also when incomplete, for a paralegal to finish). Default: stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+@map_option
 @json_option
 @handle_errors()
 def extract(filled: str, output: str | None, overwrite: bool, as_json: bool) -> None:
@@ -55,6 +56,7 @@ def extract(filled: str, output: str | None, overwrite: bool, as_json: bool) -> 
 @click.argument("a", type=str)
 @click.argument("b", type=str)
 @click.option("--show-pii", is_flag=True, help="Show SSNs and A-Numbers in full (masked to the last 4 by default).")
+@map_option
 @json_option
 @handle_errors()
 def diff(a: str, b: str, show_pii: bool, as_json: bool) -> None:

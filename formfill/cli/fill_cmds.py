@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from formfill import api
-from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option, map_option
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
@@ -48,6 +48,7 @@ def default_output(profile_arg: str, profile_id: str | None, known: tuple[str, .
     help="With --check-package: attachments must lie inside this folder.",
 )
 @filing_date_option
+@map_option
 @json_option
 @offline_option
 @handle_errors()
@@ -148,6 +149,7 @@ def validate(profiles: tuple[str, ...], as_json: bool) -> None:
 @click.argument("filled", type=str)
 @click.option("--profile", "profile", required=True, type=str, help="The profile the form was filled from.")
 @click.option("--printed", is_flag=True, help="Also flatten a copy with pdfium and read the text inside each box.")
+@map_option
 @json_option
 @offline_option
 @handle_errors()
@@ -168,6 +170,7 @@ def verify(filled: str, profile: str, printed: bool, as_json: bool) -> None:
 
 @click.command()
 @form_option
+@map_option
 @json_option
 @handle_errors()
 def fields(form: str | None, as_json: bool) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from formfill import api
-from formfill.cli.common import echo, emit_json, form_option, handle_errors, json_option
+from formfill.cli.common import echo, emit_json, form_option, handle_errors, json_option, map_option
 from formfill.masking import known_identifiers, mask_text
 from formfill.review import default_output, review
 
@@ -28,6 +28,7 @@ from formfill.review import default_output, review
 @click.option("--attachments-root", type=click.Path(file_okay=False), default=None,
               help="With --check-package: attachments must lie inside this folder.")
 @click.option("--redact", is_flag=True, help="Mask SSNs and A-Numbers to their last 4 digits, also on the page images.")
+@map_option
 @json_option
 @handle_errors()
 def review_cmd(
