@@ -702,7 +702,8 @@ def _html(r: Review) -> str:
     return "\n".join(out)
 
 
-_TODO_HEADS = {"decide": "Decide (an edition draft's proposals a person must accept, point elsewhere or leave unfilled)",
+_TODO_HEADS = {"decide": "Decide (an edition draft's proposals a person must accept, point elsewhere or leave "
+                         "unfilled)",
                "unplaced": "Old boxes with no home on this edition (their profile values will not print)",
                "sign": "Sign by hand", "sign_sheet": "Continuation sheets to sign and date",
                "unanswered": "Not answered by the profile (confirm it does not apply, or complete the profile)",
