@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -53,26 +52,26 @@ def world(tmp_path: Path, blank_plain: Path, blank_2019: Path) -> World:
         folder.mkdir(parents=True)
     shutil.copyfile(blank_plain, shared / blank_plain.name)  # the blank every fill here uses
     shutil.copyfile(blank_2019, home / "forms" / blank_2019.name)  # a stored blank no fill uses
-    shutil.copyfile(REPO / "field_maps" / "i-131_01-20-25.json", maps / "i-131_01-20-25.json")
+    shutil.copytree(REPO / "field_maps" / "i-131", maps / "i-131")  # a firm's copy of the form package, in use
     profile = tmp_path / "in" / "client.json"
     profile.parent.mkdir()
     shutil.copyfile(PROFILE, profile)
     env = {**os.environ, "FORMFILL_FORMS_DIR": str(shared), "FORMFILL_HOME": str(home),
-           "FORMFILL_CACHE_DIR": str(cache), "FORMFILL_FIELD_MAPS": str(maps), "FORMFILL_OFFLINE": "1"}
+           "FORMFILL_CACHE_DIR": str(cache), "FORMFILL_PACKAGES_DIR": str(maps), "FORMFILL_OFFLINE": "1"}
     w = World(tmp_path, env, profile, tmp_path / "filled.pdf", {})
     done = w.run("fill", str(profile), "-o", str(w.filled))  # fills the cache too
     assert done.returncode == 0, done.stderr
     stored = home / "forms" / blank_2019.name
     (links / "soft.pdf").symlink_to(stored)
     os.link(stored, links / "hard.pdf")
-    (links / "rules.json").symlink_to(Path(str(resources.files("formfill.checks") / "package_rules.json")))
+    (links / "rules.json").symlink_to(maps / "i-131" / "package-rules.json")
     w.targets = {
         "the blank in FORMFILL_FORMS_DIR": shared / blank_plain.name,
         "a blank in the per-user folder": stored,
         "a symlink to a stored blank": links / "soft.pdf",
         "a hard link to a stored blank": links / "hard.pdf",
         "a cache entry": sorted(cache.glob("prepared-*.pdf"))[0],
-        "a field map in use": maps / "i-131_01-20-25.json",
+        "a field map in use": maps / "i-131" / "01-20-25.json",
         "the rules file (through a symlink)": links / "rules.json",
     }
     return w
