@@ -5,7 +5,7 @@ every kind of file formfill keeps: a stored blank in FORMFILL_FORMS_DIR and in t
 through a symlink and a hard link), a cache entry, a field map, the rules file, and for batch its inputs.
 Each is refused (exit 2 naming the path; a batch or demo fails that one PDF) and no byte of any of them
 changes. Everything lives in tmp folders (FORMFILL_FORMS_DIR, FORMFILL_HOME, FORMFILL_CACHE_DIR,
-FORMFILL_FIELD_MAPS), so the real shared blanks are never at risk; the rules file, which lives in the
+FORMFILL_PACKAGES_DIR), so the real shared blanks are never at risk; the rules file, which lives in the
 package, is only ever reached through a symlink, which a broken guard would replace, never write through.
 """
 
@@ -171,7 +171,7 @@ def test_guard_output_refuses_kept_files_in_process(world: World, monkeypatch: p
     from formfill.errors import UnsafeOutputError
     from formfill.extract import extract
 
-    for key in ("FORMFILL_FORMS_DIR", "FORMFILL_HOME", "FORMFILL_CACHE_DIR", "FORMFILL_FIELD_MAPS"):
+    for key in ("FORMFILL_FORMS_DIR", "FORMFILL_HOME", "FORMFILL_CACHE_DIR", "FORMFILL_PACKAGES_DIR"):
         monkeypatch.setenv(key, world.env[key])
     before = world.digests()
     for target in world.targets.values():
