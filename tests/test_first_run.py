@@ -7,6 +7,7 @@ Each way a download can fail must end with exit 2, one line, no traceback and no
 from __future__ import annotations
 
 import http.server
+import io
 import os
 import shutil
 import socket
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 from formfill import forms
@@ -451,13 +452,31 @@ def test_the_download_is_checked_by_forms_add_itself(home: Home, site: Site, mon
     assert line == f"error: {site.url}/i-131.pdf looks like a filled form, not a blank"
 
 
+def _is_a_form(path: Path) -> bool:
+    """A USCIS form (blank or filled): form fields, or the form's own names in its bytes."""
+    data = path.read_bytes()
+    if b"I-131" in data or b"form1[0]" in data:
+        return True
+    reader = PdfReader(io.BytesIO(data))
+    return bool(reader.get_fields())
+
+
 def test_no_form_pdf_is_in_the_repository_or_the_package() -> None:
-    assert not list(Path(forms.__file__).parent.rglob("*.[pP][dD][fF]"))
+    """Blank forms are USCIS's to publish: none is committed or shipped. The samples' small synthetic evidence
+    PDFs (issue 21) are not forms, and this test would catch one that became one."""
+    shipped = list(Path(forms.__file__).parent.rglob("*.[pP][dD][fF]"))
+    assert [p for p in shipped if _is_a_form(p)] == []
     if (REPO / ".git").exists() and shutil.which("git"):
         tracked = subprocess.run(
             ["git", "-C", str(REPO), "ls-files", "*.pdf", "*.PDF"], capture_output=True, text=True, check=True
         ).stdout.split()
-        assert tracked == []
+        assert all(t.startswith("samples/") for t in tracked), tracked
+        assert [t for t in tracked if _is_a_form(REPO / t)] == []
+
+
+def test_the_form_check_of_that_test_can_fail(blank_plain: Path) -> None:
+    assert _is_a_form(blank_plain)
+    assert not _is_a_form(SAMPLES / "docs" / "g-28.pdf")
 
 
 def test_the_readme_starts_with_two_commands_for_a_fresh_machine() -> None:
