@@ -50,7 +50,7 @@ def test_draft_json_has_the_documented_shape(drafted: tuple[Path, dict]) -> None
     assert doc["unplaced"] == [{"field": "form1[0].P5[0].Part2_Line3_InCareofName[0]",
                                 "profile": ["applicant.mailing_address.in_care_of"]}]
     assert sorted({f.name for f in out.iterdir()}) == ["06-01-26.json", "draft.json", "form.json",
-                                                      "package-rules.json"]
+                                                      "package-rules.json", "rules.json"]
 
 
 def test_accept_refuses_while_a_decision_remains_then_fill_uses_the_package(
