@@ -31,10 +31,11 @@ from formfill.errors import (
     VerificationError,
 )
 from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_notes
+from formfill.formpackage import load_blank
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile
@@ -153,7 +154,7 @@ def fill(
             raise PackageError(f"{loaded.source}: the filing package is not complete; nothing was filled",
                                report.problems())
     if blank is None:
-        blank = open_blank(find_blank(None))
+        blank = open_blank(find_blank(None, form_number=str(loaded.profile.form)))
     out_path = Path(output) if output is not None and str(output) != "-" else None
     inputs = {**identities(_input_files(profile, loaded, blank)), **(protect or {})} if out_path else {}
     if out_path is not None:

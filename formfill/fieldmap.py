@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
-from formfill.formpackage import SPEC_FILE, builtin_root, package_roots, packages
+from formfill.formpackage import SPEC_FILE, FormPackage, builtin_root, package_for, package_roots, packages
 from formfill.pdf.blank import BlankForm
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -121,6 +121,14 @@ class FieldMap:
     def key(self) -> str:
         return f"{self.form} {self.edition}"
 
+    @property
+    def package(self) -> FormPackage:
+        """The form package this map belongs to (its spec: overflow convention, names, model)."""
+        pkg = package_for(self.form)
+        if pkg is None:
+            raise FormError(f"The field map {self.path} is for Form {self.form}, which has no form package")
+        return pkg
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -152,12 +160,30 @@ def _all_maps(roots: tuple[Path, ...], builtin: Path | None) -> dict[tuple[str, 
             if (fmap.form, fmap.edition) != (pkg.form, edition):
                 raise FormError(f"The field map {path} is Form {fmap.form} edition {fmap.edition}, but "
                                 f"{pkg.label}/{SPEC_FILE} lists it for Form {pkg.form} edition {edition}")
+            _check_identify(fmap, pkg)
             found[fmap.form, fmap.edition] = fmap
     return found
 
 
+def _check_identify(fmap: FieldMap, pkg: FormPackage) -> None:
+    """A map's `identify` values must be what its package's identification says this edition's blank holds."""
+    ident = pkg.spec.identification
+    said = {"barcode_value_prefix": ident.barcode_value, "footer_text": ident.footer_text}
+    for key, value in fmap.identify.items():
+        template = said.get(key)
+        expected = template.format(form=fmap.form, edition=fmap.edition, page="") if template else None
+        if expected is not None and value != expected:
+            raise FormError(f"The field map {fmap.path}: identify.{key} is {value!r}, but "
+                            f"{pkg.label}/{SPEC_FILE} says the blank holds {expected!r}")
+
+
 def supported() -> list[str]:
     return sorted(f"{form} edition {edition}" for form, edition in all_maps())
+
+
+def the_forms() -> str:
+    """`Form I-131`: the forms formfill has packages for, as refusals name them."""
+    return " or ".join(f"Form {form}" for form in packages()) or "a form formfill has a package for"
 
 
 def what_we_fill() -> str:
@@ -245,9 +271,10 @@ def for_form(blank: BlankForm) -> FieldMap:
         check_against(fmap, blank)
         return fmap
     if not blank.form:
-        raise FormError(f"{blank.source}: this is not Form I-131 (no USCIS form number found in it); {what_we_fill()}.")
-    if blank.form != "I-131":
-        raise FormError(f"{blank.source}: this is not Form I-131 but Form {blank.form}; {what_we_fill()}.")
+        raise FormError(f"{blank.source}: this is not {the_forms()} (no USCIS form number found in it); "
+                        f"{what_we_fill()}.")
+    if blank.form not in packages():
+        raise FormError(f"{blank.source}: this is not {the_forms()} but Form {blank.form}; {what_we_fill()}.")
     raise FormError(
         f"{blank.source} is Form {blank.form} edition {blank.edition}, which has no field map; {what_we_fill()}. "
         "Download the current edition (`formfill forms fetch`) or add a field map for this edition."

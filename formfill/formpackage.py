@@ -21,6 +21,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -30,6 +31,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from formfill.errors import FormError
+from formfill.pdf import blank as blank_module
+from formfill.pdf.blank import BlankForm, EditionMarks
 
 SPEC_FILE = "form.json"
 PACKAGES_ENV = "FORMFILL_PACKAGES_DIR"
@@ -43,12 +46,46 @@ class _SpecModel(BaseModel):
 class Identification(_SpecModel):
     """How a blank states its form and edition: a barcode field's value, else the first page's footer.
 
-    Templates use `{form}`, `{edition}` and (barcodes) `{page}`.
+    Templates use `{form}`, `{edition}` and (barcodes) `{page}`. They are patterns of the publisher's
+    convention, not of one form: a blank of another form that follows it is recognised as that form, so the
+    refusal can say which form it is.
     """
 
     barcode_field: str = Field(min_length=1)  # a substring of the barcode fields' names
     barcode_value: str = Field(min_length=1)
     footer_text: str = Field(min_length=1)
+
+    @field_validator("barcode_value", "footer_text")
+    @classmethod
+    def _names_form_and_edition(cls, value: str) -> str:
+        if "{form}" not in value or "{edition}" not in value:
+            raise ValueError("a template names both {form} and {edition}")
+        return value
+
+    def marks(self) -> EditionMarks:
+        """The templates as the plain patterns formfill.pdf.blank identifies a blank with."""
+        return EditionMarks(
+            barcode_field=self.barcode_field,
+            barcode=_pattern(self.barcode_value, _BARCODE_SLOTS, literal=re.escape),
+            footer=_pattern(self.footer_text, _FOOTER_SLOTS, literal=_words),
+        )
+
+
+# What a template's slots match: in a barcode value (matched whole) anything up to the separator, as the
+# value splits; in the page's text (searched) a form number and an edition date as the publisher prints them.
+_BARCODE_SLOTS = {"form": "(?P<form>.*?)", "edition": "(?P<edition>.*?)", "page": ".*"}
+_FOOTER_SLOTS = {"form": r"(?P<form>[A-Z]{1,4}-\d+\w?)", "edition": r"(?P<edition>\d{2}/\d{2}/\d{2})", "page": r"\d+"}
+_SLOT = re.compile(r"\{(form|edition|page)\}")
+
+
+def _words(text: str) -> str:
+    """Literal text of a footer, any run of white space matching any other (text extraction varies)."""
+    return "".join(r"\s+" if chunk.isspace() else re.escape(chunk) for chunk in re.split(r"(\s+)", text) if chunk)
+
+
+def _pattern(template: str, slots: dict[str, str], literal: Callable[[str], str]) -> str:
+    parts = _SLOT.split(template)  # literal, slot, literal, slot, ...
+    return "".join(slots[part] if i % 2 else literal(part) for i, part in enumerate(parts))
 
 
 class OverflowMarkers(_SpecModel):
@@ -109,6 +146,8 @@ class Spec(_SpecModel):
     identification: Identification
     overflow: Overflow
     editions: list[EditionSpec] = Field(min_length=1)
+    person_name: list[str] = Field(min_length=1)  # profile paths naming whom a filing is for (titles)
+    extract_drops: dict[str, str] = {}  # profile path -> why `formfill extract` leaves it out of a renewal
     model: str = Field(min_length=1)  # `dotted.module:Class` or `model.py:Class` inside the package folder
     package_rules: str | None = None
     rules: str | None = None
@@ -209,6 +248,33 @@ def packages() -> dict[str, FormPackage]:
 
 def package_for(form: str) -> FormPackage | None:
     return packages().get(form)
+
+
+def default_package() -> FormPackage:
+    """The form a command means when nothing names one: the first package of the built-in root."""
+    found = packages()
+    builtin = builtin_root()
+    first = next((p for p in found.values() if builtin is not None and p.root.parent == builtin), None)
+    if first is None:
+        first = next(iter(found.values()), None)
+    if first is None:
+        raise FormError(f"no form package found (looked in {', '.join(str(r) for r in package_roots())})")
+    return first
+
+
+def edition_marks() -> tuple[EditionMarks, ...]:
+    """How blanks state their edition, for every package found (formfill.pdf.blank.load_blank takes them)."""
+    return tuple(dict.fromkeys(p.spec.identification.marks() for p in packages().values()))
+
+
+def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
+    """formfill.pdf.blank.load_blank, its form and edition told the way the packages found say blanks state them."""
+    return blank_module.load_blank(raw, source, marks=edition_marks(), use_cache=use_cache, pristine=pristine)
+
+
+def read_blank(path: str | Path) -> BlankForm:
+    """Open a blank form file (plain or as uscis.gov ships it) and prepare it for filling."""
+    return blank_module.read_blank(path, edition_marks())
 
 
 @cache
@@ -316,9 +382,13 @@ __all__ = [
     "Overflow",
     "Spec",
     "builtin_root",
+    "default_package",
+    "edition_marks",
+    "load_blank",
     "load_package",
     "package_for",
     "package_roots",
     "packages",
+    "read_blank",
     "user_packages_dir",
 ]

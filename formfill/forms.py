@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 import time
@@ -23,10 +24,10 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from formfill.errors import FormError, InputError
-from formfill.fieldmap import all_maps, for_form, supported
-from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
+from formfill.fieldmap import all_maps, for_form, supported, the_forms
+from formfill.formpackage import FormPackage, default_package, load_blank, package_for, packages, read_blank
+from formfill.pdf.blank import BlankForm, read_file
 
-USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that
 MAX_DOWNLOAD = 50 * 1024 * 1024  # the form is about 0.7 MB: a mirror sending more is refused, not stored
 PROGRESS_AFTER = 1.0  # seconds before a download shows progress (on a terminal only)
@@ -35,9 +36,18 @@ Progress = Callable[[int, int | None], None]
 _OFFLINE: ContextVar[bool] = ContextVar("formfill_offline", default=False)
 
 
-def forms_url() -> str:
-    """Where a missing blank is downloaded from: FORMFILL_FORMS_URL (a firm's mirror), else uscis.gov."""
-    return os.environ.get("FORMFILL_FORMS_URL") or USCIS_URL
+def forms_url(form: str | None = None) -> str:
+    """Where a missing blank is downloaded from: FORMFILL_FORMS_URL (a firm's mirror), else where its package
+    says the publisher has it."""
+    return os.environ.get("FORMFILL_FORMS_URL") or _package(form).spec.blank_url
+
+
+def _package(form: str | None) -> FormPackage:
+    """The package of `form` (a form number), or the default one."""
+    pkg = default_package() if form is None else package_for(form)
+    if pkg is None:
+        raise FormError(f"formfill has no form package for Form {form}; it fills {the_forms()}")
+    return pkg
 
 
 def fetch_timeout() -> float:
@@ -90,27 +100,31 @@ def search_dirs(extra: list[Path] | None = None) -> list[Path]:
     return dirs
 
 
-def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = None) -> Path:
-    """The blank to fill: --form if given, else the newest supported edition in the search folders."""
+def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = None, *,
+               form_number: str | None = None) -> Path:
+    """The blank to fill: --form if given, else the newest supported edition of the form (`form_number`,
+    default the default package's) in the search folders."""
     if form is not None:
         p = Path(form)
         if not p.is_file():
             raise InputError(f"The blank form {p} does not exist")
         return p
+    pkg = _package(form_number)
     candidates: list[tuple[str, Path]] = []
     for pdf, found in scan(search_dirs(extra_dirs)):
-        if isinstance(found, BlankForm):
+        if isinstance(found, BlankForm) and found.form == pkg.form:
             mm, dd, yy = found.edition.split("/")
             candidates.append((f"{yy}{mm}{dd}", pdf))
     if not candidates:
         if is_offline():
             where = ", ".join(str(d) for d in search_dirs(extra_dirs))
             raise InputError(
-                f"No blank I-131 found and downloads are off (FORMFILL_OFFLINE or --offline). {by_hand(forms_url())} "
+                f"No blank {pkg.form} found and downloads are off (FORMFILL_OFFLINE or --offline). "
+                f"{by_hand(forms_url(pkg.form))} "
                 f"Looked in: {where}. Supported: {'; '.join(supported())}."
             )
-        url, timeout = forms_url(), fetch_timeout()
-        _notice(f"formfill: no blank I-131 found; downloading it once from {url} into {user_forms_dir()}")
+        url, timeout = forms_url(pkg.form), fetch_timeout()
+        _notice(f"formfill: no blank {pkg.form} found; downloading it once from {url} into {user_forms_dir()}")
         return fetch_form(url, timeout, progress=TerminalProgress.for_stream(sys.stderr))
     return max(candidates)[1]
 
@@ -152,12 +166,12 @@ def add_form(path: str | Path) -> Path:
     """
     raw = read_file(path)
     fmap = for_form(load_blank(raw, str(path)))
-    return _store(raw, fmap.edition)
+    return _store(raw, fmap.package.spec.blank_file.format(edition=fmap.edition.replace("/", "-")))
 
 
-def _store(data: bytes, edition: str) -> Path:
+def _store(data: bytes, name: str) -> Path:
     """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF)."""
-    dest = user_forms_dir() / f"i-131_{edition.replace('/', '-')}.pdf"
+    dest = user_forms_dir() / name
     try:
         if dest.is_file() and dest.read_bytes() == data:
             return dest
@@ -190,7 +204,7 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
     if is_offline():
         raise InputError(f"Downloads are off (FORMFILL_OFFLINE or --offline). {by_hand(url)}")
     with tempfile.TemporaryDirectory(prefix="formfill-download-") as tmp:
-        part = Path(tmp) / "i-131.pdf"
+        part = Path(tmp) / _download_name(url)
         try:
             data = download(url, timeout, progress)
         finally:
@@ -201,6 +215,12 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
             return add_form(part)
         except FormError as err:
             raise FormError(_refusal(err, part, url)) from None
+
+
+def _download_name(url: str) -> str:
+    """The file name a download is checked under: the URL's own (`i-131.pdf`) when it is a plain PDF name."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name if re.fullmatch(r"[\w.-]{1,100}\.pdf", name, re.A | re.I) else "blank.pdf"
 
 
 def download(url: str, timeout: float, progress: Progress | None = None) -> bytes:
@@ -291,15 +311,18 @@ def _cut_off(url: str) -> str:
 
 
 def _refusal(err: FormError, part: Path, url: str) -> str:
-    """`forms add`'s refusal, naming the URL; an I-131 edition without a field map says USCIS moved on."""
+    """`forms add`'s refusal, naming the URL; an edition of a packaged form without a field map says USCIS
+    moved on."""
     try:
         blank = load_blank(part.read_bytes(), url)
     except (FormError, OSError):
         blank = None
-    if blank is not None and blank.form == "I-131" and blank.edition and ("I-131", blank.edition) not in all_maps():
-        ours = ", ".join(sorted(edition for form, edition in all_maps() if form == "I-131")) or "none"
+    known = blank is not None and blank.form in packages() and bool(blank.edition)
+    if blank is not None and known and (blank.form, blank.edition) not in all_maps():
+        ours = ", ".join(sorted(edition for form, edition in all_maps() if form == blank.form)) or "none"
         return (
-            f"USCIS has published edition {blank.edition} of Form I-131 ({url}); this formfill supports {ours}. "
+            f"USCIS has published edition {blank.edition} of Form {blank.form} ({url}); "
+            f"this formfill supports {ours}. "
             "Update formfill, or add a supported edition with `formfill forms add PATH`."
         )
     return err.message.replace(str(part), url)

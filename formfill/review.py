@@ -33,10 +33,11 @@ from formfill import api, layout
 from formfill.errors import InputError, Problem, VerificationError, is_sensitive
 from formfill.fieldmap import Entry, FieldMap, lookup, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
+from formfill.formpackage import load_blank
 from formfill.forms import find_blank, open_blank
-from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
+from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.signing import SignatureBox, signature_boxes
@@ -217,8 +218,8 @@ def review(
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = signature_boxes(loaded.profile, fmap, blank)
     todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
-    person = loaded.profile.applicant.name
-    title = f"Review: Form {blank.form} ({blank.edition}) for {person.family}, {person.given}"
+    person = ", ".join(str(lookup(profile_data, p) or "") for p in fmap.package.spec.person_name)
+    title = f"Review: Form {blank.form} ({blank.edition}) for {person}"
     if loaded.profile.id:
         title += f" [{loaded.profile.id}]"
     result = Review(
@@ -368,12 +369,14 @@ def _question(blank: BlankForm, e: Entry) -> str:
 def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], list[CrossReference]]:
     """Number every written field (and every continuation-sheet block) in reading order, page by page."""
     raw: list[Box] = []
+    overflow = fmap.package.spec.overflow
     for placed in plan.placed:
         a, e = placed.assignment, placed.assignment.entry
         info = blank.fields[a.field]
         answer = "[X] checked" if a.kind == "check" else "\n".join(placed.layout.lines) or a.value
-        if e.part == "13" and e.item in ("page", "part", "item", "text"):
-            question = f"Part 13 block, {'Additional information' if e.item == 'text' else e.item + ' number'}"
+        if e.part == overflow.part and e.item in ("page", "part", "item", "text"):
+            question = (f"Part {overflow.part} block, "
+                        f"{overflow.title.capitalize() if e.item == 'text' else e.item + ' number'}")
         else:
             question = _question(blank, e)
         raw.append(Box(0, info.page, info.rect, a.kind, e.part, e.item, question, answer, e.source, a.field))
@@ -381,7 +384,7 @@ def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], lis
     raw.sort(key=lambda b: (b.page, -round(b.rect[3] / 4), b.rect[0]))
     for n, b in enumerate(raw, start=1):
         b.number = n
-    return raw, _link(raw, plan)
+    return raw, _link(raw, plan, overflow.part)
 
 
 def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
@@ -398,11 +401,12 @@ def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
     return out
 
 
-def _carries_rest(b: Box) -> bool:
-    return b.answer in POINTERS or CONTINUED_MARK in b.answer
+def _carries_rest(b: Box, plan: Plan) -> bool:
+    marks = plan.markers
+    return marks is not None and (b.answer in marks.pointers or marks.continued_in in b.answer)
 
 
-def _link(boxes: list[Box], plan: Plan) -> list[CrossReference]:
+def _link(boxes: list[Box], plan: Plan, part13: str) -> list[CrossReference]:
     """Each Part 13 entry back to the boxes it continues, and those boxes forward to it."""
     xrefs: list[CrossReference] = []
     seen: set[tuple[str, int, str, str]] = set()
@@ -412,14 +416,14 @@ def _link(boxes: list[Box], plan: Plan) -> list[CrossReference]:
             continue
         seen.add(key)
         origin = [b.number for b in boxes if b.source == c.source and b.page == c.page and b.part == c.part
-                  and b.item == c.item and _carries_rest(b)]
+                  and b.item == c.item and _carries_rest(b, plan)]
         if not origin:  # rows beyond the form's (a fourth other name): point at the item's printed rows
             parent = _list_parent(c)
             origin = [b.number for b in boxes if b.page == c.page and b.part == c.part and b.item == c.item
                       and parent is not None and b.source.startswith(parent)][:1]
         rest = [b.number for b in boxes if b.source == c.source and (
-            (b.part == "13" and b.item == "text") or b.kind == "sheet")]
-        block_labels = [b.number for b in boxes if b.source == c.source and b.part == "13"
+            (b.part == part13 and b.item == "text") or b.kind == "sheet")]
+        block_labels = [b.number for b in boxes if b.source == c.source and b.part == part13
                         and b.item in ("page", "part", "item")]
         for b in boxes:
             if b.number in origin:
@@ -445,15 +449,11 @@ def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, 
 def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, signatures: list[SignatureBox],
            data: dict[str, Any], sheets: int, form_pages: int) -> list[Todo]:
     todos: list[Todo] = []
-    dated = {e.field for e in fmap.entries if e.source == "signature_date"}
     written = {p.assignment.field for p in plan.placed}
     for sig in signatures:
         info = blank.fields[sig.field]
         how = "sign by hand in ink"
-        if sig.role == "applicant":
-            how += "; the date is printed" if dated & written else " and write the date of signature"
-        else:
-            how += " and write the date of signature"
+        how += "; the date is printed" if sig.date_field in written else " and write the date of signature"
         todos.append(Todo("sign", f"{sig.label}: {how} (page {sig.page}, Part {sig.part}, Item {sig.item})",
                           sig.page, sig.part, sig.item, sig.role, info.rect))
     for n in range(1, sheets + 1):
@@ -501,10 +501,11 @@ def _unanswered(fmap: FieldMap, data: dict[str, Any],
             members.setdefault(e.group, []).append(e)
     on_groups = {e.group for e in fmap.entries if e.field in written and e.group}
     common = {g: set.intersection(*({_hashable(c) for c in m.when} for m in ms)) for g, ms in members.items()}
-    part13 = str(fmap.additional_information.get("part", "13"))
+    part13 = str(fmap.additional_information.get("part", ""))
+    dates = {str(s.get("date_field")) for s in fmap.signatures}  # on the signing list, not a question
     items: dict[tuple[int, str, str], list[Entry]] = {}
     for e in fmap.entries:
-        if e.part != part13 and e.source != "signature_date":
+        if e.part != part13 and e.field not in dates:
             items.setdefault((e.page, e.part, e.item), []).append(e)
     out: list[tuple[int, str, str, list[Entry]]] = []
     for (page, part, item), entries in items.items():
@@ -709,7 +710,7 @@ def _package_html(r: Review) -> list[str]:
         out += [f"<li>{_e(a['path'])} ({_e(a['kind'])}){': ' + _e(a['detail']) if a.get('detail') else ''}</li>"
                 for a in unusable]
         out.append("</ul>")
-    out += _fee_html(p.get("fee", {}))
+    out += _fee_html(p.get("fee", {}), r.form)
     findings = [f for f in p.get("findings", []) if f.get("severity") in ("error", "warning")
                 and not str(f.get("code", "")).startswith("photo_")]
     if findings:
@@ -737,8 +738,8 @@ def _sourced(rule: dict[str, Any]) -> str:
     return f"<br><small>source: {_e(rule['source'])}{flag}</small>" if rule.get("source") else _e(flag)
 
 
-def _fee_html(fee: dict[str, Any]) -> list[str]:
-    """Every payment due with this I-131 on the filing date, the total and the fees billed later, each sourced."""
+def _fee_html(fee: dict[str, Any], form: str) -> list[str]:
+    """Every payment due with this form on the filing date, the total and the fees billed later, each sourced."""
     currency = fee.get("currency", "USD")
     dated = f" (filing date {fee['filing_date']})" if fee.get("filing_date") else ""
 
@@ -751,11 +752,11 @@ def _fee_html(fee: dict[str, Any]) -> list[str]:
     head = "<table><thead><tr><th>Payment</th><th>Amount</th><th>Waivable</th><th>Source</th></tr></thead><tbody>"
     out = [f"<h3>Fee{_e(dated)}</h3>", head, *rows(fee.get("payments", [])), "</tbody></table>"]
     at_least = "" if fee.get("total_complete", True) else "at least "
-    online = (f"; filed online, the I-131 filing fee is {_money(fee['online_amount'], currency)}"
+    online = (f"; filed online, the {form} filing fee is {_money(fee['online_amount'], currency)}"
               if fee.get("online_amount") else "")
-    out.append(f"<p>Total due with this I-131: {_e(at_least + _money(fee.get('total'), currency) + online)}</p>")
+    out.append(f"<p>Total due with this {_e(form)}: {_e(at_least + _money(fee.get('total'), currency) + online)}</p>")
     if fee.get("later"):
-        out += ["<p>Billed later, not paid with the I-131:</p>", head, *rows(fee["later"]), "</tbody></table>"]
+        out += [f"<p>Billed later, not paid with the {_e(form)}:</p>", head, *rows(fee["later"]), "</tbody></table>"]
     if fee.get("notes"):
         out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
     return out

@@ -14,9 +14,12 @@ import pytest
 from pypdf import PdfReader
 
 import formfill
-from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS
+from formfill.formpackage import package_for
 from formfill.pdf.writer import SHEET_FOOTER
 from tests.conftest import SAMPLES, require_tool
+
+_MARKS = package_for("I-131").spec.overflow.markers  # type: ignore[union-attr]
+CONTINUED_MARK, CONTINUATION_PREFIX, POINTERS = _MARKS.continued_in, _MARKS.continuation, tuple(_MARKS.pointers)
 
 P13 = "form1[0].#subform[13]."
 PURPOSE = "form1[0].#subform[9].P7_Line2_Purpose[0]"

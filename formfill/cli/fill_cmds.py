@@ -11,7 +11,15 @@ from typing import Any
 import click
 
 from formfill import api
-from formfill.cli.common import emit_json, filing_date_option, form_option, handle_errors, json_option
+from formfill.cli.common import (
+    emit_json,
+    filing_date_option,
+    form_option,
+    handle_errors,
+    json_option,
+    output_suffix,
+    overflow_part,
+)
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
@@ -25,9 +33,9 @@ def safe_name(text: str) -> str:
     return cleaned[:100] or "profile"
 
 
-def default_output(profile_arg: str, profile_id: str | None) -> Path:
+def default_output(profile_arg: str, profile_id: str | None, form: str | None = None) -> Path:
     stem = profile_id or (Path(profile_arg).stem if profile_arg != "-" else "profile")
-    return Path(f"{safe_name(stem)}.i-131.pdf")
+    return Path(f"{safe_name(stem)}{output_suffix(form)}")
 
 
 @click.command()
@@ -38,7 +46,8 @@ def default_output(profile_arg: str, profile_id: str | None) -> Path:
     "--output",
     type=str,
     default=None,
-    help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>.i-131.pdf here.",
+    help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>"
+    f"{output_suffix()} here.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option(
@@ -78,7 +87,7 @@ def fill(
     if output == "-" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     loaded = api.load_profile(profile)
-    target = output if output is not None else str(default_output(profile, loaded.profile.id))
+    target = output if output is not None else str(default_output(profile, loaded.profile.id, loaded.profile.form))
     result = api.fill(
         loaded,
         form=form,
@@ -108,7 +117,7 @@ def fill(
     )
     if result.part13_entries:
         click.echo(
-            f"  {result.part13_entries} long answer(s) continue in Part 13"
+            f"  {result.part13_entries} long answer(s) continue in {overflow_part(result.form)}"
             + (f" and on {result.continuation_sheets} continuation sheet(s)." if result.continuation_sheets else ".")
         )
     for note in result.notes:
@@ -259,7 +268,7 @@ def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
     click.echo(f"Blank: {blank_path} (Form {blank.form} edition {blank.edition})")
     failures = 0
     for sample in samples:
-        target = Path(out_dir) / f"{sample.stem}.i-131.pdf"
+        target = Path(out_dir) / f"{sample.stem}{output_suffix(blank.form)}"
         try:
             result = api.fill(sample, form=blank, output=target, overwrite=overwrite)
         except OutputExistsError:
