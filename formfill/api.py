@@ -38,7 +38,7 @@ from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
-from formfill.profile import Profile
+from formfill.profile_base import ProfileBase, attachment_paths
 
 
 @dataclass
@@ -85,7 +85,7 @@ def validate(source: ProfileSource) -> list[Problem]:
     return []
 
 
-def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, Plan]:
+def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
     """Map a profile onto a blank and lay out every value (no I/O): the plan a fill writes."""
     fmap = for_form(blank)
     data = profile.model_dump()
@@ -200,7 +200,7 @@ def fill(
     return result
 
 
-def _eligibility_notes(profile: Profile) -> list[str]:
+def _eligibility_notes(profile: ProfileBase) -> list[str]:
     """A plain fill does not refuse for eligibility (the package rules govern it) but says what they find."""
     try:
         from formfill.checks.package import eligibility_notes
@@ -268,7 +268,7 @@ def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: Bl
         files.append((os.fspath(source), f"the profile {os.fspath(source)}"))
     elif isinstance(source, loading.LoadedProfile) and not source.source.startswith("<"):
         files.append((source.source, f"the profile {source.source}"))
-    files += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    files += [(str(loaded.base_dir / a), f"the attachment {a}") for a in attachment_paths(loaded.profile)]
     return files
 
 

@@ -65,7 +65,7 @@ from formfill.forms import find_blank, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
 from formfill.pdf.blank import BlankForm
-from formfill.profile import parse_profile
+from formfill.profile_base import parse_profile
 
 REPORT_NAME = "report.jsonl"
 

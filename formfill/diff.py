@@ -17,7 +17,7 @@ from typing import Any
 
 from formfill.errors import InputError, Problem, ProfileError, is_sensitive
 from formfill.loading import read_json
-from formfill.profile import parse_profile
+from formfill.profile_base import parse_profile
 
 
 @dataclass(frozen=True)

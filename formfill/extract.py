@@ -39,12 +39,12 @@ from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap, all_maps, lookup, matches
-from formfill.formpackage import load_blank, package_for, packages
+from formfill.formpackage import default_package, load_blank, package_for, packages
 from formfill.layout import SHEET_WIDTH
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, time_limit
 from formfill.pdf.writer import font_for
-from formfill.profile import Profile, parse_profile
+from formfill.profile_base import parse_profile
 
 NO_FIELDS = "this file has no form fields; formfill reads filled forms, not scans"
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -222,9 +222,10 @@ def _strip_optional(tp: Any) -> list[Any]:
     return [tp]
 
 
-def model_type(path: str) -> Any:
-    """The type the profile model declares at `path` (list item types for `[n]`), or None."""
-    candidates: list[Any] = [Profile]
+def model_type(path: str, root: type[BaseModel] | None = None) -> Any:
+    """The type the profile model (`root`, default the default package's) declares at `path` (list item types
+    for `[n]`), or None."""
+    candidates: list[Any] = [root or default_package().model()]
     for name, index in _PATH_PART.findall(path):
         nxt: list[Any] = []
         for tp in candidates:
@@ -239,18 +240,18 @@ def model_type(path: str) -> Any:
     return candidates[0] if len(candidates) == 1 else tuple(candidates)
 
 
-def _is_list(path: str) -> bool:
-    return typing.get_origin(model_type(path)) is list
+def _is_list(path: str, root: type[BaseModel]) -> bool:
+    return typing.get_origin(model_type(path, root)) is list
 
 
-def _is_model(path: str) -> bool:
-    tp = model_type(path)
+def _is_model(path: str, root: type[BaseModel]) -> bool:
+    tp = model_type(path, root)
     tps = tp if isinstance(tp, tuple) else (tp,)
     return any(isinstance(t, type) and issubclass(t, BaseModel) for t in tps)
 
 
-def _is_int(path: str) -> bool:
-    return model_type(path) is int
+def _is_int(path: str, root: type[BaseModel]) -> bool:
+    return model_type(path, root) is int
 
 
 # --- building the profile -------------------------------------------------------------------------
@@ -314,8 +315,9 @@ class _Reader:
         spec = rmap.fill_map.package.spec if rmap.fill_map is not None else None
         self.marks = spec.overflow.markers if spec is not None else None  # None: an edition read without overflow
         self.overflow = f"Part {spec.overflow.part}" if spec is not None else ""
-        pkg = package_for(rmap.form)
-        self.dropped = dict(pkg.spec.extract_drops) if pkg is not None else {}
+        pkg = package_for(rmap.form) or default_package()
+        self.dropped = dict(pkg.spec.extract_drops)
+        self.model = pkg.model()
 
     # field values ------------------------------------------------------------------------------
 
@@ -353,7 +355,7 @@ class _Reader:
         if path in self.dropped:
             self.notes.append(f"{path}: {self.dropped[path]}")
             return
-        if _is_list(path) and not isinstance(value, list):
+        if _is_list(path, self.model) and not isinstance(value, list):
             current = lookup(self.data, path)
             items = list(current) if isinstance(current, list) else []
             if value not in items:
@@ -488,7 +490,7 @@ class _Reader:
                 return text
         if fmt == "list":
             return [part.strip() for part in text.split(",") if part.strip()]
-        if _is_int(path):
+        if _is_int(path, self.model):
             stripped = text.strip()
             if stripped.isascii() and stripped.isdigit():
                 return int(stripped)
@@ -826,7 +828,8 @@ def extract(
     data = {"schema_version": 1, "form": rmap.form, **_prune(reader.data)}
     for path in reader.present:  # a checked "Yes" says the section exists, even when nothing else is in it
         parent = path.rpartition(".")[0]
-        if lookup(data, path) is None and _is_model(path) and (not parent or lookup(data, parent) is not None):
+        parent_there = not parent or lookup(data, parent) is not None
+        if lookup(data, path) is None and _is_model(path, reader.model) and parent_there:
             _set(data, path, {})
     problems = list(reader.problems)
     profile: dict[str, Any]
@@ -834,7 +837,7 @@ def extract(
         model = parse_profile(data)
         profile = _prune(model.model_dump(mode="json", exclude_none=True))
     except ProfileError as err:
-        profile = _ordered(_normalised(data, Profile), "")
+        profile = _ordered(_normalised(data, reader.model), "", reader.model)
         problems.extend(_explain(err.problems, rmap))
     for item in rmap.not_asked:
         reader.notes.append(f"{item['path']}: {item['note']}")
@@ -874,13 +877,13 @@ def _normalised(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
     return out
 
 
-def _ordered(value: Any, path: str) -> Any:
+def _ordered(value: Any, path: str, root: type[BaseModel]) -> Any:
     """A partial profile in the model's key order, so it reads like any other profile."""
     if isinstance(value, list):
-        return [_ordered(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_ordered(v, f"{path}[{i}]", root) for i, v in enumerate(value)]
     if not isinstance(value, dict):
         return value
-    tp = Profile if not path else model_type(path)
+    tp = root if not path else model_type(path, root)
     tps = tp if isinstance(tp, tuple) else (tp,)
     order: list[str] = []
     for t in tps:
@@ -888,7 +891,7 @@ def _ordered(value: Any, path: str) -> Any:
             order.extend(t.model_fields)
     rank = {k: i for i, k in enumerate(order)}
     keys = sorted(value, key=lambda k: rank.get(k, len(rank)))
-    return {k: _ordered(value[k], f"{path}.{k}" if path else k) for k in keys}
+    return {k: _ordered(value[k], f"{path}.{k}" if path else k, root) for k in keys}
 
 
 def _explain(problems: list[Problem], rmap: ReadMap) -> list[Problem]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
-from formfill.formpackage import SPEC_FILE, FormPackage, builtin_root, package_for, package_roots, packages
+from formfill.formpackage import SPEC_FILE, FormPackage, builtin_root, package_for, packages, roots_now
 from formfill.pdf.blank import BlankForm
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -148,7 +148,7 @@ class Assignment:
 
 def all_maps() -> dict[tuple[str, str], FieldMap]:
     """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
-    return _all_maps(tuple(package_roots()), builtin_root())
+    return _all_maps(roots_now(), builtin_root())
 
 
 @cache

@@ -210,8 +210,10 @@ class FormPackage:
 # --- discovery ------------------------------------------------------------------------------------
 
 
+@cache
 def builtin_root() -> Path | None:
-    """The packages shipped with formfill (inside the wheel), else a source checkout's `field_maps/`."""
+    """The packages shipped with formfill (inside the wheel), else a source checkout's `field_maps/` (looked up
+    once: where formfill is installed does not change while it runs)."""
     packaged = resources.files("formfill") / "field_maps"
     if packaged.is_dir():
         return Path(str(packaged))
@@ -231,19 +233,29 @@ def user_packages_dir() -> Path:
 
 def package_roots() -> list[Path]:
     """Where packages are looked for, in order (a later root's package for a form replaces an earlier one)."""
+    return list(roots_now())
+
+
+def roots_now() -> tuple[Path, ...]:
+    """package_roots() as a tuple, computed once per environment (this is asked on every lookup)."""
+    env = os.environ
+    return _roots(env.get("FORMFILL_HOME"), env.get("XDG_DATA_HOME"), env.get("HOME"), env.get(PACKAGES_ENV))
+
+
+@cache
+def _roots(home: str | None, data: str | None, user: str | None, extra: str | None) -> tuple[Path, ...]:
     roots: list[Path] = []
     builtin = builtin_root()
     if builtin is not None:
         roots.append(builtin)
     roots.append(user_packages_dir())
-    extra = os.environ.get(PACKAGES_ENV, "")
-    roots.extend(Path(p) for p in extra.split(os.pathsep) if p)
-    return roots
+    roots.extend(Path(p) for p in (extra or "").split(os.pathsep) if p)
+    return tuple(roots)
 
 
 def packages() -> dict[str, FormPackage]:
     """Every package found, by form number."""
-    return _packages(tuple(package_roots()), builtin_root())
+    return _packages(roots_now(), builtin_root())
 
 
 def package_for(form: str) -> FormPackage | None:
@@ -355,7 +367,7 @@ def _load_model(pkg: FormPackage) -> type[BaseModel]:
         path = pkg.root / target
         module_name = "formfill_packages." + re.sub(r"\W", "_", pkg.form.lower()) + "." + Path(target).stem
         module = sys.modules.get(module_name)
-        if module is None:
+        if module is None or Path(getattr(module, "__file__", "") or "") != path:
             loader = importlib.util.spec_from_file_location(module_name, path)
             if loader is None or loader.loader is None or not path.is_file():
                 raise FormError(f"{shown}: {target} is not a file in {pkg.label}")

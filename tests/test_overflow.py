@@ -219,7 +219,7 @@ def test_auto_sized_fields_shrink_to_8pt_then_overflow(blank_plain: Path) -> Non
 def test_one_word_as_long_as_an_answer_may_be_prints_whole(blank_plain: Path, sample: Any) -> None:
     # Splitting a word wider than a line used to measure every prefix anew (minutes for 4,000 letters);
     # the deadline only stops a hang, it times nothing.
-    from formfill.profile import MAX_TEXT
+    from formfill.profile_base import MAX_TEXT
     from tests.conftest import deadline
 
     data = sample("advance-parole-i485")

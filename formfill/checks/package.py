@@ -47,8 +47,8 @@ from formfill.profile import (
     Profile,
     Program,
     PurposeCategory,
-    problems_from_validation_error,
 )
+from formfill.profile_base import ProfileBase, problems_from_validation_error
 from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
 Severity = Literal["error", "warning", "info"]
@@ -1304,7 +1304,7 @@ def check_package(
     if form is not None:
         blank = form if isinstance(form, BlankForm) else open_blank(Path(form))
     day = today or dt.date.today()
-    checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
+    checker = _Checker(_this_form(loaded.profile), loaded.source, base_dir or loaded.base_dir, rule_set,
                        str(rules) if rules is not None else builtin_rules_name(), attachments_root, day,
                        filing_date or day, blank)
     checker.check_files()
@@ -1324,13 +1324,24 @@ def check_package(
     )
 
 
-def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_date: dt.date | None = None) -> list[str]:
+def _this_form(profile: ProfileBase) -> Profile:
+    """The package check reads the I-131 model's answers: a profile of another form is refused by name."""
+    if not isinstance(profile, Profile):
+        raise InputError(f"the package check knows Form {Profile.model_fields['form'].default} profiles only, "
+                         f"not Form {profile.form}")
+    return profile
+
+
+def eligibility_notes(profile: ProfileBase, *, rules: Path | None = None,
+                      filing_date: dt.date | None = None) -> list[str]:
     """The eligibility problems the package rules find, without opening any file, as notes for a plain fill.
 
     A plain fill fills regardless (eligibility is counsel's call under the rules file); it says so out loud,
     and `formfill check` / `fill --check-package` refuse.
     """
     day = filing_date or dt.date.today()
+    if not isinstance(profile, Profile):
+        return []  # another form's profile: these rules are not its rules
     checker = _Checker(profile, "<profile>", Path.cwd(), load_rules(rules), "", None, day, day, None)
     checker.eligibility()
     kind = {"error": "an error", "warning": "a warning"}

@@ -24,7 +24,7 @@ from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
 from formfill.forms import find_blank, open_blank
-from formfill.profile import json_schema
+from formfill.profile_base import json_schema
 
 
 def safe_name(text: str) -> str:

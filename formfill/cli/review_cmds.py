@@ -11,6 +11,7 @@ import click
 from formfill import api
 from formfill.cli.common import emit_json, form_option, handle_errors, json_option
 from formfill.errors import OutputExistsError
+from formfill.profile_base import attachment_paths
 from formfill.review import default_output, review, sensitive_patterns
 
 
@@ -78,7 +79,7 @@ def review_cmd(
     elif target is not None:
         inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
         inputs += [(result.blank, f"the blank form {result.blank}")] if result.blank is not None else []
-        inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+        inputs += [(str(loaded.base_dir / a), f"the attachment {a}") for a in attachment_paths(loaded.profile)]
         api.write_atomic(Path(target), result.to_html().encode("utf-8"), overwrite, api.identities(inputs))
     if as_json:
         emit_json({**result.to_dict(), "output": target})
