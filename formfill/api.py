@@ -30,14 +30,14 @@ from formfill.errors import (
 )
 from formfill.fieldmap import Assignment, FieldMap, for_form, lost_notes, resolve, skip_notes
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
-from formfill.formpackage import edition_spec
+from formfill.formpackage import edition_spec, load_blank
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
-from formfill.profile import Profile
+from formfill.profile_base import ProfileBase, attachment_paths
 from formfill.rules import snapshot_of
 
 
@@ -85,7 +85,7 @@ def validate(source: ProfileSource) -> list[Problem]:
     return []
 
 
-def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, Plan]:
+def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
     """Map a profile onto a blank and lay out every value (no I/O): the plan a fill writes."""
     fmap = for_form(blank)
     data = snapshot_of(profile)  # the dump validation evaluated the rules on: each condition once per profile
@@ -154,7 +154,7 @@ def fill(
             raise PackageError(f"{loaded.source}: the filing package is not complete; nothing was filled",
                                report.problems())
     if blank is None:
-        blank = open_blank(find_blank(None))
+        blank = open_blank(find_blank(None, form_number=str(loaded.profile.form)))
     out_path = Path(output) if output is not None and str(output) != "-" else None
     protected: dict[Identity, str] = {}
     if out_path is not None:
@@ -247,7 +247,8 @@ def package(
     loaded = load_profile(profile)
     out = Path(output)
     template = read_template(letterhead) if letterhead is not None else None
-    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(Path(form) if form is not None else None))
+    blank = form if isinstance(form, BlankForm) else open_blank(
+        find_blank(Path(form) if form is not None else None, form_number=str(loaded.profile.form)))
     root = Path(attachments_root) if attachments_root is not None else None
     rules_path = Path(rules) if rules is not None else None
     day = filing_date or dt.date.today()
@@ -297,7 +298,7 @@ def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
     return [message]
 
 
-def _eligibility_notes(profile: Profile) -> list[str]:
+def _eligibility_notes(profile: ProfileBase) -> list[str]:
     """A plain fill does not refuse for eligibility (the package rules govern it) but says what they find."""
     try:
         from formfill.checks.package import eligibility_notes
@@ -336,7 +337,7 @@ def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: Bl
         files.append((os.fspath(source), f"the profile {os.fspath(source)}"))
     elif isinstance(source, loading.LoadedProfile) and not source.source.startswith("<"):
         files.append((source.source, f"the profile {source.source}"))
-    files += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    files += [(str(loaded.base_dir / a), f"the attachment {a}") for a in attachment_paths(loaded.profile)]
     return files
 
 

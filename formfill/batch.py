@@ -61,14 +61,14 @@ from formfill.errors import (
 )
 from formfill.fieldmap import for_form
 from formfill.files import NOT_REGULAR, check_output, part_owner, read_bounded, unreadable
+from formfill.formpackage import default_package
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
 from formfill.masking import known_identifiers, mask_text, mask_tree, masked_name, scrub_numbers
 from formfill.pdf.blank import BlankForm
-from formfill.profile import parse_profile
+from formfill.profile_base import parse_profile
 
-OUTPUT_SUFFIX = ".i-131.pdf"
 REPORT_NAME = "report.jsonl"
 
 Progress = Callable[["ItemResult", int, int], None]
@@ -434,8 +434,10 @@ def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
         yield {**_entry(src), "error": msg, "problems": (Problem("", msg, "unreadable"),)}
 
 
-def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = ()) -> list[Item]:
-    """Expand the inputs and give each its output name; an input that cannot be named fails here.
+def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = (),
+         suffix: str | None = None) -> list[Item]:
+    """Expand the inputs and give each its output name (`<id>` + `suffix`, by default the default form package's
+    output suffix); an input that cannot be named fails here.
 
     Names are claimed in input order, case-insensitively (two names differing only in case are one
     file on macOS and Windows); a later claimant fails with `duplicate_output` rather than being
@@ -443,12 +445,13 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
     """
     items: list[Item] = []
     claimed: dict[str, str] = {}
+    suffix = suffix or default_package().spec.output_suffix
     for src in _sources(inputs, {_key(p) for p in exclude}):
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
             ident = masked_name(pid or raw["stem"], raw.get("known", ()))
-            output = out_dir / f"{ident}{OUTPUT_SUFFIX}"
+            output = out_dir / f"{ident}{suffix}"
             common: dict[str, Any] = {
                 "index": index,
                 "id": pid or ident,
@@ -771,7 +774,7 @@ def _batch(
         )
 
     blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
-    for_form(blank)  # an unsupported blank is a usage error now, not 2,000 failed lines later
+    fmap = for_form(blank)  # an unsupported blank is a usage error now, not 2,000 failed lines later
     blank_path = str(Path(blank.source).resolve()) if Path(blank.source).is_file() else None
     if check_package:
         try:
@@ -779,7 +782,7 @@ def _batch(
         except ImportError as err:
             raise InputError(f"--check-package is not available in this installation ({err})") from None
 
-    items = plan(inputs, out)
+    items = plan(inputs, out, suffix=fmap.package.spec.output_suffix)
     if not items:
         raise InputError("no profiles found in " + ", ".join(str(i) for i in inputs))
     protected = _protected(items, blank.source)

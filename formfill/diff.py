@@ -20,7 +20,7 @@ from typing import Any
 from formfill.errors import InputError, Problem, ProfileError
 from formfill.loading import read_json
 from formfill.masking import mask_tree, mask_value
-from formfill.profile import parse_profile
+from formfill.profile_base import parse_profile
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -38,19 +39,18 @@ from formfill import fieldmap as fieldmap_module
 from formfill.errors import FormError, InputError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.files import read_bounded, write_atomic
-from formfill.formpackage import all_packages
-from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
+from formfill.formpackage import all_packages, default_package, load_blank, package_for
+from formfill.layout import SHEET_WIDTH
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
 from formfill.pdf.appearance import max_lines
-from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, time_limit
 from formfill.pdf.streams import decoded_size
 from formfill.pdf.writer import font_for
-from formfill.profile import Profile, parse_profile
+from formfill.profile_base import parse_profile
 from formfill.rules import holds_raw, lookup
 
 NO_FIELDS = "this file has no form fields; formfill reads filled forms, not scans"
-DROPPED = {"signature_date": "dropped: a renewal is signed anew"}
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _DIGIT = re.compile(r"digit(\d)of(\d)")
 _ENTRY_LABEL = re.compile(
@@ -59,11 +59,17 @@ _ENTRY_LABEL = re.compile(
     re.I,
 )
 _DATE_LINE = r"Date( of Signature)?( \(mm/dd/yyyy\))?:[\s_]*"
-_SHEET_FURNITURE = re.compile(  # whole lines only: a body line that merely starts like one is text
-    rf"^((Applicant'?s? )?Signature( of Applicant)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
-    r"Form I-131\b.*continuation sheet \d+ of \d+)$",
-    re.I,
-)
+
+
+@functools.cache
+def _sheet_furniture(form: str) -> re.Pattern[str]:
+    """A continuation sheet's own lines (signature, date, rule, title): whole lines only, so a body line that
+    merely starts like one is text."""
+    return re.compile(
+        rf"^((Applicant'?s? )?Signature( of Applicant)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
+        rf"Form {re.escape(form)}\b.*continuation sheet \d+ of \d+)$",
+        re.I,
+    )
 
 
 def _entry_label(line: str) -> re.Match[str] | None:
@@ -233,9 +239,10 @@ def _strip_optional(tp: Any) -> list[Any]:
     return [tp]
 
 
-def model_type(path: str) -> Any:
-    """The type the profile model declares at `path` (list item types for `[n]`), or None."""
-    candidates: list[Any] = [Profile]
+def model_type(path: str, root: type[BaseModel] | None = None) -> Any:
+    """The type the profile model (`root`, default the default package's) declares at `path` (list item types
+    for `[n]`), or None."""
+    candidates: list[Any] = [root or default_package().model()]
     for name, index in _PATH_PART.findall(path):
         nxt: list[Any] = []
         for tp in candidates:
@@ -250,18 +257,18 @@ def model_type(path: str) -> Any:
     return candidates[0] if len(candidates) == 1 else tuple(candidates)
 
 
-def _is_list(path: str) -> bool:
-    return typing.get_origin(model_type(path)) is list
+def _is_list(path: str, root: type[BaseModel]) -> bool:
+    return typing.get_origin(model_type(path, root)) is list
 
 
-def _is_model(path: str) -> bool:
-    tp = model_type(path)
+def _is_model(path: str, root: type[BaseModel]) -> bool:
+    tp = model_type(path, root)
     tps = tp if isinstance(tp, tuple) else (tp,)
     return any(isinstance(t, type) and issubclass(t, BaseModel) for t in tps)
 
 
-def _is_int(path: str) -> bool:
-    return model_type(path) is int
+def _is_int(path: str, root: type[BaseModel]) -> bool:
+    return model_type(path, root) is int
 
 
 # --- building the profile -------------------------------------------------------------------------
@@ -323,6 +330,12 @@ class _Reader:
         self.part13_entries = 0
         self.sheets = 0
         self.digit_boxes: dict[str, int] = {}
+        spec = rmap.fill_map.package.spec if rmap.fill_map is not None else None
+        self.marks = spec.overflow.markers if spec is not None else None  # None: an edition read without overflow
+        self.overflow = f"Part {spec.overflow.part}" if spec is not None else ""
+        pkg = package_for(rmap.form) or default_package()
+        self.dropped = dict(pkg.spec.extract_drops)
+        self.model = pkg.model()
 
     # field values ------------------------------------------------------------------------------
 
@@ -357,10 +370,10 @@ class _Reader:
     # assembling ----------------------------------------------------------------------------------
 
     def assign(self, path: str, value: Any, where: str, field_name: str = "") -> None:
-        if path in DROPPED:
-            self.notes.append(f"{path}: {DROPPED[path]}")
+        if path in self.dropped:
+            self.notes.append(f"{path}: {self.dropped[path]}")
             return
-        if _is_list(path) and not isinstance(value, list):
+        if _is_list(path, self.model) and not isinstance(value, list):
             current = lookup(self.data, path)
             items = list(current) if isinstance(current, list) else []
             if value not in items:
@@ -411,8 +424,8 @@ class _Reader:
             value = self.text(r.field)
             if value is None or r.path is None:
                 continue
-            if r.path in DROPPED:
-                self.notes.append(f"{r.path}: {DROPPED[r.path]}")
+            if r.path in self.dropped:
+                self.notes.append(f"{r.path}: {self.dropped[r.path]}")
                 continue
             value = self.resolve_pointer(r, value, part13)
             if value is None:
@@ -446,7 +459,7 @@ class _Reader:
                     paths = [r.path for r in texts if r.path and _key(r.page, r.part, r.item) == entry.key]
                     self.problems.append(Problem(
                         paths[0] if paths else "",
-                        f"Part 13 ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
+                        f"{self.overflow} ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
                         f"{_clip(mask_text(entry.text)) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
@@ -554,7 +567,7 @@ class _Reader:
                 return text
         if fmt == "list":  # one per line (as a ruled box invites) or comma-separated (as formfill prints)
             return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
-        if _is_int(path):
+        if _is_int(path, self.model):
             stripped = text.strip()
             if stripped.isascii() and stripped.isdigit():
                 return int(stripped)
@@ -582,12 +595,13 @@ class _Reader:
         chunks.extend(self.sheet_chunks(fmap))
         entries: list[_Chunk] = []
         markers = self.markers()
+        prefix = self.continuation
         for c in chunks:
             prev = entries[-1] if entries else None
             continues = prev is not None and prev.key == c.key and prev.full
-            if continues and c.lines and c.lines[0].startswith(CONTINUATION_PREFIX):
+            if continues and c.lines and c.lines[0].startswith(prefix):
                 # The rest of the entry before it, marked `[continued]` (a block or sheet after a full one).
-                first = c.lines[0][len(CONTINUATION_PREFIX) :].strip()
+                first = c.lines[0][len(prefix) :].strip()
                 c.lines, c.joiners = ([first, *c.lines[1:]], c.joiners) if first else (c.lines[1:], c.joiners[1:])
             elif any(c.lines and c.lines[0].startswith(m) for m in markers.get(c.key, ())):
                 continues = False
@@ -599,6 +613,12 @@ class _Reader:
                 entries.append(c)
         return entries
 
+    @property
+    def continuation(self) -> str:
+        """`[continued]`: how the rest of an entry starts (only editions with a fill map have overflow)."""
+        assert self.marks is not None
+        return self.marks.continuation
+
     def markers(self) -> dict[tuple[str, str, str], tuple[str, ...]]:
         """How a new Part 13 entry starts, per page/part/item: `[continued]`, a box's label, an extra row."""
         out: dict[tuple[str, str, str], list[str]] = {}
@@ -606,11 +626,11 @@ class _Reader:
         assert fmap is not None
         for e in fmap.entries:
             key = _key(e.page, e.part, e.item)
-            out.setdefault(key, [CONTINUATION_PREFIX])
+            out.setdefault(key, [self.continuation])
             if e.label:
                 out[key].append(f"{e.label}: ")
         for spec in fmap.overflow_rows:
-            out.setdefault(_key(spec["page"], spec["part"], spec["item"]), [CONTINUATION_PREFIX]).append(
+            out.setdefault(_key(spec["page"], spec["part"], spec["item"]), [self.continuation]).append(
                 f"{spec['label']} "
             )
         return {k: tuple(v) for k, v in out.items()}
@@ -643,6 +663,7 @@ class _Reader:
         self.sheets = len(pages)
         # The header (name, A-Number) is what sits above the first entry on the first sheet; every sheet has it.
         header_top = next((top for lines in pages for text, top in lines if _entry_label(text)), 0.0)
+        furniture = _sheet_furniture(self.rmap.form)
         out: list[_Chunk] = []
         current: _Chunk | None = None
         for lines in pages:
@@ -653,7 +674,7 @@ class _Reader:
                     current = _Chunk(_key(m["page"], m["part"], m["item"]), [], True, _sheet_joiner)
                     out.append(current)
                     continue
-                if top < header_top - 1 or not line or current is None or _SHEET_FURNITURE.match(line):
+                if top < header_top - 1 or not line or current is None or furniture.match(line):
                     continue
                 current.lines.append(line)
         for c in out:
@@ -677,7 +698,9 @@ class _Reader:
             return value
         key = _key(r.page, r.part, r.item)
         stripped = value.strip()
-        if stripped in POINTERS:
+        assert self.marks is not None
+        prefix13, continued_mark = self.continuation, self.marks.continued_in
+        if stripped in self.marks.pointers:
             prefix = f"{r.label}: " if r.label else None
             for entry in part13:
                 if entry.used or entry.key != key:
@@ -686,26 +709,26 @@ class _Reader:
                 if prefix is not None and text.startswith(prefix):
                     entry.used = True
                     return text[len(prefix) :]
-                if prefix is None and not text.startswith(CONTINUATION_PREFIX):
+                if prefix is None and not text.startswith(prefix13):
                     entry.used = True
                     return text
-            self.problems.append(Problem(r.path or "", f"{r.where} points to Part 13, but Part 13 has no entry for "
-                                         "it", "unread"))
+            self.problems.append(Problem(r.path or "", f"{r.where} points to {self.overflow}, but {self.overflow} "
+                                         "has no entry for it", "unread"))
             return None
-        if stripped.endswith(CONTINUED_MARK):
-            head = stripped[: -len(CONTINUED_MARK)].rstrip()
+        if stripped.endswith(continued_mark):
+            head = stripped[: -len(continued_mark)].rstrip()
             for entry in part13:
                 if entry.used or entry.key != key:
                     continue
                 text = entry.text
-                if head and text.startswith(CONTINUATION_PREFIX):
+                if head and text.startswith(prefix13):
                     entry.used = True
-                    return f"{head} {text[len(CONTINUATION_PREFIX):].strip()}"
-                if not head and not text.startswith(CONTINUATION_PREFIX):
+                    return f"{head} {text[len(prefix13):].strip()}"
+                if not head and not text.startswith(prefix13):
                     entry.used = True
                     return text
-            self.problems.append(Problem(r.path or "", f"{r.where} continues in Part 13, but Part 13 has no "
-                                         "continuation for it", "unread"))
+            self.problems.append(Problem(r.path or "", f"{r.where} continues in {self.overflow}, but "
+                                         f"{self.overflow} has no continuation for it", "unread"))
             return None
         return value
 
@@ -825,7 +848,7 @@ MAX_BYTES = 100 * 1024 * 1024  # a filled I-131 is about 1-2 MB; anything far la
 
 def read_regular(path: Path, source: str) -> bytes:
     """A regular file's bytes: a device, pipe or folder is refused up front (it could block or never end)."""
-    too_large = f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MB; a filled I-131 is a few MB at most"
+    too_large = f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MB; a filled form is a few MB at most"
     return read_bounded(path, MAX_BYTES, name=source, too_large=too_large)
 
 
@@ -869,10 +892,11 @@ def extract(
                 reader.problems.append(Problem(str(item.get("path", "")), str(item["note"]), "attention"))
             else:
                 reader.notes.append(f"{item.get('path', '')}: {item['note']}".lstrip(": "))
-    data = {"schema_version": 1, "form": "I-131", **_prune(reader.data)}
+    data = {"schema_version": 1, "form": rmap.form, **_prune(reader.data)}
     for path in reader.present:  # a checked "Yes" says the section exists, even when nothing else is in it
         parent = path.rpartition(".")[0]
-        if lookup(data, path) is None and _is_model(path) and (not parent or lookup(data, parent) is not None):
+        parent_there = not parent or lookup(data, parent) is not None
+        if lookup(data, path) is None and _is_model(path, reader.model) and parent_there:
             _set(data, path, {})
     problems = list(reader.problems)
     profile: dict[str, Any]
@@ -880,7 +904,7 @@ def extract(
         model = parse_profile(data)
         profile = _prune(model.model_dump(mode="json", exclude_none=True))
     except ProfileError as err:
-        profile = _ordered(_normalised(data, Profile), "")
+        profile = _ordered(_normalised(data, reader.model), "", reader.model)
         found = [*err.problems, *_rules_on(data, err.problems)]
         problems.extend(p for p in _explain(found, rmap, data) if p.path not in reader.asked)
     for item in rmap.not_asked:
@@ -922,13 +946,13 @@ def _normalised(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
     return out
 
 
-def _ordered(value: Any, path: str) -> Any:
+def _ordered(value: Any, path: str, root: type[BaseModel]) -> Any:
     """A partial profile in the model's key order, so it reads like any other profile."""
     if isinstance(value, list):
-        return [_ordered(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_ordered(v, f"{path}[{i}]", root) for i, v in enumerate(value)]
     if not isinstance(value, dict):
         return value
-    tp = Profile if not path else model_type(path)
+    tp = root if not path else model_type(path, root)
     tps = tp if isinstance(tp, tuple) else (tp,)
     order: list[str] = []
     for t in tps:
@@ -936,7 +960,7 @@ def _ordered(value: Any, path: str) -> Any:
             order.extend(t.model_fields)
     rank = {k: i for i, k in enumerate(order)}
     keys = sorted(value, key=lambda k: rank.get(k, len(rank)))
-    return {k: _ordered(value[k], f"{path}.{k}" if path else k) for k in keys}
+    return {k: _ordered(value[k], f"{path}.{k}" if path else k, root) for k in keys}
 
 
 def _rules_on(data: dict[str, Any], found: list[Problem]) -> list[Problem]:

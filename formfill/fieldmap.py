@@ -41,7 +41,17 @@ from pathlib import Path
 from typing import Any
 
 from formfill.errors import FormError, Problem, ProfileError
-from formfill.formpackage import SPEC_FILE, all_packages, builtin_root, explicit_packages, package_roots, stamp
+from formfill.formpackage import (
+    SPEC_FILE,
+    FormPackage,
+    all_packages,
+    builtin_root,
+    explicit_packages,
+    package_for,
+    packages,
+    roots_now,
+    stamp,
+)
 from formfill.pdf.blank import BlankForm
 from formfill.rules import Condition, KnownPath, Rule, holds, lookup, model_paths, passes, snapshot
 
@@ -143,6 +153,14 @@ class FieldMap:
         detail = e.option or e.label
         return f"{words}: {detail}" if detail else words
 
+    @property
+    def package(self) -> FormPackage:
+        """The form package this map belongs to (its spec: overflow convention, names, model)."""
+        pkg = package_for(self.form)
+        if pkg is None:
+            raise FormError(f"The field map {self.path} is for Form {self.form}, which has no form package")
+        return pkg
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -162,7 +180,7 @@ class Assignment:
 
 def all_maps() -> dict[tuple[str, str], FieldMap]:
     """Every edition formfill fills: the fill maps of every form package (formfill.formpackage)."""
-    return _all_maps(tuple(package_roots()), builtin_root(), explicit_packages(), stamp())
+    return _all_maps(roots_now(), builtin_root(), explicit_packages(), stamp())
 
 
 @cache
@@ -176,12 +194,30 @@ def _all_maps(roots: tuple[Path, ...], builtin: Path | None, explicit: tuple[Pat
             if (fmap.form, fmap.edition) != (pkg.form, edition):
                 raise FormError(f"The field map {path} is Form {fmap.form} edition {fmap.edition}, but "
                                 f"{pkg.label}/{SPEC_FILE} lists it for Form {pkg.form} edition {edition}")
+            _check_identify(fmap, pkg)
             found[fmap.form, fmap.edition] = fmap
     return found
 
 
+def _check_identify(fmap: FieldMap, pkg: FormPackage) -> None:
+    """A map's `identify` values must be what its package's identification says this edition's blank holds."""
+    ident = pkg.spec.identification
+    said = {"barcode_value_prefix": ident.barcode_value, "footer_text": ident.footer_text}
+    for key, value in fmap.identify.items():
+        template = said.get(key)
+        expected = template.format(form=fmap.form, edition=fmap.edition, page="") if template else None
+        if expected is not None and value != expected:
+            raise FormError(f"The field map {fmap.path}: identify.{key} is {value!r}, but "
+                            f"{pkg.label}/{SPEC_FILE} says the blank holds {expected!r}")
+
+
 def supported() -> list[str]:
     return sorted(f"{form} edition {edition}" for (form, edition), m in all_maps().items() if m.status != "draft")
+
+
+def the_forms() -> str:
+    """`Form I-131`: the forms formfill has packages for, as refusals name them."""
+    return " or ".join(f"Form {form}" for form in packages()) or "a form formfill has a package for"
 
 
 def what_we_fill() -> str:
@@ -323,9 +359,10 @@ def for_form(blank: BlankForm) -> FieldMap:
         check_against(fmap, blank)
         return fmap
     if not blank.form:
-        raise FormError(f"{blank.source}: this is not Form I-131 (no USCIS form number found in it); {what_we_fill()}.")
-    if blank.form != "I-131":
-        raise FormError(f"{blank.source}: this is not Form I-131 but Form {blank.form}; {what_we_fill()}.")
+        raise FormError(f"{blank.source}: this is not {the_forms()} (no USCIS form number found in it); "
+                        f"{what_we_fill()}.")
+    if blank.form not in packages():
+        raise FormError(f"{blank.source}: this is not {the_forms()} but Form {blank.form}; {what_we_fill()}.")
     raise FormError(
         f"{blank.source} is Form {blank.form} edition {blank.edition}, which has no field map; {what_we_fill()}. "
         "Download the current edition (`formfill forms fetch`) or add a field map for this edition."

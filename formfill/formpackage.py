@@ -23,7 +23,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -33,6 +33,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from formfill.errors import FormError
+from formfill.pdf import blank as blank_module
+from formfill.pdf.blank import BlankForm, EditionMarks
 
 SPEC_FILE = "form.json"
 PACKAGES_ENV = "FORMFILL_PACKAGES_DIR"
@@ -46,12 +48,46 @@ class _SpecModel(BaseModel):
 class Identification(_SpecModel):
     """How a blank states its form and edition: a barcode field's value, else the first page's footer.
 
-    Templates use `{form}`, `{edition}` and (barcodes) `{page}`.
+    Templates use `{form}`, `{edition}` and (barcodes) `{page}`. They are patterns of the publisher's
+    convention, not of one form: a blank of another form that follows it is recognised as that form, so the
+    refusal can say which form it is.
     """
 
     barcode_field: str = Field(min_length=1)  # a substring of the barcode fields' names
     barcode_value: str = Field(min_length=1)
     footer_text: str = Field(min_length=1)
+
+    @field_validator("barcode_value", "footer_text")
+    @classmethod
+    def _names_form_and_edition(cls, value: str) -> str:
+        if "{form}" not in value or "{edition}" not in value:
+            raise ValueError("a template names both {form} and {edition}")
+        return value
+
+    def marks(self) -> EditionMarks:
+        """The templates as the plain patterns formfill.pdf.blank identifies a blank with."""
+        return EditionMarks(
+            barcode_field=self.barcode_field,
+            barcode=_pattern(self.barcode_value, _BARCODE_SLOTS, literal=re.escape),
+            footer=_pattern(self.footer_text, _FOOTER_SLOTS, literal=_words),
+        )
+
+
+# What a template's slots match: in a barcode value (matched whole) anything up to the separator, as the
+# value splits; in the page's text (searched) a form number and an edition date as the publisher prints them.
+_BARCODE_SLOTS = {"form": "(?P<form>.*?)", "edition": "(?P<edition>.*?)", "page": ".*"}
+_FOOTER_SLOTS = {"form": r"(?P<form>[A-Z]{1,4}-\d+\w?)", "edition": r"(?P<edition>\d{2}/\d{2}/\d{2})", "page": r"\d+"}
+_SLOT = re.compile(r"\{(form|edition|page)\}")
+
+
+def _words(text: str) -> str:
+    """Literal text of a footer, any run of white space matching any other (text extraction varies)."""
+    return "".join(r"\s+" if chunk.isspace() else re.escape(chunk) for chunk in re.split(r"(\s+)", text) if chunk)
+
+
+def _pattern(template: str, slots: dict[str, str], literal: Callable[[str], str]) -> str:
+    parts = _SLOT.split(template)  # literal, slot, literal, slot, ...
+    return "".join(slots[part] if i % 2 else literal(part) for i, part in enumerate(parts))
 
 
 class OverflowMarkers(_SpecModel):
@@ -115,6 +151,8 @@ class Spec(_SpecModel):
     identification: Identification
     overflow: Overflow
     editions: list[EditionSpec] = Field(min_length=1)
+    person_name: list[str] = Field(min_length=1)  # profile paths naming whom a filing is for (titles)
+    extract_drops: dict[str, str] = {}  # profile path -> why `formfill extract` leaves it out of a renewal
     model: str = Field(min_length=1)  # `dotted.module:Class` or `model.py:Class` inside the package folder
     package_rules: str | None = None
     rules: str | None = None
@@ -200,14 +238,24 @@ def user_packages_dir() -> Path:
 
 def package_roots() -> list[Path]:
     """Where packages are looked for, in order (a later root's package for a form replaces an earlier one)."""
+    return list(roots_now())
+
+
+def roots_now() -> tuple[Path, ...]:
+    """package_roots() as a tuple, computed once per environment (this is asked on every lookup)."""
+    env = os.environ
+    return _roots(env.get("FORMFILL_HOME"), env.get("XDG_DATA_HOME"), env.get("HOME"), env.get(PACKAGES_ENV))
+
+
+@cache
+def _roots(home: str | None, data: str | None, user: str | None, extra: str | None) -> tuple[Path, ...]:
     roots: list[Path] = []
     builtin = builtin_root()
     if builtin is not None:
         roots.append(builtin)
     roots.append(user_packages_dir())
-    extra = os.environ.get(PACKAGES_ENV, "")
-    roots.extend(Path(p) for p in extra.split(os.pathsep) if p)
-    return roots
+    roots.extend(Path(p) for p in (extra or "").split(os.pathsep) if p)
+    return tuple(roots)
 
 
 _EXPLICIT: list[Path] = []  # package folders named on the command line (`--map DIR`): found last, so they win
@@ -248,14 +296,14 @@ def packages() -> dict[str, FormPackage]:
 
 def all_packages() -> list[FormPackage]:
     """Every package found, in discovery order: each edition of a form may come from a different folder."""
-    return _packages(tuple(package_roots()), builtin_root(), explicit_packages(), stamp())
+    return _packages(roots_now(), builtin_root(), explicit_packages(), stamp())
 
 
 def stamp() -> tuple[tuple[str, int], ...]:
     """What the packages outside the built-in root look like now (file, mtime): a package drafted, edited or
     accepted since it was read is read again, within one process too."""
     builtin = builtin_root()
-    folders = [*(p for r in package_roots() if r != builtin and r.is_dir() for p in r.iterdir()), *_EXPLICIT]
+    folders = [*(p for r in roots_now() if r != builtin and r.is_dir() for p in r.iterdir()), *_EXPLICIT]
     out: list[tuple[str, int]] = []
     for folder in folders:
         with contextlib.suppress(OSError):
@@ -274,6 +322,33 @@ def edition_spec(form: str, edition: str) -> EditionSpec | None:
 
 def package_for(form: str) -> FormPackage | None:
     return packages().get(form)
+
+
+def default_package() -> FormPackage:
+    """The form a command means when nothing names one: the first package of the built-in root."""
+    found = packages()
+    builtin = builtin_root()
+    first = next((p for p in found.values() if builtin is not None and p.root.parent == builtin), None)
+    if first is None:
+        first = next(iter(found.values()), None)
+    if first is None:
+        raise FormError(f"no form package found (looked in {', '.join(str(r) for r in package_roots())})")
+    return first
+
+
+def edition_marks() -> tuple[EditionMarks, ...]:
+    """How blanks state their edition, for every package found (formfill.pdf.blank.load_blank takes them)."""
+    return tuple(dict.fromkeys(p.spec.identification.marks() for p in packages().values()))
+
+
+def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
+    """formfill.pdf.blank.load_blank, its form and edition told the way the packages found say blanks state them."""
+    return blank_module.load_blank(raw, source, marks=edition_marks(), use_cache=use_cache, pristine=pristine)
+
+
+def read_blank(path: str | Path) -> BlankForm:
+    """Open a blank form file (plain or as uscis.gov ships it) and prepare it for filling."""
+    return blank_module.read_blank(path, edition_marks())
 
 
 @cache
@@ -355,7 +430,7 @@ def _load_model(pkg: FormPackage) -> type[BaseModel]:
         path = pkg.root / target
         module_name = "formfill_packages." + re.sub(r"\W", "_", pkg.form.lower()) + "." + Path(target).stem
         module = sys.modules.get(module_name)
-        if module is None:
+        if module is None or Path(getattr(module, "__file__", "") or "") != path:
             loader = importlib.util.spec_from_file_location(module_name, path)
             if loader is None or loader.loader is None or not path.is_file():
                 raise FormError(f"{shown}: {target} is not a file in {pkg.label}")
@@ -383,12 +458,16 @@ __all__ = [
     "Spec",
     "all_packages",
     "builtin_root",
+    "default_package",
+    "edition_marks",
     "edition_spec",
     "explicit_packages",
+    "load_blank",
     "load_package",
     "package_for",
     "package_roots",
     "packages",
+    "read_blank",
     "stamp",
     "use_package",
     "user_packages_dir",

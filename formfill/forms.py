@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -25,17 +26,23 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
-from formfill.fieldmap import all_maps, for_form, supported
+from formfill.fieldmap import all_maps, for_form, supported, the_forms
 from formfill.files import identities, read_bounded, unreadable, write_atomic
-from formfill.formpackage import all_packages
-from formfill.pdf.blank import BlankForm, cache_files, load_blank, read_blank, read_file
+from formfill.formpackage import (
+    FormPackage,
+    all_packages,
+    default_package,
+    load_blank,
+    package_for,
+    read_blank,
+)
+from formfill.pdf.blank import BlankForm, cache_files, read_file
 
 if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
     import http.client
 
     from formfill.fetch import Deadline
 
-USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that
 MAX_DOWNLOAD = 50 * 1024 * 1024  # the form is about 0.7 MB: a mirror sending more is refused, not stored
 MAX_REDIRECTS = 5  # uscis.gov answers directly; a chain longer than this is a misconfigured or hostile server
@@ -45,9 +52,18 @@ Progress = Callable[[int, int | None], None]
 _OFFLINE: ContextVar[bool] = ContextVar("formfill_offline", default=False)
 
 
-def forms_url() -> str:
-    """Where a missing blank is downloaded from: FORMFILL_FORMS_URL (a firm's mirror), else uscis.gov."""
-    return os.environ.get("FORMFILL_FORMS_URL") or USCIS_URL
+def forms_url(form: str | None = None) -> str:
+    """Where a missing blank is downloaded from: FORMFILL_FORMS_URL (a firm's mirror), else where its package
+    says the publisher has it."""
+    return os.environ.get("FORMFILL_FORMS_URL") or _package(form).spec.blank_url
+
+
+def _package(form: str | None) -> FormPackage:
+    """The package of `form` (a form number), or the default one."""
+    pkg = default_package() if form is None else package_for(form)
+    if pkg is None:
+        raise FormError(f"formfill has no form package for Form {form}; it fills {the_forms()}")
+    return pkg
 
 
 def fetch_timeout() -> float:
@@ -100,29 +116,34 @@ def search_dirs(extra: list[Path] | None = None) -> list[Path]:
     return dirs
 
 
-def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = None) -> Path:
-    """The blank to fill: --form if given, else the newest supported edition in the search folders."""
+def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = None, *,
+               form_number: str | None = None) -> Path:
+    """The blank to fill: --form if given, else the newest supported edition of the form (`form_number`,
+    default the default package's) in the search folders."""
     if form is not None:
         p = Path(form)
         if not p.is_file():
             raise InputError(f"The blank form {p} does not exist")
         return p
+    pkg = _package(form_number)
     candidates: list[tuple[str, Path]] = []
     for pdf, found in scan(search_dirs(extra_dirs)):
         if isinstance(found, BlankForm):
-            mm, dd, yy = found.edition.split("/")
-            candidates.append((f"{yy}{mm}{dd}", pdf))
+            if found.form == pkg.form:
+                mm, dd, yy = found.edition.split("/")
+                candidates.append((f"{yy}{mm}{dd}", pdf))
         elif any(p.code == UNREADABLE for p in found.problems):  # said, never silently passed over
             _notice(f"formfill: warning: {found.message}; skipped (not a usable blank)")
     if not candidates:
         if is_offline():
             where = ", ".join(str(d) for d in search_dirs(extra_dirs))
             raise InputError(
-                f"No blank I-131 found and downloads are off (FORMFILL_OFFLINE or --offline). {by_hand(forms_url())} "
+                f"No blank {pkg.form} found and downloads are off (FORMFILL_OFFLINE or --offline). "
+                f"{by_hand(forms_url(pkg.form))} "
                 f"Looked in: {where}. Supported: {'; '.join(supported())}."
             )
-        url, timeout = forms_url(), fetch_timeout()
-        _notice(f"formfill: no blank I-131 found; downloading it once from {url} into {user_forms_dir()}")
+        url, timeout = forms_url(pkg.form), fetch_timeout()
+        _notice(f"formfill: no blank {pkg.form} found; downloading it once from {url} into {user_forms_dir()}")
         return fetch_form(url, timeout, progress=TerminalProgress.for_stream(sys.stderr))
     return max(candidates)[1]
 
@@ -205,16 +226,16 @@ def add_form(path: str | Path) -> Path:
     raw = read_file(path)
     blank = load_blank(raw, str(path))
     fmap = for_form(blank)
-    return _store(blank.data, fmap.edition, Path(path))
+    return _store(blank.data, fmap.package.spec.blank_file.format(edition=fmap.edition.replace("/", "-")), Path(path))
 
 
-def _store(data: bytes, edition: str, source: Path) -> Path:
+def _store(data: bytes, name: str, source: Path) -> Path:
     """Keep a checked blank in the forms folder, atomically (an interrupted copy leaves no half PDF).
 
     The copy replaces the stored blank of its edition, and nothing else: not the file being added, another
     stored blank, the cache, a field map or a rules file, also through a link.
     """
-    dest = user_forms_dir() / f"i-131_{edition.replace('/', '-')}.pdf"
+    dest = user_forms_dir() / name
     if unreadable(dest) is None and read_bounded(dest, len(data)) == data:
         return dest
     kept = [(p, what) for p, what in kept_files() if p != dest]
@@ -237,7 +258,7 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
     if is_offline():
         raise InputError(f"Downloads are off (FORMFILL_OFFLINE or --offline). {by_hand(url)}")
     with tempfile.TemporaryDirectory(prefix="formfill-download-") as tmp:
-        part = Path(tmp) / "i-131.pdf"
+        part = Path(tmp) / _download_name(url)
         try:
             data = download(url, timeout, progress)
         finally:
@@ -249,6 +270,12 @@ def fetch_form(url: str | None = None, timeout: float | None = None, *, progress
                 return add_form(part)
         except FormError as err:
             raise FormError(_refusal(err, part, url)) from None
+
+
+def _download_name(url: str) -> str:
+    """The file name a download is checked under: the URL's own (`i-131.pdf`) when it is a plain PDF name."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name if re.fullmatch(r"[\w.-]{1,100}\.pdf", name, re.A | re.I) else "blank.pdf"
 
 
 @contextlib.contextmanager
@@ -404,7 +431,8 @@ def _cut_off(url: str) -> str:
 
 
 def _refusal(err: FormError, part: Path, url: str) -> str:
-    """`forms add`'s refusal, naming the URL; an I-131 edition without a field map says who is behind.
+    """`forms add`'s refusal, naming the URL; an edition of a packaged form without a field map says who is
+    behind.
 
     An edition older than the newest one formfill fills comes from an outdated copy (a mirror left
     behind): updating formfill would not help. A newer one means USCIS moved on: formfill must.
@@ -413,25 +441,27 @@ def _refusal(err: FormError, part: Path, url: str) -> str:
         blank = load_blank(part.read_bytes(), url)
     except (FormError, OSError):
         blank = None
-    if blank is None or blank.form != "I-131" or not blank.edition or ("I-131", blank.edition) in all_maps():
+    pkg = package_for(blank.form) if blank is not None else None
+    if blank is None or pkg is None or not blank.edition or (blank.form, blank.edition) in all_maps():
         return err.message.replace(str(part), url)
-    ours = sorted((edition for form, edition in all_maps() if form == "I-131"),
+    ours = sorted((edition for form, edition in all_maps() if form == blank.form),
                   key=lambda edition: _edition_order(edition) or (0, 0, 0))
     served, newest = _edition_order(blank.edition), _edition_order(ours[-1]) if ours else None
     if served is not None and newest is not None and served < newest:
+        official = pkg.spec.blank_url
         where = (
             "point FORMFILL_FORMS_URL at a current copy (or unset it to download from uscis.gov)"
-            if url != USCIS_URL
-            else f"download {USCIS_URL} by hand in a browser"
+            if url != official
+            else f"download {official} by hand in a browser"
         )
         return (
-            f"{url} serves edition {blank.edition} of Form I-131, older than the edition formfill fills "
+            f"{url} serves edition {blank.edition} of Form {blank.form}, older than the edition formfill fills "
             f"({ours[-1]}): it is an outdated copy (an out-of-date mirror), not a new edition, so updating formfill "
             f"will not help. Nothing was kept. Ask whoever keeps that copy to update it, {where}, or add the current "
             "edition with `formfill forms add PATH`."
         )
     return (
-        f"USCIS has published edition {blank.edition} of Form I-131 ({url}); this formfill supports "
+        f"USCIS has published edition {blank.edition} of Form {blank.form} ({url}); this formfill supports "
         f"{', '.join(ours) or 'none'}. Update formfill, or add a supported edition with `formfill forms add PATH`."
     )
 

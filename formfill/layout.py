@@ -26,14 +26,12 @@ from typing import Any
 
 from formfill.errors import FitError, Problem
 from formfill.fieldmap import Assignment, Entry, FieldMap
+from formfill.formpackage import Overflow, OverflowMarkers
 from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.writer import SHEET_FOOTER, Placed, font_for, sheet_body_rows
 from formfill.rules import lookup
 
-CONTINUED_MARK = "[continued in Part 13]"
-CONTINUATION_PREFIX = "[continued]"
-POINTERS = ("[see Part 13]", "[P13]")
 SHEET_WIDTH = 85  # characters per line on a continuation sheet (Courier 10 pt, 0.5 in margins)
 
 
@@ -55,17 +53,22 @@ class Plan:
     placed: list[Placed]
     continued: list[Continued] = field(default_factory=list)
     sheet_entries: list[Continued] = field(default_factory=list)
-    header: dict[str, str] = field(default_factory=dict)
+    header: list[tuple[str, str]] = field(default_factory=list)  # (profile path, line) atop every sheet
     notes: list[str] = field(default_factory=list)
+    markers: OverflowMarkers | None = None  # the form's overflow markers (its package's spec)
+    sheet_title: str = ""  # `... continuation sheet {n} of {total}`
 
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:
-    """Lay out every value; anything that would be cut off moves to Part 13 instead."""
+    """Lay out every value; anything that would be cut off moves to the overflow part (Part 13) instead."""
     placed: list[Placed] = []
     continued: list[Continued] = []
     problems: list[Problem] = []
     notes: list[str] = []
     pitch = fmap.ruled_line_pitch
+    overflow = fmap.package.spec.overflow
+    marks = overflow.markers
+    named = f"Part {overflow.part}"
     info13 = fmap.additional_information
     part13 = (int(info13.get("page", 0)), str(info13.get("part", "")))
     for a in assignments:
@@ -82,26 +85,28 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
             placed.append(Placed(a, layout))
             continue
         e = a.entry
-        if (e.page, e.part) == part13:  # Part 13's own header (name, A-Number) never points to Part 13
+        if (e.page, e.part) == part13:  # the overflow part's own header (name, A-Number) never points to itself
             short = _shorten(a.value, info, font, pitch)
             if short is None:
-                problems.append(Problem(e.source, f"does not fit Part 13's header (Page {e.page}, Item {e.item})",
+                problems.append(Problem(e.source, f"does not fit {named}'s header (Page {e.page}, Item {e.item})",
                                         "too_long"))
                 continue
             placed.append(Placed(Assignment(e, short), layout_text(short, info, font, pitch)))
-            notes.append(f"{e.source}: shortened to {short!r} in Part 13's header on page {e.page} (a smaller box than "
-                         "Part 2's); the full name prints for Part 2 and on any continuation sheet")
+            first = next((f"Part {x.part}" for x in fmap.entries if x.source == e.source and x.part != e.part),
+                         "its own box")
+            notes.append(f"{e.source}: shortened to {short!r} in {named}'s header on page {e.page} (a smaller box than "
+                         f"{first}'s); the full name prints for {first} and on any continuation sheet")
             continue
         if info.multiline:
-            box_text, rest = _split(a.value, info, font, pitch)
+            box_text, rest = _split(a.value, info, font, pitch, marks)
         else:
-            box_text, rest = _pointer(info, font, pitch), a.value
+            box_text, rest = _pointer(info, font, pitch, marks), a.value
         if box_text is None:
             problems.append(
                 Problem(
                     e.source,
                     f"does not fit its box (Page {e.page}, Part {e.part}, Item {e.item}) "
-                    "and the box is too small to point to Part 13",
+                    f"and the box is too small to point to {named}",
                     "too_long",
                 )
             )
@@ -115,9 +120,10 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     if problems:
         raise FitError("Some answers cannot be placed on the form", problems)
     continued.sort(key=_form_order)  # stable: keeps map order within an item
-    header = _header(data)
+    header = _header(data, overflow)
     sheet_entries = _fill_blocks(blank, fmap, continued, placed, pitch) if continued else []
-    return Plan(placed, continued, sheet_entries, header, notes)
+    title = overflow.sheet_title.replace("{form}", fmap.form).replace("{part}", overflow.part)
+    return Plan(placed, continued, sheet_entries, header, notes, marks, title)
 
 
 def _natural(text: str) -> tuple[tuple[int, str], ...]:
@@ -128,8 +134,8 @@ def _form_order(c: Continued) -> tuple[Any, ...]:
     return (c.page, _natural(c.part), _natural(c.item))
 
 
-def _pointer(info: Any, font: Any, pitch: float | None) -> str | None:
-    for pointer in POINTERS:
+def _pointer(info: Any, font: Any, pitch: float | None, marks: OverflowMarkers) -> str | None:
+    for pointer in marks.pointers:
         if layout_text(pointer, info, font, pitch).fits:
             return pointer
     return None
@@ -156,23 +162,25 @@ def _shorten(value: str, info: Any, font: Any, pitch: float | None) -> str | Non
     return " ".join(kept) or None
 
 
-def _split(value: str, info: Any, font: Any, pitch: float | None) -> tuple[str | None, str]:
+def _split(value: str, info: Any, font: Any, pitch: float | None,
+           marks: OverflowMarkers) -> tuple[str | None, str]:
     """The longest run of whole words that fits with the continuation mark, and the rest."""
+    continued_mark, continuation_prefix = marks.continued_in, marks.continuation
     words = value.split()
     best = 0
     lo, hi = 0, len(words)
     while lo <= hi:  # binary search: more words never fit better than fewer
         mid = (lo + hi) // 2
-        candidate = " ".join([*words[:mid], CONTINUED_MARK])
+        candidate = " ".join([*words[:mid], continued_mark])
         if layout_text(candidate, info, font, pitch).fits:
             best, lo = mid, mid + 1
         else:
             hi = mid - 1
-    if best == 0 and not layout_text(CONTINUED_MARK, info, font, pitch).fits:
+    if best == 0 and not layout_text(continued_mark, info, font, pitch).fits:
         return None, value
-    box = " ".join([*words[:best], CONTINUED_MARK])
+    box = " ".join([*words[:best], continued_mark])
     rest = " ".join(words[best:])
-    return box, (f"{CONTINUATION_PREFIX} {rest}" if best else rest)
+    return box, (f"{continuation_prefix} {rest}" if best else rest)
 
 
 def _extra_rows(fmap: FieldMap, data: dict[str, Any]) -> list[Continued]:
@@ -194,22 +202,24 @@ def _extra_rows(fmap: FieldMap, data: dict[str, Any]) -> list[Continued]:
     return out
 
 
-def _header(data: dict[str, Any]) -> dict[str, str]:
-    name = lookup(data, "applicant.name") or {}
-    return {
-        "family": name.get("family") or "",
-        "given": name.get("given") or "",
-        "middle": name.get("middle") or "",
-        "a_number": lookup(data, "applicant.a_number") or "",
-    }
+def _header(data: dict[str, Any], overflow: Overflow) -> list[tuple[str, str]]:
+    """The lines atop every continuation sheet, as the form's package lists them (name and A-Number)."""
+    out: list[tuple[str, str]] = []
+    for line in overflow.sheet_header:
+        value = lookup(data, line.path)
+        shown = f"{line.prefix}{value}" if value not in (None, "") else line.absent
+        out.append((line.path, f"{line.label}: {shown}"))
+    return out
 
 
 def _fill_blocks(
     blank: BlankForm, fmap: FieldMap, continued: list[Continued], placed: list[Placed], pitch: float | None
 ) -> list[Continued]:
-    """Put entries into Part 13's blocks; return what did not fit, for continuation sheets."""
+    """Put entries into the overflow part's blocks; return what did not fit, for continuation sheets."""
     blocks = list(fmap.additional_information.get("blocks", []))
     part13_page = int(fmap.additional_information.get("page", 0))
+    part13 = str(fmap.additional_information.get("part", ""))
+    prefix = fmap.package.spec.overflow.markers.continuation
     queue = list(continued)
     while queue and blocks:
         entry = queue.pop(0)
@@ -225,16 +235,15 @@ def _fill_blocks(
             ("item", entry.item),
             ("text", "\n".join(chunk)),
         ):
-            e = Entry(field=block[key], kind="text", source=entry.source, page=part13_page, part="13", item=key)
+            e = Entry(field=block[key], kind="text", source=entry.source, page=part13_page, part=part13, item=key)
             info = blank.fields[block[key]]
             layout = layout_text(value, info, font_for(blank, info), pitch)
             if not layout.fits:
-                raise FitError(
-                    "Part 13 cannot hold this entry", [Problem(entry.source, f"its Part 13 {key} does not fit its box")]
-                )
+                raise FitError(f"Part {part13} cannot hold this entry",
+                               [Problem(entry.source, f"its Part {part13} {key} does not fit its box")])
             placed.append(Placed(Assignment(e, value), layout))
         if rest:  # the next block (or a continuation sheet) goes on under the same page, part and item
-            queue.insert(0, replace(entry, text=" ".join([CONTINUATION_PREFIX, *rest])))
+            queue.insert(0, replace(entry, text=" ".join([prefix, *rest])))
     return queue
 
 
@@ -262,7 +271,7 @@ def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
         body: list[str] = []
         for block in blocks:
             body += [""] * (block.row - header_rows - 1 - len(body)) + list(block.lines)
-        out.append((_sheet_header(plan.header, n, len(pages)), [*body, *SHEET_FOOTER]))
+        out.append((_sheet_header(plan, n, len(pages)), [*body, *SHEET_FOOTER]))
     return out
 
 
@@ -273,11 +282,11 @@ def sheet_blocks(plan: Plan) -> list[SheetBlock]:
 
 def _paginate(plan: Plan) -> tuple[int, list[list[SheetBlock]]]:
     """The header's height in rows, and each sheet's blocks; a blank row separates two entries."""
-    header_rows = len(_sheet_header(plan.header, 1, 1))
+    header_rows = len(_sheet_header(plan, 1, 1))
     rows = sheet_body_rows(header_rows)
     if plan.sheet_entries and rows < 3:  # a heading and a line of text must fit below the header, or no sheet ends
         raise FitError("The continuation sheet header (name and A-Number) leaves no room for text",
-                       [Problem("applicant.name", "too long for the continuation sheet header", "too_long")])
+                       [Problem(_longest_header_path(plan), "too long for the continuation sheet header", "too_long")])
     first_row = header_rows + 1  # the header, then a blank row
     pages: list[list[SheetBlock]] = []
     page: list[SheetBlock] = []
@@ -295,7 +304,7 @@ def _paginate(plan: Plan) -> tuple[int, list[list[SheetBlock]]]:
             block = SheetBlock(len(pages) + 1, first_row + used, (heading, *lines[:room]), entry)
             page.append(block)
             used += len(block.lines)
-            lines = _mark_continued(lines[room:])
+            lines = _mark_continued(lines[room:], plan.markers.continuation if plan.markers else "")
             if lines:
                 pages.append(page)
                 page, used = [], 0
@@ -304,24 +313,28 @@ def _paginate(plan: Plan) -> tuple[int, list[list[SheetBlock]]]:
     return header_rows, pages
 
 
-def _mark_continued(lines: list[str]) -> list[str]:
+def _mark_continued(lines: list[str], prefix: str) -> list[str]:
     """The rest of an entry that runs onto the next sheet, starting with the `[continued]` marker."""
-    if not lines:
+    if not lines or not prefix:
         return lines
-    first = f"{CONTINUATION_PREFIX} {lines[0]}"
-    return [first, *lines[1:]] if len(first) <= SHEET_WIDTH else [CONTINUATION_PREFIX, *lines]
+    first = f"{prefix} {lines[0]}"
+    return [first, *lines[1:]] if len(first) <= SHEET_WIDTH else [prefix, *lines]
 
 
-def _sheet_header(h: dict[str, str], n: int, total: int) -> list[str]:
-    """The applicant's name (in full: it may be shortened in Part 13's own header) and A-Number."""
-    lines = [
-        f"Form I-131, Part 13. Additional Information - continuation sheet {n} of {total}",
-        f"Family Name (Last Name): {h['family']}",
-        f"Given Name (First Name): {h['given']}",
-        f"Middle Name: {h['middle']}",
-        f"A-Number (if any): A-{h['a_number']}" if h["a_number"] else "A-Number (if any): none",
-    ]
+def _sheet_header(plan: Plan, n: int, total: int) -> list[str]:
+    """The title, then the applicant's name (in full: it may be shortened in the overflow part's own header)
+    and A-Number, as the form's package lists them."""
+    title = plan.sheet_title.replace("{n}", str(n)).replace("{total}", str(total))
+    lines = [title, *(line for _, line in plan.header)]
     return [wrapped for line in lines for wrapped in _wrap_plain(line, SHEET_WIDTH)]
+
+
+def _longest_header_path(plan: Plan) -> str:
+    """The profile path of the header line taking the most rows (the one to shorten)."""
+    if not plan.header:
+        return ""
+    path, _ = max(plan.header, key=lambda h: len(_wrap_plain(h[1], SHEET_WIDTH)))
+    return path
 
 
 def _wrap_plain(text: str, width: int) -> list[str]:

@@ -20,18 +20,18 @@ from typing import Any
 from formfill.errors import InputError, Problem, ProfileError
 from formfill.files import read_bounded
 from formfill.identifiers import fold_diacritics
-from formfill.profile import Profile, parse_profile
+from formfill.profile_base import ProfileBase, parse_profile
 
 
 @dataclass
 class LoadedProfile:
-    profile: Profile
+    profile: ProfileBase
     source: str
     base_dir: Path
     notes: list[str] = field(default_factory=list)
 
 
-ProfileSource = str | os.PathLike[str] | dict[str, Any] | Profile | LoadedProfile
+ProfileSource = str | os.PathLike[str] | dict[str, Any] | ProfileBase | LoadedProfile
 
 
 MAX_PROFILE_BYTES = 4 * 1024 * 1024
@@ -246,10 +246,10 @@ def plain_json(value: Any) -> Any:
 
 
 def load_profile(source: ProfileSource) -> LoadedProfile:
-    """Validate a profile given as a path, "-", a decoded dict, or an already validated Profile."""
+    """Validate a profile given as a path, "-", a decoded dict, or an already validated profile (a form model)."""
     if isinstance(source, LoadedProfile):
         return source
-    if isinstance(source, Profile):
+    if isinstance(source, ProfileBase):
         return LoadedProfile(source, "<profile>", Path.cwd())
     if isinstance(source, dict):
         data = plain_json(source)
@@ -264,7 +264,7 @@ def load_profile(source: ProfileSource) -> LoadedProfile:
         raise
 
 
-def spelling_notes(raw: Any, profile: Profile) -> list[str]:
+def spelling_notes(raw: Any, profile: ProfileBase) -> list[str]:
     """Say where a name prints without its diacritics (Muñoz -> Munoz), so nobody is surprised."""
     notes: list[str] = []
 

@@ -1,4 +1,9 @@
-"""The applicant profile: the JSON contract a firm's pipeline hands to formfill.
+"""The Form I-131 profile model: the JSON contract a firm's pipeline hands to formfill for this form.
+
+This is the I-131 package's model (`field_maps/i-131/form.json` names it); the machinery every form's
+model shares (strict base, value types, problem paths, dispatch by `form`) is formfill.profile_base.
+It stays importable here, inside formfill, because the I-131 package check (formfill.checks.package)
+types its rules against these vocabularies.
 
 The shape follows `profile-shape.md`: people and trips in plain words, never item numbers or PDF
 field names, so one profile fills any edition that has a field map. Validation happens in two
@@ -18,69 +23,30 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, StrictBool, StrictInt, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from formfill import identifiers as ids
 from formfill.errors import Problem, ProfileError
-
-# --- value types ---------------------------------------------------------------------------------
-
-
-def _iso_date(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise ValueError("dates are written YYYY-MM-DD (ISO 8601), for example 2026-12-20")
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not a calendar date") from None
-
-
-def _text(value: str) -> str:
-    text = ids.printable_text(value)
-    if not text:
-        raise ValueError("cannot be empty; leave the key out or use null when it does not apply")
-    return text
-
-
-def _email(value: str) -> str:
-    text = value.strip()
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", text):
-        raise ValueError("is not an email address")
-    return text
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-MAX_TEXT = 4000  # characters in one answer: about a continuation sheet; more belongs in a cover letter
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
-MAX_NAME = 100  # characters in one part of a name: the boxes hold ~30; longer is a data error, not a name
-NameText = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(ids.person_name)]
-ANumber = Annotated[str, AfterValidator(ids.a_number)]
-SSN = Annotated[str, AfterValidator(ids.ssn)]
-USPhone = Annotated[str, AfterValidator(ids.us_phone)]
-AnyPhone = Annotated[str, AfterValidator(ids.any_phone)]
-ReceiptNumber = Annotated[str, AfterValidator(ids.receipt_number)]
-I94Number = Annotated[str, AfterValidator(ids.i94_number)]
-USCISAccount = Annotated[str, AfterValidator(ids.uscis_account)]
-ZipCode = Annotated[str, AfterValidator(ids.zip_code)]
-Email = Annotated[str, AfterValidator(_email)]
+from formfill.profile_base import (
+    SSN,
+    ANumber,
+    AnyPhone,
+    Email,
+    I94Number,
+    IsoDate,
+    NameText,
+    ProfileBase,
+    ReceiptNumber,
+    Strict,
+    Text,
+    USCISAccount,
+    USPhone,
+    ZipCode,
+    problems_from_validation_error,
+)
 
 # --- vocabularies --------------------------------------------------------------------------------
 
@@ -234,12 +200,6 @@ StateCode = Literal[
 # --- models --------------------------------------------------------------------------------------
 
 
-class Strict(BaseModel):
-    """Unknown keys are an error: a typo must never silently drop data."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
 class Name(Strict):
     family: NameText
     given: NameText | None = None
@@ -276,7 +236,7 @@ class Address(Strict):
 
 class Person(Strict):
     name: Name
-    other_names: list[Name] = []
+    other_names: list[Name] = []  # noqa: RUF012 - pydantic copies defaults
     mailing_address: Address | None = None
     physical_address: Address | None = None
     a_number: ANumber | None = None
@@ -344,7 +304,7 @@ class Replacement(Strict):
             "validity_date",
             "photo",
         ]
-    ] = []
+    ] = []  # noqa: RUF012 - pydantic copies defaults
     explanation: Text | None = None
     receipt_number: ReceiptNumber | None = None
 
@@ -494,7 +454,7 @@ class Trip(Strict):
     departure_date: IsoDate
     purpose: Text | None = None
     purpose_category: PurposeCategory | None = None
-    countries: list[Text] = []
+    countries: list[Text] = []  # noqa: RUF012 - pydantic copies defaults
     length_days: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
 
 
@@ -530,11 +490,9 @@ class Attachment(Strict):
 Override = Literal["removal_proceedings", "j1_212e"]
 
 
-class Profile(Strict):
+class Profile(ProfileBase):
     """One application for Form I-131."""
 
-    schema_version: Literal[1] = 1
-    id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     form: Literal["I-131"] = "I-131"
     application: Application
     applicant: Person
@@ -559,7 +517,7 @@ class Profile(Strict):
         "\"none\" (left blank on the page, as the form expects) instead of unanswered. A path listed here holds "
         "no value. `null` or a missing key still means \"not given\".",
     )
-    attachments: list[Attachment] = []
+    attachments: list[Attachment] = []  # noqa: RUF012 - pydantic copies defaults
     overrides: dict[Override, Annotated[str, Field(min_length=3)]] = Field(
         default_factory=dict,
         description="Proceed despite an ineligibility the form states, with counsel's reason.",
@@ -578,33 +536,6 @@ def cross_checks(p: Profile) -> list[Problem]:
 
 
 # --- entry points --------------------------------------------------------------------------------
-
-_FRIENDLY = {
-    "missing": "is required",
-    "extra_forbidden": "is not a key of the profile (check the spelling; `formfill schema` lists the keys)",
-}
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-after", "function-before")):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def problems_from_validation_error(err: ValidationError) -> list[Problem]:
-    found: list[Problem] = []
-    for e in err.errors(include_url=False):
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p and p[0].islower() and "-" in p))
-        message = _FRIENDLY.get(e["type"]) or e["msg"].removeprefix("Value error, ")
-        found.append(Problem(_path(loc), message, e["type"]))
-    return found
-
 
 def parse_profile(data: Any) -> Profile:
     """Validate a decoded JSON profile; raise ProfileError listing every problem with its path."""
@@ -650,10 +581,3 @@ def _rules_despite(data: dict[str, Any], err: ValidationError, found: list[Probl
         return any(s == path or s.startswith((path + ".", path + "[")) for s in seen)
 
     return [p for p in cross_checks(profile) if not already_said(p.path)]
-
-
-def json_schema() -> dict[str, Any]:
-    schema = Profile.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "formfill applicant profile for Form I-131"
-    return schema

@@ -37,11 +37,12 @@ from formfill.errors import Problem, VerificationError
 from formfill.fieldmap import Entry, FieldMap, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.files import read_bounded
+from formfill.formpackage import load_blank
 from formfill.forms import find_blank, open_blank
-from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
+from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
 from formfill.masking import hidden, known_identifiers, mask_text, mask_tree, masked_name
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.rules import lookup
@@ -223,8 +224,8 @@ def review(
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = signature_boxes(loaded.profile, fmap, blank)
     todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
-    person = loaded.profile.applicant.name
-    title = f"Review: Form {blank.form} ({blank.edition}) for {person.family}, {person.given}"
+    person = ", ".join(str(lookup(profile_data, p) or "") for p in fmap.package.spec.person_name)
+    title = f"Review: Form {blank.form} ({blank.edition}) for {person}"
     if loaded.profile.id:
         title += f" [{loaded.profile.id}]"
     result = Review(
@@ -367,12 +368,14 @@ def _question(fmap: FieldMap, blank: BlankForm, e: Entry) -> str:
 def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], list[CrossReference]]:
     """Number every written field (and every continuation-sheet block) in reading order, page by page."""
     raw: list[Box] = []
+    overflow = fmap.package.spec.overflow
     for placed in plan.placed:
         a, e = placed.assignment, placed.assignment.entry
         info = blank.fields[a.field]
         answer = "[X] checked" if a.kind == "check" else "\n".join(placed.layout.lines) or a.value
-        if e.part == "13" and e.item in ("page", "part", "item", "text"):
-            question = f"Part 13 block, {'Additional information' if e.item == 'text' else e.item + ' number'}"
+        if e.part == overflow.part and e.item in ("page", "part", "item", "text"):
+            question = (f"Part {overflow.part} block, "
+                        f"{overflow.title.capitalize() if e.item == 'text' else e.item + ' number'}")
         else:
             question = _question(fmap, blank, e)
         raw.append(Box(0, info.page, info.rect, a.kind, e.part, e.item, question, answer, e.source, a.field))
@@ -380,7 +383,7 @@ def _boxes(blank: BlankForm, plan: Plan, fmap: FieldMap) -> tuple[list[Box], lis
     raw.sort(key=lambda b: (b.page, -round(b.rect[3] / 4), b.rect[0]))
     for n, b in enumerate(raw, start=1):
         b.number = n
-    return raw, _link(raw, plan)
+    return raw, _link(raw, plan, overflow.part)
 
 
 def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
@@ -397,11 +400,12 @@ def _sheet_boxes(plan: Plan, form_pages: int) -> list[Box]:
     return out
 
 
-def _carries_rest(b: Box) -> bool:
-    return b.answer in POINTERS or CONTINUED_MARK in b.answer
+def _carries_rest(b: Box, plan: Plan) -> bool:
+    marks = plan.markers
+    return marks is not None and (b.answer in marks.pointers or marks.continued_in in b.answer)
 
 
-def _link(boxes: list[Box], plan: Plan) -> list[CrossReference]:
+def _link(boxes: list[Box], plan: Plan, part13: str) -> list[CrossReference]:
     """Each Part 13 entry back to the boxes it continues, and those boxes forward to it."""
     xrefs: list[CrossReference] = []
     seen: set[tuple[str, int, str, str]] = set()
@@ -411,14 +415,14 @@ def _link(boxes: list[Box], plan: Plan) -> list[CrossReference]:
             continue
         seen.add(key)
         origin = [b.number for b in boxes if b.source == c.source and b.page == c.page and b.part == c.part
-                  and b.item == c.item and _carries_rest(b)]
+                  and b.item == c.item and _carries_rest(b, plan)]
         if not origin:  # rows beyond the form's (a fourth other name): point at the item's printed rows
             parent = _list_parent(c)
             origin = [b.number for b in boxes if b.page == c.page and b.part == c.part and b.item == c.item
                       and parent is not None and b.source.startswith(parent)][:1]
         rest = [b.number for b in boxes if b.source == c.source and (
-            (b.part == "13" and b.item == "text") or b.kind == "sheet")]
-        block_labels = [b.number for b in boxes if b.source == c.source and b.part == "13"
+            (b.part == part13 and b.item == "text") or b.kind == "sheet")]
+        block_labels = [b.number for b in boxes if b.source == c.source and b.part == part13
                         and b.item in ("page", "part", "item")]
         for b in boxes:
             if b.number in origin:
@@ -444,15 +448,11 @@ def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, 
 def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, signatures: list[SignatureBox],
            data: dict[str, Any], sheets: int, form_pages: int) -> list[Todo]:
     todos: list[Todo] = []
-    dated = {e.field for e in fmap.entries if e.source == "signature_date"}
     written = {p.assignment.field for p in plan.placed}
     for sig in signatures:
         info = blank.fields[sig.field]
         how = "sign by hand in ink"
-        if sig.role == "applicant":
-            how += "; the date is printed" if dated & written else " and write the date of signature"
-        else:
-            how += " and write the date of signature"
+        how += "; the date is printed" if sig.date_field in written else " and write the date of signature"
         todos.append(Todo("sign", f"{sig.described}: {how} (page {sig.page}, Part {sig.part}, Item {sig.item})",
                           sig.page, sig.part, sig.item, sig.role, info.rect))
     signs_part10 = next((s.signer for s in signatures if s.role == "applicant"), None) or "the applicant"
@@ -525,10 +525,11 @@ def _unanswered(fmap: FieldMap, data: dict[str, Any],
             members.setdefault(e.group, []).append(e)
     on_groups = {e.group for e in fmap.entries if e.field in written and e.group}
     common = {g: set.intersection(*({_hashable(c) for c in m.when} for m in ms)) for g, ms in members.items()}
-    part13 = str(fmap.additional_information.get("part", "13"))
+    part13 = str(fmap.additional_information.get("part", ""))
+    dates = {str(s.get("date_field")) for s in fmap.signatures}  # on the signing list, not a question
     items: dict[tuple[int, str, str], list[Entry]] = {}
     for e in fmap.entries:
-        if e.part != part13 and e.source != "signature_date":
+        if e.part != part13 and e.field not in dates:
             items.setdefault((e.page, e.part, e.item), []).append(e)
     out: list[tuple[int, str, str, list[Entry]]] = []
     for (page, part, item), entries in items.items():
@@ -583,7 +584,7 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
         photos.append(Photo(att.path, _thumbnail(checked) if checked else None, verdicts, att.usable))
     doc = report.to_dict()
     doc["before_mailing"] = [f.to_dict() for f in report.before_mailing() if f.code != "sign_by_hand"]
-    expedite = loaded.profile.expedite
+    expedite = getattr(loaded.profile, "expedite", None)  # a section of the I-131 model, not of every form's
     doc["expedite"] = expedite.model_dump(mode="json") if expedite is not None else None
     doc["exhibit_index"] = _exhibit_index(loaded, report)
     return doc, photos
@@ -594,7 +595,8 @@ def _exhibit_index(loaded: LoadedProfile, report: Any) -> list[dict[str, Any]]:
     from formfill.assembly.index import index_for
     from formfill.checks.package import load_rules
 
-    return [e.to_dict() for e in index_for(report, [a.note for a in loaded.profile.attachments], load_rules())]
+    notes = [a.note for a in getattr(loaded.profile, "attachments", None) or ()]
+    return [e.to_dict() for e in index_for(report, notes, load_rules())]
 
 
 def _thumbnail(raw: bytes, size: int = 160, max_pixels: int = 60_000_000) -> bytes | None:
@@ -766,7 +768,8 @@ def _package_html(r: Review) -> list[str]:
                 for a in unusable]
         out.append("</ul>")
     out += _index_html(p.get("exhibit_index", []))
-    out += _fee_html(p.get("fee", {}), [f for f in p.get("findings", []) if f.get("code") == "fee_waiver_requested"])
+    out += _fee_html(p.get("fee", {}), r.form,
+                     [f for f in p.get("findings", []) if f.get("code") == "fee_waiver_requested"])
     out += _expedite_html(p)
     if p.get("before_mailing"):
         out.append("<h3>Before mailing</h3><ul>")
@@ -818,8 +821,8 @@ def _sourced(rule: dict[str, Any]) -> str:
     return f"<br><small>source: {_e(rule['source'])}{flag}</small>" if rule.get("source") else _e(flag)
 
 
-def _fee_html(fee: dict[str, Any], waiver: list[dict[str, Any]] | None = None) -> list[str]:
-    """Every payment due with this I-131 on the filing date, what to enclose now and the fees billed later, each
+def _fee_html(fee: dict[str, Any], form: str, waiver: list[dict[str, Any]] | None = None) -> list[str]:
+    """Every payment due with this form on the filing date, what to enclose now and the fees billed later, each
     sourced; with a fee waiver request, what it covers and that the filing goes on paper (no online price)."""
     currency = fee.get("currency", "USD")
     dated = f" (filing date {fee['filing_date']})" if fee.get("filing_date") else ""
@@ -837,20 +840,22 @@ def _fee_html(fee: dict[str, Any], waiver: list[dict[str, Any]] | None = None) -
         covered = "; ".join(f"{q['what']} ({_money(q.get('amount'), currency)})" for q in fee.get("payments", [])
                             if q.get("waived"))
         at_least = "" if fee.get("due_now_complete", True) else "at least "
-        out.append(f"<p>Due now, to enclose with this I-131: {_e(at_least + _money(fee.get('due_now'), currency))} "
+        due = _e(at_least + _money(fee.get("due_now"), currency))
+        out.append(f"<p>Due now, to enclose with this {_e(form)}: {due} "
                    f"(a fee waiver is requested, Form I-912 attached, for: {_e(covered)})</p>")
         out += [f"<p>{_e(f['message'])}{_sourced(f)}</p>" for f in waiver or []]
         if fee.get("later"):
-            out += ["<p>Billed later, not paid with the I-131:</p>", head, *rows(fee["later"]), "</tbody></table>"]
+            later = f"<p>Billed later, not paid with the {_e(form)}:</p>"
+            out += [later, head, *rows(fee["later"]), "</tbody></table>"]
         if fee.get("notes"):
             out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
         return out
     at_least = "" if fee.get("total_complete", True) else "at least "
-    online = (f"; filed online, the I-131 filing fee is {_money(fee['online_amount'], currency)}"
+    online = (f"; filed online, the {form} filing fee is {_money(fee['online_amount'], currency)}"
               if fee.get("online_amount") else "")
-    out.append(f"<p>Total due with this I-131: {_e(at_least + _money(fee.get('total'), currency) + online)}</p>")
+    out.append(f"<p>Total due with this {_e(form)}: {_e(at_least + _money(fee.get('total'), currency) + online)}</p>")
     if fee.get("later"):
-        out += ["<p>Billed later, not paid with the I-131:</p>", head, *rows(fee["later"]), "</tbody></table>"]
+        out += [f"<p>Billed later, not paid with the {_e(form)}:</p>", head, *rows(fee["later"]), "</tbody></table>"]
     if fee.get("notes"):
         out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in fee["notes"]) + "</ul>")
     return out

@@ -18,7 +18,7 @@ from formfill import layout
 from formfill.errors import FormError
 from formfill.fieldmap import FieldMap, for_form, matches, resolve
 from formfill.pdf.blank import BlankForm
-from formfill.profile import Profile
+from formfill.profile_base import ProfileBase
 from formfill.rules import Condition, holds, lookup, snapshot_of
 
 
@@ -67,7 +67,7 @@ def _who(raw: dict[str, Any], data: dict[str, Any], where: str) -> tuple[str | N
     return None, None
 
 
-def signature_boxes(profile: Profile, fmap: FieldMap, blank: BlankForm | None = None) -> list[SignatureBox]:
+def signature_boxes(profile: ProfileBase, fmap: FieldMap, blank: BlankForm | None = None) -> list[SignatureBox]:
     """The signature boxes this profile's form needs signed, in form order.
 
     The applicant's box always; the interpreter's and preparer's when the profile fills those sections
@@ -101,7 +101,7 @@ def signature_boxes(profile: Profile, fmap: FieldMap, blank: BlankForm | None = 
     return boxes
 
 
-def continuation_sheets(profile: Profile, blank: BlankForm) -> int:
+def continuation_sheets(profile: ProfileBase, blank: BlankForm) -> int:
     """How many continuation sheets a fill of this profile on this blank adds after Part 13.
 
     This is the layout `formfill fill` uses (field map, then layout), without writing a PDF. It raises

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 import formfill
 from formfill.cli import main
-from formfill.pdf.blank import load_blank
+from formfill.formpackage import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import formfill
 from formfill.cli import main
-from formfill.pdf.blank import load_blank
+from formfill.formpackage import load_blank
 from tests.conftest import SAMPLES
 
 PROFILE = str(SAMPLES / "advance-parole-i485.json")

@@ -21,9 +21,10 @@ from formfill.cli import main
 from formfill.diff import diff
 from formfill.errors import FormError, InputError
 from formfill.extract import NO_FIELDS, NoFieldsError, extract, model_type, read_maps, readable
+from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.masking import mask_value as mask
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import BlankForm
 from tests.conftest import require_tool
 from tests.test_roundtrip import carried_mismatches, completed, written
 

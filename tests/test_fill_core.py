@@ -25,7 +25,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 import formfill
 from formfill.cli import main
 from formfill.errors import FormError
-from formfill.pdf.blank import read_blank
+from formfill.formpackage import read_blank
 from tests.conftest import SAMPLES, require_tool
 
 SAMPLE_NAMES = [

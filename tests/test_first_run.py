@@ -28,7 +28,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 from formfill import forms
 from formfill.cli import main
 from formfill.errors import FormError, InputError
-from formfill.pdf.blank import load_blank
+from formfill.formpackage import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = str(SAMPLES / "re-parole.json")

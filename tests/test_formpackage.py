@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,17 @@ from pydantic import BaseModel
 from formfill import fieldmap
 from formfill.errors import FormError
 from formfill.extract import readable
-from formfill.formpackage import load_package, package_for, package_roots, packages, user_packages_dir
+from formfill.formpackage import (
+    default_package,
+    edition_marks,
+    load_package,
+    package_for,
+    package_roots,
+    packages,
+    read_blank,
+    user_packages_dir,
+)
+from formfill.pdf import blank as pdf_blank
 
 REPO = Path(__file__).resolve().parent.parent
 BUILTIN = REPO / "field_maps" / "i-131"
@@ -167,3 +178,67 @@ def test_a_model_that_cannot_be_loaded_is_refused(tmp_path: Path, model: str, me
     with pytest.raises(FormError, match=message):
         load_package(folder).model()
 
+
+
+# --- how a blank states its edition: the spec's identification, as plain patterns for formfill.pdf ---
+
+
+def test_identification_templates_become_patterns_that_read_form_and_edition() -> None:
+    marks = package_for("I-131").spec.identification.marks()  # type: ignore[union-attr]
+    assert marks.barcode_field == "BarCode"
+    m = re.fullmatch(marks.barcode, "I-131|01/20/25|14")
+    assert m is not None and (m["form"], m["edition"]) == ("I-131", "01/20/25")
+    m = re.fullmatch(marks.barcode, "I-765|08/21/25|3")  # another form following the convention is named
+    assert m is not None and (m["form"], m["edition"]) == ("I-765", "08/21/25")
+    assert re.fullmatch(marks.barcode, "no separators here") is None
+    m = re.search(marks.footer, "Page 1 of 14\nForm I-131   Edition  01/20/25\nPage 1")
+    assert m is not None and (m["form"], m["edition"]) == ("I-131", "01/20/25")
+    assert re.search(marks.footer, "Form I-131 Edition 2025-01-20") is None
+
+
+def test_an_identification_template_must_name_form_and_edition(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    spec = json.loads((folder / "form.json").read_text())
+    spec["identification"]["footer_text"] = "Edition {edition}"
+    (folder / "form.json").write_text(json.dumps(spec))
+    with pytest.raises(FormError, match=r"identification\.footer_text: a template names both \{form\} and"):
+        load_package(folder)
+
+
+def test_edition_marks_cover_every_package_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy(tmp_path, "toy")
+    _edit_spec(folder, form="TOY-1")
+    monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
+    assert sorted(packages()) == ["I-131", "TOY-1"]
+    assert len(edition_marks()) == 1  # the same convention twice is one pattern
+
+
+def test_the_default_package_is_the_builtin_one_even_beside_a_firms(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy(tmp_path, "aaa")
+    _edit_spec(folder, form="AAA-1")
+    monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
+    assert default_package().form == "I-131"
+
+
+def test_a_maps_identify_values_must_agree_with_the_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _copy(tmp_path)
+    doc = json.loads((folder / "01-20-25.json").read_text())
+    doc["identify"]["footer_text"] = "Form I-131 Edition 06/17/24"
+    (folder / "01-20-25.json").write_text(json.dumps(doc))
+    monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
+    with pytest.raises(FormError, match=r"identify\.footer_text is 'Form I-131 Edition 06/17/24', but .* says the "
+                                        r"blank holds 'Form I-131 Edition 01/20/25'"):
+        fieldmap.all_maps()
+
+
+def test_a_blank_is_identified_through_the_packages(blank_plain: Path) -> None:
+    blank = read_blank(blank_plain)
+    assert (blank.form, blank.edition) == ("I-131", "01/20/25")
+    assert fieldmap.for_form(blank).package.root == BUILTIN
+
+
+def test_without_marks_formfill_pdf_identifies_no_form(blank_plain: Path) -> None:
+    """formfill.pdf names no form: what a blank is comes only from the patterns it is given."""
+    blank = pdf_blank.load_blank(blank_plain.read_bytes(), "plain", marks=(), use_cache=False, pristine=False)
+    assert (blank.form, blank.edition) == ("", "")

@@ -34,8 +34,9 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from formfill import forms
 from formfill.cli import main
 from formfill.errors import FormError, InputError
+from formfill.formpackage import load_blank
 from formfill.forms import UNREADABLE, kept_files, scan
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import BlankForm
 from tests.conftest import SAMPLES
 
 SCRIPT_KEYS = ("/JS", "/JavaScript", "/OpenAction", "/AA")

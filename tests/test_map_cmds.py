@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from formfill.cli import main
-from formfill.pdf.blank import read_blank
+from formfill.formpackage import read_blank
 from tests import edition_builder as eb
 from tests.conftest import SAMPLES
 

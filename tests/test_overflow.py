@@ -14,9 +14,12 @@ import pytest
 from pypdf import PdfReader
 
 import formfill
-from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS
+from formfill.formpackage import package_for
 from formfill.pdf.writer import SHEET_FOOTER
 from tests.conftest import SAMPLES, require_tool
+
+_MARKS = package_for("I-131").spec.overflow.markers  # type: ignore[union-attr]
+CONTINUED_MARK, CONTINUATION_PREFIX, POINTERS = _MARKS.continued_in, _MARKS.continuation, tuple(_MARKS.pointers)
 
 P13 = "form1[0].#subform[13]."
 PURPOSE = "form1[0].#subform[9].P7_Line2_Purpose[0]"
@@ -216,7 +219,7 @@ def test_auto_sized_fields_shrink_to_8pt_then_overflow(blank_plain: Path) -> Non
 def test_one_word_as_long_as_an_answer_may_be_prints_whole(blank_plain: Path, sample: Any) -> None:
     # Splitting a word wider than a line used to measure every prefix anew (minutes for 4,000 letters);
     # the deadline only stops a hang, it times nothing.
-    from formfill.profile import MAX_TEXT
+    from formfill.profile_base import MAX_TEXT
     from tests.conftest import deadline
 
     data = sample("advance-parole-i485")

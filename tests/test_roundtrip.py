@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from formfill import api
-from formfill.extract import DROPPED, Extraction, _prune, extract
+from formfill.extract import Extraction, _prune, extract
 from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
+from formfill.formpackage import load_blank, package_for
 from formfill.forms import open_blank
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 from tests._profiles import profiles
 
@@ -39,6 +40,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(scope="module")
 def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
+
+DROPPED = package_for("I-131").spec.extract_drops  # type: ignore[union-attr]
 
 
 def _norm(value: Any) -> Any:

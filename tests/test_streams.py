@@ -43,9 +43,9 @@ from pypdf.generic import (
 
 import formfill
 from formfill.errors import FormError, StreamBoundsError
+from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.pdf import streams
-from formfill.pdf.blank import load_blank
 from formfill.pdf.streams import (
     MAX_STREAM_BYTES,
     Step,

@@ -35,9 +35,10 @@ import formfill
 from formfill.api import blank_values, prepare, render
 from formfill.errors import FormError, VerificationError
 from formfill.fieldmap import for_form
+from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.pdf import verify as verify_mod
-from formfill.pdf.blank import cache_dir, load_blank, stray_fields
+from formfill.pdf.blank import cache_dir, stray_fields
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import IncrementalUpdate
 from tests.conftest import REPO, SAMPLES

@@ -10,9 +10,10 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 import formfill
 from formfill.api import blank_values, prepare, render
+from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.pdf import verify as verify_mod
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import BlankForm
 from formfill.pdf.writer import IncrementalUpdate
 
 UNCHECKED_BOX = "form1[0].P5[0].Part2_Line8_Gender[1]"  # the "Male" box; the sample is F

@@ -49,8 +49,8 @@ from formfill.profile import (
     Profile,
     Program,
     PurposeCategory,
-    problems_from_validation_error,
 )
+from formfill.profile_base import ProfileBase, problems_from_validation_error
 from formfill.rules import Condition, holds, model_paths, snapshot, snapshot_of
 from formfill.signing import SignatureBox, continuation_sheets, signature_boxes
 
@@ -697,7 +697,9 @@ class _Checker:
         self.p, self.source, self.base_dir, self.rules, self.rules_name = profile, source, base_dir, rules, rules_name
         self.root = attachments_root
         self.today, self.filing_date, self.blank = today, filing_date, blank
-        self.fmap = _blank_map(blank) if blank is not None else _filing_map(rules, filing_date)
+        self.form = str(profile.form)
+        self.package = package_for(self.form)
+        self.fmap = _blank_map(blank, self.form) if blank is not None else _filing_map(rules, filing_date, self.form)
         self.edition = blank.edition if blank is not None else self.fmap.edition if self.fmap is not None else None
         self.signatures: list[SignatureBox] = []
         self.fee_doc: dict[str, Any] = {}
@@ -987,9 +989,9 @@ class _Checker:
         doc: dict[str, Any] = {"filing_date": day.isoformat(), "application_type": str(kind),
                                "currency": fees.currency, "payments": [], "later": []}
         notes = [n.message for n in fees.notes if holds(n.when, self.data)]
-        schedule = self._dated(fees.schedules, "the I-131 filing fee", strict=True)
+        schedule = self._dated(fees.schedules, f"the {self.form} filing fee", strict=True)
         entry = schedule.by_application_type.get(kind) if schedule is not None else None
-        filing: dict[str, Any] = {"id": "i131_filing_fee", "what": f"Form I-131 filing fee ({_words(kind)})",
+        filing: dict[str, Any] = {"id": "i131_filing_fee", "what": f"Form {self.form} filing fee ({_words(kind)})",
                                   "amount": None, "waivable": True, "source": fees.source, "source_date": None,
                                   "uncertain": True}
         if schedule is not None:
@@ -1023,8 +1025,8 @@ class _Checker:
                         f"USCIS rejects filings without it from {row.rejected_without_from}"
                         if row.rejected_without_from else "it is due with the filing")
                 self.add("fee_not_waivable", "info",
-                         f"{row.what}: {_money_words(row.amount)} is due with this I-131 and no fee waiver covers it; "
-                         f"{when}", where="fee", source=row.source, uncertain=item["uncertain"])
+                         f"{row.what}: {_money_words(row.amount)} is due with this {self.form} and no fee waiver "
+                         f"covers it; {when}", where="fee", source=row.source, uncertain=item["uncertain"])
             else:
                 doc["later"].append(item)
         known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
@@ -1179,8 +1181,8 @@ class _Checker:
             self.edition_check(self.edition)
         fmap = self.fmap
         if fmap is None:
-            self.add("no_field_map", "warning", f"formfill has no field map for Form I-131 edition {self.edition}: "
-                     "the signature boxes and pages cannot be listed", source=rules.signature.source)
+            self.add("no_field_map", "warning", f"formfill has no field map for Form {self.form} edition "
+                     f"{self.edition}: the signature boxes and pages cannot be listed", source=rules.signature.source)
             return
         try:
             self.signatures = signature_boxes(self.p, fmap, self.blank)
@@ -1199,7 +1201,7 @@ class _Checker:
             f"the {signer.role.replace('_', ' ')} who signs for the applicant"
         if self.blank is None:
             self.add("sign_continuation_sheets", "info",
-                     f"if the filled form has continuation sheets after Part 13, {who} signs and dates each "
+                     f"if the filled form has continuation sheets after {self._overflow()}, {who} signs and dates each "
                      "one (give the blank form to count them)", source=sheets.source, uncertain=sheets.uncertain)
         else:
             try:
@@ -1210,8 +1212,9 @@ class _Checker:
             else:
                 if count:
                     self.add("sign_continuation_sheets", "info",
-                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after Part 13: "
-                             f"{who} signs and dates each one", source=sheets.source, uncertain=sheets.uncertain)
+                             f"the fill adds {count} continuation sheet{'s' if count != 1 else ''} after "
+                             f"{self._overflow()}: {who} signs and dates each one", source=sheets.source,
+                             uncertain=sheets.uncertain)
         self.add("file_every_page", "info",
                  f"file every page of the form: all {fmap.pages} pages of edition {fmap.edition}, including pages "
                  f"without answers", source=rules.every_page.source, uncertain=rules.every_page.uncertain)
@@ -1229,8 +1232,8 @@ class _Checker:
         row = next((e for e in self.rules.editions if e.edition == edition), None)
         if row is None:
             self.add("edition_unknown", "warning",
-                     f"the rules do not say when edition {edition} of Form I-131 is accepted: check uscis.gov/i-131 "
-                     f"before mailing", where="edition", uncertain=True)
+                     f"the rules do not say when edition {edition} of Form {self.form} is accepted: check "
+                     f"{self._publisher_page()} before mailing", where="edition", uncertain=True)
             return
         early = row.accepted_from is not None and day < row.accepted_from
         late = row.accepted_until is not None and day > row.accepted_until
@@ -1238,9 +1241,18 @@ class _Checker:
             span = (f"from {row.accepted_from}" if row.accepted_from else "") + (
                 f"{' ' if row.accepted_from else ''}until {row.accepted_until}" if row.accepted_until else "")
             self.add("edition_not_accepted", "warning" if row.uncertain else "error",
-                     f"edition {edition} of Form I-131 is accepted {span}, not on the filing date {day}: USCIS "
+                     f"edition {edition} of Form {self.form} is accepted {span}, not on the filing date {day}: USCIS "
                      f"rejects a filing on an edition it does not accept", where="edition", source=row.source,
                      uncertain=row.uncertain)
+
+    def _overflow(self) -> str:
+        """`Part 13`: where the form continues long answers (its package's overflow part)."""
+        return f"Part {self.package.spec.overflow.part}" if self.package is not None else "the form's last part"
+
+    def _publisher_page(self) -> str:
+        """`uscis.gov/i-131`: where the publisher lists the form's editions (its package's spec)."""
+        page = self.package.spec.publisher_page if self.package is not None else "uscis.gov"
+        return re.sub(r"^https?://(www\.)?", "", page)
 
     def notes(self) -> None:
         proc = self.rules.processing
@@ -1319,20 +1331,20 @@ def _edition_date(edition: str) -> dt.date:
     return dt.date(2000 + year, month, day)
 
 
-def _blank_map(blank: BlankForm) -> FieldMap | None:
-    """The blank's field map; None for an I-131 edition formfill cannot fill (its edition is still checked)."""
+def _blank_map(blank: BlankForm, form: str) -> FieldMap | None:
+    """The blank's field map; None for an edition of `form` formfill cannot fill (its edition is still checked)."""
     try:
         return for_form(blank)
     except FormError:
-        if blank.form == "I-131" and blank.edition:
+        if blank.form == form and blank.edition:
             return None
         raise
 
 
-def _filing_map(rules: Rules, day: dt.date) -> FieldMap | None:
-    """The I-131 edition formfill would fill for a filing on `day`: the one the rules accept that day, else
+def _filing_map(rules: Rules, day: dt.date, form: str) -> FieldMap | None:
+    """The edition of `form` formfill would fill for a filing on `day`: the one the rules accept that day, else
     the newest it has a field map for (the edition check then says it is not accepted)."""
-    maps = sorted((m for (form, _), m in all_maps().items() if form == "I-131"),
+    maps = sorted((m for (number, _), m in all_maps().items() if number == form),
                   key=lambda m: _edition_date(m.edition) if re.fullmatch(r"\d\d/\d\d/\d\d", m.edition)
                   else dt.date.min)
     accepted = {e.edition for e in rules.editions if (e.accepted_from is None or e.accepted_from <= day)
@@ -1369,7 +1381,7 @@ def check_package(
     if form is not None:
         blank = form if isinstance(form, BlankForm) else open_blank(Path(form))
     day = today or dt.date.today()
-    checker = _Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
+    checker = _Checker(_this_form(loaded.profile), loaded.source, base_dir or loaded.base_dir, rule_set,
                        str(rules) if rules is not None else builtin_rules_name(), attachments_root, day,
                        filing_date or day, blank)
     checker.keep_files = keep_files
@@ -1393,13 +1405,24 @@ def check_package(
     )
 
 
-def eligibility_notes(profile: Profile, *, rules: Path | None = None, filing_date: dt.date | None = None) -> list[str]:
+def _this_form(profile: ProfileBase) -> Profile:
+    """The package check reads the I-131 model's answers: a profile of another form is refused by name."""
+    if not isinstance(profile, Profile):
+        raise InputError(f"the package check knows Form {Profile.model_fields['form'].default} profiles only, "
+                         f"not Form {profile.form}")
+    return profile
+
+
+def eligibility_notes(profile: ProfileBase, *, rules: Path | None = None,
+                      filing_date: dt.date | None = None) -> list[str]:
     """The eligibility problems the package rules find, without opening any file, as notes for a plain fill.
 
     A plain fill fills regardless (eligibility is counsel's call under the rules file); it says so out loud,
     and `formfill check` / `fill --check-package` refuse.
     """
     day = filing_date or dt.date.today()
+    if not isinstance(profile, Profile):
+        return []  # another form's profile: these rules are not its rules
     checker = _Checker(profile, "<profile>", Path.cwd(), load_rules(rules), "", None, day, day, None)
     checker.eligibility()
     kind = {"error": "an error", "warning": "a warning"}

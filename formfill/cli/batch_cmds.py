@@ -11,7 +11,16 @@ import click
 
 from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
-from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option, map_option
+from formfill.cli.common import (
+    echo,
+    emit_json,
+    filing_date_option,
+    form_option,
+    handle_errors,
+    json_option,
+    map_option,
+    output_suffix,
+)
 from formfill.cli.forms_cmds import offline_option
 
 MAX_LISTED = 20
@@ -69,7 +78,7 @@ def _print_summary(summary: BatchSummary) -> None:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for the filled PDFs (<id or file name>.i-131.pdf).",
+    help=f"Folder for the filled PDFs (<id or file name>{output_suffix()}).",
 )
 @form_option
 @click.option(

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from formfill.checks.package import INTAKE_CODES, Finding, PackageReport, check_package
-from formfill.cli.common import echo, emit_json, handle_errors, json_option, map_option
+from formfill.cli.common import default_form, echo, emit_json, handle_errors, json_option, map_option
 
 _MARK = {"error": "ERROR", "warning": "WARNING", "info": "note"}
 FEE_CODES = {"fee_not_waivable", "fee_rules_expired", "fee_date_not_covered", "fee_waiver_requested"}
@@ -42,8 +42,8 @@ def _payment(p: dict[str, Any], currency: str) -> list[str]:
     return lines
 
 
-def render_fee(fee: dict[str, Any]) -> list[str]:
-    """The fee block: every payment due with this I-131 on the filing date, what to enclose now, later fees."""
+def render_fee(fee: dict[str, Any], form: str) -> list[str]:
+    """The fee block: every payment due with this form (`I-131`) on the filing date, what to enclose now, later fees."""
     currency = fee["currency"]
     lines = [f"Fee (filing date {fee['filing_date']})"]
     for p in fee["payments"]:
@@ -53,22 +53,22 @@ def render_fee(fee: dict[str, Any]) -> list[str]:
         waived = [p for p in fee["payments"] if p.get("waived")]
         covered = "; ".join(f"{p['what']} ({_money(p['amount'], currency)})" for p in waived)
         at_least = "at least " if unknown else ""
-        lines.append(f"  Due now, to enclose with this I-131: {at_least}{_money(fee['due_now'], currency)} (a fee "
+        lines.append(f"  Due now, to enclose with this {form}: {at_least}{_money(fee['due_now'], currency)} (a fee "
                      f"waiver is requested, Form I-912 attached, for: {covered})")
         if fee["later"]:
-            lines.append("  Billed later, not paid with the I-131:")
+            lines.append(f"  Billed later, not paid with the {form}:")
             for p in fee["later"]:
                 lines += _payment(p, currency)
         lines += [f"  - {n}" for n in fee.get("notes", [])]
         return lines
     total = _money(fee["total"], currency)
     if unknown:
-        lines.append(f"  Total due with this I-131: at least {total} (the rules give no amount for: "
+        lines.append(f"  Total due with this {form}: at least {total} (the rules give no amount for: "
                      f"{'; '.join(unknown)})")
     else:
-        lines.append(f"  Total due with this I-131: {total}")
+        lines.append(f"  Total due with this {form}: {total}")
     if fee.get("online_amount"):
-        lines.append(f"  Filed online, the I-131 filing fee is {_money(fee['online_amount'], currency)}.")
+        lines.append(f"  Filed online, the {form} filing fee is {_money(fee['online_amount'], currency)}.")
     if all(p["waivable"] for p in fee["payments"]):
         lines.append("  An I-912 fee waiver request is accepted instead of the fee.")
     elif fee["payments"][0]["waivable"]:
@@ -76,7 +76,7 @@ def render_fee(fee: dict[str, Any]) -> list[str]:
     else:
         lines.append("  No fee waiver for this request: the fee must be paid.")
     if fee["later"]:
-        lines.append("  Billed later, not paid with the I-131:")
+        lines.append(f"  Billed later, not paid with the {form}:")
         for p in fee["later"]:
             lines += _payment(p, currency)
     lines += [f"  - {n}" for n in fee.get("notes", [])]
@@ -89,7 +89,7 @@ def render(report: PackageReport) -> list[str]:
     lines = [f"Package check: {report.source}" + (f" ({report.profile_id})" if report.profile_id else ""),
              f"Request: {req['summary']}" + (f"; departure {req['departure_date']} to {', '.join(req['countries'])}"
                                               if req["departure_date"] else ""),
-             f"Filing date: {report.filing_date}" + (f"; Form I-131 edition {report.edition}"
+             f"Filing date: {report.filing_date}" + (f"; Form {default_form()} edition {report.edition}"
                                                      if report.edition else ""),
              f"Rules: {report.rules}", "", "Required evidence"]
     for r in report.required:
@@ -143,7 +143,7 @@ def render(report: PackageReport) -> list[str]:
             else:
                 lines += _finding(f)
 
-    lines += ["", *render_fee(report.fee)]
+    lines += ["", *render_fee(report.fee, default_form())]
     for f in (f for f in general if f.code in FEE_CODES):
         lines += _finding(f)
 
@@ -176,7 +176,8 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
               help="The postmark (or online submission) date the fees, edition and intake rules apply to "
                    "(default: today).")
 @click.option("--form", "form", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The blank I-131 to be filled: checks its edition and counts the continuation sheets to sign.")
+              help=f"The blank {default_form()} to be filled: checks its edition and counts the continuation sheets "
+                   "to sign.")
 @click.option("--attachments-root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Refuse attachments whose real path (symlinks resolved) is outside this folder.")
 @click.option("--rules", "rules", type=click.Path(dir_okay=False, path_type=Path), default=None,

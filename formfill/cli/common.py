@@ -16,10 +16,39 @@ from typing import IO, Any, TypeVar
 import click
 
 from formfill.errors import FormfillError
+from formfill.formpackage import FormPackage, default_package, package_for
 from formfill.interrupts import exit_code as interrupt_exit
 from formfill.masking import mask_text, mask_tree
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def form_package(form: str | None = None) -> FormPackage | None:
+    """The package of `form` (a form number), else the default one; None when none is found (help texts then
+    name no form, and the command itself says what is missing)."""
+    try:
+        return default_package() if form is None else package_for(form)
+    except FormfillError:
+        return None
+
+
+def default_form() -> str:
+    """`I-131`: the form help texts name, from the default form package."""
+    pkg = form_package()
+    return pkg.form if pkg is not None else "form"
+
+
+def overflow_part(form: str | None = None) -> str:
+    """`Part 13`: the part of the form where answers too long for their boxes continue."""
+    pkg = form_package(form) or form_package()
+    return f"Part {pkg.spec.overflow.part}" if pkg is not None else "the additional information part"
+
+
+def output_suffix(form: str | None = None) -> str:
+    """`.i-131.pdf`: how a filled form's file name ends, from its package."""
+    pkg = form_package(form) or form_package()
+    return pkg.spec.output_suffix if pkg is not None else ".pdf"
+
 
 filing_date_option = click.option(
     "--filing-date",
@@ -34,7 +63,8 @@ form_option = click.option(
     "form",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The blank I-131 PDF. Default: FORMFILL_FORMS_DIR, then the forms added with `formfill forms add`.",
+    help=f"The blank {default_form()} PDF. Default: FORMFILL_FORMS_DIR, then the forms added with "
+    "`formfill forms add`.",
 )
 
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from formfill.cli.common import echo, emit_json, handle_errors, json_option, map_option
+from formfill.cli.common import echo, emit_json, handle_errors, json_option, map_option, overflow_part
 
 
 @click.command()
@@ -43,7 +43,7 @@ def extract(filled: str, output: str | None, overwrite: bool, as_json: bool) -> 
     echo(f"{where}profile read from {result.source} (Form {result.form} edition {result.edition}): {status}",
          file=report)
     if result.part13_entries or result.continuation_sheets:
-        echo(f"  merged {result.part13_entries} Part 13 block(s) and {result.continuation_sheets} "
+        echo(f"  merged {result.part13_entries} {overflow_part(result.form)} block(s) and {result.continuation_sheets} "
              "continuation sheet(s) back into their answers", file=report)
     for p in result.problems:
         echo(f"  - {p}", file=report)

@@ -10,19 +10,31 @@ from typing import Any
 import click
 
 from formfill import api
-from formfill.cli.common import echo, emit_json, filing_date_option, form_option, handle_errors, json_option, map_option
+from formfill.cli.common import (
+    echo,
+    emit_json,
+    filing_date_option,
+    form_option,
+    handle_errors,
+    json_option,
+    map_option,
+    output_suffix,
+    overflow_part,
+)
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
 from formfill.forms import find_blank, open_blank
 from formfill.masking import known_identifiers, masked_name
-from formfill.profile import json_schema
+from formfill.profile_base import json_schema
 
 
-def default_output(profile_arg: str, profile_id: str | None, known: tuple[str, ...] = ()) -> Path:
-    """`<id or file stem>.i-131.pdf`, never carrying an SSN or A-Number (formfill.masking.masked_name)."""
+def default_output(profile_arg: str, profile_id: str | None, known: tuple[str, ...] = (),
+                   form: str | None = None) -> Path:
+    """`<id or file stem>` + the form's output suffix (`.i-131.pdf`), never carrying an SSN or A-Number
+    (formfill.masking.masked_name)."""
     stem = profile_id or (Path(profile_arg).stem if profile_arg != "-" else "profile")
-    return Path(f"{masked_name(stem, known)}.i-131.pdf")
+    return Path(f"{masked_name(stem, known)}{output_suffix(form)}")
 
 
 @click.command()
@@ -33,7 +45,8 @@ def default_output(profile_arg: str, profile_id: str | None, known: tuple[str, .
     "--output",
     type=str,
     default=None,
-    help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>.i-131.pdf here.",
+    help="Where to write the filled PDF ('-' for stdout). Default: <id or file name>"
+    f"{output_suffix()} here.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option(
@@ -75,7 +88,8 @@ def fill(
         raise click.UsageError("refusing to write a PDF to a terminal; redirect stdout or use -o FILE")
     loaded = api.load_profile(profile)
     known = known_identifiers(loaded.profile.model_dump())
-    target = output if output is not None else str(default_output(profile, loaded.profile.id, known))
+    target = output if output is not None else str(default_output(profile, loaded.profile.id, known,
+                                                                   loaded.profile.form))
     result = api.fill(
         loaded,
         form=form,
@@ -105,7 +119,7 @@ def fill(
     )
     if result.part13_entries:
         echo(
-            f"  {result.part13_entries} long answer(s) continue in Part 13"
+            f"  {result.part13_entries} long answer(s) continue in {overflow_part(result.form)}"
             + (f" and on {result.continuation_sheets} continuation sheet(s)." if result.continuation_sheets else ".")
         )
     for note in result.notes:
@@ -258,7 +272,7 @@ def demo(out_dir: str, form: str | None, overwrite: bool) -> None:
     echo(f"Blank: {blank_path} (Form {blank.form} edition {blank.edition})")
     failures = 0
     for sample in samples:
-        target = Path(out_dir) / f"{sample.stem}.i-131.pdf"
+        target = Path(out_dir) / f"{sample.stem}{output_suffix(blank.form)}"
         try:
             result = api.fill(sample, form=blank, output=target, overwrite=overwrite)
         except OutputExistsError:

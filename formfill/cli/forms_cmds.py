@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 import click
 
-from formfill.cli.common import emit_json, handle_errors, json_option
+from formfill.cli.common import emit_json, form_package, handle_errors, json_option
 from formfill.errors import FormError
 from formfill.fieldmap import supported
-from formfill.forms import USCIS_URL, TerminalProgress, add_form, fetch_form, offline_mode, scan, search_dirs
+from formfill.forms import TerminalProgress, add_form, fetch_form, offline_mode, scan, search_dirs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,7 +52,8 @@ def add(path: str) -> None:
 @click.option(
     "--url",
     default=None,
-    help=f"Where to download the blank from. Default: FORMFILL_FORMS_URL, else {USCIS_URL}",
+    help="Where to download the blank from. Default: FORMFILL_FORMS_URL, else "
+    + (pkg.spec.blank_url if (pkg := form_package()) else "where the form's package says USCIS publishes it"),
 )
 @click.option(
     "--timeout",

@@ -11,6 +11,7 @@ import click
 from formfill import api
 from formfill.cli.common import echo, emit_json, form_option, handle_errors, json_option, map_option
 from formfill.masking import known_identifiers, mask_text
+from formfill.profile_base import attachment_paths
 from formfill.review import default_output, review
 
 
@@ -64,7 +65,7 @@ def review_cmd(
         target = str(default_output(profile_arg, loaded.profile.id, known_identifiers(loaded.profile.model_dump())))
     inputs = [(profile_arg, f"the profile {profile_arg}"), (source, f"the input {source}")]
     inputs += [(form, f"the blank form {form}")] if form is not None else []
-    inputs += [(str(loaded.base_dir / a.path), f"the attachment {a.path}") for a in loaded.profile.attachments]
+    inputs += [(str(loaded.base_dir / a), f"the attachment {a}") for a in attachment_paths(loaded.profile)]
     if target not in (None, "-"):  # before the work: a refusal costs nothing
         api.guard_output(str(target), inputs, overwrite=overwrite, what="the review")
     result = review(

@@ -14,9 +14,9 @@ from formfill.editions.review_page import draft_review
 from formfill.editions.widgets import widgets
 from formfill.errors import FormError, FormfillError
 from formfill.fieldmap import all_maps
-from formfill.formpackage import SPEC_FILE, FormPackage, load_package, package_for, packages
+from formfill.formpackage import SPEC_FILE, FormPackage, load_blank, load_package, package_for, packages
 from formfill.forms import open_blank, scan, search_dirs
-from formfill.pdf.blank import BlankForm, load_blank, read_file
+from formfill.pdf.blank import BlankForm, read_file
 from formfill.pdf.words import page_texts
 from formfill.review import Review
 

@@ -18,7 +18,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -132,9 +132,9 @@ PREPARE_SECONDS = 20  # wall-clock bound on reading and preparing one PDF
 _log = logging.getLogger("formfill")
 
 
-def read_blank(path: str | Path) -> BlankForm:
+def read_blank(path: str | Path, marks: Sequence[EditionMarks]) -> BlankForm:
     """Open a blank form file (plain or as uscis.gov ships it) and prepare it for filling."""
-    return load_blank(read_file(path), str(path))
+    return load_blank(read_file(path), str(path), marks=marks)
 
 
 def read_file(path: str | Path) -> bytes:
@@ -143,8 +143,11 @@ def read_file(path: str | Path) -> bytes:
     return read_bounded(path, MAX_BLANK_BYTES, name=f"The blank form {path}", error=FormError)
 
 
-def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
+def load_blank(raw: bytes, source: str = "<bytes>", *, marks: Sequence[EditionMarks], use_cache: bool = True,
+               pristine: bool = True) -> BlankForm:
     """Prepare a blank; the prepared copy is kept in the user's cache by the blank's sha256.
+
+    `marks` say how blanks state their form and edition (formfill.formpackage.edition_marks()).
 
     Every PDF is untrusted input: parsing is bounded in size, nesting and time, every stream is
     decoded within the decompression bounds (each filter of a chain, output by output) before
@@ -161,7 +164,7 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
     sha256 = hashlib.sha256(raw).hexdigest()
     try:
         with time_limit(PREPARE_SECONDS, source), bounded_pypdf():
-            blank = _load(raw, source, sha256, use_cache and pristine, rewrite=pristine)
+            blank = _load(raw, source, sha256, use_cache and pristine, marks, rewrite=pristine)
     except StreamBoundsError as err:
         raise FormError(f"{source} could not be read as a PDF form ({err})") from None
     except FormError:
@@ -178,7 +181,8 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, p
     return blank
 
 
-def _load(raw: bytes, source: str, sha256: str, use_cache: bool, *, rewrite: bool) -> BlankForm:
+def _load(raw: bytes, source: str, sha256: str, use_cache: bool, marks: Sequence[EditionMarks], *,
+          rewrite: bool) -> BlankForm:
     cached = _cache_get(sha256) if use_cache else None
     if cached is not None:
         data, encrypted, had_xfa, notes = cached
@@ -188,7 +192,7 @@ def _load(raw: bytes, source: str, sha256: str, use_cache: bool, *, rewrite: boo
         if use_cache:
             _cache_put(sha256, data, encrypted, had_xfa, notes)
     fields, fonts = _index(reader)
-    form, edition = identify(fields, reader)
+    form, edition = identify(fields, reader, marks)
     return BlankForm(
         source=source,
         data=data,
@@ -411,9 +415,9 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
         raise FormError(f"{source} has no document catalog; it is not a PDF form")
     acro = root.get("/AcroForm")
     if acro is None:
-        from formfill.fieldmap import what_we_fill  # here only: fieldmap imports this module
+        from formfill.fieldmap import the_forms, what_we_fill  # here only: fieldmap imports this module
 
-        raise FormError(f"{source} has no fillable fields: this is not Form I-131; {what_we_fill()}.")
+        raise FormError(f"{source} has no fillable fields: this is not {the_forms()}; {what_we_fill()}.")
     acro = acro.get_object()
     if not isinstance(acro, DictionaryObject):
         raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")
@@ -604,19 +608,35 @@ def _classic_xref(data: bytes) -> bool:
     return data[start : start + 4] == b"xref"
 
 
-def identify(fields: dict[str, FieldInfo], reader: PdfReader) -> tuple[str, str]:
-    """Read form and edition from the page barcode (`I-131|01/20/25|1`), else the footer text."""
-    for info in fields.values():
-        if "BarCode" in info.name and isinstance(info.value, str) and info.value.count("|") >= 2:
-            form, edition = info.value.split("|")[:2]
-            return form.strip(), edition.strip()
+@dataclass(frozen=True)
+class EditionMarks:
+    """How blanks state their form and edition, as plain patterns (a form package's spec supplies them).
+
+    `barcode` is matched against the whole value of a field whose name contains `barcode_field`, `footer`
+    searched in the first page's text; both have the groups `form` and `edition`.
+    """
+
+    barcode_field: str
+    barcode: str
+    footer: str
+
+
+def identify(fields: dict[str, FieldInfo], reader: PdfReader, marks: Sequence[EditionMarks]) -> tuple[str, str]:
+    """Read form and edition from a page barcode (`I-131|01/20/25|1`), else the footer text."""
+    for mark in marks:
+        for info in fields.values():
+            if mark.barcode_field in info.name and isinstance(info.value, str):
+                m = re.fullmatch(mark.barcode, info.value, re.S)
+                if m:
+                    return m.group("form").strip(), m.group("edition").strip()
     try:
         text = reader.pages[0].extract_text() or ""
     except Exception:
         text = ""
-    m = re.search(r"Form\s+(I-\d+\w?)\s+Edition\s+(\d{2}/\d{2}/\d{2})", text)
-    if m:
-        return m.group(1), m.group(2)
+    for mark in marks:
+        m = re.search(mark.footer, text)
+        if m:
+            return m.group("form"), m.group("edition")
     return "", ""
 
 
