@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from formfill.pdf.blank import load_blank
 from tests.conftest import REPO, SAMPLES
 
 PROFILE = SAMPLES / "re-parole.json"
@@ -162,7 +163,8 @@ def test_forms_add_never_replaces_a_kept_file_through_its_destination(world: Wor
         assert dest.is_symlink()
     dest.unlink()
     done = world.run("forms", "add", str(new))  # the plain case still works
-    assert done.returncode == 0 and dest.read_bytes() == blank_plain.read_bytes(), done.stderr
+    # forms add keeps the cleaned copy of the checked bytes (no script in a file formfill stores), issue 17
+    assert done.returncode == 0 and dest.read_bytes() == load_blank(blank_plain.read_bytes()).data, done.stderr
 
 
 def test_guard_output_refuses_kept_files_in_process(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

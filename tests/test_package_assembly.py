@@ -392,6 +392,18 @@ def test_expedite_hook_reads_the_profile_section_when_there_is_one() -> None:
     assert expedite_of(formfill.load_profile(SAMPLES / f"{SAMPLE}.json").profile) is None
 
 
+def test_the_letter_names_a_real_profiles_expedite_ground_in_the_rules_words() -> None:
+    """The TPS case of issue 20 asks to expedite on an urgent humanitarian ground: the letter says so in the
+    words of the expedite criteria (the package rules), with the applicant's explanation."""
+    from formfill.assembly.build import expedite_of
+    from formfill.checks.package import load_rules
+
+    profile = formfill.load_profile(Path(__file__).parent / "cases" / "tps-fee-waiver.json").profile
+    ground, why = expedite_of(profile, load_rules()) or ("", "")
+    assert ground == "an emergency or urgent humanitarian reason"
+    assert why.startswith("My mother was hospitalised")
+
+
 def test_index_stacks_payment_representation_then_exhibits_by_requirement_then_physical() -> None:
     from formfill.assembly.index import build_index
     from formfill.checks.package import AttachmentResult, Finding, PackageReport, RequirementResult

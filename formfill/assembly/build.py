@@ -67,15 +67,19 @@ def filing_address(rules: Rules, app_type: str) -> list[str]:
     return list(lines) if lines else [ADDRESS_PLACEHOLDER]
 
 
-def expedite_of(profile: Any) -> tuple[str, str] | None:
-    """The expedite request (ground, explanation) when the profile asks for one.
+def expedite_of(profile: Any, rules: Rules | None = None) -> tuple[str, str] | None:
+    """The expedite request (ground, explanation) when the profile asks for one; the ground in the words of
+    the rules' expedite criteria when they describe it.
 
-    Hook for issue 20's `expedite` profile section (branch i20): read by attribute so this works before and
-    after that section lands; a profile model without it has no expedite request."""
+    Read by attribute: a form whose profile model has no `expedite` section has no expedite request."""
     expedite = getattr(profile, "expedite", None)
     if expedite is None:
         return None
-    return str(getattr(expedite, "ground", "")), str(getattr(expedite, "explanation", "") or "")
+    ground = str(getattr(expedite, "ground", ""))
+    criteria = rules.expedite if rules is not None else None
+    if criteria is not None and ground in criteria.grounds:
+        ground = criteria.grounds[ground].description
+    return ground, str(getattr(expedite, "explanation", "") or "")
 
 
 def signer_lines(data: dict[str, Any]) -> list[str]:
@@ -115,7 +119,7 @@ def letter_facts(profile: Any, report: PackageReport, rules: Rules, index: list[
         address=filing_address(rules, app["type"]),
         enclosures=enclosure_lines(report.fee.get("payments", []), index, form_line, waiver),
         index=index, physical=physical_lines(rules, index), signer=signer_lines(data),
-        receipt_number=app.get("receipt_number"), expedite=expedite_of(profile), draft=draft,
+        receipt_number=app.get("receipt_number"), expedite=expedite_of(profile, rules), draft=draft,
     )
 
 
