@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -86,10 +85,11 @@ def test_the_blank_is_the_edition_the_map_says() -> None:
 
 
 @pytest.mark.slow
-def test_the_shipped_package_passes_against_its_blank_quickly(blank_plain: Path) -> None:
+def test_the_shipped_package_passes_against_its_blank_quickly(blank_plain: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from formfill.editions.workflow import check
 
-    os.environ.setdefault("FORMFILL_OFFLINE", "1")
+    monkeypatch.setenv("FORMFILL_OFFLINE", "1")  # never os.environ: it leaked offline mode into later tests
     started = time.process_time()
     _, fmap, findings = check(REPO / "field_maps" / "i-131", blank_plain)
     assert time.process_time() - started < 10
