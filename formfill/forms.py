@@ -210,7 +210,7 @@ def download(url: str, timeout: float, progress: Progress | None = None) -> byte
     import urllib.error
     import urllib.request
 
-    from formfill import __version__
+    from formfill.version import __version__
 
     scheme = urlsplit(url).scheme.lower()
     if scheme not in {"http", "https"} or not urlsplit(url).hostname:
