@@ -60,6 +60,7 @@ from formfill.errors import (
     VerificationError,
 )
 from formfill.fieldmap import for_form
+from formfill.filenames import safe_name
 from formfill.forms import find_blank, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
 from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
@@ -187,13 +188,6 @@ class BatchInterrupted(KeyboardInterrupt):
 
 STDIN = "-"
 """The input that means standard input (read once, by the calling process)."""
-
-
-def _safe_name(text: str) -> str:
-    # Imported here: formfill.cli imports this module (batch_cmds), so a top-level import would be circular.
-    from formfill.cli.fill_cmds import safe_name
-
-    return safe_name(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +422,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
-            ident = _safe_name(pid or raw["stem"])
+            ident = safe_name(pid or raw["stem"])
             output = out_dir / f"{ident}{OUTPUT_SUFFIX}"
             common: dict[str, Any] = {
                 "index": index,

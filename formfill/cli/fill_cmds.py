@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,9 @@ from formfill.cli.common import emit_json, filing_date_option, form_option, hand
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
+from formfill.filenames import safe_name
 from formfill.forms import find_blank, open_blank
 from formfill.profile import json_schema
-
-
-def safe_name(text: str) -> str:
-    """A file name from a matter id or file stem: letters, digits, dot, dash and underscore only."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
-    return cleaned[:100] or "profile"
 
 
 def default_output(profile_arg: str, profile_id: str | None) -> Path:
