@@ -49,10 +49,12 @@ from typing import Any, TextIO
 
 from formfill import api
 from formfill.errors import (
+    BatchInterrupted,
     FitError,
     FormError,
     FormfillError,
     InputError,
+    JsonValueError,
     OutputExistsError,
     PackageError,
     Problem,
@@ -63,7 +65,7 @@ from formfill.fieldmap import for_form
 from formfill.filenames import safe_name
 from formfill.forms import find_blank, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
-from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
+from formfill.loading import MAX_PROFILE_BYTES, loads_strict
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 
@@ -174,14 +176,6 @@ class BatchSummary:
             "blank": self.blank,
             "failures": [f.to_dict() for f in self.failures],
         }
-
-
-class BatchInterrupted(KeyboardInterrupt):
-    """The batch was interrupted; `summary` says what was done. A KeyboardInterrupt, so callers stop too."""
-
-    def __init__(self, summary: BatchSummary) -> None:
-        super().__init__("the batch was interrupted")
-        self.summary = summary
 
 
 # --- planning (in the calling process) ------------------------------------------------------------

@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, Problem, ProfileError, is_sensitive
+from formfill.errors import FormError, InputError, NoFieldsError, Problem, ProfileError, is_sensitive
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
@@ -65,10 +65,6 @@ def _entry_label(line: str) -> re.Match[str] | None:
     """`Page Number: 5   Part Number: 2   Item Number: 3` (or `Page 5, Part 2, Item 3`) opening a sheet entry."""
     m = _ENTRY_LABEL.search(line)
     return m if m is not None and m.start() < 3 else None
-
-
-class NoFieldsError(InputError):
-    """A scan or a flattened copy: the values are only printed, so there is nothing to read."""
 
 
 @dataclass

@@ -18,8 +18,8 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from formfill import api, fieldmap
 from formfill.cli import main
 from formfill.diff import diff, mask
-from formfill.errors import FormError, InputError
-from formfill.extract import NO_FIELDS, NoFieldsError, extract, model_type, read_maps, readable
+from formfill.errors import FormError, InputError, NoFieldsError
+from formfill.extract import NO_FIELDS, extract, model_type, read_maps, readable
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm, load_blank
 from tests.conftest import require_tool

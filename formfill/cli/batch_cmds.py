@@ -9,10 +9,11 @@ from typing import TextIO
 
 import click
 
-from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
+from formfill.batch import BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
 from formfill.cli.common import emit_json, filing_date_option, form_option, handle_errors, json_option
 from formfill.cli.forms_cmds import offline_option
+from formfill.errors import BatchInterrupted
 
 MAX_LISTED = 20
 
