@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill import layout, loading
+from formfill.blanks import expectations, load_blank
 from formfill.errors import (
     FormfillError,
     InputError,
@@ -34,7 +35,7 @@ from formfill.fieldmap import Assignment, FieldMap, for_form, resolve, skip_note
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
 from formfill.profile import Profile
@@ -95,7 +96,7 @@ def prepare(profile: Profile, blank: BlankForm) -> tuple[FieldMap, Plan]:
 def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
     """The filled PDF bytes for a plan, and the text of its continuation sheets."""
     pages = layout.sheets(the_plan)
-    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header) for header, body in pages])
+    data = fill_bytes(blank, the_plan.field_values(), [sheet_content(body, header) for header, body in pages])
     return data, [header + body for header, body in pages]
 
 
@@ -103,17 +104,12 @@ def read_back(
     data: bytes, fmap: FieldMap, the_plan: Plan, blank: BlankForm, sheets: list[list[str]], printed: bool = False
 ) -> Verification:
     """Read a written file back: fields and sheets with pdfplumber, and with pdfium what prints."""
-    result = verify_bytes(data, fmap, the_plan.placed, blank_values(blank), sheets, fmap.pages, blank)
+    result = verify_bytes(data, the_plan.field_values(), expectations(fmap), sheets, fmap.pages, blank)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, blank, the_plan, result)
+        result = verify_printed(data, blank, the_plan.field_values(), result)
     return result
-
-
-def blank_values(blank: BlankForm) -> dict[str, str | None]:
-    """The blank's own field values (barcodes, a state list's blank option), computed once per blank."""
-    return blank.values
 
 
 def fill(
@@ -186,7 +182,7 @@ def fill(
         from formfill.pdf.printed import printed_problems
 
         flat = flatten_pdf(data)
-        problems = printed_problems(flat, blank, the_plan)
+        problems = printed_problems(flat, blank, the_plan.field_values())
         if problems:
             raise VerificationError(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
@@ -227,11 +223,11 @@ def verify(
     fmap, the_plan = prepare(loaded.profile, filled)
     sheets = [header + body for header, body in layout.sheets(the_plan)]
     # Everything not planned must read as the pristine blank's defaults (from the field map).
-    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages, source=name)
+    result = verify_bytes(data, the_plan.field_values(), expectations(fmap), sheets, fmap.pages, source=name)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, filled, the_plan, result)
+        result = verify_printed(data, filled, the_plan.field_values(), result)
     return result
 
 

@@ -35,12 +35,13 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, NoFieldsError, Problem, ProfileError, is_sensitive
+from formfill.blanks import load_blank
+from formfill.errors import FormError, InputError, NoFieldsError, NotFillableError, Problem, ProfileError, is_sensitive
 from formfill.errors import shown as show
 from formfill.fieldmap import FieldMap, all_maps, lookup, map_dirs, matches
 from formfill.layout import CONTINUATION_PREFIX, CONTINUED_MARK, POINTERS, SHEET_WIDTH
 from formfill.pdf.appearance import max_lines
-from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, load_blank, time_limit
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, time_limit
 from formfill.pdf.writer import font_for
 from formfill.profile import Profile, parse_profile
 
@@ -724,9 +725,9 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
         raise InputError(f"{source} is not a PDF file")
     try:
         form = load_blank(raw, source, use_cache=False, pristine=False)  # a client's file, never a blank
-    except FormError as err:
-        if "no fillable fields" in err.message:
-            raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+    except NotFillableError:
+        raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+    except FormError:
         raise
     except Exception as err:  # an untrusted file: whatever the parser trips on (a cycle, a bad number) is input
         raise InputError(f"{source} could not be read as a PDF form ({type(err).__name__})") from None

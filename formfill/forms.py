@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from formfill.blanks import load_blank, read_blank
 from formfill.errors import FormError, InputError
 from formfill.fieldmap import all_maps, for_form, supported
-from formfill.pdf.blank import BlankForm, load_blank, read_blank, read_file
+from formfill.pdf.blank import BlankForm, read_file
 
 USCIS_URL = "https://www.uscis.gov/sites/default/files/document/forms/i-131.pdf"
 FETCH_TIMEOUT = 30.0  # seconds without a byte from the server; the whole download gets 10 times that

@@ -28,12 +28,25 @@ from formfill.errors import FitError, Problem
 from formfill.fieldmap import Assignment, Entry, FieldMap, lookup
 from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
 from formfill.pdf.blank import BlankForm
-from formfill.pdf.writer import SHEET_FOOTER, Placed, font_for, sheet_body_rows
+from formfill.pdf.writer import SHEET_FOOTER, FieldValue, font_for, sheet_body_rows
 
 CONTINUED_MARK = "[continued in Part 13]"
 CONTINUATION_PREFIX = "[continued]"
 POINTERS = ("[see Part 13]", "[P13]")
 SHEET_WIDTH = 85  # characters per line on a continuation sheet (Courier 10 pt, 0.5 in margins)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A value and the lines it is drawn as (what the verifier expects to read back)."""
+
+    assignment: Assignment
+    layout: Layout
+
+    def field_value(self) -> FieldValue:
+        """What formfill.pdf writes and reads back: the field, its kind, the value, the lines, the profile path."""
+        a = self.assignment
+        return FieldValue(a.field, a.kind, a.value, self.layout, a.entry.source)
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,10 @@ class Plan:
     sheet_entries: list[Continued] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def field_values(self) -> list[FieldValue]:
+        """Every value to write, as formfill.pdf takes them (plain field data, no map types)."""
+        return [p.field_value() for p in self.placed]
 
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:

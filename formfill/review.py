@@ -30,13 +30,14 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from formfill import api, layout
+from formfill.blanks import load_blank
 from formfill.errors import InputError, Problem, VerificationError, is_sensitive
 from formfill.fieldmap import Entry, FieldMap, lookup, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.forms import find_blank, open_blank
 from formfill.layout import CONTINUED_MARK, POINTERS, Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
-from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm, load_blank
+from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.signing import SignatureBox, signature_boxes

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from formfill.pdf.blank import _classic_xref, cache_dir, load_blank
+from formfill.blanks import load_blank
+from formfill.pdf.blank import _classic_xref, cache_dir
 
 
 def test_prepared_blank_is_cached_and_reused(blank_encrypted: Path, tmp_path: Path,

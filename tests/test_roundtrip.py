@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from formfill import api
+from formfill.blanks import load_blank
 from formfill.extract import DROPPED, Extraction, _prune, extract
 from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
 from formfill.forms import open_blank
-from formfill.pdf.blank import BlankForm, load_blank
+from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 from tests._profiles import profiles
 
