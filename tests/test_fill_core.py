@@ -959,7 +959,7 @@ def _pdf_with_other_form(path: Path) -> Path:
     })
     ref = writer._add_object(field)
     page[NameObject("/Annots")] = ArrayObject([ref])
-    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
     writer.write(path)
     return path
 

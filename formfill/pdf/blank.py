@@ -38,7 +38,7 @@ from formfill.pdf import keys
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-PREPARE_VERSION = 3  # bump when _prepare changes, so cached prepared blanks are rebuilt
+PREPARE_VERSION = 4  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
@@ -399,10 +399,12 @@ def _cache_put(sha256: str, data: bytes, encrypted: bool, had_xfa: bool, notes: 
 def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, PdfReader, bool, bool, list[str]]:
     """Decrypt, drop XFA, /Perms, NeedAppearances, scripts and actions; write with a classic xref table.
 
-    The document is cloned (only objects reachable from its catalog) and every stream checked
-    against the decompression bounds, so the pdfium flatten and the pdfplumber read-back never meet
-    a bomb; objects nothing refers to are not carried over. Only a filled file read for `verify`
-    (`rewrite=False`) keeps its bytes, and object numbers, when nothing in it needs changing.
+    The parsed document is cleaned, every stream checked against the decompression bounds (so the
+    pdfium flatten and the pdfplumber read-back never meet a bomb), and then cloned: a clone copies
+    only the objects its catalog reaches, so what was removed, and objects nothing refers to, are not
+    carried over (pypdf's clone flattens the page tree and keeps its emptied inner nodes, harmless).
+    Only a filled file read for `verify` (`rewrite=False`) keeps its bytes, and object numbers, when
+    nothing in it needs changing.
     """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
@@ -420,16 +422,15 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
     if not isinstance(acro, DictionaryObject):
         raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")
     had_xfa = keys.XFA in acro
-    # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
-    # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
-    writer = PdfWriter(clone_from=reader)
-    removed, changed = sanitize(writer, source)
-    for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object[keys.ACRO_FORM].get_object())):
+    removed, changed = sanitize(reader, source)  # the reader keeps the objects it parsed: the clone sees the changes
+    for desc in _unmarked_fixed_pitch(acro):
         desc[NameObject(keys.FLAGS)] = NumberObject(int(cast(int, desc.get(keys.FLAGS, 0))) | FLAG_FIXED_PITCH)
         changed = True
     if rewrite or changed or encrypted or not _classic_xref(raw):
+        # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
+        # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
         buf = io.BytesIO()
-        writer.write(buf)
+        PdfWriter(clone_from=reader).write(buf)
         data = buf.getvalue()
         reader = PdfReader(io.BytesIO(data))
     else:  # a filled file that is already clean: describe it as it is
@@ -451,16 +452,17 @@ _BANNED_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportDa
 _KNOWN_SCRIPT = "!ADBE::"  # Adobe's version-check scripts serving the XFA layer of the uscis.gov blank
 
 
-def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
-    """Strip scripts, actions and XFA from a cloned document in place; check every stream's size.
+def sanitize(doc: PdfReader, source: str) -> tuple[list[str], bool]:
+    """Strip scripts, actions and XFA from a parsed document in place; check every stream's size.
 
     Returns a description of each removal that is not one of the Adobe/XFA items the authentic
-    blank carries (those are dropped silently), and whether anything was removed at all. Objects
-    no longer reachable are dropped too.
+    blank carries (those are dropped silently), and whether anything was removed at all. Only what
+    the catalog still reaches is looked at, and only that is carried over when the document is
+    cloned (`_prepare`).
     """
     removed: list[str] = []
     changed = False
-    root = writer._root_object
+    root = doc.root_object
     for key in (keys.PERMS, keys.OPEN_ACTION, keys.AA):
         if key in root:
             changed = True
@@ -480,11 +482,8 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
         if key in acro:
             del acro[key]
             changed = True
-    _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
     decoded = 0
-    for obj in list(writer._objects):
-        if obj is None:
-            continue
+    for obj in _reachable(doc):  # the known scripts and the XFA just cut off are never looked at
         for node in _direct_nodes(obj, source):
             if keys.AA in node:
                 del node[keys.AA]
@@ -511,7 +510,6 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
             if decoded > MAX_DECODED_BYTES:
                 raise FormError(f"{source} could not be read as a PDF form (its streams decompress to more than "
                                 f"{MAX_DECODED_BYTES // 2**20} MB)")
-    _drop_unreachable(writer)
     return removed, changed or bool(removed)
 
 
@@ -584,28 +582,28 @@ def _check_stream(stream: StreamObject, source: str) -> int:
     return size
 
 
-def _drop_unreachable(writer: PdfWriter) -> None:
-    """Forget objects nothing in the document refers to any more (the removed scripts and actions)."""
-    roots: list[Any] = [writer._root_object.indirect_reference]
-    info = writer._info
-    if info is not None and info.indirect_reference is not None:
-        roots.append(info.indirect_reference)
+def _reachable(doc: PdfReader) -> list[Any]:
+    """Every indirect object the catalog or the document information refers to, each once."""
+    roots: list[Any] = [doc.root_object.indirect_reference]
+    info = doc.metadata  # a copy of /Info, holding the document's own references
+    if info is not None:
+        roots.append(info)
     reachable: set[int] = set()
+    found: list[Any] = []
     stack = list(roots)
     while stack:
         node = stack.pop()
         if isinstance(node, IndirectObject):
-            if node.idnum in reachable or node.pdf is not writer:
+            if node.idnum in reachable or node.pdf is not doc:
                 continue
             reachable.add(node.idnum)
             node = node.get_object()
+            found.append(node)
         if isinstance(node, DictionaryObject):
             stack.extend(node.values())
         elif isinstance(node, ArrayObject):
             stack.extend(node)
-    for i in range(len(writer._objects)):
-        if i + 1 not in reachable:
-            writer._objects[i] = None
+    return found
 
 
 def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:

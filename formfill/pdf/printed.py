@@ -49,7 +49,7 @@ def flatten(data: bytes) -> bytes:
         pdf.close()
     # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
-    root = writer._root_object
+    root = writer.root_object
     if keys.ACRO_FORM in root:
         del root[keys.ACRO_FORM]
     out = io.BytesIO()
