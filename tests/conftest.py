@@ -1,76 +1,60 @@
-"""Shared fixtures: the real blank forms (never committed here) and the bundled samples."""
+"""Shared fixtures: the real blank forms (never committed here), the bundled samples, and a private
+environment per test process (so `pytest -n auto` workers never share a cache, a home or a port).
+
+Helpers live in tests/helpers.py; the names below are re-exported only for tests written before it.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import signal
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "samples"
+from tests.helpers import REPO, SAMPLES, deadline, forms_dir, load_sample, real_blank, require_tool
 
-
-def forms_dir() -> Path:
-    env = os.environ.get("FORMFILL_FORMS_DIR")
-    if env:
-        return Path(env)
-    return REPO.parent / "shared" / "forms" / "i-131"
-
-
-def _form(name: str) -> Path:
-    path = forms_dir() / name
-    if not path.is_file():
-        path = next(forms_dir().rglob(name), path)
-    if not path.is_file():
-        pytest.fail(f"blank form {name} not found in {forms_dir()} (set FORMFILL_FORMS_DIR to the folder of blanks)")
-    return path
+__all__ = ["REPO", "SAMPLES", "deadline", "forms_dir", "require_tool"]
 
 
 @pytest.fixture(scope="session")
 def blank_plain() -> Path:
-    return _form("i-131_01-20-25.pdf")
+    return real_blank("i-131_01-20-25.pdf")
 
 
 @pytest.fixture(scope="session")
 def blank_encrypted() -> Path:
-    return _form("i-131_01-20-25_encrypted.pdf")
+    return real_blank("i-131_01-20-25_encrypted.pdf")
 
 
 @pytest.fixture(scope="session")
 def blank_2019() -> Path:
-    return _form("i-131_04-24-19.pdf")
+    return real_blank("i-131_04-24-19.pdf")
 
 
 @pytest.fixture
-def sample() -> Any:
-    """Load a bundled sample profile as a dict: sample('advance-parole-i485')."""
-
-    def load(name: str) -> dict[str, Any]:
-        return json.loads((SAMPLES / f"{name}.json").read_text())
-
-    return load
+def sample() -> Callable[..., dict[str, Any]]:
+    """Load a bundled sample profile as a fresh dict: sample('advance-parole-i485')."""
+    return load_sample
 
 
-def require_tool(name: str) -> str:
-    """System tools (pdftk, qpdf, pdftoppm) come from .ci/run; say clearly when one is missing."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed; .ci/run installs it (apt-get install pdftk-java qpdf poppler-utils)")
-    return path
+# Session fixtures run once per process: under pytest-xdist once per worker, each in the worker's own
+# basetemp (tmp_path_factory gives every worker a separate folder), so workers never share these.
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Prepared blanks are cached per user; tests keep theirs to themselves."""
     os.environ["FORMFILL_CACHE_DIR"] = str(tmp_path_factory.mktemp("formfill-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads or writes the real per-user forms and packages folders; a test that needs its own
+    home sets FORMFILL_HOME itself (monkeypatch), and that wins."""
+    os.environ["FORMFILL_HOME"] = str(tmp_path_factory.mktemp("formfill-home"))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -82,22 +66,3 @@ def _no_internet() -> None:
     os.environ["FORMFILL_FORMS_URL"] = f"http://127.0.0.1:{port}/i-131.pdf"
     os.environ["FORMFILL_FETCH_TIMEOUT"] = "5"
     os.environ.pop("FORMFILL_OFFLINE", None)
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail, rather than hang the suite, if the body blocks (a FIFO opened for reading waits for a writer)."""
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"blocked for more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)

@@ -8,19 +8,17 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 
 import formfill
-from formfill.cli import main
-from tests.conftest import SAMPLES
+from tests.helpers import invoke, load_sample, sample_path
 
-PROFILE = str(SAMPLES / "advance-parole-i485.json")
+PROFILE = str(sample_path("advance-parole-i485"))
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), env=env)
-    assert "Traceback" not in result.output + result.stderr
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+def run(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    """The shared in-process runner, as (exit code, stdout, stderr)."""
+    result: Result = invoke(*args, env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -102,7 +100,7 @@ def test_batch_names_are_exported() -> None:
 
 @pytest.mark.parametrize("digits", ["١٢٣٤٥٦٧٨٩", "１２３４５６７８９"])
 def test_non_ascii_digits_are_refused_by_validate(digits: str, tmp_path: Path) -> None:
-    data = json.loads(Path(PROFILE).read_text())
+    data = load_sample()
     data["applicant"]["a_number"] = digits
     p = tmp_path / "p.json"
     p.write_text(json.dumps(data), encoding="utf-8")
@@ -111,7 +109,7 @@ def test_non_ascii_digits_are_refused_by_validate(digits: str, tmp_path: Path) -
 
 
 def test_a_deeply_nested_value_inside_a_profile_is_a_problem_not_a_crash(tmp_path: Path) -> None:
-    data = json.loads(Path(PROFILE).read_text())
+    data = load_sample()
     deep: list[object] = []
     cur = deep
     for _ in range(600):

@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,16 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 from formfill import forms
-from formfill.cli import main
 from formfill.errors import FormError, InputError
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, formfill_command, sample_names, sample_path
+from tests.helpers import invoke as run
 
-SAMPLE = str(SAMPLES / "re-parole.json")
+SAMPLE = str(sample_path("re-parole"))
 SUPPORTED = "formfill fills Form I-131 edition 01/20/25"
 
 
@@ -179,13 +177,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     return Home(root, root / ".local" / "share" / "formfill" / "forms", tmp)
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
-
-
 def refused(home: Home, *args: str) -> str:
     """Run a command that must fail cleanly: exit 2, one line on stderr, nothing left behind."""
     result = run(*args)
@@ -236,7 +227,7 @@ def test_the_plain_blank_from_a_mirror_works_too(home: Home, site: Site, monkeyp
 
 def test_batch_downloads_before_filling(home: Home, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORMFILL_FORMS_URL", f"{site.url}/i-131.pdf")
-    result = run("batch", SAMPLE, str(SAMPLES / "reentry-permit.json"), "-o", str(home.root / "out"), "--jobs", "1")
+    result = run("batch", SAMPLE, str(sample_path("reentry-permit")), "-o", str(home.root / "out"), "--jobs", "1")
     assert result.exit_code == 0, result.output
     assert len(list((home.root / "out").glob("*.i-131.pdf"))) == 2
     assert (home.forms / "i-131_01-20-25.pdf").is_file()
@@ -248,10 +239,10 @@ def test_demo_on_a_fresh_machine_fills_every_sample(tmp_path: Path, site: Site) 
     root.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FORMFILL_", "XDG_"))}
     env.update(HOME=str(root), FORMFILL_FORMS_URL=f"{site.url}/i-131.pdf", FORMFILL_FETCH_TIMEOUT="10")
-    cmd = [sys.executable, "-m", "formfill", "demo", "--out", "out"]
+    cmd = formfill_command("demo", "--out", "out")
     first = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
-    samples = sorted(p.stem for p in SAMPLES.glob("*.json"))
+    samples = sample_names()
     assert len(samples) >= 7
     assert sorted(p.name for p in (root / "out").iterdir()) == [f"{s}.i-131.pdf" for s in samples]
     assert first.stdout.count(" verified)") == len(samples)
@@ -460,7 +451,7 @@ def test_no_form_pdf_is_in_the_repository_or_the_package() -> None:
 
 def test_the_readme_starts_with_two_commands_for_a_fresh_machine() -> None:
     """Install-and-demo, then the tests; how CI finds the shared blanks is for contributors, further down."""
-    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     intro = readme.split("\n## ", 1)[0]
     block = intro.split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [line for line in block.splitlines() if line.strip()]

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 import formfill
-from tests.conftest import SAMPLES
+from tests.helpers import assert_refused, invoke, load_sample, long_profile, sample_path, write_photo
+from tests.helpers import run_untrusted as cli
 from tests.hostile_pdfs import BUILDERS
-from tests.test_trust_pdf import SAMPLE, assert_refused, cli
 
-PROFILE = SAMPLES / "re-parole.json"
+SAMPLE = sample_path("advance-parole-i485")
+PROFILE = sample_path("re-parole")
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +57,7 @@ def test_review_of_an_endless_file_is_refused_in_bounded_memory(tmp_path: Path) 
 def test_review_never_writes_over_the_blank_it_found(tmp_path: Path, blank_plain: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """No --form: the blank comes from the forms folders, and is an input all the same."""
-    from click.testing import CliRunner
 
-    from formfill.cli import main
 
     forms = tmp_path / "forms"
     forms.mkdir()
@@ -67,7 +66,7 @@ def test_review_never_writes_over_the_blank_it_found(tmp_path: Path, blank_plain
     monkeypatch.setenv("FORMFILL_FORMS_DIR", str(forms))
     monkeypatch.setenv("FORMFILL_OFFLINE", "1")
     before = found.read_bytes()
-    result = CliRunner().invoke(main, ["review", str(PROFILE), "-o", str(found), "--overwrite"])
+    result = invoke("review", str(PROFILE), "-o", str(found), "--overwrite")
     assert result.exit_code == 2, result.output
     assert "is the blank form" in result.output and "Traceback" not in result.output
     assert found.read_bytes() == before
@@ -99,9 +98,8 @@ def test_review_shows_the_photo_bytes_it_checked_not_a_file_swapped_in_later(
 
     from formfill.checks import package
     from formfill.review import review
-    from tests.test_package import write_photo
 
-    data = json.loads((SAMPLES / "advance-parole-i485.json").read_text())
+    data = load_sample("advance-parole-i485")
     data["attachments"] = [{"kind": "passport_photo", "path": "photos/p1.jpg"}]
     inside = tmp_path / "inside"
     photo = inside / "photos" / "p1.jpg"
@@ -173,7 +171,7 @@ def test_forms_add_keeps_the_bytes_it_checked(tmp_path: Path, blank_plain: Path,
 @pytest.mark.parametrize("nest", [("[", "]"), ('{"a": ', "}")])
 def test_diff_of_a_deeply_nested_profile_is_exit_2_never_a_traceback(tmp_path: Path, nest: tuple[str, str]) -> None:
     """500 levels pass the JSON reader (and validation's own refusal) but not diff's walk of an invalid profile."""
-    data = json.loads(PROFILE.read_text())
+    data = load_sample("re-parole")
     text = json.dumps(data)[:-1] + ', "deep": ' + nest[0] * 500 + "1" + nest[1] * 500 + "}"
     deep = tmp_path / "deep.json"
     deep.write_text(text)
@@ -202,7 +200,7 @@ def test_a_pipe_named_like_a_pdf_in_the_forms_folder_never_hangs_the_scan(tmp_pa
 
 def test_diff_masks_an_identifier_nested_inside_an_invalid_profile(tmp_path: Path) -> None:
     """An invalid profile is compared as written: `applicant.ssn.number` is an SSN all the same."""
-    data = json.loads(PROFILE.read_text())
+    data = load_sample("re-parole")
     data["applicant"]["ssn"] = {"number": "456-55-0199"}
     data["applicant"]["a_number"] = {"value": {"digits": "A-234-567-890"}}
     odd = tmp_path / "odd.json"
@@ -222,9 +220,7 @@ def _with_heavy_sheet(blank_plain: Path, megabytes: float) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DecodedStreamObject, NameObject
 
-    from tests.test_overflow import long_profile
-
-    data = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
+    data = long_profile(load_sample("advance-parole-i485"))
     filled = formfill.fill(data, form=formfill.forms.open_blank(blank_plain)).data
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(filled)))
     sheet = writer.pages[-1]
@@ -260,9 +256,7 @@ def test_extract_reading_sheets_is_bounded_in_time(blank_plain: Path, monkeypatc
 
 def test_verify_refuses_a_sheet_page_far_larger_than_text_without_parsing_it(blank_plain: Path) -> None:
     """Before: 8 MB of text operations took verify 23 s and 640 MB to give up; no sheet formfill writes is 1 MB."""
-    from tests.test_overflow import long_profile
-
-    data = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
+    data = long_profile(load_sample("advance-parole-i485"))
     result = formfill.verify(_with_heavy_sheet(blank_plain, 2), data)
     assert not result.ok
     assert [p.message for p in result.problems] == [
