@@ -58,13 +58,25 @@ def deep_nesting(folder: Path, depth: int = 200_000) -> Path:
     return path
 
 
-def _bomb_stream() -> DecodedStreamObject:
-    packer = zlib.compressobj(9)
+def _bomb_data() -> bytes:
+    """Flate data of BOMB_BYTES zeros, built in under a second instead of compressing 2 GiB.
+
+    After a full flush the compressor starts afresh, so every further 16 MiB chunk of zeros compresses to
+    the same bytes: compress it once and repeat it. The trailer's Adler-32 of n zeros is (n mod 65521, 1).
+    """
     chunk = bytes(16 * 2**20)
-    parts = [packer.compress(chunk) for _ in range(BOMB_BYTES // len(chunk))]
-    parts.append(packer.flush())
+    packer = zlib.compressobj(9)
+    first = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)  # with the 2-byte zlib header
+    repeated = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    assert packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH) == repeated, "zlib did not repeat itself"
+    end = packer.flush(zlib.Z_FINISH)[:-4]  # the final empty block, without the checksum of only 3 chunks
+    adler = ((BOMB_BYTES % 65521) << 16) | 1
+    return first + repeated * (BOMB_BYTES // len(chunk) - 1) + end + adler.to_bytes(4, "big")
+
+
+def _bomb_stream() -> DecodedStreamObject:
     stream = DecodedStreamObject()
-    stream.set_data(b"".join(parts))  # written as is: already Flate data
+    stream.set_data(_bomb_data())  # written as is: already Flate data
     stream[NameObject("/Filter")] = NameObject("/FlateDecode")
     return stream
 

@@ -154,3 +154,8 @@ def test_each_worker_has_its_own_cache_and_home(tmp_path_factory: pytest.TempPat
     if worker is not None:  # under -n, the basetemp is the worker's own folder (popen-gw0, popen-gw1, ...)
         assert base.name.endswith(worker)
 
+
+def test_the_slow_marker_is_registered(pytestconfig: pytest.Config) -> None:
+    markers = pytestconfig.getini("markers")
+    assert any(str(line).startswith("slow:") for line in markers)
+    assert pytestconfig.getoption("strict_markers"), "an unregistered (misspelt) marker must fail collection"

@@ -347,6 +347,7 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     assert len(thumbs) == 2 and Image.open(io.BytesIO(base64.b64decode(thumbs[0]))).width <= 160
 
 
+@pytest.mark.slow
 def test_filing_date_sets_the_fee_shown(blank: BlankForm) -> None:
     data = copy.deepcopy(sample_data("re-parole"))
     data["parole"]["request_ead"] = True  # the H.R. 1 fee: $275 from 2025-07-22, $280 from 2026-01-01
@@ -392,6 +393,7 @@ def has_colour(image: Image.Image, rgb: tuple[int, int, int], tolerance: int = 4
     return both.getbbox() is not None
 
 
+@pytest.mark.slow
 def test_chromium_renders_the_page_and_prints_it(tmp_path: Path, blank: BlankForm) -> None:
     data = long_profile(sample_data("advance-parole-i485"))
     page_html = review(data, form=blank).to_html()
@@ -456,6 +458,7 @@ def test_sheet_outlines_hold_their_text_across_two_sheets(blank: BlankForm) -> N
     assert [t.page for t in r.todos if t.kind == "sign_sheet"] == [15, 16]
 
 
+@pytest.mark.slow
 def test_cli_never_writes_the_review_over_an_input(tmp_path: Path, blank_plain: Path) -> None:
     profile = tmp_path / "client.json"
     profile.write_text((SAMPLES / "re-parole.json").read_text())

@@ -139,6 +139,7 @@ def test_batch_json_lines_are_strict_too(tmp_path: Path, good: dict[str, Any], b
     assert SSN not in (tmp_path / "out" / "report.jsonl").read_text()
 
 
+@pytest.mark.slow
 def test_odd_documents_give_the_error_document(tmp_path: Path, good: dict[str, Any], blank_plain: Path) -> None:
     cases = {
         "bom2.json": b"\xef\xbb\xbf\xef\xbb\xbf" + text_of(good).encode(),
@@ -180,6 +181,7 @@ def test_read_json_refuses_a_duplicate_as_a_profile_error(tmp_path: Path) -> Non
 # --- 2. outputs never overwrite inputs or devices --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fill_refuses_outputs_that_are_inputs_or_not_regular_files(
     tmp_path: Path, good: dict[str, Any], blank_plain: Path, sample: Any
 ) -> None:

@@ -124,6 +124,7 @@ def test_review_shows_the_photo_bytes_it_checked_not_a_file_swapped_in_later(
     assert red - green < 100, "the thumbnail is the file swapped in after the check"
 
 
+@pytest.mark.slow
 def test_review_of_a_verified_pdf_with_a_huge_page_stays_bounded(blank_plain: Path) -> None:
     """A page box 50 times the form's still verifies (values are fields); its image must not grow with it."""
     import io

@@ -124,6 +124,7 @@ def test_forms_add_refuses_a_filled_form(filled_pdf: Path, tmp_path: Path) -> No
     assert not list(home.rglob("*.pdf"))
 
 
+@pytest.mark.slow
 def test_a_blank_with_a_comment_or_stamp_is_refused(blank_encrypted: Path, tmp_path: Path) -> None:
     """Empty fields are not enough: a sticky note or stamp left by the last client's review is data too."""
     writer = PdfWriter(clone_from=PdfReader(blank_encrypted))
@@ -160,6 +161,7 @@ def _with_changes(blank: Path, tmp_path: Path, field: str, changes: dict[str, An
     return path
 
 
+@pytest.mark.slow
 def test_one_stray_value_or_checked_box_is_enough_to_refuse(blank_plain: Path, tmp_path: Path) -> None:
     stray_text = _with_changes(blank_plain, tmp_path, FAMILY, {"/V": TextStringObject("OLDCLIENT")})
     with pytest.raises(FormError, match=r"looks like a filled form.*Part2_Line1_FamilyName"):
@@ -214,6 +216,7 @@ def test_verification_catches_a_value_injected_in_an_unwritten_field(sample: Any
 # --- outputs carry no scripts or actions ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_authentic_blank_carries_adobe_scripts_and_no_output_does(blank_encrypted: Path, sample: Any) -> None:
     raw = blank_encrypted.read_bytes()
     reader = PdfReader(io.BytesIO(raw))
@@ -282,6 +285,7 @@ def injected_blank(blank_plain: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_blank_with_injected_actions_is_cleaned_and_the_removal_reported(blank_plain: Path, tmp_path: Path,
                                                                           sample: Any) -> None:
     path = injected_blank(blank_plain, tmp_path)
@@ -322,6 +326,7 @@ def _flip_middle(data: bytes) -> bytes:
     return data[:mid] + bytes(b ^ 0x5A for b in data[mid : mid + 64]) + data[mid + 64 :]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["flipped-in-the-middle", "truncated", "substituted", "record-damaged"])
 def test_a_damaged_prepared_blank_is_discarded_loudly_and_rebuilt(
     blank_encrypted: Path, filled_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -432,6 +437,7 @@ def test_a_hostile_pdf_ends_with_exit_2_and_one_line(hostile: dict[str, Path], t
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_repairable_xref_is_repaired_for_a_blank_and_refused_for_verify(hostile: dict[str, Path],
                                                                          tmp_path: Path) -> None:
     """pypdf rebuilds a blank's broken xref (the prepared copy is then clean); verify reads as found."""
@@ -444,6 +450,7 @@ def test_a_repairable_xref_is_repaired_for_a_blank_and_refused_for_verify(hostil
                    "could not be read back")
 
 
+@pytest.mark.slow
 def test_a_filled_form_carrying_a_bomb_is_refused_by_verify(filled_pdf: Path, tmp_path: Path) -> None:
     from tests.hostile_pdfs import bomb
 
