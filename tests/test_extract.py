@@ -70,6 +70,7 @@ def full(blank: BlankForm, short: str) -> str:
 # --- the current edition ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pdftk_fill_from_xfdf_extracts_to_the_expected_profile(blank_plain: Path, blank: BlankForm,
                                                                tmp_path: Path) -> None:
     """A writer formfill does not use: pdftk fill_form with exactly the values formfill would write."""
@@ -115,6 +116,7 @@ def on(blank: BlankForm, field: str) -> str:
     return blank.fields[field].on_state
 
 
+@pytest.mark.slow
 def test_viewer_typed_values_are_read_from_V_and_normalised(blank_plain: Path, blank: BlankForm) -> None:
     """Typed in a viewer: no appearances, people's own spellings of dates, phones and identifiers."""
     tps = box(blank, "application.type", "tps_travel_authorization")

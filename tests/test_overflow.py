@@ -136,6 +136,7 @@ def test_continuation_sheets_carry_name_and_a_number(long_fill: formfill.FillRes
     assert "No syntax or stream encoding errors" in out.stdout
 
 
+@pytest.mark.slow
 def test_printed_check_passes_and_verify_command_agrees(long_fill: formfill.FillResult, sample: Any) -> None:
     assert long_fill.verification.ok and long_fill.verification.printed_checked
     assert long_fill.output is not None

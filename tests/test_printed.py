@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
@@ -42,6 +43,7 @@ def test_text_pushed_past_the_box_edge_is_caught(sample: Any, blank_plain: Path,
     assert any(p.code == "printed" and p.path == "travel.purpose" for p in printed.problems)
 
 
+@pytest.mark.slow
 def test_a_glyph_cut_at_the_box_edge_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
     result = formfill.fill(profile, form=blank_plain)

@@ -227,6 +227,7 @@ def test_unanswered_items_and_notes(blank: BlankForm) -> None:
 # --- PII -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_redact_masks_identifiers_in_text_and_on_the_page_images(blank: BlankForm) -> None:
     data = sample_data("advance-parole-i485")
     ssn, a_number = "123456780", "987654321"
@@ -297,6 +298,7 @@ def test_cli_writes_once_then_refuses_to_overwrite(tmp_path: Path, blank_plain: 
     assert not list(tmp_path.glob(".*.part"))
 
 
+@pytest.mark.slow
 def test_cli_reviews_a_filled_pdf_only_if_it_verifies(tmp_path: Path, blank_plain: Path) -> None:
     pdf = tmp_path / "filled.pdf"
     formfill.fill(SAMPLES / "re-parole.json", form=blank_plain, output=pdf)
@@ -347,7 +349,6 @@ def test_check_package_shows_the_checklist_the_fee_and_each_photo(tmp_path: Path
     assert len(thumbs) == 2 and Image.open(io.BytesIO(base64.b64decode(thumbs[0]))).width <= 160
 
 
-@pytest.mark.slow
 def test_filing_date_sets_the_fee_shown(blank: BlankForm) -> None:
     data = copy.deepcopy(sample_data("re-parole"))
     data["parole"]["request_ead"] = True  # the H.R. 1 fee: $275 from 2025-07-22, $280 from 2026-01-01

@@ -119,7 +119,6 @@ def written(data: bytes, blank: BlankForm) -> tuple[dict[str, Any], list[str]]:
     return values, sheets
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sample_names())
 def test_every_sample_round_trips(name: str, blank: BlankForm) -> None:
     raw = load_sample(name)

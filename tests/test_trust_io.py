@@ -139,7 +139,6 @@ def test_batch_json_lines_are_strict_too(tmp_path: Path, good: dict[str, Any], b
     assert SSN not in (tmp_path / "out" / "report.jsonl").read_text()
 
 
-@pytest.mark.slow
 def test_odd_documents_give_the_error_document(tmp_path: Path, good: dict[str, Any], blank_plain: Path) -> None:
     cases = {
         "bom2.json": b"\xef\xbb\xbf\xef\xbb\xbf" + text_of(good).encode(),

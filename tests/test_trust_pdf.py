@@ -124,7 +124,6 @@ def test_forms_add_refuses_a_filled_form(filled_pdf: Path, tmp_path: Path) -> No
     assert not list(home.rglob("*.pdf"))
 
 
-@pytest.mark.slow
 def test_a_blank_with_a_comment_or_stamp_is_refused(blank_encrypted: Path, tmp_path: Path) -> None:
     """Empty fields are not enough: a sticky note or stamp left by the last client's review is data too."""
     writer = PdfWriter(clone_from=PdfReader(blank_encrypted))
@@ -326,7 +325,6 @@ def _flip_middle(data: bytes) -> bytes:
     return data[:mid] + bytes(b ^ 0x5A for b in data[mid : mid + 64]) + data[mid + 64 :]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["flipped-in-the-middle", "truncated", "substituted", "record-damaged"])
 def test_a_damaged_prepared_blank_is_discarded_loudly_and_rebuilt(
     blank_encrypted: Path, filled_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -450,7 +448,6 @@ def test_a_repairable_xref_is_repaired_for_a_blank_and_refused_for_verify(hostil
                    "could not be read back")
 
 
-@pytest.mark.slow
 def test_a_filled_form_carrying_a_bomb_is_refused_by_verify(filled_pdf: Path, tmp_path: Path) -> None:
     from tests.hostile_pdfs import bomb
 
