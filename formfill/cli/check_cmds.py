@@ -55,12 +55,7 @@ def render_fee(fee: dict[str, Any], form: str) -> list[str]:
         at_least = "at least " if unknown else ""
         lines.append(f"  Due now, to enclose with this {form}: {at_least}{_money(fee['due_now'], currency)} (a fee "
                      f"waiver is requested, Form I-912 attached, for: {covered})")
-        if fee["later"]:
-            lines.append(f"  Billed later, not paid with the {form}:")
-            for p in fee["later"]:
-                lines += _payment(p, currency)
-        lines += [f"  - {n}" for n in fee.get("notes", [])]
-        return lines
+        return lines + _later_and_notes(fee, form, currency)
     total = _money(fee["total"], currency)
     if unknown:
         lines.append(f"  Total due with this {form}: at least {total} (the rules give no amount for: "
@@ -75,12 +70,17 @@ def render_fee(fee: dict[str, Any], form: str) -> list[str]:
         lines.append("  An I-912 fee waiver request may cover the filing fee only; pay the fees marked not waivable.")
     else:
         lines.append("  No fee waiver for this request: the fee must be paid.")
+    return lines + _later_and_notes(fee, form, currency)
+
+
+def _later_and_notes(fee: dict[str, Any], form: str, currency: str) -> list[str]:
+    """The fees billed after filing and the fee notes: the same end for a waived and a paid fee block."""
+    lines: list[str] = []
     if fee["later"]:
         lines.append(f"  Billed later, not paid with the {form}:")
         for p in fee["later"]:
             lines += _payment(p, currency)
-    lines += [f"  - {n}" for n in fee.get("notes", [])]
-    return lines
+    return lines + [f"  - {n}" for n in fee.get("notes", [])]
 
 
 def render(report: PackageReport) -> list[str]:
