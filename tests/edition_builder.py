@@ -243,6 +243,22 @@ def add_text_item(ed: Edition, page_no: int, parent_name: str, t: str, rect: tup
     return name
 
 
+def print_text(ed: Edition, page_no: int, x: float, y: float, text: str) -> None:
+    """Print a run of text on a page (an item number beside a new question, say)."""
+    page = ed.writer.pages[page_no - 1]
+    fonts = page["/Resources"].get_object()["/Font"].get_object()
+    font = "/FfHelv"  # a simple font of its own: the page's fonts may be CID fonts that take two bytes a glyph
+    fonts[NameObject(font)] = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+    })
+    content = page.get_contents()
+    data = content.get_data() if content is not None else b""
+    stream = DecodedStreamObject()
+    stream.set_data(data + b"\nBT %s 9 Tf %.2f %.2f Td (%s) Tj ET\n" % (font.encode(), x, y, text.encode("latin-1")))
+    page[NameObject("/Contents")] = ed.writer._add_object(stream)
+
+
 def _parents(writer: PdfWriter) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
 

@@ -100,3 +100,34 @@ def test_lint_runs_every_rule() -> None:
     fmap = {"form": "X-1", "edition": "1", "fields": [{"field": "Z[0]", "text": "q"}]}
     found = lint(fmap, list(BLANK.values()), ["p1"], {"a"}, "X-1", "1", [])
     assert {"missing_field", "unknown_path", "unmapped"} <= {f.code for f in found}
+
+
+@pytest.mark.slow
+def test_a_printed_item_added_to_the_blank_is_reported_until_mapped_or_declared_unfilled(
+        blank_plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import shutil
+
+    from formfill.editions.workflow import check
+    from formfill.formpackage import read_blank
+    from tests import edition_builder as eb
+
+    monkeypatch.setenv("FORMFILL_OFFLINE", "1")
+    ed = eb.start(read_blank(blank_plain).data)
+    eb.add_text_item(ed, 14, "form1[0].#subform[13]", "Part13_Line8_NewQuestion[0]", (60, 60, 300, 78),
+                     "Your new answer", "Enter your new answer.")
+    eb.print_text(ed, 14, 36, 81, "8.")
+    blank = tmp_path / "added.pdf"
+    blank.write_bytes(ed.bytes())
+    pkg = tmp_path / "i-131"
+    shutil.copytree(REPO / "field_maps" / "i-131", pkg)
+    _, _, findings = check(pkg, blank)
+    assert [(f.code, f.severity, f.where) for f in findings if f.code.endswith("item")] == [
+        ("unmapped_item", "error", "Part 13, Item 8")]
+    map_file = pkg / "01-20-25.json"
+    doc = json.loads(map_file.read_text())
+    doc["unfilled_items"] = [{"part": "13", "item": "8", "why": "a test"}, {"part": "13", "item": "9", "why": "x"}]
+    map_file.write_text(json.dumps(doc))
+    _, _, findings = check(pkg, blank)
+    assert [(f.code, f.where) for f in findings if f.severity == "error"] == []
+    assert ("unfilled_item_not_printed", "unfilled_items[1]") in [(f.code, f.where) for f in findings]

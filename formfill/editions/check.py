@@ -13,6 +13,7 @@ from typing import Any
 
 from formfill.editions.align import Widget
 from formfill.editions.draft import profile_paths
+from formfill.editions.items import Item, stale_declarations, uncovered
 
 ERROR = "error"
 WARNING = "warning"
@@ -157,6 +158,20 @@ def unmapped(fmap: dict[str, Any], blank: Iterable[Widget]) -> list[Finding]:
             for w in blank if w.kind in ("text", "check", "choice") and w.name not in declared]
 
 
+def items_filled(fmap: dict[str, Any], items: list[Item], blank: Iterable[Widget]) -> list[Finding]:
+    """Every printed item of the form is filled (a mapped box under it, or an entry naming it) or declared
+    unfilled on purpose in `unfilled_items`; a declaration names an item the blank prints."""
+    boxes = [(w.name, w.page, w.rect) for w in blank]
+    out = [Finding("unmapped_item", ERROR, it.where,
+                   f"printed on page {it.page}, with no mapped field under it and not declared unfilled (map it, "
+                   f'or add {{"part": "{it.part}", "item": "{it.item}", "why": "..."}} to unfilled_items)')
+           for it in uncovered(items, boxes, fmap)]
+    for i, d in stale_declarations(items, fmap):
+        out.append(Finding("unfilled_item_not_printed", WARNING, f"unfilled_items[{i}]",
+                           f"Part {d.get('part')}, Item {d.get('item')} is not printed on this blank"))
+    return out
+
+
 def identification(fmap: dict[str, Any], form: str, edition: str, barcodes: list[str],
                    first_page: str) -> list[Finding]:
     """The blank is the form and edition the map is for, in its barcodes and its footer."""
@@ -178,7 +193,8 @@ def identification(fmap: dict[str, Any], form: str, edition: str, barcodes: list
 
 
 def lint(fmap: dict[str, Any], blank: list[Widget], pages: list[str], known_paths: set[str], form: str,
-         edition: str, barcodes: list[str]) -> list[Finding]:
+         edition: str, barcodes: list[str], items: list[Item] | None = None) -> list[Finding]:
+    """Every rule; `items` (the blank's printed items) when the print was read."""
     by_name = {w.name: w for w in blank}
     return [
         *identification(fmap, form, edition, barcodes, pages[0] if pages else ""),
@@ -188,4 +204,5 @@ def lint(fmap: dict[str, Any], blank: list[Widget], pages: list[str], known_path
         *paths(fmap, known_paths),
         *written_twice(fmap),
         *unmapped(fmap, blank),
+        *(items_filled(fmap, items, blank) if items is not None else []),
     ]

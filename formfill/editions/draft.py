@@ -158,6 +158,7 @@ def new_fill_map(old: dict[str, Any], proposals: list[Proposal], blank: BlankFor
         "signature_fields": [renames[f] for f in old.get("signature_fields", []) if f in renames],
         "signatures": carry_signatures(old.get("signatures", []), renames, pages, shift),
         "unfilled_fields": [renames[f] for f in old.get("unfilled_fields", []) if f in renames],
+        "unfilled_items": list(old.get("unfilled_items", [])),  # `map check` names those the new print lacks
         "new_fields": [p.field for p in proposals if p.status == NEW and blank.fields[p.field].kind != "other"
                        and not blank.values.get(p.field)],
     }

@@ -10,6 +10,7 @@ from typing import Any
 from formfill.editions.accept import Accepted, accept_folder, read_json
 from formfill.editions.check import Finding, lint, model_paths
 from formfill.editions.draft import DRAFT_FILE, Draft, make_draft, write_draft
+from formfill.editions.items import printed_items
 from formfill.editions.review_page import draft_review
 from formfill.editions.widgets import widgets
 from formfill.errors import FormError, FormfillError
@@ -17,7 +18,7 @@ from formfill.fieldmap import all_maps
 from formfill.formpackage import SPEC_FILE, FormPackage, load_blank, load_package, package_for, packages
 from formfill.forms import open_blank, scan, search_dirs
 from formfill.pdf.blank import BlankForm, read_file
-from formfill.pdf.words import page_texts
+from formfill.pdf.words import page_runs, page_texts
 from formfill.review import Review
 
 
@@ -95,8 +96,9 @@ def check(folder: str | Path, blank_path: str | Path) -> tuple[FormPackage, dict
     known = model_paths(pkg.model().model_json_schema())
     marker = pkg.spec.identification.barcode_field
     barcodes = [str(v) for n, v in blank.values.items() if marker in n and v]
+    items = [item for _, item in printed_items(page_runs(blank.data, blank.source))]
     findings = lint(fmap, widgets(blank), page_texts(blank.data, blank.source), known, blank.form, blank.edition,
-                    barcodes)
+                    barcodes, items)
     return pkg, fmap, findings
 
 

@@ -71,3 +71,31 @@ def page_texts(data: bytes, source: str = "<bytes>") -> list[str]:
     finally:
         pdf.close()
     return out
+
+
+Run = tuple[str, Rect]  # a run of text on one line, as pdfium groups it, and its rectangle
+
+
+def page_runs(data: bytes, source: str = "<bytes>") -> list[list[Run]]:
+    """Every page's runs of text with their rectangles: where each printed item number and heading sits."""
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        raise FormError(f"{source}: the pages cannot be read ({err})") from None
+    out: list[list[Run]] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            text = page.get_textpage()
+            try:
+                runs: list[Run] = []
+                for k in range(text.count_rects()):
+                    rect = text.get_rect(k)
+                    runs.append((" ".join(text.get_text_bounded(*rect).split()), rect))
+                out.append(runs)
+            finally:
+                text.close()
+                page.close()
+    finally:
+        pdf.close()
+    return out
