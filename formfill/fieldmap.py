@@ -363,6 +363,12 @@ def for_form(blank: BlankForm) -> FieldMap:
                         f"{what_we_fill()}.")
     if blank.form not in packages():
         raise FormError(f"{blank.source}: this is not {the_forms()} but Form {blank.form}; {what_we_fill()}.")
+    if any(pkg.form == blank.form and blank.edition in pkg.read_maps for pkg in all_packages()):
+        raise FormError(
+            f"{blank.source} is Form {blank.form} edition {blank.edition}, which has no field map: it is an older "
+            f"edition formfill reads (`formfill extract` takes a filed copy) but does not fill; {what_we_fill()}. "
+            "To fill, use the current edition: `formfill forms fetch`, or download it and `formfill forms add PATH`."
+        )
     raise FormError(
         f"{blank.source} is Form {blank.form} edition {blank.edition}, which has no field map; {what_we_fill()}. "
         "Download the current edition (`formfill forms fetch`) or add a field map for this edition."

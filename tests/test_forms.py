@@ -570,3 +570,10 @@ def test_kept_files_lists_blanks_cache_maps_and_rules(tmp_path: Path, blank_plai
     # The maps and rules live in the form package folder (field_maps/i-131/) since the package work of issue 18.
     assert any(p.name == "01-20-25.json" and "field map" in what for p, what in kept.items())
     assert any(p.name == "package-rules.json" and p.is_file() for p in kept)
+
+
+def test_adding_an_older_edition_formfill_only_reads_says_so_and_how_to_fill(home: Home, blank_2019: Path) -> None:
+    line = refused(home, "forms", "add", str(blank_2019))
+    assert "edition 04/24/19" in line and "older edition formfill reads" in line and "does not fill" in line
+    assert "formfill fills Form I-131 edition 01/20/25" in line and "formfill forms fetch" in line
+    assert "add a field map" not in line
