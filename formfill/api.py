@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill import layout, loading
-from formfill.editions.acceptance import REFUSE, acceptance
+from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import (
     FormfillError,
     OutputExistsError,
@@ -30,7 +30,7 @@ from formfill.errors import (
 )
 from formfill.fieldmap import Assignment, FieldMap, for_form, lost_notes, resolve, skip_notes
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
-from formfill.formpackage import edition_spec, load_blank
+from formfill.formpackage import load_blank
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
@@ -284,12 +284,14 @@ def _refuse_inputs_inside(folder: Path, inputs: Iterable[tuple[str, str]]) -> No
 
 
 def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
-    """The package's acceptance dates for this edition on the filing date: a warning note, or a refusal."""
-    spec = edition_spec(blank.form, blank.edition) if filing_date is not None else None
-    if spec is None or filing_date is None:
+    """The packages' acceptance dates for this edition on the filing date (default today, and the message says
+    so): a warning note, or a refusal."""
+    dates = dates_for(blank.form, blank.edition)
+    if dates is None:
         return []
-    found = acceptance(blank.form, blank.edition, spec.accepted_from, spec.accepted_until, filing_date,
-                       spec.acceptance_source)
+    found = acceptance(blank.form, blank.edition, dates.accepted_from, dates.accepted_until,
+                       filing_date or dt.date.today(), dates.source, estimated=dates.estimated,
+                       today=filing_date is None)
     if found is None:
         return []
     severity, message = found

@@ -113,6 +113,21 @@ class Overflow(_SpecModel):
     sheet_header: list[SheetHeaderLine] = Field(min_length=1)
 
 
+class Supersedes(_SpecModel):
+    """An earlier edition this one replaces, and USCIS's last day for it: a new package ends the old edition
+    without editing the package that holds it."""
+
+    edition: str
+    accepted_until: dt.date | None = None  # null until USCIS announces the day
+
+    @field_validator("edition")
+    @classmethod
+    def _edition_date(cls, value: str) -> str:
+        if not _EDITION.fullmatch(value):
+            raise ValueError(f"an edition is written mm/dd/yy as printed on the form, not {value!r}")
+        return value
+
+
 class EditionSpec(_SpecModel):
     """One edition of the form: a fill map (formfill fills it) or a read map (formfill only reads it)."""
 
@@ -122,6 +137,8 @@ class EditionSpec(_SpecModel):
     accepted_from: dt.date | None = None  # USCIS's first day of acceptance (a filing before it is warned about)
     accepted_until: dt.date | None = None  # its last day (a filing after it is refused)
     acceptance_source: str | None = None  # where the dates come from (uscis.gov/<form>, a Federal Register notice)
+    acceptance_estimated: bool = False  # a draft's guess from the edition date, until a person accepts the package
+    supersedes: list[Supersedes] = []
 
     @field_validator("edition")
     @classmethod
@@ -456,6 +473,7 @@ __all__ = [
     "Identification",
     "Overflow",
     "Spec",
+    "Supersedes",
     "all_packages",
     "builtin_root",
     "default_package",

@@ -74,5 +74,11 @@ def test_identification_spec_and_file_name_of_the_new_edition() -> None:
     assert identification("X-1", "06/01/26") == {"barcode_value_prefix": "X-1|06/01/26|",
                                                  "footer_text": "Form X-1 Edition 06/01/26"}
     assert map_file_name("06/01/26") == "06-01-26.json"
-    spec = draft_spec({"form": "X-1", "editions": [{"edition": "01/01/25", "fill_map": "01-01-25.json"}]}, "06/01/26")
-    assert spec["editions"] == [{"edition": "06/01/26", "fill_map": "06-01-26.json"}]
+    spec = draft_spec({"form": "X-1", "publisher_page": "https://x.example/x-1",
+                       "editions": [{"edition": "01/01/25", "fill_map": "01-01-25.json"}]}, "06/01/26", "01/01/25")
+    [entry] = spec["editions"]
+    assert {k: entry[k] for k in ("edition", "fill_map")} == {"edition": "06/01/26", "fill_map": "06-01-26.json"}
+    # The first accepted day is the edition date, an estimate a person confirms; the old edition's end is theirs.
+    assert entry["accepted_from"] == "2026-06-01" and entry["acceptance_estimated"] is True
+    assert "https://x.example/x-1" in entry["acceptance_source"]
+    assert entry["supersedes"] == [{"edition": "01/01/25", "accepted_until": None}]

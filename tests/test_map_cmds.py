@@ -113,3 +113,26 @@ def test_review_and_check_of_a_draft(drafted: tuple[Path, dict], next_blank: Pat
 def test_map_of_a_folder_without_a_package_is_a_usage_error(tmp_path: Path) -> None:
     result = run("fill", str(SAMPLES / "reentry-permit.json"), "--map", str(tmp_path))
     assert result.exit_code == 2 and "not a form package" in result.output
+
+
+def test_a_draft_estimates_the_first_accepted_day_and_accepting_confirms_it(
+        drafted: tuple[Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    out = tmp_path / "pkg"
+    shutil.copytree(drafted[0], out)
+    [entry] = json.loads((out / "form.json").read_text())["editions"]
+    assert (entry["edition"], entry["accepted_from"], entry["acceptance_estimated"]) == ("06/01/26", "2026-06-01",
+                                                                                        True)
+    assert entry["supersedes"] == [{"edition": "01/20/25", "accepted_until": None}]
+    draft = json.loads((out / "draft.json").read_text())
+    for p in draft["proposals"]:
+        if p["status"] == "review":
+            p["decision"] = "accept"
+    (out / "draft.json").write_text(json.dumps(draft))
+    done = run("map", "accept", str(out))
+    assert done.exit_code == 0, done.output
+    assert "first accepted day 2026-06-01 (the edition date, now confirmed by you)" in done.output
+    [entry] = json.loads((out / "form.json").read_text())["editions"]
+    assert "acceptance_estimated" not in entry and entry["accepted_from"] == "2026-06-01"
+    again = run("map", "accept", str(out), "--json")
+    assert again.exit_code == 0 and set(json.loads(again.output)) == {"ok", "form", "edition", "output", "unfilled",
+                                                                     "unplaced"}

@@ -34,10 +34,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
-from formfill.editions.acceptance import REFUSE, acceptance
+from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import FormError, FormfillError, InputError, Problem
 from formfill.fieldmap import FieldMap, all_maps, for_form
-from formfill.formpackage import edition_spec, package_for, package_roots
+from formfill.formpackage import package_for, package_roots
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
@@ -697,6 +697,7 @@ class _Checker:
         self.p, self.source, self.base_dir, self.rules, self.rules_name = profile, source, base_dir, rules, rules_name
         self.root = attachments_root
         self.today, self.filing_date, self.blank = today, filing_date, blank
+        self.filing_date_given = True  # False: the filing date is today's by default, and messages say so
         self.form = str(profile.form)
         self.package = package_for(self.form)
         self.fmap = _blank_map(blank, self.form) if blank is not None else _filing_map(rules, filing_date, self.form)
@@ -1222,12 +1223,13 @@ class _Checker:
     def edition_check(self, edition: str) -> None:
         day = self.filing_date
         form = self.blank.form if self.blank is not None else self.fmap.form if self.fmap is not None else ""
-        spec = edition_spec(form, edition)
-        if spec is not None and (spec.accepted_from or spec.accepted_until):  # the form package's own dates
-            found = acceptance(form, edition, spec.accepted_from, spec.accepted_until, day, spec.acceptance_source)
+        dates = dates_for(form, edition)  # the form packages' own dates, a newer edition's `supersedes` included
+        if dates is not None and (dates.accepted_from or dates.accepted_until):
+            found = acceptance(form, edition, dates.accepted_from, dates.accepted_until, day, dates.source,
+                               estimated=dates.estimated, today=not self.filing_date_given)
             if found is not None:
                 self.add("edition_not_accepted", "error" if found[0] == REFUSE else "warning", found[1],
-                         where="edition", source=spec.acceptance_source)
+                         where="edition", source=dates.source, uncertain=dates.estimated)
             return
         row = next((e for e in self.rules.editions if e.edition == edition), None)
         if row is None:
@@ -1385,6 +1387,7 @@ def check_package(
                        str(rules) if rules is not None else builtin_rules_name(), attachments_root, day,
                        filing_date or day, blank)
     checker.keep_files = keep_files
+    checker.filing_date_given = filing_date is not None
     checker.check_files()
     checker.check_photos()
     fee = checker.fees()

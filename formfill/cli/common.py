@@ -54,8 +54,8 @@ filing_date_option = click.option(
     "--filing-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="The postmark date (YYYY-MM-DD): the edition's acceptance dates apply to it, and with --check-package "
-    "the fees and intake rules (with --check-package, default: today).",
+    help="The postmark date (YYYY-MM-DD; default: today): the edition's acceptance dates apply to it, and with "
+    "--check-package the fees and intake rules.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON document on stdout instead of text.")
 form_option = click.option(

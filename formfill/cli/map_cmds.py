@@ -61,6 +61,10 @@ def accept_cmd(folder: str, as_json: bool) -> None:
                    "unfilled": done.unfilled, "unplaced": done.unplaced})
         return
     echo(f"Accepted Form {done.form} edition {done.edition} in {folder}: the package is reviewed.")
+    if done.confirmed_from:
+        echo(f"  first accepted day {done.confirmed_from} (the edition date, now confirmed by you): if USCIS "
+             f"names another day, set accepted_from in {folder}/form.json; set the edition it supersedes' "
+             f"accepted_until there once USCIS announces it.")
     for u in done.unplaced:
         echo(f"  unplaced: {u['field']} (loses: {', '.join(u['profile'])})")
     echo(f"Use it with `--map {folder}`, or copy the folder into the per-user packages folder.")

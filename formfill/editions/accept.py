@@ -7,6 +7,7 @@ field's entries at another field of the new blank. While any decision is missing
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from formfill.editions.align import REVIEW
 from formfill.editions.draft import DRAFT_FILE, REVIEWED, map_file_name
 from formfill.errors import DraftError, FormError, InputError, Problem
 from formfill.files import write_atomic
+from formfill.formpackage import SPEC_FILE
 
 ACCEPT = "accept"
 UNFILLED = "unfilled"
@@ -29,6 +31,7 @@ class Accepted:
     draft: dict[str, Any]
     unfilled: list[str]  # new fields left empty by decision
     unplaced: list[dict[str, Any]]
+    confirmed_from: str | None = None  # the first accepted day, an estimate until this acceptance
 
 
 def pending(draft: dict[str, Any]) -> list[str]:
@@ -113,6 +116,19 @@ def read_json(path: Path, what: str) -> dict[str, Any]:
     return doc
 
 
+def confirm_dates(spec: dict[str, Any], edition: str) -> tuple[dict[str, Any], str | None]:
+    """The spec with the edition's estimated first day confirmed (accepting the package is the person's word on
+    it), and that day when it was an estimate."""
+    editions: list[dict[str, Any]] = []
+    confirmed = None
+    for e in spec.get("editions", []):
+        if isinstance(e, dict) and e.get("edition") == edition and e.get("acceptance_estimated"):
+            e = {k: v for k, v in e.items() if k != "acceptance_estimated"}
+            confirmed = str(e.get("accepted_from")) if e.get("accepted_from") else None
+        editions.append(e)
+    return {**spec, "editions": editions}, confirmed
+
+
 def accept_folder(folder: Path) -> Accepted:
     """Accept the draft in `folder` and write the reviewed map and draft.json in place."""
     draft = read_json(folder / DRAFT_FILE, "draft.json")
@@ -122,7 +138,11 @@ def accept_folder(folder: Path) -> Accepted:
     map_path = folder / map_file_name(str(draft["edition"]))
     fill_map = read_json(map_path, "fill map")
     done = accept(draft, fill_map, str(folder / DRAFT_FILE))
-    for path, doc in ((map_path, done.fill_map), (folder / DRAFT_FILE, done.draft)):
+    old_spec = read_json(folder / SPEC_FILE, "form.json")
+    spec, confirmed = confirm_dates(old_spec, done.edition)
+    done = dataclasses.replace(done, confirmed_from=confirmed)
+    changed = [(folder / SPEC_FILE, spec)] if spec != old_spec else []
+    for path, doc in ((map_path, done.fill_map), *changed, (folder / DRAFT_FILE, done.draft)):
         write_atomic(path, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode(), overwrite=True,
                      what=path.name)
     return done

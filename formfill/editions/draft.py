@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formfill.editions.acceptance import edition_date
 from formfill.editions.align import MATCHED, NEW, REVIEW, Proposal, Widget, align
 from formfill.editions.widgets import widgets
 from formfill.errors import FormError, InputError
@@ -193,9 +194,19 @@ def unplaced_of(names: list[str], old: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"field": n, "profile": list(dict.fromkeys(by_field[n]))} for n in names if n in by_field]
 
 
-def draft_spec(spec: dict[str, Any], edition: str) -> dict[str, Any]:
-    """The package spec of the draft: the same form, with the new edition the one it fills."""
-    return {**spec, "editions": [{"edition": edition, "fill_map": map_file_name(edition)}]}
+def draft_spec(spec: dict[str, Any], edition: str, source_edition: str | None = None) -> dict[str, Any]:
+    """The package spec of the draft: the same form, with the new edition the one it fills. Its first accepted
+    day is the edition date, marked an estimate until a person accepts the package; it supersedes the edition it
+    was drafted from, whose last accepted day stays null until USCIS announces it (a person sets it)."""
+    entry: dict[str, Any] = {"edition": edition, "fill_map": map_file_name(edition)}
+    first = edition_date(edition)
+    if first is not None:
+        entry.update(accepted_from=first.isoformat(), acceptance_estimated=True,
+                     acceptance_source=f"the edition date printed on the blank: confirm the first day USCIS accepts "
+                                       f"it at {spec.get('publisher_page') or 'the publisher page'}")
+    if source_edition is not None:
+        entry["supersedes"] = [{"edition": source_edition, "accepted_until": None}]
+    return {**spec, "editions": [entry]}
 
 
 def make_draft(pkg: FormPackage, source_map: dict[str, Any], old_blank: BlankForm, new_blank: BlankForm,
@@ -221,7 +232,7 @@ def make_draft(pkg: FormPackage, source_map: dict[str, Any], old_blank: BlankFor
         "unplaced": lost,
         "blank_fields": {n: i.kind for n, i in new_blank.fields.items()},
     }
-    spec = draft_spec(pkg.spec.model_dump(mode="json", exclude_none=True), new_blank.edition)
+    spec = draft_spec(pkg.spec.model_dump(mode="json", exclude_none=True), new_blank.edition, source_map["edition"])
     return Draft(pkg.form, new_blank.edition, source_map["edition"], spec, fill_map, draft, proposals, lost)
 
 
