@@ -25,13 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
+from formfill import blank_index
 from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, supported, the_forms
-from formfill.files import identities, read_bounded, unreadable, write_atomic
+from formfill.files import Identity, identities, read_bounded, unreadable, write_atomic
 from formfill.formpackage import (
     FormPackage,
     all_packages,
     default_package,
+    edition_marks,
     load_blank,
     package_for,
     read_blank,
@@ -126,15 +128,18 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
             raise InputError(f"The blank form {p} does not exist")
         return p
     pkg = _package(form_number)
-    candidates: list[tuple[str, Path]] = []
-    for pdf, found in scan(search_dirs(extra_dirs)):
-        if isinstance(found, BlankForm):
-            if found.form == pkg.form:
-                mm, dd, yy = found.edition.split("/")
-                candidates.append((f"{yy}{mm}{dd}", pdf))
-        elif any(p.code == UNREADABLE for p in found.problems):  # said, never silently passed over
-            _notice(f"formfill: warning: {found.message}; skipped (not a usable blank)")
-    if not candidates:
+    pdfs: list[Path] = []
+    for d in search_dirs(extra_dirs):
+        if not d.is_dir():
+            continue
+        for pdf in sorted(d.rglob("*.pdf")):
+            why = unreadable(pdf)
+            if why is not None:  # said, never silently passed over
+                _notice(f"formfill: warning: {pdf} {why}; skipped (not a usable blank)")
+                continue
+            pdfs.append(pdf)
+    chosen = newest_blank(pdfs, pkg.form)
+    if chosen is None:
         if is_offline():
             where = ", ".join(str(d) for d in search_dirs(extra_dirs))
             raise InputError(
@@ -145,7 +150,59 @@ def find_blank(form: str | Path | None = None, extra_dirs: list[Path] | None = N
         url, timeout = forms_url(pkg.form), fetch_timeout()
         _notice(f"formfill: no blank {pkg.form} found; downloading it once from {url} into {user_forms_dir()}")
         return fetch_form(url, timeout, progress=TerminalProgress.for_stream(sys.stderr))
-    return max(candidates)[1]
+    return chosen
+
+
+def newest_blank(pdfs: list[Path], form: str) -> Path | None:
+    """The newest edition of `form` formfill fills among `pdfs`, opening only the one it picks (the forms index
+    says which file is which); a pick whose digest is not the index's is read again and the choice made anew."""
+    stamp = index_stamp()
+    entries = blank_index.classify(pdfs, _identify, stamp, _index_protected)
+    fillable = {e for (f, e), m in all_maps().items() if f == form and m.status != "draft"}
+    rejected: set[Path] = set()
+    while True:
+        ranked = sorted(((_edition_order(e.edition) or (0, 0, 0), pdf) for pdf, e in entries.items()
+                         if e.form == form and e.edition in fillable and pdf not in rejected), reverse=True)
+        if not ranked:
+            return None
+        pdf = ranked[0][1]
+        try:
+            blank = open_blank(pdf)
+        except (FormError, InputError):
+            rejected.add(pdf)
+            continue
+        entry = entries[pdf]
+        if blank.sha256 != entry.sha256:  # changed behind an unchanged size and mtime: read again, never trusted
+            entries[pdf] = blank_index.Entry(entry.size, entry.mtime_ns, blank.sha256, blank.form, blank.edition)
+            blank_index.record(pdf, entries[pdf], stamp, _index_protected())
+            continue
+        try:
+            for_form(blank)
+        except FormError:
+            rejected.add(pdf)
+            continue
+        return pdf
+
+
+def index_stamp() -> str:
+    """What the forms index's identifications depend on (the packages' edition marks, formfill's version)."""
+    from formfill import __version__
+
+    return blank_index.fingerprint(edition_marks(), __version__)
+
+
+def _identify(pdf: Path) -> tuple[str | None, str, str]:
+    try:
+        blank = open_blank(pdf)
+    except (FormError, InputError):
+        return None, "", ""
+    return blank.sha256, blank.form, blank.edition
+
+
+def _index_protected() -> dict[Identity, str]:
+    """What writing the forms index must never replace: every other file formfill keeps."""
+    index = blank_index.index_path()
+    return identities([(p, what) for p, what in kept_files() if p != index])
 
 
 def scan(dirs: list[Path]) -> Iterator[tuple[Path, BlankForm | FormError]]:
@@ -187,6 +244,9 @@ def kept_files() -> list[tuple[Path, str]]:
         with contextlib.suppress(OSError):
             files += [(p, f"the blank form {p}, kept in a forms folder") for p in sorted(d.rglob("*.pdf"))]
     files += [(p, f"the cache entry {p}") for p in cache_files()]
+    index = blank_index.index_path()
+    if os.path.lexists(index):
+        files.append((index, f"the forms index {index}"))
     for pkg in all_packages():  # each form package's spec, field maps and rules files
         named = {**{p: "the field map" for p in [*pkg.fill_maps.values(), *pkg.read_maps.values()]},
                  **{p: "the rules file" for p in (pkg.rules, pkg.package_rules) if p is not None}}

@@ -54,3 +54,135 @@ def test_a_corrupt_cache_entry_that_looks_valid_is_not_trusted(blank_encrypted: 
     (entry,) = cache_dir().glob("prepared-*.pdf")
     entry.write_bytes(b"%PDF-1.7\ngarbage\nxref\nstartxref\n17\n%%EOF\n")
     assert load_blank(raw, "again").data == first.data
+
+
+# --- the forms folder's index (formfill.blank_index): finding a blank opens only the one it uses ----------
+
+import json  # noqa: E402
+import logging  # noqa: E402
+import shutil  # noqa: E402
+
+from formfill import blank_index, forms  # noqa: E402
+from formfill.api import guard_output  # noqa: E402
+from formfill.errors import UnsafeOutputError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory, blank_plain: Path, blank_2019: Path) -> Path:
+    """A cache folder holding both blanks prepared once (each test starts from a copy, without an index)."""
+    warm = tmp_path_factory.mktemp("warm-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORMFILL_CACHE_DIR", str(warm))
+        for blank in (blank_plain, blank_2019):
+            load_blank(blank.read_bytes(), str(blank))
+    return warm
+
+
+@pytest.fixture
+def folder(tmp_path: Path, blank_plain: Path, blank_2019: Path, prepared: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A forms folder with the 01/20/25 blank (a.pdf) and the 04/24/19 one (z.pdf, sorting after it)."""
+    forms_dir = tmp_path / "forms"
+    forms_dir.mkdir()
+    shutil.copyfile(blank_plain, forms_dir / "a.pdf")
+    shutil.copyfile(blank_2019, forms_dir / "z.pdf")
+    shutil.copytree(prepared, tmp_path / "cache")
+    monkeypatch.setenv("FORMFILL_FORMS_DIR", str(forms_dir))
+    monkeypatch.setenv("FORMFILL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FORMFILL_OFFLINE", "1")
+    return forms_dir
+
+
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    seen: list[Path] = []
+    real = forms.open_blank
+
+    def spy(path: str | Path) -> object:
+        seen.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(forms, "open_blank", spy)
+    return seen
+
+
+def index_doc() -> dict:  # type: ignore[type-arg]
+    return json.loads(blank_index.index_path().read_text())  # type: ignore[no-any-return]
+
+
+def test_the_folder_is_indexed_and_then_only_the_blank_used_is_opened(folder: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = opened(monkeypatch)
+    assert forms.find_blank(None) == folder / "a.pdf"
+    assert sorted(p.name for p in seen) == ["a.pdf", "a.pdf", "z.pdf"]  # indexed both, then used one
+    entries = index_doc()["entries"]
+    assert (entries[str(folder / "z.pdf")]["edition"], entries[str(folder / "a.pdf")]["edition"]) == (
+        "04/24/19", "01/20/25")
+    assert entries[str(folder / "a.pdf")]["sha256"] == hashlib_of(folder / "a.pdf")
+    seen.clear()
+    assert forms.find_blank(None) == folder / "a.pdf"
+    assert seen == [folder / "a.pdf"]  # the 04/24/19 blank is not opened again
+    (folder / "z.pdf").unlink()
+    forms.find_blank(None)
+    assert str(folder / "z.pdf") not in index_doc()["entries"]  # a file gone is forgotten
+
+
+def hashlib_of(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_changed_behind_its_size_and_mtime_is_read_again_never_trusted(folder: Path) -> None:
+    forms.find_blank(None)
+    doc = index_doc()
+    doc["entries"][str(folder / "z.pdf")].update(edition="01/20/25", sha256="0" * 64)  # as if z.pdf were swapped
+    blank_index.index_path().write_text(json.dumps(doc))
+    assert forms.find_blank(None) == folder / "a.pdf"  # z.pdf sorts first, is opened, and is not what was said
+    again = index_doc()["entries"][str(folder / "z.pdf")]
+    assert (again["edition"], again["sha256"]) == ("04/24/19", hashlib_of(folder / "z.pdf"))
+
+
+def test_a_damaged_index_is_rebuilt_loudly(folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blank_index.index_path().parent.mkdir(parents=True, exist_ok=True)
+    blank_index.index_path().write_text(json.dumps({"index": blank_index.MARK, "stamp": forms.index_stamp(),
+                                                    "entries": {"x": {"size": "big"}}}))
+    with caplog.at_level(logging.WARNING, logger="formfill"):
+        assert forms.find_blank(None) == folder / "a.pdf"
+    assert "is damaged (its entry for x is malformed); rebuilding it" in caplog.text
+    assert set(index_doc()["entries"]) == {str(folder / "a.pdf"), str(folder / "z.pdf")}
+
+
+@pytest.mark.parametrize("foreign", [b"not json at all", b'{"entries": {}}', b"\xff\xfe"])
+def test_a_foreign_index_is_left_alone_loudly(folder: Path, caplog: pytest.LogCaptureFixture,
+                                              foreign: bytes) -> None:
+    blank_index.index_path().parent.mkdir(parents=True, exist_ok=True)
+    blank_index.index_path().write_bytes(foreign)
+    with caplog.at_level(logging.WARNING, logger="formfill"):
+        assert forms.find_blank(None) == folder / "a.pdf"
+    assert "is not a forms index formfill wrote" in caplog.text and "left alone" in caplog.text
+    assert blank_index.index_path().read_bytes() == foreign
+
+
+def test_an_index_name_linked_to_a_blank_never_writes_through(folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blank_index.index_path().parent.mkdir(parents=True, exist_ok=True)
+    blank_index.index_path().symlink_to(folder / "z.pdf")
+    before = (folder / "z.pdf").read_bytes()
+    with caplog.at_level(logging.WARNING, logger="formfill"):
+        assert forms.find_blank(None) == folder / "a.pdf"
+    assert "not a regular file" in caplog.text and (folder / "z.pdf").read_bytes() == before
+    assert blank_index.index_path().is_symlink()
+
+
+def test_no_output_replaces_the_index(folder: Path) -> None:
+    forms.find_blank(None)
+    with pytest.raises(UnsafeOutputError, match="the forms index"):
+        guard_output(blank_index.index_path(), overwrite=True)
+
+
+def test_an_index_for_other_packages_or_another_version_holds_nothing() -> None:
+    entry = {"size": 1, "mtime_ns": 2, "sha256": None, "form": "", "edition": ""}
+    raw = json.dumps({"index": blank_index.MARK, "stamp": "old", "entries": {"/x.pdf": entry}}).encode()
+    assert blank_index.parse(raw, "old") == {"/x.pdf": blank_index.Entry(1, 2, None, "", "")}
+    assert blank_index.parse(raw, "new") == {}
+    assert blank_index.fingerprint(("marks",), "1") != blank_index.fingerprint(("marks",), "2")
