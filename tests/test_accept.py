@@ -67,3 +67,18 @@ def test_a_draft_with_only_matched_and_new_is_accepted_as_it_stands(tmp_path: Pa
 def test_a_folder_without_a_draft_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no draft\.json here"):
         accept_folder(tmp_path)
+
+
+def test_accepting_confirms_the_estimated_first_day_and_nothing_else(tmp_path: Path) -> None:
+    from formfill.editions.accept import confirm_dates
+
+    spec = {"form": "X-1", "editions": [
+        {"edition": "01/01/30", "fill_map": "01-01-30.json", "accepted_from": "2030-01-01",
+         "acceptance_estimated": True, "supersedes": [{"edition": "01/01/25", "accepted_until": None}]},
+        {"edition": "01/01/25", "read_map": "01-01-25.read.json", "acceptance_estimated": True}]}
+    done, confirmed = confirm_dates(spec, "01/01/30")
+    assert confirmed == "2030-01-01"
+    assert done["editions"][0] == {"edition": "01/01/30", "fill_map": "01-01-30.json", "accepted_from": "2030-01-01",
+                                   "supersedes": [{"edition": "01/01/25", "accepted_until": None}]}
+    assert done["editions"][1] == spec["editions"][1]  # another edition's estimate is not this acceptance's
+    assert confirm_dates(done, "01/01/30") == (done, None)

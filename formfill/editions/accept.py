@@ -138,7 +138,7 @@ def accept_folder(folder: Path) -> Accepted:
     map_path = folder / map_file_name(str(draft["edition"]))
     fill_map = read_json(map_path, "fill map")
     done = accept(draft, fill_map, str(folder / DRAFT_FILE))
-    old_spec = read_json(folder / SPEC_FILE, "form.json")
+    old_spec = read_json(folder / SPEC_FILE, "form.json") if (folder / SPEC_FILE).exists() else {}
     spec, confirmed = confirm_dates(old_spec, done.edition)
     done = dataclasses.replace(done, confirmed_from=confirmed)
     changed = [(folder / SPEC_FILE, spec)] if spec != old_spec else []
