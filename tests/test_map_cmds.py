@@ -136,3 +136,26 @@ def test_a_draft_estimates_the_first_accepted_day_and_accepting_confirms_it(
     again = run("map", "accept", str(out), "--json")
     assert again.exit_code == 0 and set(json.loads(again.output)) == {"ok", "form", "edition", "output", "unfilled",
                                                                      "unplaced"}
+
+
+def test_check_of_a_draft_names_an_item_the_new_edition_added_until_it_is_declared(
+        tmp_path: Path, blank_plain: Path) -> None:
+    ed = eb.start(read_blank(blank_plain).data)
+    eb.change_edition(ed)
+    eb.add_text_item(ed, 14, "form1[0].#subform[13]", "Part13_Line8_NewQuestion[0]", (60, 60, 300, 78),
+                     "Your new answer", "Enter your new answer.")
+    eb.print_text(ed, 14, 36, 81, "8.")
+    blank = tmp_path / "i-131-added.pdf"
+    blank.write_bytes(ed.bytes())
+    out = tmp_path / "pkg"
+    assert run("map", "draft", str(blank), "-o", str(out)).exit_code == 0
+    checked = run("map", "check", str(out), "--form", str(blank), "--json")
+    found = [(f["code"], f["where"]) for f in json.loads(checked.output)["findings"]]
+    assert checked.exit_code == 1 and found == [("unmapped_item", "Part 13, Item 8")], found
+    map_file = out / "06-01-26.json"
+    doc = json.loads(map_file.read_text())
+    assert doc["new_fields"] == ["form1[0].#subform[13].Part13_Line8_NewQuestion[0]"]
+    doc["unfilled_items"] = [{"part": "13", "item": "8", "why": "a new question no profile answers yet"}]
+    map_file.write_text(json.dumps(doc))
+    again = run("map", "check", str(out), "--form", str(blank))
+    assert again.exit_code == 0 and "0 error(s), 0 warning(s)" in again.output, again.output
