@@ -506,7 +506,7 @@ class Options:
     attachments_root: str | None = None
     overwrite: bool = False
     protected: dict[api.Identity, str] = field(default_factory=dict)  # files no output may replace
-    filing_date: dt.date | None = None  # with check_package: the postmark date (default: today)
+    filing_date: dt.date | None = None  # the postmark date (default: today): acceptance, and with check_package
 
 
 def _init_worker(options: Options, ignore_sigint: bool) -> None:
@@ -558,7 +558,7 @@ def run_item(item: Item) -> ItemResult:
                     item, start, f"{item.input}: the filing package has problems; no PDF was written", problems
                 )
         filled = api.fill(profile, form=_WORKER["blank"], output=item.output, overwrite=options.overwrite,
-                          protect=options.protected)
+                          protect=options.protected, filing_date=options.filing_date)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]
         message = err.message if err.message.startswith(mask_text(item.input)) else f"{item.input}: {err.message}"

@@ -137,3 +137,19 @@ def test_fill_without_a_filing_date_uses_today(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(root))
     result = api.fill(SAMPLES / "reentry-permit.json", form=blank_plain)
     assert any("(today: no filing date was given) is before it" in n for n in result.notes)
+
+
+@pytest.mark.slow
+def test_batch_applies_acceptance_on_its_filing_date(superseding_package: Path, blank_plain: Path,
+                                                     tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from formfill.cli import main
+
+    sample = str(SAMPLES / "reentry-permit.json")
+    args = ["batch", sample, "--form", str(blank_plain), "-j", "1", "--json"]
+    late = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "late")])
+    assert late.exit_code == 1 and "supersedes it" in late.output, late.output
+    before = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    fine = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "fine"), "--filing-date", before])
+    assert fine.exit_code == 0, fine.output
