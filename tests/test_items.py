@@ -26,7 +26,7 @@ PAGE2 = [
 
 
 def items() -> list[Item]:
-    return [it for _, it in printed_items([PAGE1, PAGE2])]
+    return printed_items([PAGE1, PAGE2])
 
 
 def test_items_are_numbered_the_way_the_maps_number_them() -> None:

@@ -90,9 +90,9 @@ def reading_order(marks: Iterable[Mark]) -> list[Mark]:
     return [m for row in rows(marks) for m in row]
 
 
-def number(marks: Iterable[Mark]) -> list[tuple[Mark, Item]]:
-    """Each item number with its full number under the part, the numbered item and the letter above it."""
-    out: list[tuple[Mark, Item]] = []
+def number(marks: Iterable[Mark]) -> list[Item]:
+    """Each item number as its full number under the part, the numbered item and the letter above it."""
+    out: list[Item] = []
     part = top = letter = ""
     for m in marks:
         if m.part:
@@ -112,11 +112,11 @@ def number(marks: Iterable[Mark]) -> list[tuple[Mark, Item]]:
             item = f"{top}.{letter}.{s.group(1)}"
         else:
             continue
-        out.append((m, Item(part, item, m.page, m.rect)))
+        out.append(Item(part, item, m.page, m.rect))
     return out
 
 
-def printed_items(pages: Sequence[Sequence[Run]]) -> list[tuple[Mark, Item]]:
+def printed_items(pages: Sequence[Sequence[Run]]) -> list[Item]:
     """Every printed item of a blank, in reading order, from its pages' runs."""
     return number(m for i, runs in enumerate(pages, start=1) for m in marks_of_page(i, runs))
 

@@ -96,7 +96,7 @@ def check(folder: str | Path, blank_path: str | Path) -> tuple[FormPackage, dict
     known = model_paths(pkg.model().model_json_schema())
     marker = pkg.spec.identification.barcode_field
     barcodes = [str(v) for n, v in blank.values.items() if marker in n and v]
-    items = [item for _, item in printed_items(page_runs(blank.data, blank.source))]
+    items = printed_items(page_runs(blank.data, blank.source))
     findings = lint(fmap, widgets(blank), page_texts(blank.data, blank.source), known, blank.form, blank.edition,
                     barcodes, items)
     return pkg, fmap, findings
