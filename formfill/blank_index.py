@@ -68,9 +68,9 @@ def parse(raw: bytes, stamp: str) -> dict[str, Entry]:
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise Unusable("it is not a JSON document formfill wrote", ours=False) from None
+        raise Unusable("not JSON", ours=False) from None
     if not isinstance(doc, dict) or doc.get("index") != MARK:
-        raise Unusable("it is not a forms index formfill wrote", ours=False)
+        raise Unusable("it lacks the mark formfill writes", ours=False)
     if doc.get("stamp") != stamp:
         return {}
     entries = doc.get("entries")
