@@ -26,32 +26,26 @@ ENGINE = REPO / "formfill"
 # Top-level profile keys every form's profile has: the engine may name these.
 GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 
-# TODO(issue 18): what is left. `checks/package.py` is the I-131 package check: its rules schema is typed by the
-# I-131 vocabularies and it reads I-131 answers (request type, basis, travel) and points findings at them; it
-# moves into the package once the package check is split along its concerns and its requirements are rules in the
-# one rule language. `i131_filing_fee` is a finding id in the `--json` output, kept for compatibility.
+# TODO(issue 18): what is left. The package check (`checks/package.py` and its modules) is the I-131 package check:
+# its rules schema is typed by the I-131 vocabularies and it reads I-131 answers (request type, basis, travel) and
+# points findings at them (`checks/requirements.py`, `checks/intake.py`, `checks/fees.py`). `i131_filing_fee` is a
+# finding id in the `--json` output, kept for compatibility.
 #
 # Left after merging issues 19-21 onto issue 18 (each an honest engine literal, to move into the package):
 # - `assembly/build.py` (issue 21) reads the I-131 profile's sections to write the cover letter and the manifest;
 # - `checks/facts.py` (issue 20) reads the I-131 trip sections (`travel`, `trip`) for the package check (the
 #   departure date now comes through it, no longer named in `checks/package.py`);
-# - `checks/package.py` also points findings at `expedite`/`expedite.ground` and reads `travel`/the `applicant` role;
+# - `checks/requirements.py`/`checks/intake.py` also point findings at `expedite`/`expedite.ground` and read
+#   `travel`/the `applicant` role;
 # - `review.py` reads the I-131 `expedite` section and the `none` list (issue 20) for its to-do list, and names the
 #   `applicant` signature role;
 # - `rules/conditions.py`'s refusal of a bad condition gives an I-131 path as its example.
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
 # that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print.
 KNOWN: dict[str, set[str]] = {
-    "formfill/checks/package.py": {
-        "'i131_filing_fee'",
-        "'application.type'",
-        "'application.basis'",
-        "'travel.purpose_category'",
-        "'applicant'",
-        "'expedite'",
-        "'expedite.ground'",
-        "'travel'",
-    },
+    "formfill/checks/fees.py": {"'i131_filing_fee'"},
+    "formfill/checks/intake.py": {"'applicant'", "'expedite'", "'travel.purpose_category'"},
+    "formfill/checks/requirements.py": {"'application.basis'", "'application.type'", "'expedite.ground'", "'travel'"},
     "formfill/assembly/build.py": {"'applicant'", "'application'", "'expedite'", "'preparer'", "'travel'", "'trip'"},
     "formfill/checks/facts.py": {"'travel'", "'trip'"},
     "formfill/review.py": {"'applicant'", "'expedite'", "'none'"},
