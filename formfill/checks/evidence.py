@@ -12,13 +12,14 @@ import io
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from formfill.checks.checker import Checker
 from formfill.checks.report import AttachmentResult
 from formfill.checks.rulesfile import FileType, Severity
+from formfill.files import NOT_REGULAR, TooLarge, read_within
 from formfill.profile import AttachmentKind
 
 _EXTENSIONS: dict[str, FileType] = {
@@ -67,9 +68,6 @@ def _fs_reason(err: BaseException) -> str:
     return str(err)  # pragma: no cover - only the _FS_ERRORS types reach here
 
 
-_NOT_REGULAR = "is not a regular file (a folder, a device or a pipe)"
-_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-               | getattr(os, "O_NOFOLLOW", 0))
 MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024
 """Larger than any evidence scan; a bigger file is refused unread (bounded memory)."""
 
@@ -80,12 +78,6 @@ class _Outside(Exception):
     def __init__(self, where: str) -> None:
         super().__init__(where)
         self.where = where
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
 
 
 def _opened_path(fd: int, real: Path) -> Path:
@@ -102,32 +94,30 @@ def _opened_path(fd: int, real: Path) -> Path:
         return real
 
 
+def _inside(root: Path, real: Path) -> Callable[[int], None]:
+    """Refuses an open descriptor whose file (not its name) lies outside `root`."""
+
+    def inspect(fd: int) -> None:
+        opened = _opened_path(fd, real)
+        if not opened.is_relative_to(root):
+            raise _Outside(str(opened))
+
+    return inspect
+
+
 def _read_regular(real: Path, root: Path | None = None) -> bytes | None:
     """The bytes of the regular file at the resolved path `real`, or None when it is not a regular file.
 
-    Raises the _FS_ERRORS, _Outside and _TooLarge. The file is opened once and everything is checked
-    on that descriptor, so it cannot be swapped between check and read: O_NOFOLLOW refuses a last
-    component turned into a symlink, fstat says it is a regular file, and with a `root` the path of
-    the opened file itself (not of the name) must lie inside the root. A FIFO or a device is never
+    Raises the _FS_ERRORS, _Outside and TooLarge. The file is opened once (formfill.files.read_within) and
+    everything is checked on that descriptor, so it cannot be swapped between check and read: O_NOFOLLOW
+    refuses a last component turned into a symlink, fstat says it is a regular file, and with a `root` the
+    path of the opened file itself (not of the name) must lie inside the root. A FIFO or a device is never
     opened at all (stat first: opening some devices has effects); the open is non-blocking anyway.
     """
     if not stat.S_ISREG(os.stat(real).st_mode):
         return None
-    fd = os.open(real, _OPEN_FLAGS)
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        if root is not None:
-            opened = _opened_path(fd, real)
-            if not opened.is_relative_to(root):
-                raise _Outside(str(opened))
-        if st.st_size > MAX_ATTACHMENT_BYTES:
-            raise _TooLarge(st.st_size)
-        data = fh.read(MAX_ATTACHMENT_BYTES + 1)
-        if len(data) > MAX_ATTACHMENT_BYTES:
-            raise _TooLarge(len(data))
-        return data
+    return read_within(real, MAX_ATTACHMENT_BYTES, nofollow=True, refuse_larger=True,
+                       inspect=_inside(root, real) if root is not None else None)
 
 
 @contextmanager
@@ -229,7 +219,7 @@ def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: 
         bad("outside_attachments_root", f"the file opened is {err.where}, outside the attachments root "
             f"{c.root} (the path changed after it was checked); it was not read")
         return
-    except _TooLarge as err:
+    except TooLarge as err:
         bad("file_too_large", f"{err.size:,} bytes, more than the {MAX_ATTACHMENT_BYTES // 2**20} MB formfill "
             "checks; split or compress it")
         return
@@ -247,7 +237,7 @@ def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: 
         bad("file_unreadable", f"cannot be read ({_fs_reason(err)})")
         return
     if data is None:
-        bad("file_unreadable", _NOT_REGULAR)
+        bad("file_unreadable", NOT_REGULAR)
         return
     if not data:
         bad("file_empty", "the file is empty")
