@@ -8,14 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from formfill.checks.facts import trip_of
+from formfill.checks.facts import answer, trip_of
 from formfill.checks.report import AttachmentResult, Finding
 from formfill.checks.rulesfile import Rules, Severity
 from formfill.errors import FormError
 from formfill.fieldmap import FieldMap, all_maps, for_form
 from formfill.formpackage import package_for
 from formfill.pdf.blank import BlankForm
-from formfill.profile import Profile
+from formfill.profile_base import ProfileBase
 from formfill.rules import holds, snapshot, snapshot_of
 from formfill.signing import SignatureBox
 
@@ -26,7 +26,7 @@ class Checker:
     The concerns (evidence, photos, fees, requirements, eligibility and intake) are functions of it in their
     own modules; check_package runs them in order."""
 
-    def __init__(self, profile: Profile, source: str, base_dir: Path, rules: Rules, rules_name: str,
+    def __init__(self, profile: ProfileBase, source: str, base_dir: Path, rules: Rules, rules_name: str,
                  attachments_root: Path | None, today: dt.date, filing_date: dt.date, blank: BlankForm | None) -> None:
         self.p, self.source, self.base_dir, self.rules, self.rules_name = profile, source, base_dir, rules, rules_name
         self.root = attachments_root
@@ -41,6 +41,8 @@ class Checker:
         self.data: dict[str, Any] = snapshot(snapshot_of(profile), on=filing_date)
         rule = rules.explanation
         self.explanation = rule if rule is not None and holds(rule.when, self.data) else None
+        self.answers = rules.answers
+        self.trip = trip_of(self.data, self.answers)
         self.findings: list[Finding] = []
         self.attachments: list[AttachmentResult] = []
         self.photo_bytes: dict[int, bytes] = {}  # attachment index -> the bytes checked (photos only)
@@ -50,20 +52,37 @@ class Checker:
     def add(self, code: str, severity: Severity, message: str, **kw: Any) -> None:
         self.findings.append(Finding(code, severity, message, **kw))
 
+    def answer(self, path: str | None) -> str | None:
+        """The profile's answer at a path the rules name (text), None when it gives none."""
+        return answer(self.data, path)
+
+    @property
+    def request_type(self) -> str:
+        return self.answer(self.answers.request) or ""
+
+    @property
+    def basis(self) -> str | None:
+        return self.answer(self.answers.basis)
+
+    def attached(self) -> list[tuple[str, str]]:
+        """(kind, path) of each attachment the profile lists, in order."""
+        key = self.answers.attachment_kind.rsplit(".", 1)[-1]
+        items = self.data.get("attachments") or []
+        return [(str(item.get(key)), str(item.get("path"))) for item in items if isinstance(item, dict)]
+
     def describe_request(self) -> str:
-        app = self.p.application
-        parts = [str(app.type).replace("_", " ").replace("re parole", "re-parole")]
-        if app.basis is not None:
-            parts.append(f"basis {app.basis}")
-        trip = trip_of(self.p)
+        parts = [self.request_type.replace("_", " ").replace("re parole", "re-parole")]
+        if self.basis is not None:
+            parts.append(f"basis {self.basis}")
+        trip = self.trip
         if trip is not None and trip.purpose_category is not None:
             parts.append(f"purpose {trip.purpose_category}")
         return ", ".join(parts)
 
     def request(self) -> dict[str, Any]:
-        app, trip = self.p.application, trip_of(self.p)
+        trip = self.trip
         return {
-            "application_type": str(app.type), "basis": str(app.basis) if app.basis else None,
+            "application_type": self.request_type, "basis": self.basis or None,
             "purpose_category": trip.purpose_category if trip else None,
             "departure_date": trip.departure_date.isoformat() if trip else None,
             "countries": list(trip.countries) if trip else [],

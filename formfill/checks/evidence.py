@@ -20,7 +20,6 @@ from formfill.checks.checker import Checker
 from formfill.checks.report import AttachmentResult
 from formfill.checks.rulesfile import FileType, Severity
 from formfill.files import NOT_REGULAR, TooLarge, read_within
-from formfill.profile import AttachmentKind
 
 _EXTENSIONS: dict[str, FileType] = {
     ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
@@ -180,33 +179,33 @@ def check_files(c: Checker) -> None:
             c.add("attachments_root_unreadable", "error",
                      f"the attachments root {c.root} cannot be resolved ({_fs_reason(err)}); "
                      "no attachment was opened", where="attachments")
-            c.attachments.extend(AttachmentResult(index=i, kind=str(att.kind), path=att.path, resolved=None)
-                                    for i, att in enumerate(c.p.attachments))
+            c.attachments.extend(AttachmentResult(index=i, kind=kind, path=path, resolved=None)
+                             for i, (kind, path) in enumerate(c.attached()))
             return
-    for i, att in enumerate(c.p.attachments):
-        res = AttachmentResult(index=i, kind=str(att.kind), path=att.path, resolved=None)
+    for i, (kind, path) in enumerate(c.attached()):
+        res = AttachmentResult(index=i, kind=kind, path=path, resolved=None)
         c.attachments.append(res)
         where = f"attachments[{i}]"
-        raw = Path(att.path)
+        raw = Path(path)
         full = raw if raw.is_absolute() else c.base_dir / raw
         try:
             real = full.resolve()
         except _FS_ERRORS as err:
-            c.add("file_unreadable", "error", f"cannot be read ({_fs_reason(err)})", path=att.path, where=where)
+            c.add("file_unreadable", "error", f"cannot be read ({_fs_reason(err)})", path=path, where=where)
             continue
         res.resolved = str(real)
         if root is not None and not real.is_relative_to(root):
             c.add("outside_attachments_root", "error",
                      f"resolves to {real}, outside the attachments root {c.root}; it was not opened",
-                     path=att.path, where=where)
+                     path=path, where=where)
             continue
-        key = (str(att.kind), str(real))
+        key = (kind, str(real))
         if key in seen:
             c.add("duplicate_attachment", "warning",
-                     f"the same file is already attached as {att.kind} ({seen[key]}); it counts once",
-                     path=att.path, where=where)
+                     f"the same file is already attached as {kind} ({seen[key]}); it counts once",
+                     path=path, where=where)
             continue
-        seen[key] = att.path
+        seen[key] = path
         check_file(c, res, full, where, real, root)
 
 def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: Path, root: Path | None) -> None:
@@ -255,7 +254,7 @@ def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: 
         bad("file_type_mismatch", f"is named {full.suffix} but its content is {_TYPE_NAMES[kind]}; rename it "
             f"or convert it")
         usable = False
-    accepted = c.rules.accepted_types.by_kind.get(AttachmentKind(res.kind), c.rules.accepted_types.default)
+    accepted = c.rules.accepted_types.by_kind.get(res.kind, c.rules.accepted_types.default)
     if kind not in accepted:
         names = ", ".join(t.upper() for t in accepted)
         bad("file_type_not_accepted", f"a {res.kind} must be {names}; this file is {_TYPE_NAMES[kind]}")
@@ -272,5 +271,5 @@ def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: 
         bad(code, message, severity)
         usable = usable and severity != "error"
     res.usable = usable
-    if res.kind == AttachmentKind.passport_photo and (usable or kind != "pdf"):
+    if res.kind in c.rules.photo_kinds and (usable or kind != "pdf"):
         c.photo_bytes[res.index] = data  # the photo checks and a review's thumbnail read these, never the path

@@ -8,19 +8,18 @@ from typing import Any
 
 from formfill.checks.checker import Checker
 from formfill.checks.rulesfile import DatedRow, FeeEntry, FeeRow, RowT
-from formfill.profile import ApplicationType
-from formfill.rules import holds
+from formfill.rules import age_on, holds, lookup
 
 
 def fees(c: Checker) -> dict[str, Any]:
-    """Every payment due with this I-131 on the filing date, and the fees billed later, from dated rows."""
-    fees, day, kind = c.rules.fees, c.filing_date, c.p.application.type
-    doc: dict[str, Any] = {"filing_date": day.isoformat(), "application_type": str(kind),
+    """Every payment due with this form on the filing date, and the fees billed later, from dated rows."""
+    fees, day, kind = c.rules.fees, c.filing_date, c.request_type
+    doc: dict[str, Any] = {"filing_date": day.isoformat(), "application_type": kind,
                            "currency": fees.currency, "payments": [], "later": []}
     notes = [n.message for n in fees.notes if holds(n.when, c.data)]
     schedule = dated(c, fees.schedules, f"the {c.form} filing fee", strict=True)
     entry = schedule.by_application_type.get(kind) if schedule is not None else None
-    filing: dict[str, Any] = {"id": "i131_filing_fee", "what": f"Form {c.form} filing fee ({words(kind)})",
+    filing: dict[str, Any] = {"id": fees.filing_fee_id, "what": f"Form {c.form} filing fee ({words(kind)})",
                               "amount": None, "waivable": True, "source": fees.source, "source_date": None,
                               "uncertain": True}
     if schedule is not None:
@@ -28,14 +27,14 @@ def fees(c: Checker) -> dict[str, Any]:
                       uncertain=schedule.uncertain or expired(c, schedule),
                       effective_from=schedule.from_.isoformat())
     waiver_kinds = {str(k) for k in fees.requirement.waiver_kinds}
-    waiver_attached = any(str(a.kind) in waiver_kinds for a in c.p.attachments)
+    waiver_attached = any(kind_ in waiver_kinds for kind_, _ in c.attached())
     if entry is not None:
         filing.update(amount=fee_amount(c, entry), waivable=entry.fee_waiver_allowed)
         if entry.online_amount is not None and not (waiver_attached and entry.fee_waiver_allowed):
             filing["what"] += f", on paper ({money_words(entry.online_amount)} if filed online)"
         if entry.note:
             notes.insert(0, entry.note)
-        if entry.under_16_amount is not None and c.p.applicant.date_of_birth is None:
+        if entry.under_16_amount is not None and date_of_birth(c) is None:
             notes.append(f"{money_words(entry.under_16_amount)} for applicants under 16 (no date of birth in "
                          f"the profile)")
     elif schedule is not None:
@@ -121,22 +120,22 @@ def additional(c: Checker) -> list[FeeRow]:
     return out
 
 def fee_amount(c: Checker, entry: FeeEntry) -> int | None:
-    program = c.p.application.program
+    program = c.answer(c.answers.program)
     if program is not None and program in entry.by_program:
         return entry.by_program[program]
-    dob = c.p.applicant.date_of_birth
-    if entry.under_16_amount is not None and dob is not None and age(dob, c.filing_date) < 16:
+    dob = date_of_birth(c)
+    if entry.under_16_amount is not None and dob is not None and age_on(dob, c.filing_date) < 16:
         return entry.under_16_amount
     return entry.amount
 
-# eligibility, purpose, intake, informational notes
 
 
-def age(dob: dt.date, on: dt.date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+def date_of_birth(c: Checker) -> dt.date | None:
+    found = lookup(c.data, c.answers.date_of_birth) if c.answers.date_of_birth else None
+    return found if isinstance(found, dt.date) else None
 
 
-def words(kind: ApplicationType) -> str:
+def words(kind: str) -> str:
     return str(kind).replace("_", " ").replace("re parole", "re-parole").replace("tps", "TPS").replace("lpr", "LPR")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from formfill.checks.checker import Checker
-from formfill.checks.facts import trip_of
+from formfill.checks.facts import expedite_of
 from formfill.checks.rulesfile import Check
 from formfill.editions.acceptance import REFUSE, acceptance
 from formfill.errors import FormfillError
@@ -16,7 +16,11 @@ from formfill.signing import continuation_sheets, signature_boxes
 
 
 def run_checks(c: Checker, checks: list[Check]) -> None:
+    """Each check whose condition holds on the filing date is a finding (a warning when counsel overrode it),
+    pointing at its `path`, else at the first path its condition reads outside the request's own section."""
     day = c.filing_date
+    overrides = c.data.get("overrides") or {}
+    request_section = c.answers.request.split(".")[0] + "."
     for check in checks:
         if check.effective_from is not None and day < check.effective_from:
             continue
@@ -24,30 +28,33 @@ def run_checks(c: Checker, checks: list[Check]) -> None:
             continue
         if not holds(check.when, c.data):
             continue
-        reason = c.p.overrides.get(check.override) if check.override else None
+        reason = overrides.get(check.override) if check.override else None
         if reason is not None:
             c.add(f"{check.id}_overridden", "warning",
                      f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
                      where=f"overrides.{check.override}", source=check.source, uncertain=check.uncertain)
         else:
             paths = check.when.paths if check.when is not None else ()
-            where = check.path or next((p for p in paths if not p.startswith("application.")),
+            where = check.path or next((p for p in paths if not p.startswith(request_section)),
                                        paths[0] if paths else None)
             c.add(check.id, check.severity, check.message, where=where, source=check.source,
                      uncertain=check.uncertain)
 
 def eligibility(c: Checker) -> None:
-    app, travel = c.p.application, c.p.travel
-    basis_scope = c.rules.by_basis.get(app.basis) if app.basis is not None else None
-    if travel is not None and basis_scope is not None and basis_scope.allowed_purposes is not None:
+    """The basis's allowed purposes for the trip the form asks about, then the rules' eligibility checks."""
+    basis, trip = c.basis, c.trip
+    basis_scope = c.rules.by_basis.get(basis) if basis is not None else None
+    purpose = trip.purpose_category if trip is not None and trip.purpose_asked else None
+    if trip is not None and purpose is not None and basis_scope is not None \
+            and basis_scope.allowed_purposes is not None:
         allowed = basis_scope.allowed_purposes
-        if allowed.categories != "any" and travel.purpose_category not in allowed.categories:
+        if allowed.categories != "any" and purpose not in allowed.categories:
             severity = allowed.severity or ("warning" if allowed.uncertain else "error")
-            why = allowed.message or f"the basis '{app.basis}' does not allow this purpose"
-            fits = ", ".join(str(c) for c in allowed.categories)
+            why = allowed.message or f"the basis '{basis}' does not allow this purpose"
+            fits = ", ".join(allowed.categories)
             c.add("purpose_not_allowed", severity,
-                     f"{why}: '{travel.purpose_category}' does not fit basis '{app.basis}' (allowed: {fits})",
-                     where="travel.purpose_category", source=allowed.source, uncertain=allowed.uncertain)
+                  f"{why}: '{purpose}' does not fit basis '{basis}' (allowed: {fits})",
+                  where=f"{trip.section}.purpose_category", source=allowed.source, uncertain=allowed.uncertain)
     run_checks(c, c.rules.eligibility)
 
 def intake(c: Checker) -> None:
@@ -73,9 +80,9 @@ def intake(c: Checker) -> None:
                  f"rejects the filing without it; the fee is not refunded): {boxes}",
                  source=rules.signature.source, uncertain=rules.signature.uncertain)
     sheets = rules.continuation_sheets
-    signer = c.p.signer
-    who = "the applicant" if signer is None or signer.role == "applicant" else \
-        f"the {signer.role.replace('_', ' ')} who signs for the applicant"
+    role = c.answer(c.answers.signer_role)
+    who = "the applicant" if role is None or role == c.answers.self_signer else \
+        f"the {role.replace('_', ' ')} who signs for the applicant"
     if c.blank is None:
         c.add("sign_continuation_sheets", "info",
                  f"if the filled form has continuation sheets after {overflow(c)}, {who} signs and dates each "
@@ -133,7 +140,7 @@ def publisher_page(c: Checker) -> str:
 
 def notes(c: Checker) -> None:
     proc = c.rules.processing
-    validity = proc.validity.get(c.p.application.type)
+    validity = proc.validity.get(c.request_type)
     if validity:
         c.add("validity", "info", f"the document is {validity}", source=proc.source,
                  uncertain=proc.uncertain)
@@ -142,14 +149,15 @@ def notes(c: Checker) -> None:
 def expedite_notes(c: Checker) -> None:
     """A departure inside the usual processing time from the filing date, with no expedite requested, is a
     warning naming the grounds; a requested expedite is repeated with how it is made."""
-    proc, rules, request = c.rules.processing, c.rules.expedite, c.p.expedite
-    if request is not None and rules is not None and request.ground in rules.grounds:
+    proc, rules, request = c.rules.processing, c.rules.expedite, expedite_of(c.data, c.answers)
+    if request is not None and rules is not None and request[0] in rules.grounds:
+        ground, explanation = request
         how = f"; {rules.how}" if rules.how else ""
         source = "; ".join(s for s in (rules.source, rules.how_source) if s)
         c.add("expedite_requested", "info",
-                 f"expedite requested on the ground: {rules.grounds[request.ground].description} "
-                 f"({request.explanation}){how}", where="expedite", source=source, uncertain=rules.uncertain)
-    trip = trip_of(c.p)
+              f"expedite requested on the ground: {rules.grounds[ground].description} "
+              f"({explanation}){how}", where=c.answers.expedite, source=source, uncertain=rules.uncertain)
+    trip = c.trip
     if trip is None:
         return
     if (trip.departure_date - c.today).days < 0:

@@ -27,21 +27,20 @@ from formfill.checks.package_photos import check_photos
 from formfill.checks.report import INTAKE_CODES, AttachmentResult, Finding, PackageReport, RequirementResult
 from formfill.checks.requirements import requirements
 from formfill.checks.rulesfile import (
-    PROFILE_PATHS,
     AssemblyRules,
     Rules,
     builtin_rules_name,
     default_rules_text,
     load_rules,
     parse_rules,
-    profile_path_exists,
     upgrade_v2,
+    upgrade_v3,
 )
 from formfill.errors import InputError
+from formfill.formpackage import all_packages, package_for
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
-from formfill.profile import Profile
 from formfill.profile_base import ProfileBase
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -68,13 +67,14 @@ def check_package(
     profile raises ProfileError; an unreadable profile, rules file or blank raises InputError.
     """
     loaded = load_profile(profile)
-    rule_set = load_rules(rules)
+    form_of = _this_form(loaded.profile)
+    rule_set = load_rules(rules, form_of)
     blank = None
     if form is not None:
         blank = form if isinstance(form, BlankForm) else open_blank(Path(form))
     day = today or dt.date.today()
-    checker = Checker(_this_form(loaded.profile), loaded.source, base_dir or loaded.base_dir, rule_set,
-                      str(rules) if rules is not None else builtin_rules_name(), attachments_root, day,
+    checker = Checker(loaded.profile, loaded.source, base_dir or loaded.base_dir, rule_set,
+                      str(rules) if rules is not None else builtin_rules_name(form_of), attachments_root, day,
                       filing_date or day, blank)
     checker.keep_files = keep_files
     check_files(checker)
@@ -97,12 +97,22 @@ def check_package(
     )
 
 
-def _this_form(profile: ProfileBase) -> Profile:
-    """The package check reads the I-131 model's answers: a profile of another form is refused by name."""
-    if not isinstance(profile, Profile):
-        raise InputError(f"the package check knows Form {Profile.model_fields['form'].default} profiles only, "
+def _rules_form(profile: ProfileBase) -> str | None:
+    """The profile's form when its package has package rules (and its profile is that package's model)."""
+    pkg = package_for(str(profile.form))
+    if pkg is None or pkg.package_rules is None or not isinstance(profile, pkg.model()):
+        return None
+    return pkg.form
+
+
+def _this_form(profile: ProfileBase) -> str:
+    """The form whose package rules check this profile: a form without package rules is refused by name."""
+    form = _rules_form(profile)
+    if form is None:
+        known = sorted(p.form for p in all_packages() if p.package_rules is not None)
+        raise InputError(f"the package check knows Form {', '.join(known) or 'no form'} profiles only, "
                          f"not Form {profile.form}")
-    return profile
+    return form
 
 
 def eligibility_notes(profile: ProfileBase, *, rules: Path | None = None,
@@ -113,15 +123,16 @@ def eligibility_notes(profile: ProfileBase, *, rules: Path | None = None,
     and `formfill check` / `fill --check-package` refuse.
     """
     day = filing_date or dt.date.today()
-    if not isinstance(profile, Profile):
-        return []  # another form's profile: these rules are not its rules
-    checker = Checker(profile, "<profile>", Path.cwd(), load_rules(rules), "", None, day, day, None)
+    form = _rules_form(profile)
+    if form is None:
+        return []  # a form without package rules: these rules are not its rules
+    checker = Checker(profile, "<profile>", Path.cwd(), load_rules(rules, form), "", None, day, day, None)
     eligibility(checker)
     kind = {"error": "an error", "warning": "a warning"}
     return [f"{f.where + ': ' if f.where else ''}{f.message} (`formfill check` reports this as {kind[f.severity]}; "
             f"source: {f.source})" for f in checker.findings if f.severity in kind]
 
 
-__all__ = ["INTAKE_CODES", "MAX_ATTACHMENT_BYTES", "PROFILE_PATHS", "AssemblyRules", "AttachmentResult", "Finding",
-           "PackageReport", "RequirementResult", "Rules", "builtin_rules_name", "check_package", "default_rules_text",
-           "eligibility_notes", "load_rules", "parse_rules", "profile_path_exists", "sniff", "upgrade_v2"]
+__all__ = ["INTAKE_CODES", "MAX_ATTACHMENT_BYTES", "AssemblyRules", "AttachmentResult", "Finding", "PackageReport",
+           "RequirementResult", "Rules", "builtin_rules_name", "check_package", "default_rules_text",
+           "eligibility_notes", "load_rules", "parse_rules", "sniff", "upgrade_v2", "upgrade_v3"]

@@ -6,11 +6,10 @@ from pathlib import Path
 
 from formfill.checks.checker import Checker
 from formfill.checks.rulesfile import Severity
-from formfill.profile import AttachmentKind
 
 
 def check_photos(c: Checker) -> None:
-    photos = [a for a in c.attachments if a.kind == AttachmentKind.passport_photo and a.usable]
+    photos = [a for a in c.attachments if a.kind in c.rules.photo_kinds and a.usable]
     if not photos:
         return
     try:
@@ -49,5 +48,5 @@ def check_photos(c: Checker) -> None:
 def photo_source(c: Checker) -> str | None:
     """The photo rules' source is the passport-photo requirement's, wherever the rules file puts it."""
     scopes = [c.rules.every_filing, *c.rules.by_application_type.values()]
-    return next((r.source for sc in scopes for r in sc.requirements if AttachmentKind.passport_photo in r.any_of),
+    return next((r.source for sc in scopes for r in sc.requirements if set(c.rules.photo_kinds) & set(r.any_of)),
                 None)

@@ -6,39 +6,37 @@ from __future__ import annotations
 from typing import Literal
 
 from formfill.checks.checker import Checker
-from formfill.checks.facts import facts_stated, trip_of
+from formfill.checks.facts import expedite_of, facts_stated
 from formfill.checks.fees import money_words
 from formfill.checks.report import RequirementResult
 from formfill.checks.rulesfile import BasisScope, ExplanationRule, Scope
-from formfill.profile import PurposeCategory
 from formfill.rules import holds
 
 
 def scopes(c: Checker) -> list[tuple[str, Scope, bool, ExplanationRule | None]]:
     """(label, scope, required?, the explanation rule that requires it) for every part of the rules this
     request touches."""
-    app = c.p.application
+    kind, basis, answers = c.request_type, c.basis, c.answers
     out: list[tuple[str, Scope, bool, ExplanationRule | None]] = [("every filing", c.rules.every_filing, True,
                                                                     None)]
-    type_scope = c.rules.by_application_type.get(app.type)
+    type_scope = c.rules.by_application_type.get(kind)
     if type_scope is not None:
-        out.append((f"application type {app.type}", type_scope, True, None))
+        out.append((f"application type {kind}", type_scope, True, None))
     else:
-        c.add("no_rules", "info", f"the rules file has no entry for application type '{app.type}'",
-                 where="application.type")
+        c.add("no_rules", "info", f"the rules file has no entry for application type '{kind}'",
+              where=answers.request)
     basis_scope: BasisScope | None = None
-    if app.basis is not None:
-        basis_scope = c.rules.by_basis.get(app.basis)
+    if basis is not None:
+        basis_scope = c.rules.by_basis.get(basis)
         if basis_scope is not None:
-            out.append((f"basis {app.basis}", basis_scope, True, None))
+            out.append((f"basis {basis}", basis_scope, True, None))
         else:
-            c.add("no_rules", "info", f"the rules file has no entry for basis '{app.basis}'",
-                     where="application.basis")
-    trip = trip_of(c.p)
+            c.add("no_rules", "info", f"the rules file has no entry for basis '{basis}'", where=answers.basis)
+    trip = c.trip
     if trip is not None and trip.purpose_category is not None:
         purpose = trip.purpose_category
-        purpose_scope = c.rules.by_purpose.get(PurposeCategory(purpose))
-        if purpose_scope is not None and trip.section == "travel":
+        purpose_scope = c.rules.by_purpose.get(purpose)
+        if purpose_scope is not None and trip.purpose_asked:
             by_basis = basis_scope is not None and basis_scope.purpose_evidence
             via = c.explanation if c.explanation is not None and c.explanation.purpose_evidence else None
             out.append((f"purpose {purpose}", purpose_scope, by_basis or via is not None,
@@ -46,6 +44,7 @@ def scopes(c: Checker) -> list[tuple[str, Scope, bool, ExplanationRule | None]]:
         elif purpose_scope is not None:  # a trip the form does not ask about: its evidence supports it
             out.append((f"purpose {purpose}", purpose_scope, False, None))
     return out
+
 
 def requirements(c: Checker) -> list[RequirementResult]:
     results: list[RequirementResult] = []
@@ -99,13 +98,13 @@ def requirements(c: Checker) -> list[RequirementResult]:
 def expedite_requirement(c: Checker) -> RequirementResult | None:
     """With an expedite request, evidence of its ground (an expedite_evidence attachment, or evidence already
     attached that shows the ground) is required."""
-    request, rules = c.p.expedite, c.rules.expedite
+    request, rules = expedite_of(c.data, c.answers), c.rules.expedite
     if request is None:
         return None
-    ground = rules.grounds.get(request.ground) if rules is not None else None
+    ground = rules.grounds.get(request[0]) if rules is not None else None
     if rules is None or ground is None:
         c.add("expedite_ground_unknown", "warning", f"the rules file says nothing about the expedite ground "
-                 f"'{request.ground}': its evidence is not checked", where="expedite.ground", uncertain=True)
+              f"'{request[0]}': its evidence is not checked", where=f"{c.answers.expedite}.ground", uncertain=True)
         return None
     kinds = [str(k) for k in ground.evidence]
     return evaluate(c, "expedite_evidence", f"Evidence of the expedite ground: {ground.description}", kinds, 1,
@@ -145,7 +144,7 @@ def fee_requirement(c: Checker, relevant: set[str]) -> RequirementResult | None:
     for att in waivers if unwaivable else []:
         if filing in unwaivable:
             c.add("fee_waiver_not_accepted", "error",
-                     f"a fee waiver is not available for a {c.p.application.type}; pay the fee",
+                     f"a fee waiver is not available for a {c.request_type}; pay the fee",
                      path=att.path, where=f"attachments[{att.index}]", source=filing["source"])
         for p in unwaivable:
             if p is not filing:

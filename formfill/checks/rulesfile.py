@@ -1,7 +1,9 @@
 """The package rules file: its schema, the built-in copy in the form package, and loading a firm's own.
 
-Unknown keys are errors and every condition's path is checked against the profile model, so a misspelt key in
-a firm's rules never silently weakens a check. A version 2 file is read through `upgrade_v2`.
+Unknown keys are errors, every condition's path is checked against the form's profile model and every value a
+table is keyed by against the model's vocabulary, so a misspelt key in a firm's rules never silently weakens a
+check. The rules name the form's profile paths they read (`answers`); the engine names none. A version 2 or 3 file
+is read through `upgrade_v2` / `upgrade_v3`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,23 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.checks.facts import ExpediteRules, FeeWaiver, Support
+from formfill.checks.facts import (
+    Answers,
+    AttachmentKind,
+    BasisName,
+    ExpediteRules,
+    FeeWaiver,
+    OverrideName,
+    ProgramName,
+    PurposeName,
+    RequestType,
+    Support,
+    vocabulary,
+)
 from formfill.errors import InputError
-from formfill.formpackage import package_for, package_roots
-from formfill.profile import ApplicationType, AttachmentKind, Basis, Override, Profile, Program, PurposeCategory
+from formfill.formpackage import FormPackage, all_packages, default_package, package_for, package_roots
 from formfill.profile_base import problems_from_validation_error
-from formfill.rules import Condition, model_paths
+from formfill.rules import Condition, KnownPath, model_paths
 
 Severity = Literal["error", "warning", "info"]
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
@@ -29,15 +42,6 @@ class _RulesModel(BaseModel):
     """Unknown keys are errors: a misspelt key in a firm's rules must not silently weaken a check."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-PROFILE_PATHS = model_paths(Profile)
-"""Whether a dotted path names a key of the profile contract: every condition's path is checked with it."""
-
-
-def profile_path_exists(path: str) -> bool:
-    """True when `path` (dotted, e.g. "travel.countries") names a key of the profile contract."""
-    return PROFILE_PATHS(path)
 
 
 class Requirement(_RulesModel):
@@ -65,7 +69,7 @@ class Scope(_RulesModel):
 
 
 class AllowedPurposes(_RulesModel):
-    categories: Literal["any"] | list[PurposeCategory]
+    categories: Literal["any"] | list[PurposeName]
     message: str | None = None
     source: str = Field(min_length=3)
     uncertain: bool = False
@@ -83,7 +87,7 @@ class Check(_RulesModel):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     severity: Severity
     when: Condition | None = None
-    override: Override | None = None
+    override: OverrideName | None = None
     path: str | None = Field(None, description="Where the finding points (a profile path, or `fee`); default: the "
                                                "first path its condition reads outside `application`.")
     message: str = Field(min_length=3)
@@ -138,7 +142,7 @@ class ProcessingRules(_RulesModel):
     usual_days: int = Field(ge=0)
     expedited_days: int | None = Field(None, ge=0)
     expedite_grounds: list[str] = Field([], description="Older rules files: the grounds' words (see `expedite`).")
-    validity: dict[ApplicationType, str] = {}
+    validity: dict[RequestType, str] = {}
     source: str
     usual_days_source: str | None = None
     uncertain: bool = False
@@ -149,7 +153,7 @@ class FeeEntry(_RulesModel):
     online_amount: int | None = Field(None, ge=0)
     under_16_amount: int | None = Field(None, ge=0)
     fee_waiver_allowed: bool = True
-    by_program: dict[Program, int] = {}
+    by_program: dict[ProgramName, int] = {}
     note: str | None = None
 
 
@@ -189,9 +193,9 @@ RowT = TypeVar("RowT", bound=DatedRow)
 
 
 class FeeSchedule(DatedRow):
-    """The I-131's own filing fee per application type, for one range of filing dates."""
+    """The form's own filing fee per application type, for one range of filing dates."""
 
-    by_application_type: dict[ApplicationType, FeeEntry]
+    by_application_type: dict[RequestType, FeeEntry]
 
 
 class FeeRow(DatedRow):
@@ -209,6 +213,8 @@ class FeeRow(DatedRow):
 
 
 class Fees(_RulesModel):
+    filing_fee_id: str = Field(pattern=r"^[a-z0-9_]+$", description="The id of the form's own filing fee "
+                                                                    "among the payments.")
     currency: str = "USD"
     waiver: FeeWaiver | None = None
     source: str = Field(min_length=3)
@@ -253,25 +259,27 @@ class AssemblyRules(_RulesModel):
 
     about: str | None = None
     labels: dict[AttachmentKind, str] = {}
-    representation_kinds: list[AttachmentKind] = [AttachmentKind.g28]
+    representation_kinds: list[AttachmentKind] = []
     physical: list[PhysicalItem] = []
     filing_address: list[str] | None = None
-    filing_address_by_type: dict[ApplicationType, list[str]] = {}
+    filing_address_by_type: dict[RequestType, list[str]] = {}
 
 
 class Rules(_RulesModel):
     """The whole rules file (`package_rules.json`); see the README section "The rules file"."""
 
-    schema_version: Literal[3]
+    schema_version: Literal[4]
     name: str
     reviewed: str | None = None
     about: str | None = None
+    answers: Answers
     accepted_types: AcceptedTypes
+    photo_kinds: list[AttachmentKind] = Field([], description="Attachment kinds the passport photo checks run on.")
     always_relevant: list[AttachmentKind] = []
     every_filing: Scope
-    by_application_type: dict[ApplicationType, Scope] = {}
-    by_basis: dict[Basis, BasisScope] = {}
-    by_purpose: dict[PurposeCategory, Scope] = {}
+    by_application_type: dict[RequestType, Scope] = {}
+    by_basis: dict[BasisName, BasisScope] = {}
+    by_purpose: dict[PurposeName, Scope] = {}
     explanation: ExplanationRule | None = None
     eligibility: list[Check] = []
     intake: IntakeRules
@@ -283,33 +291,64 @@ class Rules(_RulesModel):
     assembly: AssemblyRules = AssemblyRules()
 
 
-def _builtin_rules_file() -> tuple[Path, str]:
-    """The package rules of the form the profile model is for, and how reports name them (`built in: ...`)."""
-    form = str(Profile.model_fields["form"].default)
-    pkg = package_for(form)
-    path = pkg.package_rules if pkg is not None else None
-    if pkg is None or path is None:
-        raise InputError(f"no form package for Form {form} with package rules was found (looked in "
+def rules_package(form: str | None = None) -> FormPackage:
+    """The form package whose package rules apply: `form`'s, else the default form's (else the first package
+    that has package rules)."""
+    if form is not None:
+        pkg = package_for(form)
+    else:
+        first = default_package()
+        pkg = first if first.package_rules is not None else next(
+            (p for p in all_packages() if p.package_rules is not None), None)
+    if pkg is None or pkg.package_rules is None:
+        raise InputError(f"no form package for Form {form or 'any form'} with package rules was found (looked in "
                          f"{', '.join(str(r) for r in package_roots())})")
-    return path, f"built in: {pkg.file_label(path)}"
+    return pkg
 
 
-def builtin_rules_name() -> str:
-    return _builtin_rules_file()[1]
+def _builtin_rules_file(form: str | None = None) -> tuple[Path, str]:
+    """The package rules of a form's package, and how reports name them (`built in: ...`)."""
+    pkg = rules_package(form)
+    assert pkg.package_rules is not None  # rules_package refuses a package without them
+    return pkg.package_rules, f"built in: {pkg.file_label(pkg.package_rules)}"
 
 
-def default_rules_text() -> str:
+def builtin_rules_name(form: str | None = None) -> str:
+    return _builtin_rules_file(form)[1]
+
+
+def default_rules_text(form: str | None = None) -> str:
     """The packaged rules file, for a firm to copy and tighten."""
-    return _builtin_rules_file()[0].read_text(encoding="utf-8")
+    return _builtin_rules_file(form)[0].read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=1)
-def _default_rules() -> Rules:
-    return parse_rules(default_rules_text(), builtin_rules_name())
+@functools.lru_cache(maxsize=8)
+def _builtin_rules(path: Path, name: str, form: str) -> Rules:
+    return parse_rules(path.read_text(encoding="utf-8"), name, form)
 
 
-def parse_rules(text: str, name: str) -> Rules:
-    """Validate a rules document; every error names the file and the key."""
+def _default_rules(form: str | None = None) -> Rules:
+    pkg = rules_package(form)
+    path, name = _builtin_rules_file(pkg.form)
+    return _builtin_rules(path, name, pkg.form)
+
+
+def _checks_for(pkg: FormPackage, doc: Any) -> dict[str, Any]:
+    """The validation context: the form's model paths, and the vocabularies its `answers` key tables by."""
+    model = pkg.model()
+    known: KnownPath = model_paths(model)
+    context: dict[str, Any] = {"known_path": known}
+    raw = doc.get("answers") if isinstance(doc, dict) else None
+    try:
+        answers = Answers.model_validate(raw, context=context)
+    except ValidationError:
+        return context  # the whole document's validation names what is wrong
+    context["vocabulary"] = vocabulary(model, answers)
+    return context
+
+
+def parse_rules(text: str, name: str, form: str | None = None) -> Rules:
+    """Validate a rules document for `form` (default: the default form); every error names the file and the key."""
     try:
         data = _strict_json(text, name)
     except json.JSONDecodeError as err:
@@ -317,12 +356,35 @@ def parse_rules(text: str, name: str) -> Rules:
     if isinstance(data, dict) and data.get("schema_version") == 1:
         raise InputError(f"{name}: a version 1 rules file, from before dated fees, intake checks and the explanation "
                          "rule; copy the current default (see the README) and re-apply the firm's changes")
+    pkg = rules_package(form)
     if isinstance(data, dict) and data.get("schema_version") == 2:
         data = upgrade_v2(data)
+    if isinstance(data, dict) and data.get("schema_version") == 3:
+        builtin = _strict_json(default_rules_text(pkg.form), builtin_rules_name(pkg.form))
+        data = upgrade_v3(data, builtin)
     try:
-        return Rules.model_validate(data, context={"known_path": PROFILE_PATHS})
+        return Rules.model_validate(data, context=_checks_for(pkg, data))
     except ValidationError as err:
         raise InputError(f"{name}: not a valid package rules file", problems_from_validation_error(err)) from None
+
+
+def upgrade_v3(doc: dict[str, Any], builtin: dict[str, Any]) -> dict[str, Any]:
+    """A version 3 rules file read as version 4. Version 4 names the profile paths the check reads (`answers`),
+    the photo kinds and the filing fee's id, which version 3 left to the engine: they are taken from the form
+    package's own (version 4) rules, `builtin`, as are the representation kinds version 3 defaulted to."""
+    out = dict(doc)
+    for key in ("answers", "photo_kinds"):
+        if key not in out and key in builtin:
+            out[key] = builtin[key]
+    fees, own_fees = out.get("fees"), builtin.get("fees")
+    if isinstance(fees, dict) and isinstance(own_fees, dict) and "filing_fee_id" not in fees:
+        out["fees"] = {"filing_fee_id": own_fees.get("filing_fee_id"), **fees}
+    kinds = (builtin.get("assembly") or {}).get("representation_kinds")
+    assembly = out.get("assembly", {})
+    if kinds is not None and isinstance(assembly, dict) and "representation_kinds" not in assembly:
+        out["assembly"] = {**assembly, "representation_kinds": kinds}
+    out["schema_version"] = 4
+    return out
 
 
 def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
@@ -356,10 +418,11 @@ def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
-def load_rules(path: str | Path | None = None) -> Rules:
-    """The built-in rules, or a firm's own file (same schema) when `path` is given."""
+def load_rules(path: str | Path | None = None, form: str | None = None) -> Rules:
+    """The built-in rules of `form` (default: the default form), or a firm's own file (same schema) when `path`
+    is given."""
     if path is None:
-        return _default_rules()
+        return _default_rules(form)
     from formfill.files import read_bounded
     from formfill.loading import MAX_PROFILE_BYTES
 
@@ -370,7 +433,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(f"{path}: the rules file cannot be read ({err})") from None
-    return parse_rules(text, str(path))
+    return parse_rules(text, str(path), form)
 
 
 def _strict_json(text: str, name: str) -> Any:
