@@ -177,8 +177,8 @@ def check_files(c: Checker) -> None:
         except _FS_ERRORS as err:
             # Without a root to compare with, no attachment can be shown to be inside it: open none.
             c.add("attachments_root_unreadable", "error",
-                     f"the attachments root {c.root} cannot be resolved ({_fs_reason(err)}); "
-                     "no attachment was opened", where="attachments")
+                  f"the attachments root {c.root} cannot be resolved ({_fs_reason(err)}); "
+                  "no attachment was opened", where="attachments")
             c.attachments.extend(AttachmentResult(index=i, kind=kind, path=path, resolved=None)
                              for i, (kind, path) in enumerate(c.attached()))
             return
@@ -196,17 +196,18 @@ def check_files(c: Checker) -> None:
         res.resolved = str(real)
         if root is not None and not real.is_relative_to(root):
             c.add("outside_attachments_root", "error",
-                     f"resolves to {real}, outside the attachments root {c.root}; it was not opened",
-                     path=path, where=where)
+                  f"resolves to {real}, outside the attachments root {c.root}; it was not opened",
+                  path=path, where=where)
             continue
         key = (kind, str(real))
         if key in seen:
             c.add("duplicate_attachment", "warning",
-                     f"the same file is already attached as {kind} ({seen[key]}); it counts once",
-                     path=path, where=where)
+                  f"the same file is already attached as {kind} ({seen[key]}); it counts once",
+                  path=path, where=where)
             continue
         seen[key] = path
         check_file(c, res, full, where, real, root)
+
 
 def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: Path, root: Path | None) -> None:
     def bad(code: str, message: str, severity: Severity = "error") -> None:

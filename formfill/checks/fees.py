@@ -53,8 +53,8 @@ def fees(c: Checker) -> dict[str, Any]:
                     f"USCIS rejects filings without it from {row.rejected_without_from}"
                     if row.rejected_without_from else "it is due with the filing")
             c.add("fee_not_waivable", "info",
-                     f"{row.what}: {money_words(row.amount)} is due with this {c.form} and no fee waiver "
-                     f"covers it; {when}", where="fee", source=row.source, uncertain=item["uncertain"])
+                  f"{row.what}: {money_words(row.amount)} is due with this {c.form} and no fee waiver "
+                  f"covers it; {when}", where="fee", source=row.source, uncertain=item["uncertain"])
         else:
             doc["later"].append(item)
     known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
@@ -66,6 +66,7 @@ def fees(c: Checker) -> dict[str, Any]:
                source_date=filing["source_date"], uncertain=filing["uncertain"])
     c.fee_doc = doc
     return doc
+
 
 def waiver(c: Checker, doc: dict[str, Any], requested: bool) -> None:
     """A fee waiver request attached for a request that allows one: the fees it covers are requested to be
@@ -80,10 +81,12 @@ def waiver(c: Checker, doc: dict[str, Any], requested: bool) -> None:
                paper_only=requested and (rule is None or rule.paper_only))
     if requested and rule is not None:
         c.add("fee_waiver_requested", "info", rule.message, where="fee", source=rule.source,
-                 uncertain=rule.uncertain)
+              uncertain=rule.uncertain)
+
 
 def expired(c: Checker, row: DatedRow) -> bool:
     return row.expiring and row.until is not None and c.filing_date > row.until
+
 
 def dated(c: Checker, rows: Sequence[RowT], what: str, strict: bool) -> RowT | None:
     """The row for the filing date. Past an expiring row with no successor the row still applies, with a
@@ -96,18 +99,19 @@ def dated(c: Checker, rows: Sequence[RowT], what: str, strict: bool) -> RowT | N
     if earlier and earlier[-1].expiring:
         row = earlier[-1]
         c.add("fee_rules_expired", "warning",
-                 f"the rules' row for {what} is marked as expiring after {row.until}; its amount "
-                 f"is shown for the filing date {day} but may have changed: verify it against Form G-1055",
-                 where="fee", source=row.source, uncertain=True)
+              f"the rules' row for {what} is marked as expiring after {row.until}; its amount "
+              f"is shown for the filing date {day} but may have changed: verify it against Form G-1055",
+              where="fee", source=row.source, uncertain=True)
         return row
     if strict:
         first = min((r.from_ for r in rows), default=None)
         why = (f"before the earliest row ({first})" if first is not None and day < first
                else "in no row of the rules")
         c.add("fee_date_not_covered", "warning",
-                 f"the filing date {day} is {why} for {what}: the rules give no amount for it; check Form G-1055 "
-                 f"for that date", where="fee", source=c.rules.fees.source, uncertain=True)
+              f"the filing date {day} is {why} for {what}: the rules give no amount for it; check Form G-1055 "
+              f"for that date", where="fee", source=c.rules.fees.source, uncertain=True)
     return None
+
 
 def additional(c: Checker) -> list[FeeRow]:
     applies = [r for r in c.rules.fees.additional if holds(r.when, c.data)]
@@ -118,6 +122,7 @@ def additional(c: Checker) -> list[FeeRow]:
         if row is not None:
             out.append(row)
     return out
+
 
 def fee_amount(c: Checker, entry: FeeEntry) -> int | None:
     program = c.answer(c.answers.program)

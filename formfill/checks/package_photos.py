@@ -16,9 +16,9 @@ def check_photos(c: Checker) -> None:
         from formfill.checks import photo
     except ImportError:
         c.add("photos_not_checked", "warning",
-                 "the passport photo checks are not available in this installation: the photos were checked "
-                 "as image files only (size, background and head position not checked)",
-                 where="attachments")
+              "the passport photo checks are not available in this installation: the photos were checked "
+              "as image files only (size, background and head position not checked)",
+              where="attachments")
         return
     import tempfile
 
@@ -41,9 +41,10 @@ def check_photos(c: Checker) -> None:
             measured = f" (measured {f.measured}, required {f.required})" if f.measured is not None else ""
             severity: Severity = "error" if f.severity == "error" else "info" if f.severity == "info" else "warning"
             c.add(f"photo_{f.code}", severity, f"{f.message}{measured}",
-                     path=target.path, where=f"attachments[{target.index}]", source=photo_source(c))
+                  path=target.path, where=f"attachments[{target.index}]", source=photo_source(c))
             if severity == "error":
                 target.usable = False
+
 
 def photo_source(c: Checker) -> str | None:
     """The photo rules' source is the passport-photo requirement's, wherever the rules file puts it."""

@@ -91,9 +91,10 @@ def requirements(c: Checker) -> list[RequirementResult]:
         att.relevant = att.kind in relevant
         if not att.relevant:
             c.add("unsupported_attachment", "warning",
-                     f"this {att.kind} supports nothing this request needs ({c.describe_request()}); "
-                     f"check it belongs in this package", path=att.path, where=f"attachments[{att.index}]")
+                  f"this {att.kind} supports nothing this request needs ({c.describe_request()}); "
+                  f"check it belongs in this package", path=att.path, where=f"attachments[{att.index}]")
     return results
+
 
 def expedite_requirement(c: Checker) -> RequirementResult | None:
     """With an expedite request, evidence of its ground (an expedite_evidence attachment, or evidence already
@@ -110,6 +111,7 @@ def expedite_requirement(c: Checker) -> RequirementResult | None:
     return evaluate(c, "expedite_evidence", f"Evidence of the expedite ground: {ground.description}", kinds, 1,
                           rules.source, "expedite request", rules.uncertain, "error")
 
+
 def evaluate(c: Checker, rid: str, description: str, kinds: list[str], count: int, source: str, scope: str,
               uncertain: bool, severity: Literal["error", "warning"]) -> RequirementResult:
     matching = [a for a in c.attachments if a.kind in kinds]
@@ -121,8 +123,8 @@ def evaluate(c: Checker, rid: str, description: str, kinds: list[str], count: in
         have = f" ({len(good)} of {count} usable)" if count > 1 else ""
         extra = f"; attached but unusable: {', '.join(unusable)}" if unusable else ""
         c.add("missing_evidence", severity,
-                 f"missing: {description}{have}; attach {' or '.join(kinds)}{extra}",
-                 where="attachments", requirement=rid, source=source, uncertain=uncertain)
+              f"missing: {description}{have}; attach {' or '.join(kinds)}{extra}",
+              where="attachments", requirement=rid, source=source, uncertain=uncertain)
     return result
 
 # fees
@@ -144,14 +146,14 @@ def fee_requirement(c: Checker, relevant: set[str]) -> RequirementResult | None:
     for att in waivers if unwaivable else []:
         if filing in unwaivable:
             c.add("fee_waiver_not_accepted", "error",
-                     f"a fee waiver is not available for a {c.request_type}; pay the fee",
-                     path=att.path, where=f"attachments[{att.index}]", source=filing["source"])
+                  f"a fee waiver is not available for a {c.request_type}; pay the fee",
+                  path=att.path, where=f"attachments[{att.index}]", source=filing["source"])
         for p in unwaivable:
             if p is not filing:
                 c.add("fee_waiver_partial", "warning",
-                         f"a fee waiver request never covers {p['what']} ({money_words(p['amount'])}): pay it "
-                         f"(attach the fee_payment)", path=att.path, where=f"attachments[{att.index}]",
-                         source=p["source"])
+                      f"a fee waiver request never covers {p['what']} ({money_words(p['amount'])}): pay it "
+                      f"(attach the fee_payment)", path=att.path, where=f"attachments[{att.index}]",
+                      source=p["source"])
     if not unwaivable:
         description = req.description
     elif filing in unwaivable:

@@ -38,6 +38,7 @@ from formfill.rules import Condition, KnownPath, model_paths
 Severity = Literal["error", "warning", "info"]
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
 
+
 class _RulesModel(BaseModel):
     """Unknown keys are errors: a misspelt key in a firm's rules must not silently weaken a check."""
 
