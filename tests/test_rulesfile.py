@@ -27,6 +27,7 @@ def as_v3(doc: dict[str, Any]) -> dict[str, Any]:
     old["schema_version"] = 3
     old["fees"] = {k: v for k, v in doc["fees"].items() if k != "filing_fee_id"}
     old["assembly"] = {k: v for k, v in doc["assembly"].items() if k != "representation_kinds"}
+    old["explanation"] = {k: v for k, v in doc["explanation"].items() if k != "label"}
     return old
 
 
@@ -45,6 +46,7 @@ def test_a_version_3_file_reads_as_the_version_4_file_it_became() -> None:
     assert upgraded["answers"] == doc["answers"] and upgraded["photo_kinds"] == doc["photo_kinds"]
     assert upgraded["fees"]["filing_fee_id"] == doc["fees"]["filing_fee_id"]
     assert upgraded["assembly"]["representation_kinds"] == doc["assembly"]["representation_kinds"]
+    assert upgraded["explanation"]["label"] == doc["explanation"]["label"]
     read = parse_rules(json.dumps(old), "firm-v3.json").model_dump(mode="json")
     assert read == parse_rules(json.dumps(doc), "builtin.json").model_dump(mode="json")  # conditions compare by id
 

@@ -60,7 +60,7 @@ def fees(c: Checker) -> dict[str, Any]:
     known = [p["amount"] for p in doc["payments"] if p["amount"] is not None]
     waiver(c, doc, waiver_attached and bool(filing["waivable"]))
     doc.update(total=sum(known), total_complete=len(known) == len(doc["payments"]), notes=notes,
-               # the I-131's own fee, as the document gave it before dated rows
+               # the form's own fee, as the document gave it before dated rows
                amount=filing["amount"], online_amount=entry.online_amount if entry else None,
                fee_waiver_allowed=filing["waivable"], source=filing["source"],
                source_date=filing["source_date"], uncertain=filing["uncertain"])

@@ -61,7 +61,7 @@ def check_package(
 
     Relative attachment paths are read from the profile file's folder (`base_dir` overrides it, which
     matters for dict profiles, whose folder is the working directory). Fees, the edition and the intake
-    rules are those of `filing_date` (the postmark date; default today). With `form` (a blank I-131),
+    rules are those of `filing_date` (the postmark date; default today). With `form` (a blank form),
     the edition is that blank's and the continuation sheets the fill would add are counted. With
     `keep_files` the report keeps the bytes of every file it read (`file_bytes`). An invalid
     profile raises ProfileError; an unreadable profile, rules file or blank raises InputError.

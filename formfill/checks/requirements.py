@@ -73,7 +73,7 @@ def requirements(c: Checker) -> list[RequirementResult]:
         kinds = [str(k) for k in rule.statement.any_of]
         relevant.update(kinds)
         results.append(evaluate(c, rule.statement.id, rule.statement.description, kinds, 1, rule.source,
-                                      "advance parole explanation", rule.uncertain, rule.severity))
+                                      rule.label, rule.uncertain, rule.severity))
     expedite = expedite_requirement(c)
     if expedite is not None:
         relevant.update(expedite.any_of)

@@ -110,6 +110,7 @@ class ExplanationRule(_RulesModel):
     place: `severity` "warning", `purpose_evidence` false, or another `when`."""
 
     when: Condition
+    label: str = Field("explanation", min_length=3, description="The scope its requirement is reported under.")
     statement: Statement | None = None
     purpose_evidence: bool = True
     source: str = Field(min_length=3)
@@ -123,7 +124,7 @@ class Cited(_RulesModel):
 
 
 class IntakeRules(_RulesModel):
-    """What gets a paper I-131 rejected at the mailroom, checked before it is mailed."""
+    """What gets a paper filing rejected at the mailroom, checked before it is mailed."""
 
     signature: Cited
     continuation_sheets: Cited
@@ -371,8 +372,9 @@ def parse_rules(text: str, name: str, form: str | None = None) -> Rules:
 
 def upgrade_v3(doc: dict[str, Any], builtin: dict[str, Any]) -> dict[str, Any]:
     """A version 3 rules file read as version 4. Version 4 names the profile paths the check reads (`answers`),
-    the photo kinds and the filing fee's id, which version 3 left to the engine: they are taken from the form
-    package's own (version 4) rules, `builtin`, as are the representation kinds version 3 defaulted to."""
+    the photo kinds, the filing fee's id and the explanation's label, which version 3 left to the engine: they are
+    taken from the form package's own (version 4) rules, `builtin`, as are the representation kinds version 3
+    defaulted to."""
     out = dict(doc)
     for key in ("answers", "photo_kinds"):
         if key not in out and key in builtin:
@@ -380,6 +382,9 @@ def upgrade_v3(doc: dict[str, Any], builtin: dict[str, Any]) -> dict[str, Any]:
     fees, own_fees = out.get("fees"), builtin.get("fees")
     if isinstance(fees, dict) and isinstance(own_fees, dict) and "filing_fee_id" not in fees:
         out["fees"] = {"filing_fee_id": own_fees.get("filing_fee_id"), **fees}
+    explanation, own = out.get("explanation"), builtin.get("explanation")
+    if isinstance(explanation, dict) and isinstance(own, dict) and "label" in own and "label" not in explanation:
+        out["explanation"] = {"label": own["label"], **explanation}
     kinds = (builtin.get("assembly") or {}).get("representation_kinds")
     assembly = out.get("assembly", {})
     if kinds is not None and isinstance(assembly, dict) and "representation_kinds" not in assembly:
