@@ -18,7 +18,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from formfill.errors import InputError, OutputExistsError, UnsafeOutputError
@@ -77,6 +77,57 @@ def unreadable(path: Path) -> str | None:
     return None if stat.S_ISREG(st.st_mode) else NOT_REGULAR
 
 
+class TooLarge(Exception):
+    """A regular file larger than the bound `read_within` was given (refused unread when its size says so)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_within(
+    path: str | os.PathLike[str],
+    limit: int,
+    *,
+    regular_only: bool = True,
+    nofollow: bool = False,
+    refuse_larger: bool = False,
+    inspect: Callable[[int], None] | None = None,
+) -> bytes | None:
+    """The one bounded read, with the OS's own errors (OSError, ValueError for a NUL byte) for the caller to word.
+
+    Reads at most `limit + 1` bytes; with `refuse_larger` a larger file raises TooLarge (unread when its size
+    says so). With `regular_only` the open is non-blocking (a FIFO is never waited on) and anything but a
+    regular file, as the open descriptor says, is None. `nofollow` refuses a last component that is a symlink
+    (ELOOP); `inspect` sees the open descriptor before anything is read (and may raise to refuse it).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if regular_only:
+        flags |= getattr(os, "O_NONBLOCK", 0)
+    if nofollow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if regular_only and not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return None
+        if inspect is not None:
+            inspect(fd)
+        if refuse_larger and stat.S_ISREG(st.st_mode) and st.st_size > limit:
+            raise TooLarge(st.st_size)
+        fh = os.fdopen(fd, "rb")  # owns the descriptor from here on
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
+    with fh:
+        data = fh.read(limit + 1)
+    if refuse_larger and len(data) > limit:
+        raise TooLarge(len(data))
+    return data
+
+
 def read_bounded(
     path: str | os.PathLike[str],
     limit: int,
@@ -96,38 +147,20 @@ def read_bounded(
     Every failure is `error` (an InputError, exit 2) naming the file as `name`.
     """
     name = name or os.fspath(path)
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    if regular_only:
-        flags |= getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        data = read_within(path, limit, regular_only=regular_only, refuse_larger=too_large is not None)
     except FileNotFoundError:
         dangling = os.path.islink(path)
         raise error(f"{name}: {'a symlink to a file that does not exist' if dangling else 'no such file'}") \
             from None
     except ValueError:
         raise error(f"{name}: cannot be read (the path contains a NUL byte)") from None
+    except TooLarge:
+        raise error(too_large or name) from None
     except OSError as err:
         raise error(f"{name}: cannot be read ({reason(err)})") from None
-    try:
-        st = os.fstat(fd)
-        if regular_only and not stat.S_ISREG(st.st_mode):
-            raise error(f"{name} {NOT_REGULAR}")
-        if too_large is not None and stat.S_ISREG(st.st_mode) and st.st_size > limit:
-            raise error(too_large)
-        fh = os.fdopen(fd, "rb")  # owns the descriptor from here on
-    except BaseException as err:
-        os.close(fd)
-        if isinstance(err, OSError):  # a folder, without regular_only
-            raise error(f"{name}: cannot be read ({reason(err)})") from None
-        raise
-    with fh:
-        try:
-            data = fh.read(limit + 1)
-        except OSError as err:
-            raise error(f"{name}: cannot be read ({reason(err)})") from None
-    if too_large is not None and len(data) > limit:
-        raise error(too_large)
+    if data is None:
+        raise error(f"{name} {NOT_REGULAR}")
     return data
 
 

@@ -26,34 +26,18 @@ ENGINE = REPO / "formfill"
 # Top-level profile keys every form's profile has: the engine may name these.
 GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 
-# TODO(issue 18): what is left. `checks/package.py` is the I-131 package check: its rules schema is typed by the
-# I-131 vocabularies and it reads I-131 answers (request type, basis, travel) and points findings at them; it
-# moves into the package once the package check is split along its concerns and its requirements are rules in the
-# one rule language. `i131_filing_fee` is a finding id in the `--json` output, kept for compatibility.
+# TODO(issue 18): what is left. The package check (`checks/`) names no form: the profile paths it reads, the
+# filing fee's id and the photo kinds are in the package rules (`answers`, `fees.filing_fee_id`, `photo_kinds`).
 #
 # Left after merging issues 19-21 onto issue 18 (each an honest engine literal, to move into the package):
-# - `assembly/build.py` (issue 21) reads the I-131 profile's sections to write the cover letter and the manifest;
-# - `checks/facts.py` (issue 20) reads the I-131 trip sections (`travel`, `trip`) for the package check (the
-#   departure date now comes through it, no longer named in `checks/package.py`);
-# - `checks/package.py` also points findings at `expedite`/`expedite.ground` and reads `travel`/the `applicant` role;
 # - `review.py` reads the I-131 `expedite` section and the `none` list (issue 20) for its to-do list, and names the
 #   `applicant` signature role;
 # - `rules/conditions.py`'s refusal of a bad condition gives an I-131 path as its example.
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
-# that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print.
+# that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print;
+# `assembly/build.py` writes `expedite` (whether the letter asks to expedite) as a key of package.json.
 KNOWN: dict[str, set[str]] = {
-    "formfill/checks/package.py": {
-        "'i131_filing_fee'",
-        "'application.type'",
-        "'application.basis'",
-        "'travel.purpose_category'",
-        "'applicant'",
-        "'expedite'",
-        "'expedite.ground'",
-        "'travel'",
-    },
-    "formfill/assembly/build.py": {"'applicant'", "'application'", "'expedite'", "'preparer'", "'travel'", "'trip'"},
-    "formfill/checks/facts.py": {"'travel'", "'trip'"},
+    "formfill/assembly/build.py": {"'expedite'"},
     "formfill/review.py": {"'applicant'", "'expedite'", "'none'"},
     "formfill/rules/conditions.py": {
         repr("' is not a profile path (dotted keys, e.g. application.type) nor one of "),

@@ -18,11 +18,13 @@ from formfill.errors import FormError, InputError, OutputExistsError, UnsafeOutp
 from formfill.files import (
     NOT_REGULAR,
     PART_SUFFIX,
+    TooLarge,
     check_output,
     identities,
     identity,
     part_owner,
     read_bounded,
+    read_within,
     unreadable,
     write_atomic,
 )
@@ -87,6 +89,43 @@ def test_read_bounded_reads_a_pipe_when_asked(tmp_path: Path) -> None:
 
 
 @posix_only
+def test_read_within_is_the_raw_reader_under_read_bounded(tmp_path: Path) -> None:
+    """The one bounded read: OS errors as they come, None for what is not a regular file, TooLarge when asked."""
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"x" * 10)
+    assert read_within(target, 4) == b"xxxxx"  # limit + 1: the caller words "too large"
+    with pytest.raises(TooLarge) as err:
+        read_within(target, 4, refuse_larger=True)
+    assert err.value.size == 10
+    assert read_within(target, 10, refuse_larger=True) == b"x" * 10
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with deadline(5):
+        assert read_within(fifo, 10) is None
+    assert read_within(tmp_path, 10) is None
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    assert read_within(link, 10) == b"x" * 10
+    with pytest.raises(OSError):
+        read_within(link, 10, nofollow=True)  # ELOOP: a last component that is a symlink is refused
+    with pytest.raises(FileNotFoundError):
+        read_within(tmp_path / "missing", 10)
+
+
+def test_read_within_lets_the_caller_refuse_the_open_descriptor(tmp_path: Path) -> None:
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"data")
+    seen: list[int] = []
+
+    def inspect(fd: int) -> None:
+        seen.append(os.fstat(fd).st_size)
+        raise PermissionError("refused")
+
+    with pytest.raises(PermissionError):
+        read_within(target, 10, inspect=inspect)
+    assert seen == [4]
+
+
 def test_unreadable_says_why_in_words_that_follow_the_name(tmp_path: Path) -> None:
     (tmp_path / "ok").write_text("x")
     (tmp_path / "gone").symlink_to("/nonexistent/share/a.json")

@@ -26,9 +26,11 @@ from formfill.assembly.letter import (
     to_docx,
     to_paras,
 )
+from formfill.checks.facts import Answers
 from formfill.checks.package import PackageReport, Rules
 from formfill.errors import EvidenceError
 from formfill.pdf.assemble import Para, Part, clean_pdf, image_pdf, join, text_pdf
+from formfill.rules import lookup
 
 LETTER_DOCX, LETTER_PDF, PACKAGE_PDF, MANIFEST = "cover-letter.docx", "cover-letter.pdf", "package.pdf", "package.json"
 FILES = (LETTER_DOCX, LETTER_PDF, PACKAGE_PDF, MANIFEST)
@@ -71,26 +73,39 @@ def expedite_of(profile: Any, rules: Rules | None = None) -> tuple[str, str] | N
     """The expedite request (ground, explanation) when the profile asks for one; the ground in the words of
     the rules' expedite criteria when they describe it.
 
-    Read by attribute: a form whose profile model has no `expedite` section has no expedite request."""
-    expedite = getattr(profile, "expedite", None)
+    The section is the rules' `answers.expedite` (without rules: the built-in rules' section, the ground as
+    given), read by attribute: a form whose
+    rules name no expedite section, or whose profile has none, has no expedite request."""
+    criteria = rules.expedite if rules is not None else None
+    if rules is None:
+        from formfill.checks.package import load_rules
+
+        rules = load_rules()
+    section = rules.answers.expedite
+    expedite = getattr(profile, section, None) if section else None
     if expedite is None:
         return None
     ground = str(getattr(expedite, "ground", ""))
-    criteria = rules.expedite if rules is not None else None
     if criteria is not None and ground in criteria.grounds:
         ground = criteria.grounds[ground].description
     return ground, str(getattr(expedite, "explanation", "") or "")
 
 
-def signer_lines(data: dict[str, Any]) -> list[str]:
-    prep = data.get("preparer") or {}
+def _at(data: dict[str, Any], path: str | None) -> Any:
+    return lookup(data, path) if path else None
+
+
+def signer_lines(data: dict[str, Any], answers: Answers) -> list[str]:
+    """Who signs the letter: the preparer (with the firm's contact lines) when the profile names one, else the
+    applicant."""
+    prep = _at(data, answers.preparer) or {}
     if prep.get("family"):
         lines = [full_name(prep)]
         lines += [prep["business"]] if prep.get("business") else []
         lines += [f"Telephone: {prep['daytime_phone']}"] if prep.get("daytime_phone") else []
         lines += [prep["email"]] if prep.get("email") else []
         return lines
-    return [full_name(data["applicant"]["name"])]
+    return [full_name(_at(data, answers.applicant_name) or {})]
 
 
 def physical_lines(rules: Rules, index: Sequence[Entry]) -> list[str]:
@@ -106,20 +121,21 @@ def physical_lines(rules: Rules, index: Sequence[Entry]) -> list[str]:
 def letter_facts(profile: Any, report: PackageReport, rules: Rules, index: list[Entry], form: FilledForm,
                  day: dt.date, draft: bool) -> LetterFacts:
     data: dict[str, Any] = profile.model_dump(mode="json")
-    app = data["application"]
-    trip = data.get("travel") or data.get("trip")
+    answers = rules.answers
+    app_type, basis = str(_at(data, answers.request) or ""), _at(data, answers.basis)
+    trip = next((found for t in answers.trips if (found := _at(data, t.section))), None)
     waiver = any(e.kind in {str(k) for k in rules.fees.requirement.waiver_kinds} and e.included for e in index)
     sheets = f", with {form.continuation_sheets} continuation sheet(s)" if form.continuation_sheets else ""
     form_line = (f"Form {form.form}" + (f" (edition {form.edition})" if form.edition else "")
                  + f", {form.pages} pages{sheets}, signed by hand")
     return LetterFacts(
-        date=day, applicant=full_name(data["applicant"]["name"]), a_number=data["applicant"].get("a_number"),
-        form=form.form, edition=form.edition,
-        request=request_words(app["type"], app.get("basis"), trip),
-        address=filing_address(rules, app["type"]),
+        date=day, applicant=full_name(_at(data, answers.applicant_name) or {}),
+        a_number=_at(data, answers.a_number), form=form.form, edition=form.edition,
+        request=request_words(app_type, basis, trip),
+        address=filing_address(rules, app_type),
         enclosures=enclosure_lines(report.fee.get("payments", []), index, form_line, waiver),
-        index=index, physical=physical_lines(rules, index), signer=signer_lines(data),
-        receipt_number=app.get("receipt_number"), expedite=expedite_of(profile, rules), draft=draft,
+        index=index, physical=physical_lines(rules, index), signer=signer_lines(data, answers),
+        receipt_number=_at(data, answers.receipt_number), expedite=expedite_of(profile, rules), draft=draft,
     )
 
 

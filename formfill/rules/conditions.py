@@ -8,9 +8,11 @@ list: any holds); `Condition` checks it and lists the paths it reads, `holds` ev
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import json
 import re
+import typing
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -88,6 +90,44 @@ def model_paths(model: type[BaseModel]) -> KnownPath:
         return True
 
     return known
+
+
+def model_values(model: type[BaseModel], path: str) -> frozenset[str] | None:
+    """The values a path of a pydantic model may hold, when its type lists them (an Enum or a Literal; for a
+    dict, its keys'); None for a free value or a path the model does not have. Rules data keyed by a profile
+    answer (a table per request type, say) is checked with it, so a misspelt key is refused."""
+
+    def members(annotation: Any) -> frozenset[str] | None:
+        if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+            return frozenset(str(m.value) for m in annotation)
+        if typing.get_origin(annotation) is typing.Literal:
+            return frozenset(str(a) for a in typing.get_args(annotation))
+        if typing.get_origin(annotation) is dict:
+            return members(typing.get_args(annotation)[0])
+        found: set[str] = set()
+        for arg in typing.get_args(annotation) if typing.get_origin(annotation) is not None else ():
+            inner = members(arg)
+            if inner is not None:
+                found |= inner
+        return frozenset(found) if found else None
+
+    def submodel(annotation: Any) -> type[BaseModel] | None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        for arg in typing.get_args(annotation):
+            found = submodel(arg)
+            if found is not None:
+                return found
+        return None
+
+    current: type[BaseModel] | None = model
+    annotation: Any = None
+    for part in bare(path).split("."):
+        if current is None or part not in current.model_fields:
+            return None
+        annotation = current.model_fields[part].annotation
+        current = submodel(annotation)
+    return members(annotation)
 
 
 # --- conditions: checking ------------------------------------------------------------------------
