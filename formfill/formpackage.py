@@ -111,6 +111,10 @@ class Overflow(_SpecModel):
     markers: OverflowMarkers
     sheet_title: str = Field(min_length=1)  # `{form}`, `{part}`, `{n}`, `{total}`
     sheet_header: list[SheetHeaderLine] = Field(min_length=1)
+    # The signature line and the date line at the foot of every continuation sheet, as printed.
+    sheet_footer: tuple[str, str] = ("Signature:", "Date of Signature (mm/dd/yyyy):")
+    # The role (a fill map's `signatures` entry) whose signer signs and dates the sheets; None: the map's first.
+    sheet_signer: str | None = None
 
 
 class EditionSpec(_SpecModel):
@@ -153,6 +157,7 @@ class Spec(_SpecModel):
     editions: list[EditionSpec] = Field(min_length=1)
     person_name: list[str] = Field(min_length=1)  # profile paths naming whom a filing is for (titles)
     extract_drops: dict[str, str] = {}  # profile path -> why `formfill extract` leaves it out of a renewal
+    expedite_section: str | None = None  # the profile path of a request for expedited processing (review shows it)
     model: str = Field(min_length=1)  # `dotted.module:Class` or `model.py:Class` inside the package folder
     package_rules: str | None = None
     rules: str | None = None

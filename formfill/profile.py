@@ -21,15 +21,13 @@ it lives only in the package rules (`field_maps/i-131/package-rules.json`), whic
 
 from __future__ import annotations
 
-import contextlib
-import copy
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, ValidationError, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from formfill.errors import Problem, ProfileError
+from formfill.errors import Problem
 from formfill.profile_base import (
     SSN,
     ANumber,
@@ -45,7 +43,8 @@ from formfill.profile_base import (
     USCISAccount,
     USPhone,
     ZipCode,
-    problems_from_validation_error,
+    form_rule_problems,
+    validate_with_rules,
 )
 
 # --- vocabularies --------------------------------------------------------------------------------
@@ -530,54 +529,13 @@ class Profile(ProfileBase):
 def cross_checks(p: Profile) -> list[Problem]:
     """The rules the form and its instructions state between answers: the form package's rules
     (`rules.json` and its fill maps' skip conflicts), each evaluated once by formfill.rules."""
-    from formfill import formrules  # the form layer sits above the profile model
-
-    return [found.problem() for found in formrules.check(p, p.form)]
+    return form_rule_problems(p)
 
 
 # --- entry points --------------------------------------------------------------------------------
 
+
 def parse_profile(data: Any) -> Profile:
-    """Validate a decoded JSON profile; raise ProfileError listing every problem with its path."""
-    if not isinstance(data, dict):
-        raise ProfileError("A profile is a JSON object", [Problem("", "expected a JSON object at the top level")])
-    try:
-        profile = Profile.model_validate(data)
-    except ValidationError as err:
-        found = problems_from_validation_error(err)
-        with contextlib.suppress(RecursionError):  # a pathologically nested value: its problem is reported already
-            found += _rules_despite(data, err, found)
-        raise ProfileError("The profile has problems", found) from None
-    except RecursionError:
-        problem = Problem("", "nested too deeply to be a profile")
-        raise ProfileError("The profile is nested too deeply", [problem]) from None
-    found = cross_checks(profile)
-    if found:
-        raise ProfileError("The profile has problems", found)
-    return profile
-
-
-def _rules_despite(data: dict[str, Any], err: ValidationError, found: list[Problem]) -> list[Problem]:
-    """The form's rules, checked on the profile without its broken keys, so all problems show at once."""
-    trimmed = copy.deepcopy(data)
-    for e in err.errors(include_url=False):
-        parent: Any = trimmed
-        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        for part in loc[:-1]:
-            try:
-                parent = parent[part]
-            except (KeyError, IndexError, TypeError):
-                parent = None
-                break
-        if isinstance(parent, dict) and loc:
-            parent.pop(loc[-1], None)
-    try:
-        profile = Profile.model_validate(trimmed)
-    except ValidationError:
-        return []  # a required answer is broken: the structural problems must be fixed first
-    seen = [p.path for p in found]
-
-    def already_said(path: str) -> bool:  # a rule about a section whose key was already reported
-        return any(s == path or s.startswith((path + ".", path + "[")) for s in seen)
-
-    return [p for p in cross_checks(profile) if not already_said(p.path)]
+    """Validate a decoded JSON profile; raise ProfileError listing every problem with its path (the engine's
+    validation, formfill.profile_base.validate_with_rules, typed for this model)."""
+    return validate_with_rules(Profile, data)
