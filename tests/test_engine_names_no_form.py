@@ -36,9 +36,9 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # - `checks/facts.py` (issue 20) reads the I-131 trip sections (`travel`, `trip`) for the package check (the
 #   departure date now comes through it, no longer named in `checks/package.py`);
 # - `checks/package.py` also points findings at `expedite`/`expedite.ground` and reads `travel`/the `applicant` role;
-# - `review.py` reads the I-131 `expedite` section and the `none` list (issue 20) for its to-do list, and names the
-#   `applicant` signature role;
-# - `rules/conditions.py`'s refusal of a bad condition gives an I-131 path as its example.
+# - `review.py` reads the I-131 `none` list (issue 20) for its to-do list; its `expedite` is the key of the review's
+#   package section in the `--json` output (kept for compatibility; the section read is the spec's
+#   `expedite_section`).
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
 # that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print.
 KNOWN: dict[str, set[str]] = {
@@ -54,11 +54,7 @@ KNOWN: dict[str, set[str]] = {
     },
     "formfill/assembly/build.py": {"'applicant'", "'application'", "'expedite'", "'preparer'", "'travel'", "'trip'"},
     "formfill/checks/facts.py": {"'travel'", "'trip'"},
-    "formfill/review.py": {"'applicant'", "'expedite'", "'none'"},
-    "formfill/rules/conditions.py": {
-        repr("' is not a profile path (dotted keys, e.g. application.type) nor one of "),
-        repr(' (the path is the key: {"application.type": "advance_parole"})'),
-    },
+    "formfill/review.py": {"'expedite'", "'none'"},
     "formfill/assembly/letter.py": {"'none'"},
     "formfill/cli/review_cmds.py": {"'none'"},
     "formfill/editions/workflow.py": {"'none'"},
