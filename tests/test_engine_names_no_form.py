@@ -39,6 +39,9 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # - `review.py` reads the I-131 `none` list (issue 20) for its to-do list; its `expedite` is the key of the review's
 #   package section in the `--json` output (kept for compatibility; the section read is the spec's
 #   `expedite_section`).
+# - `profile.py` is the compatibility module through which `checks/package.py` and `checks/facts.py` (and older
+#   callers) still import the I-131 model's vocabularies: it names the built-in package folder it stands for; it
+#   goes when the package check no longer types against the I-131 model.
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
 # that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print.
 KNOWN: dict[str, set[str]] = {
@@ -52,6 +55,7 @@ KNOWN: dict[str, set[str]] = {
         "'expedite.ground'",
         "'travel'",
     },
+    "formfill/profile.py": {"'i-131'"},
     "formfill/assembly/build.py": {"'applicant'", "'application'", "'expedite'", "'preparer'", "'travel'", "'trip'"},
     "formfill/checks/facts.py": {"'travel'", "'trip'"},
     "formfill/review.py": {"'expedite'", "'none'"},
