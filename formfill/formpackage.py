@@ -158,6 +158,7 @@ class Spec(_SpecModel):
     editions: list[EditionSpec] = Field(min_length=1)
     person_name: list[str] = Field(min_length=1)  # profile paths naming whom a filing is for (titles)
     extract_drops: dict[str, str] = {}  # profile path -> why `formfill extract` leaves it out of a renewal
+    none_list: str | None = None  # the top-level profile key listing the "(if any)" items a profile answers none
     expedite_section: str | None = None  # the profile path of a request for expedited processing (review shows it)
     model: str = Field(min_length=1)  # `dotted.module:Class` or `model.py:Class` inside the package folder
     package_rules: str | None = None

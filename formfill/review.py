@@ -481,8 +481,9 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
         items = f"Item {item}" if len(group) == 1 else f"Items {item}-{group[-1][2]}"
         todos.append(Todo("skipped", f"{pages}, Part {part}, {items}: skipped as the form instructs ({why})",
                           page, part, item))
-    may_be_none = none_items(type(loaded.profile))
-    said_none = set(data.get("none") or [])
+    none_key = fmap.package.spec.none_list
+    may_be_none = none_items(type(loaded.profile), none_key)
+    said_none = set(data.get(none_key) or []) if none_key else set()
     for page, part, item, entries in _unanswered(fmap, data, written):
         if (page, part, item) in skip_keys:
             continue
@@ -500,9 +501,10 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
     return todos
 
 
-def none_items(model: type[BaseModel]) -> frozenset[str]:
-    """The profile paths a profile model lets a profile answer "none" (the vocabulary of its `none` list)."""
-    info = model.model_fields.get("none")
+def none_items(model: type[BaseModel], key: str | None) -> frozenset[str]:
+    """The profile paths a profile model lets a profile answer "none": the vocabulary of its list `key` (the
+    package spec's `none_list`; None: the form has no such list)."""
+    info = model.model_fields.get(key) if key else None
     found: set[str] = set()
 
     def walk(tp: Any) -> None:

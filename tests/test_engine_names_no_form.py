@@ -36,9 +36,9 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # - `checks/facts.py` (issue 20) reads the I-131 trip sections (`travel`, `trip`) for the package check (the
 #   departure date now comes through it, no longer named in `checks/package.py`);
 # - `checks/package.py` also points findings at `expedite`/`expedite.ground` and reads `travel`/the `applicant` role;
-# - `review.py` reads the I-131 `none` list (issue 20) for its to-do list; its `expedite` is the key of the review's
-#   package section in the `--json` output (kept for compatibility; the section read is the spec's
-#   `expedite_section`).
+# - `review.py`: `expedite` is the key of the review's package section in the `--json` output (kept for
+#   compatibility; the section it shows is the spec's `expedite_section`); `none` is its to-do kind (the list read
+#   is the spec's `none_list`).
 # - `profile.py` is the compatibility module through which `checks/package.py` and `checks/facts.py` (and older
 #   callers) still import the I-131 model's vocabularies: it names the built-in package folder it stands for; it
 #   goes when the package check no longer types against the I-131 model.

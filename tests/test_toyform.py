@@ -227,3 +227,24 @@ def test_the_i131_is_untouched_beside_the_toy(toy: toyform.Toy, blank_plain: Pat
     assert "[continued in Part 13]" in text
     assert toyform.CONTINUED_IN not in text and toyform.CONTINUATION + " " not in text
     assert "Toy" not in text and "Owner's signature" not in text
+
+
+def test_schema_prints_the_toy_profile_schema(toy: toyform.Toy) -> None:
+    result = run("schema", "--form", "T-1")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert schema["title"] == "formfill applicant profile for Form T-1"
+    assert set(schema["required"]) == {"owner", "pet"}
+    default = json.loads(run("schema").output)
+    assert default["title"] == "formfill applicant profile for Form I-131"
+    unknown = run("schema", "--form", "X-9")
+    assert unknown.exit_code == 2 and "no form package for Form X-9" in unknown.output
+
+
+def test_fill_names_its_output_with_the_toy_suffix(toy: toyform.Toy, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = write(tmp_path, "p.json", toyform.profile(id="named"))
+    monkeypatch.chdir(tmp_path)
+    result = run("fill", str(profile), "--form", str(toy.blank))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "named.t-1.pdf").is_file()
