@@ -82,7 +82,7 @@ def test_cli_fills_the_toy_and_verifies_it(toy: toyform.Toy, tmp_path: Path) -> 
     assert doc["verification"]["ok"] and doc["continuation_sheets"] == 0
     values = fields(out.read_bytes())
     assert values["P1_Family"] == "RIVERA"
-    assert values["P1_Permit"] == "123456789"  # the comb box (MaxLen 9)
+    assert values["P1_Permit"] == "PX2045ABC"  # the comb box (MaxLen 9)
     assert values["P2_Dog"] == "/Dog" and values.get("P2_Cat") in (None, "/Off")  # the group: one box on
     assert values["P2_Vaccinated"] == "/Yes"
     assert values["P2_License"] == "Renewal"  # the choice list
@@ -115,7 +115,7 @@ def test_a_long_answer_continues_in_the_toy_overflow_part_with_its_own_markers(
     assert str(values["P4_B2_Text"]).startswith(toyform.CONTINUATION + " ")
     sheet = sheet_text(result.data, 2)
     assert "Toy Form T-1, Part 4 (more room) - extra sheet 1 of 1" in sheet
-    assert "Owner's family name: RIVERA" in sheet and "Permit number: T123456789" in sheet
+    assert "Owner's family name: RIVERA" in sheet and "Permit number: TPX2045ABC" in sheet
     assert all(line in sheet for line in toyform.SHEET_FOOTER)
     assert "year 29 the pet" in sheet
     text = sheet + "\n".join(str(v) for v in values.values())
@@ -123,13 +123,23 @@ def test_a_long_answer_continues_in_the_toy_overflow_part_with_its_own_markers(
     assert "Applicant" not in sheet
 
 
+def test_the_printed_check_and_the_flattened_copy_pass_for_the_toy(toy: toyform.Toy, tmp_path: Path) -> None:
+    result = formfill.fill(write(tmp_path, "long.json", long_profile()), form=toy.blank, printed=True, flatten=True)
+    assert result.verification.ok and result.verification.printed_checked
+    assert not PdfReader(io.BytesIO(result.data)).get_fields()  # flattened: nothing left to edit
+
+
 def test_a_single_line_answer_too_long_points_to_the_toy_overflow_part(toy: toyform.Toy, tmp_path: Path) -> None:
     base = toyform.profile()
-    profile = toyform.profile(pet={**base["pet"], "previous_license": "PERMIT " * 12})
+    profile = toyform.profile(pet={**base["pet"], "name": "SIR BISCUIT OF THE HIGH MEADOW",
+                                   "previous_license": "PERMIT " * 12})
     result = formfill.fill(write(tmp_path, "p.json", profile), form=toy.blank)
+    assert result.verification.ok
     values = fields(result.data)
+    assert values["P2_PetName"] == "[see Part 4]"  # 30 characters in a box of MaxLen 20
     assert values["P2_Previous"] in toyform.POINTERS
-    assert "PERMIT PERMIT" in str(values["P4_B1_Text"])
+    assert (values["P4_B1_Item"], values["P4_B1_Text"]) == ("1", "SIR BISCUIT OF THE HIGH MEADOW")
+    assert values["P4_B2_Item"] == "5" and "PERMIT PERMIT" in str(values["P4_B2_Text"])
 
 
 def test_the_toy_rules_give_their_messages_at_their_paths(toy: toyform.Toy, tmp_path: Path) -> None:

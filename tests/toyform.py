@@ -85,9 +85,9 @@ BOXES = (
     Box("TagCode2", "text", 2, (480, 20, 590, 30), FLAG_READ_ONLY, value=f"TOY:{FORM}:{EDITION}:2"),
 )
 
-PAGE_TEXT = {
-    1: ["Toy Form T-1. Pet Permit", "Part 1. Owner", "Part 2. Pet", "1. Dog  Cat  Bird", "3. Vaccinated",
-        "4. New or renewal; 5. Previous permit", "6. History"],
+PAGE_TEXT = {  # above the boxes (the printed check finds any text drawn inside a box)
+    1: ["Toy Form T-1. Pet Permit", "Part 1. Owner: 1. family name, 2. given name, 3. permit number",
+        "Part 2. Pet: 1. name, 2. dog/cat/bird, 3. vaccinated, 4. new or renewal, 5. previous, 6. history"],
     2: ["Part 3. Owner's Signature", "Part 4. Additional Information"],
 }
 FOOTER = f"Toy form {FORM}, edition {EDITION}"
@@ -153,8 +153,8 @@ def _field(box: Box, page: int, on_ap: int, off_ap: int) -> bytes:
         body += b"/FT /Tx "
     if box.max_len is not None:
         body += b"/MaxLen %d " % box.max_len
-    if box.value is not None:
-        body += b"/V " + _pdf_string(box.value) + b" "
+    if box.value is not None:  # an identification field: its value is data, its appearance draws nothing
+        body += b"/V " + _pdf_string(box.value) + b" /AP << /N %d 0 R >> " % off_ap
     return body + b">>"
 
 
@@ -305,7 +305,7 @@ def profile(**changes: Any) -> dict[str, Any]:
         "schema_version": 1,
         "id": "toy-1",
         "form": FORM,
-        "owner": {"name": {"family": "RIVERA", "given": "ANA"}, "permit_number": "123456789"},
+        "owner": {"name": {"family": "RIVERA", "given": "ANA"}, "permit_number": "PX2045ABC"},
         "pet": {"name": "BISCUIT", "kind": "dog", "vaccinated": True, "license": "Renewal",
                 "previous_license": "T-998877", "history": "Adopted in 2024."},
         "signature_date": "2026-12-01",
