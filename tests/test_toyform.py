@@ -258,3 +258,13 @@ def test_fill_names_its_output_with_the_toy_suffix(toy: toyform.Toy, tmp_path: P
     result = run("fill", str(profile), "--form", str(toy.blank))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "named.t-1.pdf").is_file()
+
+
+@pytest.mark.parametrize("name", ["form.json", "01-01-26.json", "rules.json", "model.py"])
+def test_no_output_replaces_a_file_of_the_toy_package(toy: toyform.Toy, tmp_path: Path, name: str) -> None:
+    target = toy.package / name
+    before = target.read_bytes()
+    profile = write(tmp_path, "p.json", toyform.profile())
+    result = run("fill", str(profile), "--form", str(toy.blank), "-o", str(target), "--overwrite")
+    assert result.exit_code == 2, result.output
+    assert target.read_bytes() == before
