@@ -20,7 +20,8 @@ from pypdf import PdfReader
 import formfill
 from formfill.api import validate
 from formfill.cli import main
-from formfill.formpackage import packages
+from formfill.errors import FormError
+from formfill.formpackage import load_package, packages
 from formfill.review import review
 from tests import toyform
 
@@ -268,3 +269,17 @@ def test_no_output_replaces_a_file_of_the_toy_package(toy: toyform.Toy, tmp_path
     result = run("fill", str(profile), "--form", str(toy.blank), "-o", str(target), "--overwrite")
     assert result.exit_code == 2, result.output
     assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize(("key", "value", "named"), [
+    ("sheet_footer", ["Owner's signature:"], "overflow.sheet_footer"),
+    ("sheet_signer", 7, "overflow.sheet_signer"),
+])
+def test_a_broken_overflow_key_of_the_toy_spec_is_refused_by_name(tmp_path: Path, key: str, value: Any,
+                                                                  named: str) -> None:
+    built = toyform.build(tmp_path)
+    spec = json.loads((built.package / "form.json").read_text(encoding="utf-8"))
+    spec["overflow"][key] = value
+    (built.package / "form.json").write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(FormError, match=rf"form.json: not a valid form package spec: {named}"):
+        load_package(built.package)
