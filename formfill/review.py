@@ -213,7 +213,8 @@ def review(
         blank = load_blank(data, name, use_cache=False, pristine=False)  # a filled file, verified above
         filled_name: str | None = name
     else:
-        blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
+        blank = form if isinstance(form, BlankForm) else open_blank(
+            find_blank(None if form is None else Path(form), form_number=str(loaded.profile.form)))
         data = api.fill(loaded, form=blank).data
         filled_name = None
     fmap, plan = api.prepare(loaded.profile, blank)

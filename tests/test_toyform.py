@@ -190,9 +190,10 @@ def test_review_renders_the_toy(toy: toyform.Toy, tmp_path: Path) -> None:
     questions = {b["source"]: b["question"] for b in doc["boxes"]}
     assert questions["pet.name"] == "Pet's name"
     out = tmp_path / "review.html"
-    result = run("review", str(tmp_path / "long.json"), "--form", str(toy.blank), "-o", str(out))
-    assert result.exit_code == 0, result.output
-    assert "Form T-1" in out.read_text(encoding="utf-8")
+    result = run("review", str(tmp_path / "long.json"), "-o", str(out), env={"FORMFILL_FORMS_DIR": str(toy.forms)})
+    assert result.exit_code == 0, result.output  # the blank found by the profile's form, like `fill`'s
+    page = out.read_text(encoding="utf-8")
+    assert "Form T-1" in page and "Part 13" not in page
 
 
 def test_extract_reads_the_toy_back_to_the_same_profile(toy: toyform.Toy, tmp_path: Path) -> None:
