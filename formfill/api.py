@@ -96,7 +96,7 @@ def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
 def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
     """The filled PDF bytes for a plan, and the text of its continuation sheets."""
     pages = layout.sheets(the_plan)
-    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header) for header, body in pages])
+    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header, the_plan.footer) for header, body in pages])
     return data, [header + body for header, body in pages]
 
 

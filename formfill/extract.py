@@ -62,12 +62,17 @@ _DATE_LINE = r"Date( of Signature)?( \(mm/dd/yyyy\))?:[\s_]*"
 
 
 @functools.cache
-def _sheet_furniture(form: str) -> re.Pattern[str]:
+def _sheet_furniture(form: str, footer: tuple[str, ...] = (), title: str = "", part: str = "") -> re.Pattern[str]:
     """A continuation sheet's own lines (signature, date, rule, title): whole lines only, so a body line that
-    merely starts like one is text."""
+    merely starts like one is text. `footer` and `title` are the form's own (its package's spec: the
+    signature and date lines, the sheet title template); hand-made sheets' usual wordings are known too."""
+    own = [rf"{re.escape(line)}[\s_]*" for line in footer]
+    if title:
+        slots = {"{form}": re.escape(form), "{part}": re.escape(part), "{n}": r"\d+", "{total}": r"\d+"}
+        own.append("".join(slots.get(chunk, re.escape(chunk)) for chunk in re.split(r"(\{\w+\})", title)))
     return re.compile(
-        rf"^((Applicant'?s? )?Signature( of Applicant)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
-        rf"Form {re.escape(form)}\b.*continuation sheet \d+ of \d+)$",
+        rf"^((\w+'?s? )?Signature( of \w+)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
+        rf"Form {re.escape(form)}\b.*continuation sheet \d+ of \d+" + "".join(f"|{p}" for p in own) + ")$",
         re.I,
     )
 
@@ -333,6 +338,8 @@ class _Reader:
         spec = rmap.fill_map.package.spec if rmap.fill_map is not None else None
         self.marks = spec.overflow.markers if spec is not None else None  # None: an edition read without overflow
         self.overflow = f"Part {spec.overflow.part}" if spec is not None else ""
+        self.furniture = _sheet_furniture(rmap.form, tuple(spec.overflow.sheet_footer), spec.overflow.sheet_title,
+                                          spec.overflow.part) if spec is not None else _sheet_furniture(rmap.form)
         pkg = package_for(rmap.form) or default_package()
         self.dropped = dict(pkg.spec.extract_drops)
         self.model = pkg.model()
@@ -663,7 +670,7 @@ class _Reader:
         self.sheets = len(pages)
         # The header (name, A-Number) is what sits above the first entry on the first sheet; every sheet has it.
         header_top = next((top for lines in pages for text, top in lines if _entry_label(text)), 0.0)
-        furniture = _sheet_furniture(self.rmap.form)
+        furniture = self.furniture
         out: list[_Chunk] = []
         current: _Chunk | None = None
         for lines in pages:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -111,6 +112,10 @@ class Overflow(_SpecModel):
     markers: OverflowMarkers
     sheet_title: str = Field(min_length=1)  # `{form}`, `{part}`, `{n}`, `{total}`
     sheet_header: list[SheetHeaderLine] = Field(min_length=1)
+    # The signature line and the date line at the foot of every continuation sheet, as printed.
+    sheet_footer: tuple[str, str] = ("Signature:", "Date of Signature (mm/dd/yyyy):")
+    # The role (a fill map's `signatures` entry) whose signer signs and dates the sheets; None: the map's first.
+    sheet_signer: str | None = None
 
 
 class Supersedes(_SpecModel):
@@ -170,6 +175,8 @@ class Spec(_SpecModel):
     editions: list[EditionSpec] = Field(min_length=1)
     person_name: list[str] = Field(min_length=1)  # profile paths naming whom a filing is for (titles)
     extract_drops: dict[str, str] = {}  # profile path -> why `formfill extract` leaves it out of a renewal
+    none_list: str | None = None  # the top-level profile key listing the "(if any)" items a profile answers none
+    expedite_section: str | None = None  # the profile path of a request for expedited processing (review shows it)
     model: str = Field(min_length=1)  # `dotted.module:Class` or `model.py:Class` inside the package folder
     package_rules: str | None = None
     rules: str | None = None
@@ -437,6 +444,26 @@ def _reason(error: Any) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
+def builtin_model_module(folder: str) -> ModuleType:
+    """The model module of the built-in package in `folder` (the same module its spec's `model` loads)."""
+    root = builtin_root()
+    if root is None or not (root / folder / SPEC_FILE).is_file():
+        raise FormError(f"formfill has no built-in form package {folder!r}")
+    model = load_package(root / folder, f"field_maps/{folder}").model()
+    return sys.modules[model.__module__]
+
+
+def _same_file(loaded: Path, path: Path) -> bool:
+    """Whether the module loaded from `loaded` is the model in `path`: the same file, or a byte-identical copy
+    (a drafted edition's package copies its form's model.py; one form keeps one set of model classes)."""
+    if loaded == path:
+        return True
+    try:
+        return loaded.is_file() and loaded.read_bytes() == path.read_bytes()
+    except OSError:
+        return False
+
+
 def _load_model(pkg: FormPackage) -> type[BaseModel]:
     """Import `module:Class` (a dotted module, or a `.py` file inside the package folder)."""
     target, _, cls_name = pkg.spec.model.partition(":")
@@ -447,7 +474,7 @@ def _load_model(pkg: FormPackage) -> type[BaseModel]:
         path = pkg.root / target
         module_name = "formfill_packages." + re.sub(r"\W", "_", pkg.form.lower()) + "." + Path(target).stem
         module = sys.modules.get(module_name)
-        if module is None or Path(getattr(module, "__file__", "") or "") != path:
+        if module is None or not _same_file(Path(getattr(module, "__file__", "") or ""), path):
             loader = importlib.util.spec_from_file_location(module_name, path)
             if loader is None or loader.loader is None or not path.is_file():
                 raise FormError(f"{shown}: {target} is not a file in {pkg.label}")
@@ -475,6 +502,7 @@ __all__ = [
     "Spec",
     "Supersedes",
     "all_packages",
+    "builtin_model_module",
     "builtin_root",
     "default_package",
     "edition_marks",

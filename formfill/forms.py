@@ -237,8 +237,8 @@ UNREADABLE = "unreadable"
 
 def kept_files() -> list[tuple[Path, str]]:
     """Every file formfill keeps and reads on its own, with how to name it: the stored blanks in every
-    forms folder, the cache entries, the field maps and the rules files. No output ever replaces one
-    (formfill.api.guard_output), even with --overwrite."""
+    forms folder, the cache entries, the field maps, the rules files and the profile models of the form
+    packages. No output ever replaces one (formfill.api.guard_output), even with --overwrite."""
     files: list[tuple[Path, str]] = []
     for d in search_dirs():
         with contextlib.suppress(OSError):
@@ -247,11 +247,14 @@ def kept_files() -> list[tuple[Path, str]]:
     index = blank_index.index_path()
     if os.path.lexists(index):
         files.append((index, f"the forms index {index}"))
-    for pkg in all_packages():  # each form package's spec, field maps and rules files
+    for pkg in all_packages():  # each form package's spec, field maps, rules files and profile model
         named = {**{p: "the field map" for p in [*pkg.fill_maps.values(), *pkg.read_maps.values()]},
                  **{p: "the rules file" for p in (pkg.rules, pkg.package_rules) if p is not None}}
         with contextlib.suppress(OSError):
             files += [(p, f"{named.get(p, 'the form package file')} {p}") for p in sorted(pkg.root.glob("*.json"))]
+        model = pkg.spec.model.partition(":")[0]
+        if model.endswith(".py"):
+            files.append((pkg.root / model, f"the profile model {pkg.root / model}"))
     checks = resources.files("formfill.checks")
     files += [(Path(str(checks / name)), f"formfill's rules file {name}") for name in RULES_FILES]
     return files

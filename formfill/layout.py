@@ -57,6 +57,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     markers: OverflowMarkers | None = None  # the form's overflow markers (its package's spec)
     sheet_title: str = ""  # `... continuation sheet {n} of {total}`
+    footer: tuple[str, ...] = SHEET_FOOTER  # the signature and date lines ending every sheet (the package's spec)
 
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:
@@ -123,7 +124,7 @@ def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: 
     header = _header(data, overflow)
     sheet_entries = _fill_blocks(blank, fmap, continued, placed, pitch) if continued else []
     title = overflow.sheet_title.replace("{form}", fmap.form).replace("{part}", overflow.part)
-    return Plan(placed, continued, sheet_entries, header, notes, marks, title)
+    return Plan(placed, continued, sheet_entries, header, notes, marks, title, overflow.sheet_footer)
 
 
 def _natural(text: str) -> tuple[tuple[int, str], ...]:
@@ -263,7 +264,7 @@ def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
     Each sheet carries the applicant's full name and A-Number at the top, the page, part and item
     above every entry (repeated, with `[continued]`, when an entry runs onto the next sheet), and a
     signature line and a date line at the bottom for the handwritten signature (the body's last
-    lines are writer.SHEET_FOOTER).
+    lines are the plan's `footer`, from the form's package).
     """
     header_rows, pages = _paginate(plan)
     out = []
@@ -271,7 +272,7 @@ def sheets(plan: Plan) -> list[tuple[list[str], list[str]]]:
         body: list[str] = []
         for block in blocks:
             body += [""] * (block.row - header_rows - 1 - len(body)) + list(block.lines)
-        out.append((_sheet_header(plan, n, len(pages)), [*body, *SHEET_FOOTER]))
+        out.append((_sheet_header(plan, n, len(pages)), [*body, *plan.footer]))
     return out
 
 

@@ -8,11 +8,14 @@ problem is reported with its JSON path. `parse_profile` finds the model by the p
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
+import functools
 import importlib
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -84,6 +87,9 @@ class ProfileBase(Strict):
     form: str
 
 
+P = TypeVar("P", bound=ProfileBase)
+
+
 def attachment_paths(profile: ProfileBase) -> list[str]:
     """The files a profile attaches: its model's `attachments` list (objects with a `path`), if it has one."""
     return [str(a.path) for a in getattr(profile, "attachments", None) or ()]
@@ -137,25 +143,73 @@ def parse_profile(data: Any) -> ProfileBase:
 
 
 def model_parser(pkg: FormPackage) -> Callable[[Any], ProfileBase]:
-    """The model module's own `parse_profile` (its form's rules between answers), else plain validation."""
+    """The model module's own `parse_profile`, if it has one; else the engine's: the model's validation, then
+    the form's rules between answers (its package's `rules.json` and its maps' skip conflicts)."""
     model = pkg.model()
     parse = getattr(importlib.import_module(model.__module__), "parse_profile", None)
     if callable(parse):
         return parse  # type: ignore[no-any-return]
+    if not issubclass(model, ProfileBase):
+        raise ProfileError(f"{pkg.label}: the model {model.__name__} does not derive from ProfileBase")
+    return functools.partial(validate_with_rules, model)
 
-    def validate(data: Any) -> ProfileBase:
-        try:
-            profile = model.model_validate(data)
-        except ValidationError as err:
-            raise ProfileError("The profile has problems", problems_from_validation_error(err)) from None
-        except RecursionError:
-            raise ProfileError("The profile is nested too deeply",
-                               [Problem("", "nested too deeply to be a profile")]) from None
-        if not isinstance(profile, ProfileBase):
-            raise ProfileError(f"{pkg.label}: the model {model.__name__} does not derive from ProfileBase")
-        return profile
 
-    return validate
+def validate_with_rules(model: type[P], data: Any) -> P:
+    """Validate a decoded JSON profile with `model`, then check its form's rules; every problem at once.
+
+    A profile whose values break the model is still checked against the rules without its broken keys, so
+    one run reports both (a rule about a section whose key was already reported is not said twice).
+    """
+    if not isinstance(data, dict):
+        raise ProfileError("A profile is a JSON object", [Problem("", "expected a JSON object at the top level")])
+    try:
+        profile = model.model_validate(data)
+    except ValidationError as err:
+        found = problems_from_validation_error(err)
+        with contextlib.suppress(RecursionError):  # a pathologically nested value: its problem is reported already
+            found += _rules_despite(model, data, err, found)
+        raise ProfileError("The profile has problems", found) from None
+    except RecursionError:
+        raise ProfileError("The profile is nested too deeply", [Problem("", "nested too deeply to be a profile")]) \
+            from None
+    found = form_rule_problems(profile)
+    if found:
+        raise ProfileError("The profile has problems", found)
+    return profile
+
+
+def form_rule_problems(profile: ProfileBase) -> list[Problem]:
+    """What a validated profile breaks among its form's rules (formfill.formrules), each rule once."""
+    from formfill import formrules  # the form layer sits above the profile machinery
+
+    return [found.problem() for found in formrules.check(profile, profile.form)]
+
+
+def _rules_despite(model: type[ProfileBase], data: dict[str, Any], err: ValidationError,
+                   found: list[Problem]) -> list[Problem]:
+    """The form's rules, checked on the profile without its broken keys, so all problems show at once."""
+    trimmed = copy.deepcopy(data)
+    for e in err.errors(include_url=False):
+        parent: Any = trimmed
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, dict) and loc:
+            parent.pop(loc[-1], None)
+    try:
+        profile = model.model_validate(trimmed)
+    except ValidationError:
+        return []  # a required answer is broken: the structural problems must be fixed first
+    seen = [p.path for p in found]
+
+    def already_said(path: str) -> bool:  # a rule about a section whose key was already reported
+        return any(s == path or s.startswith((path + ".", path + "[")) for s in seen)
+
+    return [p for p in form_rule_problems(profile) if not already_said(p.path)]
 
 
 def json_schema(form: str | None = None) -> dict[str, Any]:
@@ -187,9 +241,11 @@ __all__ = [
     "USPhone",
     "ZipCode",
     "attachment_paths",
+    "form_rule_problems",
     "json_schema",
     "model_parser",
     "package_of",
     "parse_profile",
     "problems_from_validation_error",
+    "validate_with_rules",
 ]

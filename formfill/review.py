@@ -37,7 +37,7 @@ from formfill.errors import Problem, VerificationError
 from formfill.fieldmap import Entry, FieldMap, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.files import read_bounded
-from formfill.formpackage import load_blank
+from formfill.formpackage import load_blank, package_for
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
@@ -213,7 +213,8 @@ def review(
         blank = load_blank(data, name, use_cache=False, pristine=False)  # a filled file, verified above
         filled_name: str | None = name
     else:
-        blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
+        blank = form if isinstance(form, BlankForm) else open_blank(
+            find_blank(None if form is None else Path(form), form_number=str(loaded.profile.form)))
         data = api.fill(loaded, form=blank).data
         filled_name = None
     fmap, plan = api.prepare(loaded.profile, blank)
@@ -440,6 +441,14 @@ def _list_parent(c: Continued) -> str | None:
 
 # --- what still needs a human --------------------------------------------------------------------
 
+def sheet_signer(fmap: FieldMap, signatures: list[SignatureBox]) -> str:
+    """Who signs and dates each continuation sheet: the signer of the role the package's spec names
+    (`overflow.sheet_signer`; by default the map's first signature), else `the <role>`."""
+    role = fmap.package.spec.overflow.sheet_signer or next((str(s.get("role")) for s in fmap.signatures), "")
+    signer = next((s.signer for s in signatures if s.role == role), None)
+    return signer or (f"the {role}" if role else "the signer")
+
+
 def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, str, str]]:
     """Items the form's own instructions tell this applicant to skip: (page, part, item, why)."""
     return [(s.page, s.part, s.item, s.instruction) for s in fieldmap_skipped_items(fmap, data)]
@@ -455,9 +464,9 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
         how += "; the date is printed" if sig.date_field in written else " and write the date of signature"
         todos.append(Todo("sign", f"{sig.described}: {how} (page {sig.page}, Part {sig.part}, Item {sig.item})",
                           sig.page, sig.part, sig.item, sig.role, info.rect))
-    signs_part10 = next((s.signer for s in signatures if s.role == "applicant"), None) or "the applicant"
+    signs_sheets = sheet_signer(fmap, signatures)
     for n in range(1, sheets + 1):
-        todos.append(Todo("sign_sheet", f"Continuation sheet {n} (page {form_pages + n}): {signs_part10} signs and "
+        todos.append(Todo("sign_sheet", f"Continuation sheet {n} (page {form_pages + n}): {signs_sheets} signs and "
                                         "dates it", form_pages + n))
     skipped = skipped_items(fmap, data)
     skip_keys = {(page, part, item) for page, part, item, _ in skipped}
@@ -473,8 +482,9 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
         items = f"Item {item}" if len(group) == 1 else f"Items {item}-{group[-1][2]}"
         todos.append(Todo("skipped", f"{pages}, Part {part}, {items}: skipped as the form instructs ({why})",
                           page, part, item))
-    may_be_none = none_items(type(loaded.profile))
-    said_none = set(data.get("none") or [])
+    none_key = fmap.package.spec.none_list
+    may_be_none = none_items(type(loaded.profile), none_key)
+    said_none = set(data.get(none_key) or []) if none_key else set()
     for page, part, item, entries in _unanswered(fmap, data, written):
         if (page, part, item) in skip_keys:
             continue
@@ -492,9 +502,10 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
     return todos
 
 
-def none_items(model: type[BaseModel]) -> frozenset[str]:
-    """The profile paths a profile model lets a profile answer "none" (the vocabulary of its `none` list)."""
-    info = model.model_fields.get("none")
+def none_items(model: type[BaseModel], key: str | None) -> frozenset[str]:
+    """The profile paths a profile model lets a profile answer "none": the vocabulary of its list `key` (the
+    package spec's `none_list`; None: the form has no such list)."""
+    info = model.model_fields.get(key) if key else None
     found: set[str] = set()
 
     def walk(tp: Any) -> None:
@@ -584,10 +595,16 @@ def _package(loaded: LoadedProfile, filing_date: dt.date | None,
         photos.append(Photo(att.path, _thumbnail(checked) if checked else None, verdicts, att.usable))
     doc = report.to_dict()
     doc["before_mailing"] = [f.to_dict() for f in report.before_mailing() if f.code != "sign_by_hand"]
-    expedite = getattr(loaded.profile, "expedite", None)  # a section of the I-131 model, not of every form's
-    doc["expedite"] = expedite.model_dump(mode="json") if expedite is not None else None
+    doc["expedite"] = _expedite_request(loaded)
     doc["exhibit_index"] = _exhibit_index(loaded, report)
     return doc, photos
+
+
+def _expedite_request(loaded: LoadedProfile) -> Any:
+    """The profile's request for expedited processing, where its form's package says a profile makes one."""
+    pkg = package_for(str(loaded.profile.form))
+    path = pkg.spec.expedite_section if pkg is not None else None
+    return lookup(loaded.profile.model_dump(mode="json"), path) if path else None
 
 
 def _exhibit_index(loaded: LoadedProfile, report: Any) -> list[dict[str, Any]]:

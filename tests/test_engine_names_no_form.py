@@ -30,19 +30,18 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # filing fee's id and the photo kinds are in the package rules (`answers`, `fees.filing_fee_id`, `photo_kinds`).
 #
 # Left after merging issues 19-21 onto issue 18 (each an honest engine literal, to move into the package):
-# - `review.py` reads the I-131 `expedite` section and the `none` list (issue 20) for its to-do list, and names the
-#   `applicant` signature role;
-# - `rules/conditions.py`'s refusal of a bad condition gives an I-131 path as its example.
+# - `review.py`: `expedite` is the key of the review's package section in the `--json` output (kept for
+#   compatibility; the section it shows is the spec's `expedite_section`); `none` is its to-do kind (the list read
+#   is the spec's `none_list`).
+# - `profile.py` is the compatibility module through which older callers still import the I-131 model: it names
+#   the built-in package folder it stands for.
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
 # that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print;
 # `assembly/build.py` writes `expedite` (whether the letter asks to expedite) as a key of package.json.
 KNOWN: dict[str, set[str]] = {
     "formfill/assembly/build.py": {"'expedite'"},
-    "formfill/review.py": {"'applicant'", "'expedite'", "'none'"},
-    "formfill/rules/conditions.py": {
-        repr("' is not a profile path (dotted keys, e.g. application.type) nor one of "),
-        repr(' (the path is the key: {"application.type": "advance_parole"})'),
-    },
+    "formfill/profile.py": {"'i-131'"},
+    "formfill/review.py": {"'expedite'", "'none'"},
     "formfill/assembly/letter.py": {"'none'"},
     "formfill/cli/review_cmds.py": {"'none'"},
     "formfill/editions/workflow.py": {"'none'"},

@@ -24,6 +24,7 @@ from formfill.cli.common import (
 from formfill.cli.forms_cmds import offline_option
 from formfill.errors import FormfillError, InputError, OutputExistsError
 from formfill.fieldmap import all_maps
+from formfill.formpackage import package_for, packages
 from formfill.forms import find_blank, open_blank
 from formfill.masking import known_identifiers, masked_name
 from formfill.profile_base import json_schema
@@ -238,9 +239,16 @@ def fields(form: str | None, as_json: bool) -> None:
 
 
 @click.command()
-def schema() -> None:
+@click.option("--form", "form", metavar="NUMBER", default=None,
+              help="The form whose profile schema to print (its number, as a profile's `form` key gives it). "
+                   "Default: the built-in form.")
+def schema(form: str | None) -> None:
     """Print the profile's JSON Schema, so a pipeline can validate before calling formfill."""
-    emit_json(json_schema())
+    if form is not None and package_for(form) is None:
+        known = ", ".join(sorted(packages()))
+        raise click.BadParameter(f"formfill has no form package for Form {form} (it has: {known})",
+                                 param_hint="--form")
+    emit_json(json_schema(form))
 
 
 def _sample_dir() -> Path:

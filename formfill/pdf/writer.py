@@ -162,11 +162,12 @@ def sheet_row_y(row: int) -> float:
     return SHEET_SIZE[1] - SHEET_MARGIN - SHEET_FONT_SIZE - SHEET_LEADING * row
 
 
-def sheet_content(lines: list[str], header: list[str]) -> bytes:
+def sheet_content(lines: list[str], header: list[str], footer_lines: tuple[str, ...] = SHEET_FOOTER) -> bytes:
     """One continuation sheet in the form's bold Courier 10 pt: the header, a rule, the body, and at the
-    bottom the signature and date lines (`lines` ends with SHEET_FOOTER) with a ruled space to write on."""
+    bottom the signature and date lines (`lines` ends with `footer_lines`, the form's own: its package's
+    spec) with a ruled space to write on."""
     width = SHEET_SIZE[0]
-    footer = list(SHEET_FOOTER) if tuple(lines[-len(SHEET_FOOTER) :]) == SHEET_FOOTER else []
+    footer = list(footer_lines) if footer_lines and tuple(lines[-len(footer_lines) :]) == footer_lines else []
     body = lines[: len(lines) - len(footer)]
     ops = [b"BT", f"/{SHEET_FONT_RESOURCE} {SHEET_FONT_SIZE:g} Tf 0 g".encode()]
     rows = [(sheet_row_y(n), line) for n, line in enumerate([*header, "", *body])]

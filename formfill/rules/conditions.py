@@ -164,10 +164,10 @@ def _check_operator(op: str, arg: Any) -> None:
 
 def _check_test(path: str, spec: Any, known: KnownPath | None, paths: dict[str, None]) -> None:
     if not PATH.fullmatch(path):
-        raise ValueError(f"'{path}' is not a profile path (dotted keys, e.g. application.type) nor one of "
+        raise ValueError(f"'{path}' is not a profile path (dotted keys, e.g. section.answer) nor one of "
                          f"{', '.join(COMBINATORS)}")
     if known is not None and not known(bare(path)):
-        hint = ' (the path is the key: {"application.type": "advance_parole"})' if path == "path" else ""
+        hint = ' (the path is the key: {"section.answer": "value"})' if path == "path" else ""
         raise ValueError(f"'{path}' is not a key of the profile{hint}")
     paths[path] = None
     if isinstance(spec, dict):

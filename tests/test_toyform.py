@@ -1,0 +1,286 @@
+"""A second form, built by the tests (tests/toyform.py), goes through the same engine as the I-131: the seam.
+
+The toy Form T-1 is a package installed through FORMFILL_PACKAGES_DIR; nothing in formfill names it. Each
+test asserts what the engine did with the toy's own spec: its overflow part and markers, its sheet title,
+header and footer, its rules' messages at their paths, its signature role, its output file names.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from pypdf import PdfReader
+
+import formfill
+from formfill.api import validate
+from formfill.cli import main
+from formfill.errors import FormError
+from formfill.formpackage import load_package, packages
+from formfill.review import review
+from tests import toyform
+
+I131_MARKERS = ("[continued in Part 13]", "[see Part 13]", "[P13]", "Part 13")
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[toyform.Toy]:
+    built = toyform.build(tmp_path_factory.mktemp("toy"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORMFILL_PACKAGES_DIR", str(built.packages))
+        mp.setenv("FORMFILL_OFFLINE", "1")
+        yield built
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    result = CliRunner().invoke(main, list(args), env=env)
+    assert "Traceback" not in result.output
+    return result
+
+
+def write(folder: Path, name: str, data: dict[str, Any]) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def long_profile() -> dict[str, Any]:
+    base = toyform.profile()
+    return toyform.profile(id="toy-long", pet={**base["pet"], "history": toyform.LONG_HISTORY})
+
+
+def fields(data: bytes) -> dict[str, Any]:
+    return {name: f.get("/V") for name, f in (PdfReader(io.BytesIO(data)).get_fields() or {}).items()}
+
+
+def sheet_text(data: bytes, first_page: int) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages[first_page:])
+
+
+def test_the_toy_package_is_found_beside_the_builtin_one(toy: toyform.Toy) -> None:
+    found = packages()
+    assert {"I-131", "T-1"} <= set(found)
+    pkg = found["T-1"]
+    assert pkg.root == toy.package
+    assert pkg.spec.overflow.part == "4"
+    assert pkg.model().__module__ == "formfill_packages.t_1.model"
+    assert pkg.model().model_fields["form"].default == "T-1"
+
+
+def test_cli_fills_the_toy_and_verifies_it(toy: toyform.Toy, tmp_path: Path) -> None:
+    profile = write(tmp_path, "p.json", toyform.profile())
+    out = tmp_path / "out.pdf"
+    result = run("fill", str(profile), "--form", str(toy.blank), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["ok"], doc["form"], doc["edition"]) == (True, "T-1", "01/01/26")
+    assert doc["verification"]["ok"] and doc["continuation_sheets"] == 0
+    values = fields(out.read_bytes())
+    assert values["P1_Family"] == "RIVERA"
+    assert values["P1_Permit"] == "PX2045ABC"  # the comb box (MaxLen 9)
+    assert values["P2_Dog"] == "/Dog" and values.get("P2_Cat") in (None, "/Off")  # the group: one box on
+    assert values["P2_Vaccinated"] == "/Yes"
+    assert values["P2_License"] == "Renewal"  # the choice list
+    assert values["P3_Date"] == "12/01/2026"
+    assert values["TagCode1"] == "TOY:T-1:01/01/26:1"  # the blank's identification is kept
+    verified = run("verify", str(out), "--profile", str(profile))
+    assert verified.exit_code == 0, verified.output
+    changed = write(tmp_path, "changed.json", toyform.profile(owner={"name": {"family": "OTHER", "given": "ANA"}}))
+    assert run("verify", str(out), "--profile", str(changed)).exit_code == 1
+
+
+def test_the_default_blank_is_found_by_the_toy_form_number(toy: toyform.Toy, tmp_path: Path) -> None:
+    profile = write(tmp_path, "p.json", toyform.profile(id="found"))
+    result = run("fill", str(profile), "-o", str(tmp_path / "out.pdf"), "--json",
+                 env={"FORMFILL_FORMS_DIR": str(toy.forms)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["blank"] == str(toy.blank)
+
+
+def test_a_long_answer_continues_in_the_toy_overflow_part_with_its_own_markers(
+        toy: toyform.Toy, tmp_path: Path) -> None:
+    result = formfill.fill(write(tmp_path, "long.json", long_profile()), form=toy.blank)
+    assert result.verification.ok
+    assert result.part13_entries == 1 and result.continuation_sheets == 1
+    values = fields(result.data)
+    box = str(values["P2_History"])
+    assert box.startswith("In year 1 ") and box.endswith(toyform.CONTINUED_IN)
+    assert (values["P4_B1_Page"], values["P4_B1_Part"], values["P4_B1_Item"]) == ("1", "2", "6")
+    assert str(values["P4_B1_Text"]).startswith(toyform.CONTINUATION + " ")
+    assert str(values["P4_B2_Text"]).startswith(toyform.CONTINUATION + " ")
+    sheet = sheet_text(result.data, 2)
+    assert "Toy Form T-1, Part 4 (more room) - extra sheet 1 of 1" in sheet
+    assert "Owner's family name: RIVERA" in sheet and "Permit number: TPX2045ABC" in sheet
+    assert all(line in sheet for line in toyform.SHEET_FOOTER)
+    assert "year 29 the pet" in sheet
+    text = sheet + "\n".join(str(v) for v in values.values())
+    assert not [m for m in I131_MARKERS if m in text], "the I-131's overflow convention leaked into the toy"
+    assert "Applicant" not in sheet
+
+
+def test_the_printed_check_and_the_flattened_copy_pass_for_the_toy(toy: toyform.Toy, tmp_path: Path) -> None:
+    result = formfill.fill(write(tmp_path, "long.json", long_profile()), form=toy.blank, printed=True, flatten=True)
+    assert result.verification.ok and result.verification.printed_checked
+    assert not PdfReader(io.BytesIO(result.data)).get_fields()  # flattened: nothing left to edit
+
+
+def test_a_single_line_answer_too_long_points_to_the_toy_overflow_part(toy: toyform.Toy, tmp_path: Path) -> None:
+    base = toyform.profile()
+    profile = toyform.profile(pet={**base["pet"], "name": "SIR BISCUIT OF THE HIGH MEADOW",
+                                   "previous_license": "PERMIT " * 12})
+    result = formfill.fill(write(tmp_path, "p.json", profile), form=toy.blank)
+    assert result.verification.ok
+    values = fields(result.data)
+    assert values["P2_PetName"] == "[see Part 4]"  # 30 characters in a box of MaxLen 20
+    assert values["P2_Previous"] in toyform.POINTERS
+    assert (values["P4_B1_Item"], values["P4_B1_Text"]) == ("1", "SIR BISCUIT OF THE HIGH MEADOW")
+    assert values["P4_B2_Item"] == "5" and "PERMIT PERMIT" in str(values["P4_B2_Text"])
+
+
+def test_the_toy_rules_give_their_messages_at_their_paths(toy: toyform.Toy, tmp_path: Path) -> None:
+    base = toyform.profile()
+    bad = toyform.profile(pet={**base["pet"], "license": "New", "vaccinated": False})
+    path = write(tmp_path, "bad.json", bad)
+    problems = {(p.path, p.message) for p in validate(path)}
+    assert (("pet.vaccinated", toyform.RULE_MESSAGE)) in problems  # rules.json, the one rule language
+    skip = next(m for p, m in problems if p == "pet.previous_license")  # the fill map's skip conflict
+    assert skip.startswith(toyform.SKIP_MESSAGE) and "Renewals only" in skip
+    assert len(problems) == 2
+    result = run("validate", str(path), "--json")
+    assert result.exit_code == 1
+    assert {p["path"] for p in json.loads(result.output)["problems"]} == {"pet.vaccinated", "pet.previous_license"}
+    fill = run("fill", str(path), "--form", str(toy.blank), "-o", str(tmp_path / "x.pdf"))
+    assert fill.exit_code == 1 and toyform.RULE_MESSAGE in fill.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_toy_rules_are_checked_beside_a_broken_value(toy: toyform.Toy, tmp_path: Path) -> None:
+    base = toyform.profile()
+    bad = toyform.profile(signature_date="1 Dec", pet={**base["pet"], "vaccinated": False})
+    paths = {p.path for p in validate(write(tmp_path, "bad.json", bad))}
+    assert paths == {"signature_date", "pet.vaccinated"}
+
+
+def test_a_skipped_item_stays_blank(toy: toyform.Toy, tmp_path: Path) -> None:
+    base = toyform.profile()
+    new = toyform.profile(pet={**base["pet"], "license": "New", "previous_license": None})
+    result = formfill.fill(write(tmp_path, "new.json", new), form=toy.blank)
+    values = fields(result.data)
+    assert values["P2_License"] == "New" and values.get("P2_Previous") in (None, "")
+
+
+def test_review_renders_the_toy(toy: toyform.Toy, tmp_path: Path) -> None:
+    r = review(write(tmp_path, "long.json", long_profile()), form=toy.blank, dpi=40)
+    doc = r.to_dict()
+    assert doc["title"] == "Review: Form T-1 (01/01/26) for RIVERA, ANA [toy-long]"
+    assert [p["kind"] for p in doc["pages"]] == ["form", "form", "continuation_sheet"]
+    sign = [t for t in doc["todo"] if t["kind"] == "sign"]
+    assert [(t["source"], t["page"], t["part"]) for t in sign] == [("owner", 2, "3")]
+    assert "ANA RIVERA signs" in sign[0]["message"]
+    sheet = [t for t in doc["todo"] if t["kind"] == "sign_sheet"]
+    assert [t["message"] for t in sheet] == ["Continuation sheet 1 (page 3): ANA RIVERA signs and dates it"]
+    [xref] = doc["cross_references"]
+    assert (xref["source"], xref["part"], xref["item"]) == ("pet.history", "2", "6")
+    questions = {b["source"]: b["question"] for b in doc["boxes"]}
+    assert questions["pet.name"] == "Pet's name"
+    out = tmp_path / "review.html"
+    result = run("review", str(tmp_path / "long.json"), "-o", str(out), env={"FORMFILL_FORMS_DIR": str(toy.forms)})
+    assert result.exit_code == 0, result.output  # the blank found by the profile's form, like `fill`'s
+    page = out.read_text(encoding="utf-8")
+    assert "Form T-1" in page and "Part 13" not in page
+
+
+def test_extract_reads_the_toy_back_to_the_same_profile(toy: toyform.Toy, tmp_path: Path) -> None:
+    profile = long_profile()
+    filled = formfill.fill(write(tmp_path, "long.json", profile), form=toy.blank, output=tmp_path / "long.pdf")
+    assert filled.verification.ok
+    out = tmp_path / "back.json"
+    result = run("extract", str(tmp_path / "long.pdf"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "signature_date: dropped: a renewal is signed anew" in result.output  # the toy's extract_drops
+    back = json.loads(out.read_text(encoding="utf-8"))
+    expected = {k: v for k, v in profile.items() if k not in ("id", "signature_date")}
+    assert back == expected
+
+
+def test_batch_fills_a_folder_of_toy_profiles(toy: toyform.Toy, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    base = toyform.profile()
+    write(inputs, "a.json", toyform.profile(id="toy-a"))
+    write(inputs, "b.json", {**long_profile(), "id": "toy-b"})
+    write(inputs, "c.json", toyform.profile(id="toy-c", pet={**base["pet"], "vaccinated": False}))
+    out = tmp_path / "out"
+    result = run("batch", str(inputs), "--form", str(toy.blank), "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 1, result.output  # one profile breaks a rule
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["toy-a.t-1.pdf", "toy-b.t-1.pdf"]  # the toy's suffix
+    rows = [json.loads(line) for line in (out / "report.jsonl").read_text().splitlines()]
+    by_id = {row.get("id"): row for row in rows if row.get("id")}
+    assert by_id["toy-a"]["ok"] and by_id["toy-b"]["ok"] and not by_id["toy-c"]["ok"]
+    assert len(PdfReader(out / "toy-b.t-1.pdf").pages) == 3  # the form's 2 pages and its continuation sheet
+    assert toyform.RULE_MESSAGE in json.dumps(by_id["toy-c"])
+    assert run("verify", str(out / "toy-b.t-1.pdf"), "--profile", str(inputs / "b.json")).exit_code == 0
+
+
+def test_the_i131_is_untouched_beside_the_toy(toy: toyform.Toy, blank_plain: Path, sample: Any,
+                                              tmp_path: Path) -> None:
+    profile = sample("advance-parole-i485")
+    profile["travel"]["purpose"] = " ".join(["To visit my family and attend a wedding."] * 40)
+    result = formfill.fill(write(tmp_path, "i131.json", profile), form=blank_plain)
+    assert (result.form, result.verification.ok) == ("I-131", True)
+    values = fields(result.data)
+    text = "\n".join(str(v) for v in values.values()) + sheet_text(result.data, 14)
+    assert "[continued in Part 13]" in text
+    assert toyform.CONTINUED_IN not in text and toyform.CONTINUATION + " " not in text
+    assert "Toy" not in text and "Owner's signature" not in text
+
+
+def test_schema_prints_the_toy_profile_schema(toy: toyform.Toy) -> None:
+    result = run("schema", "--form", "T-1")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert schema["title"] == "formfill applicant profile for Form T-1"
+    assert set(schema["required"]) == {"owner", "pet"}
+    default = json.loads(run("schema").output)
+    assert default["title"] == "formfill applicant profile for Form I-131"
+    unknown = run("schema", "--form", "X-9")
+    assert unknown.exit_code == 2 and "no form package for Form X-9" in unknown.output
+
+
+def test_fill_names_its_output_with_the_toy_suffix(toy: toyform.Toy, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = write(tmp_path, "p.json", toyform.profile(id="named"))
+    monkeypatch.chdir(tmp_path)
+    result = run("fill", str(profile), "--form", str(toy.blank))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "named.t-1.pdf").is_file()
+
+
+@pytest.mark.parametrize("name", ["form.json", "01-01-26.json", "rules.json", "model.py"])
+def test_no_output_replaces_a_file_of_the_toy_package(toy: toyform.Toy, tmp_path: Path, name: str) -> None:
+    target = toy.package / name
+    before = target.read_bytes()
+    profile = write(tmp_path, "p.json", toyform.profile())
+    result = run("fill", str(profile), "--form", str(toy.blank), "-o", str(target), "--overwrite")
+    assert result.exit_code == 2, result.output
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize(("key", "value", "named"), [
+    ("sheet_footer", ["Owner's signature:"], "overflow.sheet_footer"),
+    ("sheet_signer", 7, "overflow.sheet_signer"),
+])
+def test_a_broken_overflow_key_of_the_toy_spec_is_refused_by_name(tmp_path: Path, key: str, value: Any,
+                                                                  named: str) -> None:
+    built = toyform.build(tmp_path)
+    spec = json.loads((built.package / "form.json").read_text(encoding="utf-8"))
+    spec["overflow"][key] = value
+    (built.package / "form.json").write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(FormError, match=rf"form.json: not a valid form package spec: {named}"):
+        load_package(built.package)
