@@ -94,11 +94,10 @@ def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
     return made.fmap, made.layout
 
 
-def render(blank: BlankForm, the_plan: Plan | FillPlan) -> tuple[bytes, list[list[str]]]:
+def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
     """The filled PDF bytes for a plan, and the text of its continuation sheets."""
-    pages = the_plan.pages if isinstance(the_plan, FillPlan) else layout.sheets(the_plan)
-    placed = the_plan.placed
-    data = fill_bytes(blank, placed, [sheet_content(body, header) for header, body in pages])
+    pages = layout.sheets(the_plan)
+    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header) for header, body in pages])
     return data, [header + body for header, body in pages]
 
 
@@ -165,7 +164,7 @@ def fill(
     accepted = edition_notes(blank, filing_date)
     made = fill_plan.of(loaded.profile, blank)  # the package check above counted its sheets on this same plan
     fmap, the_plan = made.fmap, made.layout
-    data, sheets = render(blank, made)
+    data, sheets = render(blank, the_plan)
     verification = read_back(data, fmap, the_plan, blank, sheets, printed)
     if not verification.ok:
         raise VerificationError(

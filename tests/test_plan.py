@@ -130,7 +130,7 @@ def test_the_plan_carries_the_overflow_and_its_sheets(sample: Any, blank: BlankF
     assert made.layout.continued and made.pages
     assert made.sheets == [header + body for header, body in made.pages]
     assert continuation_sheets(loaded.profile, blank) == len(made.pages)
-    fields, sheets = api.render(blank, made)
+    fields, sheets = api.render(blank, made.layout)
     assert fields.startswith(b"%PDF") and sheets == made.sheets
 
 
