@@ -10,10 +10,13 @@ in a temporary folder and measures, in the same run:
 - `pdftk fill_form`, one call per profile as firms script it today, fed an XFDF of exactly the values
   formfill writes, on the plain (unencrypted) blank; a sample of calls is timed and extrapolated;
 - PyPDFForm, when it is importable (it is not a dependency; the row is skipped otherwise);
-- one `formfill fill` CLI call end to end (Python start-up included) against one `pdftk fill_form` call;
+- one `formfill fill` CLI call and one `formfill review` call end to end (Python start-up included) against one
+  `pdftk fill_form` call, alternated;
 - peak RSS for the small and the big batch, and a cProfile of an in-process run (what bounds it).
 
-Figures are printed, and written as JSON with --json-out. Nothing here asserts a target.
+Figures are printed with the three ratios issue 18 sets targets for (one fill call at most 0.5x a pdftk call,
+batch at least 30x pdftk per profile with peak memory flat from the small to the big batch, review at most 2x a
+fill), and written as JSON with --json-out. Nothing here asserts a target.
 """
 
 from __future__ import annotations
@@ -329,6 +332,31 @@ def bench_pypdfform(profiles: list[Path], blank: Path, work: Path, python: str) 
     return result
 
 
+def bench_single(paths: list[Path], plain: Path, encrypted: Path, tmp: Path, rounds: int) -> dict[str, Any]:
+    """One CLI call each, end to end (Python or Java start-up included): `formfill fill` (verification
+    included), `formfill review` (fill, verify and render the review page) and `pdftk fill_form` with the same
+    values, alternated round by round so a change in the machine's load hits all three alike."""
+    ffbin = str(VENV_BIN / "formfill")
+    xfdf = tmp / "single.xfdf"
+    write_xfdf(planned_values(paths[0], plain), xfdf)
+    fill, review, pdftk, enc = [], [], [], []
+    for i in range(rounds):
+        p = str(paths[i % len(paths)])
+        fill.append(timed([ffbin, "fill", p, "-o", str(tmp / f"single-{i}.pdf"), "--form", str(plain)]))
+        pdftk.append(timed(["pdftk", str(plain), "fill_form", str(xfdf), "output", str(tmp / f"single-pdftk-{i}.pdf")]))
+        review.append(timed([ffbin, "review", p, "-o", str(tmp / f"single-{i}.html"), "--form", str(plain)]))
+        if encrypted.is_file() and i < 3:
+            enc.append(timed([ffbin, "fill", p, "-o", str(tmp / f"single-enc-{i}.pdf"), "--form", str(encrypted)]))
+    return {
+        "rounds": rounds,
+        "formfill_fill_cli_seconds": statistics.median(fill),
+        "formfill_fill_cli_encrypted_blank_seconds": statistics.median(enc) if enc else None,
+        "formfill_review_cli_seconds": statistics.median(review),
+        "pdftk_fill_form_seconds": statistics.median(pdftk),
+        "all": {"fill": fill, "review": review, "pdftk": pdftk},
+    }
+
+
 # --- what bounds it -------------------------------------------------------------------------------
 
 
@@ -415,6 +443,7 @@ def main() -> None:
     ap.add_argument("--pdftk-sample", type=int, default=30, help="pdftk calls actually timed (default 30)")
     ap.add_argument("--jobs", type=int, default=None, help="formfill workers (default: CPU count)")
     ap.add_argument("--cprofile", type=int, default=50, help="profiles in the cProfile run (0 to skip)")
+    ap.add_argument("--single", type=int, default=5, help="rounds of single CLI calls (default 5)")
     ap.add_argument("--json-out", type=Path, default=None, help="also write the figures here")
     ap.add_argument(
         "--pypdfform-python",
@@ -473,31 +502,9 @@ def main() -> None:
         pf = bench_pypdfform(paths[:k], plain, tmp / "pypdfform", args.pypdfform_python)
         results["pypdfform"] = pf
 
-        print("single calls ...", flush=True)
-        ffbin = str(VENV_BIN / "formfill")
-        single_ff = [
-            timed([ffbin, "fill", str(paths[i]), "-o", str(tmp / f"single-{i}.pdf"), "--form", str(plain)])
-            for i in range(3)
-        ]
-        single_enc = (
-            [
-                timed([ffbin, "fill", str(paths[i]), "-o", str(tmp / f"single-enc-{i}.pdf"), "--form", str(encrypted)])
-                for i in range(3)
-            ]
-            if encrypted.is_file()
-            else []
-        )
-        xfdf = tmp / "single.xfdf"
-        write_xfdf(planned_values(paths[0], plain), xfdf)
-        single_pk = [
-            timed(["pdftk", str(plain), "fill_form", str(xfdf), "output", str(tmp / f"single-pdftk-{i}.pdf")])
-            for i in range(3)
-        ]
-        results["single_call"] = {
-            "formfill_fill_cli_seconds": statistics.median(single_ff),
-            "formfill_fill_cli_encrypted_blank_seconds": statistics.median(single_enc) if single_enc else None,
-            "pdftk_fill_form_seconds": statistics.median(single_pk),
-        }
+        print(f"single calls: formfill fill, formfill review and pdftk fill_form alternated, {args.single} each ...",
+              flush=True)
+        results["single_call"] = bench_single(paths, plain, encrypted, tmp, args.single)
 
         if args.big:
             big = tmp / "all"
@@ -509,12 +516,18 @@ def main() -> None:
             results["cprofile"] = profile_in_process(small, tmp / "out-prof", plain, min(args.cprofile, n))
 
     results["machine"]["load_average_at_end"] = os.getloadavg()[0]
+    s = results["single_call"]
     results["ratios"] = {
         "batch_vs_pdftk_per_profile": ff["forms_per_second"] / pk["forms_per_second"],
         "batch_vs_pdftk_parallel": ff["forms_per_second"] / pk["parallel_forms_per_second"],
-        "single_pdftk_over_formfill": results["single_call"]["pdftk_fill_form_seconds"]
-        / results["single_call"]["formfill_fill_cli_seconds"],
+        "single_pdftk_over_formfill": s["pdftk_fill_form_seconds"] / s["formfill_fill_cli_seconds"],
+        "fill_cli_over_pdftk": s["formfill_fill_cli_seconds"] / s["pdftk_fill_form_seconds"],
+        "review_over_fill": s["formfill_review_cli_seconds"] / s["formfill_fill_cli_seconds"],
     }
+    if "formfill_batch_big" in results:
+        big = results["formfill_batch_big"]
+        results["ratios"]["worker_rss_big_over_small"] = big["rss_worker_mb"] / ff["rss_worker_mb"]
+        results["ratios"]["parent_rss_big_over_small"] = big["rss_parent_mb"] / ff["rss_parent_mb"]
     if "skipped" not in pf:
         results["ratios"]["batch_vs_pypdfform"] = ff["forms_per_second"] / pf["forms_per_second"]
     report(results)
@@ -558,10 +571,19 @@ def report(r: dict[str, Any]) -> None:
     )
     enc = s["formfill_fill_cli_encrypted_blank_seconds"]
     print(
-        f"Single call: formfill fill {s['formfill_fill_cli_seconds']:.2f} s"
+        f"Single call (median of {s['rounds']}, alternated): formfill fill {s['formfill_fill_cli_seconds']:.2f} s"
         + (f" ({enc:.2f} s with the encrypted blank)" if enc else "")
-        + f" vs pdftk fill_form {s['pdftk_fill_form_seconds']:.2f} s"
+        + f", formfill review {s['formfill_review_cli_seconds']:.2f} s, "
+        f"pdftk fill_form {s['pdftk_fill_form_seconds']:.2f} s"
     )
+    q = r["ratios"]
+    print("Targets (issue 18), same run:")
+    print(f"  one fill call / one pdftk call   {q['fill_cli_over_pdftk']:5.2f}x  (target <= 0.5x)")
+    print(f"  batch / pdftk, per profile       {q['batch_vs_pdftk_per_profile']:5.1f}x  (target >= 30x)")
+    print(f"  review call / fill call          {q['review_over_fill']:5.2f}x  (target <= 2x)")
+    if "worker_rss_big_over_small" in q:
+        print(f"  peak RSS big / small batch       worker {q['worker_rss_big_over_small']:.2f}x, parent "
+              f"{q['parent_rss_big_over_small']:.2f}x  (target: flat, ~1.0x)")
     for key in ("formfill_batch", "formfill_batch_big"):
         if key in r:
             b = r[key]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill import layout, loading
+from formfill import plan as fill_plan
 from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import (
     FormfillError,
@@ -28,7 +29,7 @@ from formfill.errors import (
     UnsafeOutputError,
     VerificationError,
 )
-from formfill.fieldmap import Assignment, FieldMap, for_form, lost_notes, resolve, skip_notes
+from formfill.fieldmap import FieldMap
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
 from formfill.formpackage import load_blank
 from formfill.forms import find_blank, kept_files, open_blank
@@ -37,8 +38,8 @@ from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.verify import Verification, verify_bytes
 from formfill.pdf.writer import fill_bytes, sheet_content
+from formfill.plan import FillPlan
 from formfill.profile_base import ProfileBase, attachment_paths
-from formfill.rules import snapshot_of
 
 
 @dataclass
@@ -57,6 +58,7 @@ class FillResult:
     part13_entries: int = 0
     continuation_sheets: int = 0
     notes: list[str] = field(default_factory=list)
+    plan: FillPlan | None = field(default=None, repr=False, compare=False)  # what was written (formfill.plan)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,11 +88,10 @@ def validate(source: ProfileSource) -> list[Problem]:
 
 
 def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
-    """Map a profile onto a blank and lay out every value (no I/O): the plan a fill writes."""
-    fmap = for_form(blank)
-    data = snapshot_of(profile)  # the dump validation evaluated the rules on: each condition once per profile
-    assignments: list[Assignment] = resolve(fmap, data, blank)
-    return fmap, layout.plan(blank, fmap, assignments, data)
+    """Map a profile onto a blank and lay out every value (no I/O): the field map and the layout a fill writes
+    (the profile's one plan, formfill.plan.of)."""
+    made = fill_plan.of(profile, blank)
+    return made.fmap, made.layout
 
 
 def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
@@ -161,7 +162,8 @@ def fill(
         protected = guard_output(out_path, _input_files(profile, loaded, blank), overwrite=overwrite, what="the PDF",
                                  also=protect)
     accepted = edition_notes(blank, filing_date)
-    fmap, the_plan = prepare(loaded.profile, blank)
+    made = fill_plan.of(loaded.profile, blank)  # the package check above counted its sheets on this same plan
+    fmap, the_plan = made.fmap, made.layout
     data, sheets = render(blank, the_plan)
     verification = read_back(data, fmap, the_plan, blank, sheets, printed)
     if not verification.ok:
@@ -179,9 +181,9 @@ def fill(
         values_written=len(the_plan.placed),
         part13_entries=len(the_plan.continued),
         continuation_sheets=len(sheets),
+        plan=made,
         notes=list(blank.notes) + accepted + list(loaded.notes)
-              + [str(n) for n in skip_notes(fmap, snapshot_of(loaded.profile))]
-              + [str(n) for n in lost_notes(fmap, snapshot_of(loaded.profile))]
+              + [str(n) for n in made.notes]
               + ([] if check_package else _eligibility_notes(loaded.profile)),
     )
     if flatten:
@@ -314,6 +316,14 @@ def verify(
 ) -> Verification:
     """Check any filled I-131 against a profile, exactly as every fill checks itself (`name`: what to call
     `pdf` given as bytes in a message)."""
+    return verify_planned(pdf, profile, printed=printed, name=name)[0]
+
+
+def verify_planned(
+    pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False, name: str | None = None
+) -> tuple[Verification, FillPlan]:
+    """`verify`, and the plan it checked the file against (its `blank` is the filled file, opened once): a
+    caller that goes on to show the file (review) reads that plan instead of planning again."""
     if isinstance(pdf, bytes):
         data, name = pdf, name or "<bytes>"
     else:
@@ -321,15 +331,14 @@ def verify(
         data = read_bounded(pdf, MAX_BLANK_BYTES)  # a regular file only; load_blank refuses anything larger
     loaded = load_profile(profile)
     filled = load_blank(data, name, use_cache=False, pristine=False)  # a client's file: not a blank, not cached
-    fmap, the_plan = prepare(loaded.profile, filled)
-    sheets = [header + body for header, body in layout.sheets(the_plan)]
+    made = fill_plan.of(loaded.profile, filled)
     # Everything not planned must read as the pristine blank's defaults (from the field map).
-    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages, source=name)
+    result = verify_bytes(data, made.fmap, made.placed, {}, made.sheets, made.fmap.pages, source=name)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, filled, the_plan, result)
-    return result
+        result = verify_printed(data, filled, made.layout, result)
+    return result, made
 
 
 def _input_files(source: ProfileSource, loaded: loading.LoadedProfile, blank: BlankForm) -> list[tuple[str, str]]:

@@ -33,11 +33,12 @@ from PIL import Image, ImageDraw
 from pydantic import BaseModel
 
 from formfill import api, layout
+from formfill import plan as fill_plan
 from formfill.errors import Problem, VerificationError
-from formfill.fieldmap import Entry, FieldMap, matches, skip_notes
+from formfill.fieldmap import Entry, FieldMap, matches
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.files import read_bounded
-from formfill.formpackage import load_blank, package_for
+from formfill.formpackage import package_for
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
@@ -45,8 +46,9 @@ from formfill.masking import hidden, known_identifiers, mask_text, mask_tree, ma
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
+from formfill.plan import FillPlan
 from formfill.rules import lookup
-from formfill.signing import SignatureBox, signature_boxes
+from formfill.signing import SignatureBox, plan_boxes
 
 DPI = 120  # reads well on screen and in print; a 14-page form stays under ~1.5 MB of PNG
 MAX_PAGE_PIXELS = 6_000_000  # a letter page at 240 DPI; bounds the memory and time of one page image
@@ -203,28 +205,29 @@ def review(
     loaded = load_profile(profile)
     if filled is not None:
         data, name = _read_filled(filled)
-        verification = api.verify(data, loaded, name=name)
+        verification, made = api.verify_planned(data, loaded, name=name)
         if not verification.ok:
             problems = verification.problems
             if len(problems) > 10:
                 problems = [*problems[:10], Problem("", f"... and {len(problems) - 10} more")]
             raise VerificationError(f"{name} does not match the profile {loaded.source}; refusing to review it",
                                     problems)
-        blank = load_blank(data, name, use_cache=False, pristine=False)  # a filled file, verified above
+        blank = made.blank  # the filled file, opened once and verified above
         filled_name: str | None = name
     else:
         blank = form if isinstance(form, BlankForm) else open_blank(
             find_blank(None if form is None else Path(form), form_number=str(loaded.profile.form)))
-        data = api.fill(loaded, form=blank).data
+        filled_result = api.fill(loaded, form=blank)
+        data = filled_result.data
+        made = filled_result.plan or fill_plan.of(loaded.profile, blank)  # the plan the fill wrote, not a second
         filled_name = None
-    fmap, plan = api.prepare(loaded.profile, blank)
-    profile_data = loaded.profile.model_dump()
+    fmap, plan, profile_data = made.fmap, made.layout, made.data
     known = known_identifiers(profile_data)
     flat = flatten(data)  # what prints: the same flattening as --flatten, so no viewer furniture in the images
     pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
-    signatures = signature_boxes(loaded.profile, fmap, blank)
-    todos = _todos(loaded, fmap, blank, plan, signatures, profile_data, len(pages) - fmap.pages, fmap.pages)
+    signatures = plan_boxes(made)
+    todos = _todos(loaded, made, signatures, len(pages) - fmap.pages)
     person = ", ".join(str(lookup(profile_data, p) or "") for p in fmap.package.spec.person_name)
     title = f"Review: Form {blank.form} ({blank.edition}) for {person}"
     if loaded.profile.id:
@@ -454,10 +457,10 @@ def skipped_items(fmap: FieldMap, data: dict[str, Any]) -> list[tuple[int, str, 
     return [(s.page, s.part, s.item, s.instruction) for s in fieldmap_skipped_items(fmap, data)]
 
 
-def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, signatures: list[SignatureBox],
-           data: dict[str, Any], sheets: int, form_pages: int) -> list[Todo]:
+def _todos(loaded: LoadedProfile, made: FillPlan, signatures: list[SignatureBox], sheets: int) -> list[Todo]:
+    fmap, blank, data, form_pages = made.fmap, made.blank, made.data, made.fmap.pages
     todos: list[Todo] = []
-    written = {p.assignment.field for p in plan.placed}
+    written = made.written_fields
     for sig in signatures:
         info = blank.fields[sig.field]
         how = "sign by hand in ink"
@@ -468,7 +471,7 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
     for n in range(1, sheets + 1):
         todos.append(Todo("sign_sheet", f"Continuation sheet {n} (page {form_pages + n}): {signs_sheets} signs and "
                                         "dates it", form_pages + n))
-    skipped = skipped_items(fmap, data)
+    skipped = [(s.page, s.part, s.item, s.instruction) for s in made.skipped]
     skip_keys = {(page, part, item) for page, part, item, _ in skipped}
     groups: list[list[tuple[int, str, str, str]]] = []
     for entry in skipped:  # one line per instruction and part: "Part 6, Items 1-6.c" rather than 12 lines
@@ -497,7 +500,7 @@ def _todos(loaded: LoadedProfile, fmap: FieldMap, blank: BlankForm, plan: Plan, 
         todos.append(Todo("unanswered", f"Page {page}, Part {part}, Item {item}: not answered by the profile: "
                                         f"{question}", page, part, item, entries[0].source,
                           blank.fields[entries[0].field].rect, optional=sources <= may_be_none, question=question))
-    for note in [*loaded.notes, *(str(n) for n in skip_notes(fmap, data))]:
+    for note in [*loaded.notes, *(str(n) for n in made.notes if n.code == "skipped")]:
         todos.append(Todo("note", note))
     return todos
 
@@ -521,7 +524,7 @@ def none_items(model: type[BaseModel], key: str | None) -> frozenset[str]:
 
 
 def _unanswered(fmap: FieldMap, data: dict[str, Any],
-                written: set[str]) -> list[tuple[int, str, str, list[Entry]]]:
+                written: frozenset[str] | set[str]) -> list[tuple[int, str, str, list[Entry]]]:
     """Items the form asks this applicant that nothing was written for.
 
     Asked means: the profile has the section the item's answer lives in and a text box's own conditions

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from formfill import layout
+from formfill import plan as fill_plan
 from formfill.errors import FormError
-from formfill.fieldmap import FieldMap, for_form, matches, resolve
+from formfill.fieldmap import FieldMap, matches
 from formfill.pdf.blank import BlankForm
+from formfill.plan import FillPlan
 from formfill.profile_base import ProfileBase
 from formfill.rules import Condition, holds, lookup, snapshot_of
 
@@ -74,7 +75,11 @@ def signature_boxes(profile: ProfileBase, fmap: FieldMap, blank: BlankForm | Non
     (the map's `when`). With a blank, each page number is read from the blank itself and a box the blank
     lacks is refused, so a map that drifted from its edition cannot send someone to the wrong page.
     """
-    data = snapshot_of(profile)
+    return boxes_for(snapshot_of(profile), fmap, blank)
+
+
+def boxes_for(data: dict[str, Any], fmap: FieldMap, blank: BlankForm | None = None) -> list[SignatureBox]:
+    """`signature_boxes` for a profile's dump (a plan's `data`)."""
     boxes: list[SignatureBox] = []
     for raw in fmap.signatures:
         try:
@@ -102,15 +107,17 @@ def signature_boxes(profile: ProfileBase, fmap: FieldMap, blank: BlankForm | Non
 
 
 def continuation_sheets(profile: ProfileBase, blank: BlankForm) -> int:
-    """How many continuation sheets a fill of this profile on this blank adds after Part 13.
+    """How many continuation sheets a fill of this profile on this blank adds after the overflow part.
 
-    This is the layout `formfill fill` uses (field map, then layout), without writing a PDF. It raises
-    the same ProfileError/FitError/FormError a fill would.
+    This is the profile's one plan (formfill.plan.of: the one `formfill fill` writes), without writing a PDF.
+    It raises the same ProfileError/FitError/FormError a fill would.
     """
-    fmap = for_form(blank)
-    data = snapshot_of(profile)
-    the_plan = layout.plan(blank, fmap, resolve(fmap, data, blank), data)
-    return len(layout.sheets(the_plan))
+    return len(fill_plan.of(profile, blank).pages)
 
 
-__all__ = ["SignatureBox", "continuation_sheets", "person_name", "signature_boxes"]
+def plan_boxes(made: FillPlan) -> list[SignatureBox]:
+    """The signature boxes of a planned fill (its profile dump, map and blank), in form order."""
+    return boxes_for(made.data, made.fmap, made.blank)
+
+
+__all__ = ["SignatureBox", "boxes_for", "continuation_sheets", "person_name", "plan_boxes", "signature_boxes"]

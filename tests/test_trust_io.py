@@ -27,6 +27,7 @@ from tests.test_package import Package, profile_for
 
 SSN = "123456789"
 batch_module = importlib.import_module("formfill.batch")  # the package rebinds `batch` to the function
+item_module = importlib.import_module("formfill.batch.item")  # what a worker runs for each item
 
 
 def cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
@@ -471,7 +472,7 @@ def test_workers_die_with_a_killed_batch(tmp_path: Path, good: dict[str, Any], b
 def test_a_stuck_worker_is_stopped_and_a_crashing_one_replaced(
     tmp_path: Path, good: dict[str, Any], blank_plain: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = batch_module.run_item
+    real = item_module.run_item
 
     def misbehave(item: Any) -> Any:  # forked workers inherit this
         if item.id == "k-01":
@@ -480,7 +481,7 @@ def test_a_stuck_worker_is_stopped_and_a_crashing_one_replaced(
             os._exit(3)
         return real(item)
 
-    monkeypatch.setattr(batch_module, "run_item", misbehave)
+    monkeypatch.setattr(item_module, "run_item", misbehave)
     start = time.monotonic()
     summary = batch([docket(tmp_path, good, 6)], tmp_path / "out", form=blank_plain, jobs=2, item_timeout=3)
     assert time.monotonic() - start < 50
@@ -496,7 +497,7 @@ def test_workers_that_cannot_start_stop_the_batch(
     def broken(options: Any, ignore_sigint: bool) -> None:
         raise OSError("no memory")
 
-    monkeypatch.setattr(batch_module, "_init_worker", broken)
+    monkeypatch.setattr(item_module, "init_worker", broken)
     with deadline(60):
         summary = batch([docket(tmp_path, good, 5)], tmp_path / "out", form=blank_plain, jobs=2)
     report = assert_honest(tmp_path / "out", 5)
