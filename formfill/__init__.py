@@ -10,13 +10,11 @@ from formfill.api import FillResult, PackageResult, fill, package, validate, ver
 from formfill.batch import BatchInterrupted, BatchSummary, batch
 from formfill.errors import FormfillError, Problem, ProfileError
 from formfill.loading import ProfileSource, load_profile
+from formfill.version import __version__
 
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport
     from formfill.extract import Extraction
-
-__version__ = "0.1.0"
-
 
 def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules: Path | None = None,
           **kwargs: Any) -> PackageReport:

@@ -347,7 +347,8 @@ def _follow(hops: list[str], deadline: Deadline) -> http.client.HTTPResponse:
 
     `hops` grows with every URL visited, so a failure names the host that failed.
     """
-    from formfill import __version__, fetch
+    from formfill import fetch
+    from formfill.version import __version__
 
     url = hops[0]
     headers = {"User-Agent": f"formfill/{__version__}", "Accept": "application/pdf"}
