@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formfill.api import FillResult, PackageResult, fill, package, validate, verify
-from formfill.batch import BatchInterrupted, BatchSummary, batch
-from formfill.errors import FormfillError, Problem, ProfileError
+from formfill.batch import BatchSummary, batch
+from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
 from formfill.loading import ProfileSource, load_profile
 from formfill.version import __version__
 

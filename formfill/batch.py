@@ -49,10 +49,12 @@ from typing import Any, TextIO
 
 from formfill import api
 from formfill.errors import (
+    BatchInterrupted,
     FitError,
     FormError,
     FormfillError,
     InputError,
+    JsonValueError,
     OutputExistsError,
     PackageError,
     Problem,
@@ -64,7 +66,7 @@ from formfill.files import NOT_REGULAR, check_output, part_owner, read_bounded, 
 from formfill.formpackage import default_package
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.interrupts import SIGINT_EXIT, exit_code, signals_ignored, sigterm_as_interrupt
-from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
+from formfill.loading import MAX_PROFILE_BYTES, loads_strict
 from formfill.masking import known_identifiers, mask_text, mask_tree, masked_name, scrub_numbers
 from formfill.pdf.blank import BlankForm
 from formfill.profile_base import parse_profile
@@ -175,14 +177,6 @@ class BatchSummary:
             "blank": self.blank,
             "failures": [f.to_dict() for f in self.failures],
         }
-
-
-class BatchInterrupted(KeyboardInterrupt):
-    """The batch was interrupted; `summary` says what was done. A KeyboardInterrupt, so callers stop too."""
-
-    def __init__(self, summary: BatchSummary) -> None:
-        super().__init__("the batch was interrupted")
-        self.summary = summary
 
 
 # --- planning (in the calling process) ------------------------------------------------------------

@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, Problem, ProfileError
+from formfill.errors import FormError, InputError, NoFieldsError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.files import read_bounded, write_atomic
 from formfill.formpackage import all_packages, default_package, load_blank, package_for
@@ -76,10 +76,6 @@ def _entry_label(line: str) -> re.Match[str] | None:
     """`Page Number: 5   Part Number: 2   Item Number: 3` (or `Page 5, Part 2, Item 3`) opening a sheet entry."""
     m = _ENTRY_LABEL.search(line)
     return m if m is not None and m.start() < 3 else None
-
-
-class NoFieldsError(InputError):
-    """A scan or a flattened copy: the values are only printed, so there is nothing to read."""
 
 
 @dataclass

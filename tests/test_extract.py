@@ -19,8 +19,8 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from formfill import api, fieldmap
 from formfill.cli import main
 from formfill.diff import diff
-from formfill.errors import FormError, InputError
-from formfill.extract import NO_FIELDS, NoFieldsError, extract, model_type, read_maps, readable
+from formfill.errors import FormError, InputError, NoFieldsError
+from formfill.extract import NO_FIELDS, extract, model_type, read_maps, readable
 from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.masking import mask_value as mask

@@ -35,7 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from formfill.checks.facts import ExpediteRules, FeeWaiver, Support, facts_stated, trip_of
 from formfill.editions.acceptance import REFUSE, acceptance
-from formfill.errors import FormError, FormfillError, InputError, Problem
+from formfill.errors import (
+    FormError,
+    FormfillError,
+    InputError,
+    JsonValueError,
+    OutsideRootError,
+    Problem,
+    TooLargeError,
+)
 from formfill.fieldmap import FieldMap, all_maps, for_form
 from formfill.formpackage import edition_spec, package_for, package_roots
 from formfill.forms import open_blank
@@ -411,7 +419,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
 def _strict_json(text: str, name: str) -> Any:
     """A rules document decoded strictly (formfill.loading.loads_strict): a duplicate key, NaN or a number
     too long to read is an error naming its JSON path, never silently one reading of the file."""
-    from formfill.loading import JsonValueError, loads_strict
+    from formfill.loading import loads_strict
 
     try:
         return loads_strict(text)
@@ -583,20 +591,6 @@ MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024
 """Larger than any evidence scan; a bigger file is refused unread (bounded memory)."""
 
 
-class _Outside(Exception):
-    """The file actually opened is not inside the attachments root (a path changed after it was checked)."""
-
-    def __init__(self, where: str) -> None:
-        super().__init__(where)
-        self.where = where
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
 def _opened_path(fd: int, real: Path) -> Path:
     """Where the open descriptor's file really is: the kernel's own answer on Linux (/proc/self/fd).
 
@@ -607,14 +601,14 @@ def _opened_path(fd: int, real: Path) -> Path:
     except OSError:
         st, now = os.fstat(fd), os.stat(real)
         if (st.st_dev, st.st_ino) != (now.st_dev, now.st_ino):
-            raise _Outside(f"{real} (changed while it was being opened)") from None
+            raise OutsideRootError(f"{real} (changed while it was being opened)") from None
         return real
 
 
 def _read_regular(real: Path, root: Path | None = None) -> bytes | None:
     """The bytes of the regular file at the resolved path `real`, or None when it is not a regular file.
 
-    Raises the _FS_ERRORS, _Outside and _TooLarge. The file is opened once and everything is checked
+    Raises the _FS_ERRORS, OutsideRootError and TooLargeError. The file is opened once and everything is checked
     on that descriptor, so it cannot be swapped between check and read: O_NOFOLLOW refuses a last
     component turned into a symlink, fstat says it is a regular file, and with a `root` the path of
     the opened file itself (not of the name) must lie inside the root. A FIFO or a device is never
@@ -630,12 +624,12 @@ def _read_regular(real: Path, root: Path | None = None) -> bytes | None:
         if root is not None:
             opened = _opened_path(fd, real)
             if not opened.is_relative_to(root):
-                raise _Outside(str(opened))
+                raise OutsideRootError(str(opened))
         if st.st_size > MAX_ATTACHMENT_BYTES:
-            raise _TooLarge(st.st_size)
+            raise TooLargeError(st.st_size)
         data = fh.read(MAX_ATTACHMENT_BYTES + 1)
         if len(data) > MAX_ATTACHMENT_BYTES:
-            raise _TooLarge(len(data))
+            raise TooLargeError(len(data))
         return data
 
 
@@ -764,11 +758,11 @@ class _Checker:
 
         try:
             data = _read_regular(real, root)
-        except _Outside as err:
+        except OutsideRootError as err:
             bad("outside_attachments_root", f"the file opened is {err.where}, outside the attachments root "
                 f"{self.root} (the path changed after it was checked); it was not read")
             return
-        except _TooLarge as err:
+        except TooLargeError as err:
             bad("file_too_large", f"{err.size:,} bytes, more than the {MAX_ATTACHMENT_BYTES // 2**20} MB formfill "
                 "checks; split or compress it")
             return
