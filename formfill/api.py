@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formfill import layout, loading
+from formfill.blanks import expectations, load_blank
 from formfill.editions.acceptance import REFUSE, acceptance
 from formfill.errors import (
     FormfillError,
@@ -30,7 +31,7 @@ from formfill.errors import (
 )
 from formfill.fieldmap import Assignment, FieldMap, for_form, lost_notes, resolve, skip_notes
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
-from formfill.formpackage import edition_spec, load_blank
+from formfill.formpackage import edition_spec
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
@@ -96,7 +97,7 @@ def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
 def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
     """The filled PDF bytes for a plan, and the text of its continuation sheets."""
     pages = layout.sheets(the_plan)
-    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header) for header, body in pages])
+    data = fill_bytes(blank, the_plan.field_values(), [sheet_content(body, header) for header, body in pages])
     return data, [header + body for header, body in pages]
 
 
@@ -104,17 +105,13 @@ def read_back(
     data: bytes, fmap: FieldMap, the_plan: Plan, blank: BlankForm, sheets: list[list[str]], printed: bool = False
 ) -> Verification:
     """Read a written file back: fields and sheets with pdfplumber, and with pdfium what prints."""
-    result = verify_bytes(data, fmap, the_plan.placed, blank_values(blank), sheets, fmap.pages, blank)
+    values = the_plan.field_values()
+    result = verify_bytes(data, values, expectations(fmap), sheets, fmap.pages, blank)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, blank, the_plan, result)
+        result = verify_printed(data, blank, values, result)
     return result
-
-
-def blank_values(blank: BlankForm) -> dict[str, str | None]:
-    """The blank's own field values (barcodes, a state list's blank option), computed once per blank."""
-    return blank.values
 
 
 def fill(
@@ -189,7 +186,7 @@ def fill(
         from formfill.pdf.printed import printed_problems
 
         flat = flatten_pdf(data)
-        problems = printed_problems(flat, blank, the_plan)
+        problems = printed_problems(flat, blank, the_plan.field_values())
         if problems:
             raise VerificationError(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
@@ -322,11 +319,12 @@ def verify(
     fmap, the_plan = prepare(loaded.profile, filled)
     sheets = [header + body for header, body in layout.sheets(the_plan)]
     # Everything not planned must read as the pristine blank's defaults (from the field map).
-    result = verify_bytes(data, fmap, the_plan.placed, {}, sheets, fmap.pages, source=name)
+    values = the_plan.field_values()
+    result = verify_bytes(data, values, expectations(fmap), sheets, fmap.pages, source=name)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, filled, the_plan, result)
+        result = verify_printed(data, filled, values, result)
     return result
 
 

@@ -104,6 +104,10 @@ class FormError(InputError):
     """The blank form is unreadable, another form, or an edition without a field map."""
 
 
+class NotFillableError(FormError):
+    """A PDF without form fields: formfill.pdf raises it, the form layer says what formfill fills instead."""
+
+
 class NoFieldsError(InputError):
     """A scan or a flattened copy: the values are only printed, so there is nothing to read (extract)."""
 

@@ -36,10 +36,11 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, NoFieldsError, Problem, ProfileError
+from formfill.blanks import load_blank
+from formfill.errors import FormError, InputError, NoFieldsError, NotFillableError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.files import read_bounded, write_atomic
-from formfill.formpackage import all_packages, default_package, load_blank, package_for
+from formfill.formpackage import all_packages, default_package, package_for
 from formfill.layout import SHEET_WIDTH
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
@@ -826,9 +827,9 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
         raise InputError(f"{source} is not a PDF file")
     try:
         form = load_blank(raw, source, use_cache=False, pristine=False)  # a client's file, never a blank
-    except FormError as err:
-        if "no fillable fields" in err.message:
-            raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+    except NotFillableError:
+        raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+    except FormError:
         raise
     except Exception as err:  # an untrusted file: whatever the parser trips on (a cycle, a bad number) is input
         raise InputError(f"{source} could not be read as a PDF form ({type(err).__name__})") from None

@@ -25,17 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
+from formfill.blanks import load_blank, read_blank
 from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, supported, the_forms
 from formfill.files import identities, read_bounded, unreadable, write_atomic
-from formfill.formpackage import (
-    FormPackage,
-    all_packages,
-    default_package,
-    load_blank,
-    package_for,
-    read_blank,
-)
+from formfill.formpackage import FormPackage, all_packages, default_package, package_for
 from formfill.pdf.blank import BlankForm, cache_files, read_file
 
 if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib

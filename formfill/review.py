@@ -33,11 +33,11 @@ from PIL import Image, ImageDraw
 from pydantic import BaseModel
 
 from formfill import api, layout
+from formfill.blanks import load_blank
 from formfill.errors import Problem, VerificationError
 from formfill.fieldmap import Entry, FieldMap, matches, skip_notes
 from formfill.fieldmap import skipped_items as fieldmap_skipped_items
 from formfill.files import read_bounded
-from formfill.formpackage import load_blank
 from formfill.forms import find_blank, open_blank
 from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile

@@ -26,9 +26,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 from formfill import forms
+from formfill.blanks import load_blank
 from formfill.cli import main
 from formfill.errors import FormError, InputError
-from formfill.formpackage import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = str(SAMPLES / "re-parole.json")

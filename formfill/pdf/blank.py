@@ -1,5 +1,9 @@
 """The blank form: open it as uscis.gov ships it, identify the edition, and index its fields.
 
+This module knows PDFs, not forms: how a blank states its edition (`EditionMarks`) and what a pristine
+blank of an edition holds (`Pristine`) are given to it as plain data by the form layer (formfill.blanks),
+which also decides when a blank must be pristine.
+
 uscis.gov ships the I-131 AES-encrypted with an empty user password and as an XFA + AcroForm
 hybrid. We decrypt it, drop the XFA layer (so every viewer shows the AcroForm values we write) and
 the usage-rights signature (/Perms, which our changes would invalidate), and write that once as the
@@ -18,7 +22,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +31,7 @@ from typing import Any, cast
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
 
-from formfill.errors import FormError, InputError, StreamBoundsError
+from formfill.errors import FormError, InputError, NotFillableError, StreamBoundsError
 from formfill.files import read_bounded, write_atomic
 from formfill.pdf.streams import bounded_pypdf, check_streams, decoded
 
@@ -151,11 +155,12 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, marks: Sequence[EditionMa
 
     Every PDF is untrusted input: parsing is bounded in size, nesting and time, every stream is
     decoded within the decompression bounds (each filter of a chain, output by output) before
-    anything else decodes it, and any failure of the parser is a FormError (exit 2), never a traceback.
-    With `pristine` (every caller but `verify`, which reads filled forms), a blank holding values its
-    edition does not ship with is refused: it is a filled form, and filling it would carry one
-    client's data into another's file.
-    Without `pristine` the cache is not used (a client's file is never kept there).
+    anything else decodes it, and any failure of the parser is a FormError (exit 2), never a traceback;
+    a PDF without form fields is a NotFillableError (the form layer says what formfill fills).
+    `pristine` says the file is meant to be a blank: it is rewritten once and cached. Without it (a
+    client's filled file) the cache is not used and a file that needs no change keeps its bytes.
+    Whether a blank really holds nothing but what its edition ships with is the form layer's to check
+    (formfill.blanks.load_blank, with `check_pristine`).
     """
     if len(raw) > MAX_BLANK_BYTES:
         raise FormError(f"{source} is larger than {MAX_BLANK_BYTES // 2**20} MB; it is not a blank form")
@@ -176,8 +181,6 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, marks: Sequence[EditionMa
     except Exception as err:  # a hostile or damaged PDF can make the parser raise anything
         raise FormError(f"{source} could not be read as a PDF form: it is damaged or malformed ({one_line(err)})") \
             from None
-    if pristine:
-        check_pristine(blank)
     return blank
 
 
@@ -240,44 +243,47 @@ def time_limit(seconds: int, source: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def check_pristine(blank: BlankForm) -> None:
-    """Refuse a blank whose fields hold anything but what its edition ships with.
+BLANK_ANNOTATIONS = frozenset({"/Widget", "/Link"})  # a form's fields and its links (to uscis.gov)
 
-    What a blank holds comes from the field map (`blank_defaults`, recorded from the pristine
-    edition), never from the file itself. Editions without a field map are refused later anyway.
+
+@dataclass(frozen=True)
+class Pristine:
+    """What a pristine blank holds, as the form layer records it for its edition (pdf/ only compares).
+
+    `name` is how messages call the blank ("I-131 edition 01/20/25"); `defaults` the value of every
+    field that is not empty in the pristine blank; `annotations` the annotation subtypes it ships with.
     """
-    from formfill.fieldmap import all_maps  # fieldmap imports this module
 
-    fmap = all_maps().get((blank.form, blank.edition))
-    if fmap is None:
-        return
-    if not fmap.blank_defaults:
-        raise FormError(
-            f"The field map {fmap.path} does not record what the blank {blank.form} edition {blank.edition} holds "
-            f"(`blank_defaults`), so {blank.source} cannot be checked to be a blank; add them to the map"
-        )
-    marks = _annotations(blank)
+    name: str
+    defaults: Mapping[str, str]
+    annotations: frozenset[str] = BLANK_ANNOTATIONS
+
+
+def check_pristine(blank: BlankForm, expected: Pristine) -> None:
+    """Refuse a blank whose fields hold anything but what `expected` says its edition ships with.
+
+    The expectation comes from the form's own data (the field map's `blank_defaults`, recorded from
+    the pristine edition), never from the file itself.
+    """
+    marks = _annotations(blank, expected.annotations)
     if marks:
         raise FormError(
             f"{blank.source} looks like a marked-up form, not a blank: it carries {len(marks)} annotation(s) "
-            f"({', '.join(sorted(set(marks)))}) that the blank {blank.form} edition {blank.edition} does not have. "
+            f"({', '.join(sorted(set(marks)))}) that the blank {expected.name} does not have. "
             "Comments, stamps and drawings may hold another client's data: use the blank from uscis.gov "
             "(`formfill forms fetch`)."
         )
-    stray = stray_fields(blank, dict(fmap.blank_defaults))
+    stray = stray_fields(blank, expected.defaults)
     if stray:
         shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
         raise FormError(
             f"{blank.source} looks like a filled form, not a blank: {len(stray)} field(s) hold values the blank "
-            f"{blank.form} edition {blank.edition} does not have ({shown}). Use the blank from uscis.gov "
+            f"{expected.name} does not have ({shown}). Use the blank from uscis.gov "
             "(`formfill forms fetch`), never a filled copy: it would carry another client's answers."
         )
 
 
-_BLANK_ANNOTATIONS = frozenset({"/Widget", "/Link"})  # the form's fields and its links to uscis.gov
-
-
-def _annotations(blank: BlankForm) -> list[str]:
+def _annotations(blank: BlankForm, shipped: frozenset[str]) -> list[str]:
     """Subtypes of annotations a blank does not ship with (a comment, a stamp, a drawing, a file)."""
     found: list[str] = []
     for page in blank.reader.pages:
@@ -285,12 +291,12 @@ def _annotations(blank: BlankForm) -> list[str]:
         for ref in annots.get_object() if annots is not None else []:
             obj = ref.get_object()
             subtype = str(obj.get("/Subtype", "/None")) if isinstance(obj, DictionaryObject) else "/None"
-            if subtype not in _BLANK_ANNOTATIONS:
+            if subtype not in shipped:
                 found.append(subtype.lstrip("/"))
     return found
 
 
-def stray_fields(blank: BlankForm, defaults: dict[str, str]) -> list[str]:
+def stray_fields(blank: BlankForm, defaults: Mapping[str, str]) -> list[str]:
     """Fields whose value, checkbox state or drawn text differs from the pristine blank's."""
     stray: list[str] = []
     for name, info in blank.fields.items():
@@ -415,9 +421,7 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
         raise FormError(f"{source} has no document catalog; it is not a PDF form")
     acro = root.get("/AcroForm")
     if acro is None:
-        from formfill.fieldmap import the_forms, what_we_fill  # here only: fieldmap imports this module
-
-        raise FormError(f"{source} has no fillable fields: this is not {the_forms()}; {what_we_fill()}.")
+        raise NotFillableError(f"{source} has no fillable fields")  # the form layer adds what formfill fills
     acro = acro.get_object()
     if not isinstance(acro, DictionaryObject):
         raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")

@@ -9,8 +9,9 @@ clipped at an edge do not count.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -23,10 +24,7 @@ from formfill.masking import shown
 from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm, one_line
 from formfill.pdf.verify import Verification
-from formfill.pdf.writer import IncrementalUpdate, form_xobject
-
-if TYPE_CHECKING:
-    from formfill.layout import Plan
+from formfill.pdf.writer import FieldValue, IncrementalUpdate, form_xobject
 
 EPSILON = 0.05  # points of rounding allowed in glyph boxes
 
@@ -120,7 +118,7 @@ def _inside(point: tuple[float, float], rect: tuple[float, float, float, float])
     return rect[0] <= point[0] <= rect[2] and rect[1] <= point[1] <= rect[3]
 
 
-def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]:
+def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue]) -> list[Problem]:
     """Every value is drawn whole inside its own box; boxes with nothing planned (signatures) stay empty.
 
     A character counts for a box when its centre is in the box; it must then lie entirely within the
@@ -131,7 +129,7 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
         pdf = pdfium.PdfDocument(flat)
     except pdfium.PdfiumError as err:
         return [Problem("", f"the flattened copy cannot be opened by pdfium ({err})", "printed")]
-    planned = {p.assignment.field: p for p in plan.placed if p.assignment.kind != "check"}
+    planned = {p.field: p for p in values if p.kind != "check"}
     try:
         chars: dict[int, list[_Char]] = {}
         for name, info in blank.fields.items():
@@ -150,7 +148,7 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
                     problems.append(Problem(name, f"text is printed in a box nothing was planned for on page "
                                                   f"{info.page} [{name}]", "printed"))
                 continue
-            source = p.assignment.entry.source
+            source = p.source
             want = "".join("".join(p.layout.lines).split())
             if got != want:
                 problems.append(Problem(source, f"prints {shown(source, got)} inside its box on page {info.page}, "
@@ -179,10 +177,10 @@ def _flatten_guarded(data: bytes) -> bytes:
 
 
 def verify_printed(
-    data: bytes, blank: BlankForm, plan: Plan, result: Verification, *, flat: bytes | None = None
+    data: bytes, blank: BlankForm, values: Sequence[FieldValue], result: Verification, *, flat: bytes | None = None
 ) -> Verification:
     """Add the printed-page check to a field-level verification."""
-    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, plan)
+    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, values)
     result.problems.extend(problems)
     result.ok = result.ok and not problems
     result.printed_checked = True

@@ -4,7 +4,8 @@ pdfplumber (pdfminer underneath) is an independent reader from the pypdf code th
 so a value that reads back here was really written. We check the value (/V), the checkbox state
 (/AS agrees with /V and names an appearance the box has), the text the appearance stream draws,
 that every box not meant to be checked is off, that no question has two boxes on, and that the
-signature fields are empty.
+signature fields are empty. What the form expects where nothing was written (its pristine values,
+its questions, its signature boxes) comes from the form layer as plain data (`Expectations`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,11 @@ from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
 from formfill.errors import FormError, InputError, Problem
-from formfill.fieldmap import FieldMap
 from formfill.files import write_atomic
 from formfill.masking import shown as show
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
 from formfill.pdf.streams import FLATE, inflate
-from formfill.pdf.writer import Placed
+from formfill.pdf.writer import FieldValue
 
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
 _ESC = re.compile(rb"\\(.)", re.S)
@@ -45,6 +46,22 @@ class ReadField:
     state: str | None
     states: tuple[str, ...]
     drawn: str | None  # text the normal appearance draws (text fields)
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What a filled file must hold beyond the values written into it, as the form layer knows it.
+
+    `defaults`: the pristine blank's value of every field that is not empty in it (every other field
+    nothing was written to must be empty); `groups`: the question each checkbox answers (at most one
+    box of a question may be on); `sources`: what a problem about a field points at (a profile path);
+    `empty`: fields that must stay empty whatever was planned (signatures, fields formfill never fills).
+    """
+
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    groups: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+    empty: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -322,9 +339,8 @@ def _squash(text: str) -> str:
 
 def verify_bytes(
     data: bytes,
-    fmap: FieldMap,
-    placed: list[Placed],
-    blank_values: dict[str, Any],
+    values: Sequence[FieldValue],
+    expected: Expectations,
     sheets: list[list[str]] | None = None,
     blank_pages: int = 0,
     blank: BlankForm | None = None,
@@ -332,16 +348,16 @@ def verify_bytes(
 ) -> Verification:
     """Compare a written file with what was planned for it (sheets: the continuation sheets' lines).
 
-    Every field the plan did not write must read back as the pristine blank's default (the field
-    map's `blank_defaults`; `blank_values` is kept for callers and no longer consulted), and every
-    page's content stream must decode.
+    Every field the plan did not write must read back as the pristine blank's default
+    (`expected.defaults`, never the values of the blank it was written on), and every page's
+    content stream must decode.
     With the `blank` it was written on, and when the file is that blank's bytes plus one update that
     touches only the planned objects, only the written fields are parsed again: every other field is
     byte-for-byte the blank's, whose fields were read once per process. Anything else gets a full read.
     """
     try:
         with time_limit(PREPARE_SECONDS, source):
-            return _verify(data, fmap, placed, sheets, blank_pages, blank)
+            return _verify(data, values, expected, sheets, blank_pages, blank)
     except FormError:
         raise
     except RecursionError:
@@ -352,14 +368,14 @@ def verify_bytes(
 
 def _verify(
     data: bytes,
-    fmap: FieldMap,
-    placed: list[Placed],
+    values: Sequence[FieldValue],
+    expectations: Expectations,
     sheets: list[list[str]] | None,
     blank_pages: int,
     blank: BlankForm | None,
 ) -> Verification:
     problems: list[Problem] = []
-    expected_names = [p.assignment.field for p in placed]
+    expected_names = [p.field for p in values]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         fields = _overlay(pdf, data, blank, expected_names, len(sheets or [])) if blank is not None else None
         if fields is None:
@@ -373,28 +389,27 @@ def _verify(
                                         "print as written", "verify"))
         if sheets is not None:
             problems.extend(_check_sheets(pdf, sheets, blank_pages))
-    expected = {p.assignment.field: p for p in placed}
+    expected = {p.field: p for p in values}
 
-    def bad(p: Placed | None, field_name: str, message: str) -> None:
-        where = p.assignment.entry.source if p else field_name
+    def bad(p: FieldValue | None, field_name: str, message: str) -> None:
+        where = p.source if p else field_name
         problems.append(Problem(where, f"{message} [{field_name}]", "verify"))
 
     for name, p in expected.items():
         got = fields.get(name)
-        a = p.assignment
         if got is None:
             bad(p, name, "field is missing from the written file")
             continue
-        if a.kind == "check":
-            on = a.value.lstrip("/")
+        if p.kind == "check":
+            on = p.value.lstrip("/")
             if got.value != on or got.state != on:
                 bad(p, name, f"box should be on ({on}) but reads value={got.value!r} state={got.state!r}")
             elif on not in got.states:
                 bad(p, name, f"box has no appearance for its state {on!r}")
             continue
-        if got.value != a.value:
-            src = a.entry.source
-            bad(p, name, f"reads back {show(src, got.value)} instead of {show(src, a.value)}")
+        if got.value != p.value:
+            src = p.source
+            bad(p, name, f"reads back {show(src, got.value)} instead of {show(src, p.value)}")
         drawn = got.drawn
         if drawn is None:
             bad(p, name, "has no appearance stream, so it would print empty")
@@ -402,17 +417,17 @@ def _verify(
         pieces = drawn.split("\x00")
         comb = len(p.layout.lines) == 1 and len(pieces) > 1  # comb fields draw one character per cell
         drawn_text = "".join(pieces) if comb else " ".join(pieces)
-        if _squash(drawn_text) != _squash(a.value):
-            bad(p, name, f"prints {show(a.entry.source, drawn_text)} instead of {show(a.entry.source, a.value)}")
+        if _squash(drawn_text) != _squash(p.value):
+            bad(p, name, f"prints {show(p.source, drawn_text)} instead of {show(p.source, p.value)}")
 
     checked = 0
     groups: dict[str, list[str]] = {}
-    # What a field the plan did not write must hold: the pristine blank's value from the field map,
+    # What a field the plan did not write must hold: the pristine blank's value from the form's data,
     # never the value in the blank that was filled (which may itself be someone's filled form).
-    defaults = dict(fmap.blank_defaults)
-    group_of = {e.field: e.group for e in fmap.entries if e.group}
-    source_of = {e.field: e.source for e in fmap.entries}
-    signature = set(fmap.signature_fields) | set(fmap.unfilled_fields)
+    defaults = expectations.defaults
+    group_of = expectations.groups
+    source_of = expectations.sources
+    signature = expectations.empty
     for name, got in fields.items():
         is_on = got.kind == "check" and got.state not in (None, "Off")
         if is_on:
@@ -436,7 +451,7 @@ def _verify(
     for group, members in groups.items():
         if len(members) > 1:
             bad(None, ", ".join(members), f"{len(members)} boxes checked for one question ({group})")
-    boxes = sum(1 for p in placed if p.assignment.kind == "check")
+    boxes = sum(1 for p in values if p.kind == "check")
     if checked != boxes:
         problems.append(Problem("", f"{checked} boxes are checked, {boxes} were meant to be", "verify"))
     return Verification(

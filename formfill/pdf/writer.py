@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,7 +27,6 @@ from pypdf.generic import (
 )
 
 from formfill.errors import FitError
-from formfill.fieldmap import Assignment
 from formfill.pdf.appearance import Layout, escape, text_stream
 from formfill.pdf.blank import BlankForm, FieldInfo, FontInfo
 
@@ -45,11 +45,19 @@ SHEET_FONT_RESOURCE = "F1"
 
 
 @dataclass(frozen=True)
-class Placed:
-    """A value and the lines it is drawn as (what the verifier expects to read back)."""
+class FieldValue:
+    """One value to write, as pdf/ takes it: the field, its kind, what goes in and the lines it is drawn as.
 
-    assignment: Assignment
+    Plain data, so pdf/ needs no form's map to write or check a value. The verifier expects to read back
+    exactly this; `source` is what a problem about the field points at (the form layer passes the
+    profile path, which also decides whether the value is masked in messages).
+    """
+
+    field: str
+    kind: str  # text | check | choice
+    value: str  # text to print, option to choose, or the checkbox's on-state name
     layout: Layout
+    source: str = ""
 
 
 def font_for(blank: BlankForm, info: FieldInfo) -> FontInfo:
@@ -112,18 +120,18 @@ class IncrementalUpdate:
         return out.getvalue()
 
 
-def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | None = None) -> bytes:
+def fill_bytes(blank: BlankForm, values: Sequence[FieldValue], sheets: list[bytes] | None = None) -> bytes:
     """The filled PDF: the prepared blank plus one incremental update (sheets: page content streams)."""
     upd = IncrementalUpdate(blank.data, blank.reader.trailer)
-    for p in placed:
-        info = blank.fields[p.assignment.field]
+    for p in values:
+        info = blank.fields[p.field]
         d = DictionaryObject(info.obj)
-        if p.assignment.kind == "check":
-            state = NameObject(p.assignment.value)
+        if p.kind == "check":
+            state = NameObject(p.value)
             d[NameObject("/V")] = state
             d[NameObject("/AS")] = state
         else:
-            d[NameObject("/V")] = TextStringObject(p.assignment.value)
+            d[NameObject("/V")] = TextStringObject(p.value)
             font = font_for(blank, info)
             stream = form_xobject(
                 text_stream(p.layout, info, font),
