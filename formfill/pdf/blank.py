@@ -33,6 +33,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from formfill.errors import FormError, InputError, NotFillableError, StreamBoundsError
 from formfill.files import read_bounded, write_atomic
+from formfill.pdf import keys
 from formfill.pdf.streams import bounded_pypdf, check_streams, decoded
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -287,10 +288,10 @@ def _annotations(blank: BlankForm, shipped: frozenset[str]) -> list[str]:
     """Subtypes of annotations a blank does not ship with (a comment, a stamp, a drawing, a file)."""
     found: list[str] = []
     for page in blank.reader.pages:
-        annots = page.get("/Annots")
+        annots = page.get(keys.ANNOTS)
         for ref in annots.get_object() if annots is not None else []:
             obj = ref.get_object()
-            subtype = str(obj.get("/Subtype", "/None")) if isinstance(obj, DictionaryObject) else "/None"
+            subtype = str(obj.get(keys.SUBTYPE, "/None")) if isinstance(obj, DictionaryObject) else "/None"
             if subtype not in shipped:
                 found.append(subtype.lstrip("/"))
     return found
@@ -302,8 +303,8 @@ def stray_fields(blank: BlankForm, defaults: Mapping[str, str]) -> list[str]:
     for name, info in blank.fields.items():
         value = "" if info.value is None else str(info.value)
         if info.kind == "check":
-            state = info.obj.get("/AS")
-            if value not in ("", "/Off") or (state is not None and str(state) != "/Off"):
+            state = info.obj.get(keys.AS)
+            if value not in ("", keys.OFF) or (state is not None and str(state) != keys.OFF):
                 stray.append(name)
             continue
         want = defaults.get(name, "")
@@ -321,8 +322,8 @@ _SHOWN = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*(?:Tj|')|\[(?P<a>[^\]]*)\]\s
 
 def _drawn(obj: DictionaryObject) -> str:
     """The text a field's normal appearance draws (a blank's unfilled boxes draw nothing)."""
-    ap = obj.get("/AP")
-    normal = ap.get_object().get("/N") if ap is not None else None
+    ap = obj.get(keys.AP)
+    normal = ap.get_object().get(keys.N) if ap is not None else None
     stream = normal.get_object() if normal is not None else None
     if not isinstance(stream, StreamObject):
         return ""
@@ -416,22 +417,22 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
             f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
         )
     check_streams(reader)
-    root = reader.trailer["/Root"]
+    root = reader.trailer[keys.ROOT]
     if not isinstance(root, DictionaryObject):
         raise FormError(f"{source} has no document catalog; it is not a PDF form")
-    acro = root.get("/AcroForm")
+    acro = root.get(keys.ACRO_FORM)
     if acro is None:
         raise NotFillableError(f"{source} has no fillable fields")  # the form layer adds what formfill fills
     acro = acro.get_object()
     if not isinstance(acro, DictionaryObject):
         raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")
-    had_xfa = "/XFA" in acro
+    had_xfa = keys.XFA in acro
     # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
     # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
     writer = PdfWriter(clone_from=reader)
     removed, changed = sanitize(writer, source)
-    for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())):
-        desc[NameObject("/Flags")] = NumberObject(int(cast(int, desc.get("/Flags", 0))) | FLAG_FIXED_PITCH)
+    for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object[keys.ACRO_FORM].get_object())):
+        desc[NameObject(keys.FLAGS)] = NumberObject(int(cast(int, desc.get(keys.FLAGS, 0))) | FLAG_FIXED_PITCH)
         changed = True
     if rewrite or changed or encrypted or not _classic_xref(raw):
         buf = io.BytesIO()
@@ -467,23 +468,23 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
     removed: list[str] = []
     changed = False
     root = writer._root_object
-    for key in ("/Perms", "/OpenAction", "/AA"):
+    for key in (keys.PERMS, keys.OPEN_ACTION, keys.AA):
         if key in root:
             changed = True
             del root[key]
-            if key != "/Perms":
+            if key != keys.PERMS:
                 removed.append(f"{key} on the document catalog")
-    names = root.get("/Names")
+    names = root.get(keys.NAMES)
     names = names.get_object() if names is not None else None
-    if isinstance(names, DictionaryObject) and "/JavaScript" in names:
-        for name in _name_tree_keys(names["/JavaScript"]):
+    if isinstance(names, DictionaryObject) and keys.JAVASCRIPT in names:
+        for name in _name_tree_keys(names[keys.JAVASCRIPT]):
             if not name.startswith(_KNOWN_SCRIPT):
                 removed.append(f"document JavaScript {name[:40]!r}")
-        del names["/JavaScript"]
+        del names[keys.JAVASCRIPT]
         changed = True
-    acro = root.get("/AcroForm")  # an evidence PDF (formfill.pdf.assemble) may have no form at all
+    acro = root.get(keys.ACRO_FORM)  # an evidence PDF (formfill.pdf.assemble) may have no form at all
     acro = acro.get_object() if acro is not None else DictionaryObject()
-    for key in ("/XFA", "/NeedAppearances"):
+    for key in (keys.XFA, keys.NEED_APPEARANCES):
         if isinstance(acro, DictionaryObject) and key in acro:
             del acro[key]
             changed = True
@@ -492,24 +493,24 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
         if obj is None:
             continue
         for node in _direct_nodes(obj, source):
-            if "/AA" in node:
-                del node["/AA"]
+            if keys.AA in node:
+                del node[keys.AA]
                 removed.append(f"/AA (automatic actions) on {_what(node)}")
-            action = node.get("/A")
+            action = node.get(keys.A)
             target = action.get_object() if action is not None else None
             # An action is a dictionary with /S; structure elements use /A for attributes (with /O).
-            if isinstance(target, DictionaryObject) and "/S" in target and "/O" not in target:
-                kind = str(target["/S"])
+            if isinstance(target, DictionaryObject) and keys.S in target and keys.O not in target:
+                kind = str(target[keys.S])
                 if kind not in _KEPT_ACTIONS:
-                    del node["/A"]
+                    del node[keys.A]
                     removed.append(f"{kind} action on {_what(node)}")
-                elif "/Next" in target:
-                    del target["/Next"]
+                elif keys.NEXT in target:
+                    del target[keys.NEXT]
                     removed.append(f"actions chained after a {kind} action")
-            kind = str(node.get("/S", ""))
-            typed_action = str(node.get("/Type", "")) == "/Action" and kind not in _KEPT_ACTIONS
+            kind = str(node.get(keys.S, ""))
+            typed_action = str(node.get(keys.TYPE, "")) == "/Action" and kind not in _KEPT_ACTIONS
             is_action = kind in _BANNED_ACTIONS or typed_action
-            if is_action and "/K" not in node:  # structure elements (with /K) name their role in /S
+            if is_action and keys.K not in node:  # structure elements (with /K) name their role in /S
                 node.clear()  # an action reachable some other way: it no longer does anything
                 removed.append(f"a {kind} action")
     _drop_unreachable(writer)
@@ -529,21 +530,21 @@ def _name_tree_keys(tree: Any) -> list[str]:
         node = node.get_object()
         if not isinstance(node, DictionaryObject):
             continue
-        pairs = node.get("/Names")
+        pairs = node.get(keys.NAMES)
         if isinstance(pairs, ArrayObject):
             out.extend(str(pairs[i]) for i in range(0, len(pairs), 2))
-        kids = node.get("/Kids")
+        kids = node.get(keys.KIDS)
         if isinstance(kids, ArrayObject):
             stack.extend(kids)
     return out
 
 
 def _what(node: DictionaryObject) -> str:
-    if str(node.get("/Type", "")) == "/Page":
+    if str(node.get(keys.TYPE, "")) == "/Page":
         return "a page"
-    if "/FT" in node or str(node.get("/Subtype", "")) == "/Widget":
+    if keys.FT in node or str(node.get(keys.SUBTYPE, "")) == "/Widget":
         return "a form field"
-    if "/Subtype" in node:
+    if keys.SUBTYPE in node:
         return "an annotation"
     return "an object"
 
@@ -593,13 +594,13 @@ def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:
     34): a renderer without Courier New that substitutes by flags would pick a proportional face.
     """
     out: list[DictionaryObject] = []
-    dr = acro.get("/DR")
-    fonts = dr.get_object().get("/Font") if dr is not None else None
+    dr = acro.get(keys.DR)
+    fonts = dr.get_object().get(keys.FONT) if dr is not None else None
     for ref in (fonts.get_object().values() if fonts is not None else []):
         font = ref.get_object()
-        widths = {float(w) for w in font.get("/Widths", [])}
-        desc = font.get("/FontDescriptor")
-        if len(widths) == 1 and desc is not None and not int(desc.get_object().get("/Flags", 0)) & FLAG_FIXED_PITCH:
+        widths = {float(w) for w in font.get(keys.WIDTHS, [])}
+        desc = font.get(keys.FONT_DESCRIPTOR)
+        if len(widths) == 1 and desc is not None and not int(desc.get_object().get(keys.FLAGS, 0)) & FLAG_FIXED_PITCH:
             out.append(cast(DictionaryObject, desc.get_object()))
     return out
 
@@ -650,7 +651,7 @@ def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]
         for i, page in enumerate(reader.pages)
         if page.indirect_reference is not None
     }
-    acro = cast(DictionaryObject, cast(DictionaryObject, reader.trailer["/Root"])["/AcroForm"].get_object())
+    acro = cast(DictionaryObject, cast(DictionaryObject, reader.trailer[keys.ROOT])[keys.ACRO_FORM].get_object())
     fonts = _fonts(acro)
     fields: dict[str, FieldInfo] = {}
 
@@ -663,46 +664,46 @@ def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]
             seen.add(ref.idnum)
         obj = ref.get_object()
         name = prefix
-        if "/T" in obj:
-            name = f"{prefix}.{obj['/T']}" if prefix else str(obj["/T"])
+        if keys.T in obj:
+            name = f"{prefix}.{obj[keys.T]}" if prefix else str(obj[keys.T])
         inh = dict(inherited)
-        for key in ("/FT", "/DA", "/Ff", "/Q", "/MaxLen", "/V"):
+        for key in (keys.FT, keys.DA, keys.FF, keys.Q, keys.MAX_LEN, keys.V):
             if key in obj:
                 inh[key] = obj[key]
-        kids = obj.get("/Kids")
+        kids = obj.get(keys.KIDS)
         if kids:
             for kid in kids:
                 walk(kid, name, inh)
             return
         fields[name] = _field_info(name, ref, obj, inh, page_of)
 
-    for ref in acro.get("/Fields", ArrayObject()):
+    for ref in acro.get(keys.FIELDS, ArrayObject()):
         walk(ref, "", {})
     return fields, fonts
 
 
 def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any], page_of: dict[int, int]) -> FieldInfo:
-    ft = inh.get("/FT")
-    kind = {"/Tx": "text", "/Btn": "check", "/Ch": "choice"}.get(str(ft), "other")
+    ft = inh.get(keys.FT)
+    kind = {keys.TEXT: "text", keys.BUTTON: "check", keys.CHOICE: "choice"}.get(str(ft), "other")
     on_states: tuple[str, ...] = ()
     if kind == "check":
-        ap = obj.get("/AP")
-        normal = ap.get_object().get("/N") if ap is not None else None
+        ap = obj.get(keys.AP)
+        normal = ap.get_object().get(keys.N) if ap is not None else None
         if normal is not None:
-            on_states = tuple(str(k) for k in cast(DictionaryObject, normal.get_object()) if k != "/Off")
+            on_states = tuple(str(k) for k in cast(DictionaryObject, normal.get_object()) if k != keys.OFF)
     options: tuple[str, ...] = ()
-    if kind == "choice" and "/Opt" in obj:
-        for raw in cast(ArrayObject, obj["/Opt"]):
+    if kind == "choice" and keys.OPT in obj:
+        for raw in cast(ArrayObject, obj[keys.OPT]):
             opt = raw.get_object()
             options += (str(opt[0]) if isinstance(opt, list | ArrayObject) else str(opt),)
     font, size = None, 0.0
-    m = _DA.search(str(inh.get("/DA", "")))
+    m = _DA.search(str(inh.get(keys.DA, "")))
     if m:
         font, size = m.group(1), float(m.group(2))
-    page_ref = obj.get("/P")
+    page_ref = obj.get(keys.P)
     page = page_of.get(page_ref.idnum, 0) if isinstance(page_ref, IndirectObject) else 0
-    rect = tuple(float(x) for x in obj.get("/Rect", [0, 0, 0, 0]))
-    max_len = inh.get("/MaxLen")
+    rect = tuple(float(x) for x in obj.get(keys.RECT, [0, 0, 0, 0]))
+    max_len = inh.get(keys.MAX_LEN)
     return FieldInfo(
         name=name,
         kind=kind,
@@ -710,33 +711,33 @@ def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any],
         rect=(rect[0], rect[1], rect[2], rect[3]),
         ref=ref,
         obj=obj,
-        tooltip=str(obj.get("/TU", "")),
+        tooltip=str(obj.get(keys.TU, "")),
         max_len=int(max_len) if max_len is not None else None,
-        flags=int(inh.get("/Ff", 0)),
+        flags=int(inh.get(keys.FF, 0)),
         font=font,
         font_size=size,
-        align=int(inh.get("/Q", 0)),
+        align=int(inh.get(keys.Q, 0)),
         on_states=on_states,
         options=options,
-        value=inh.get("/V"),
+        value=inh.get(keys.V),
     )
 
 
 def _fonts(acro: DictionaryObject) -> dict[str, FontInfo]:
     out: dict[str, FontInfo] = {}
-    dr = acro.get("/DR")
-    font_dict = dr.get_object().get("/Font") if dr is not None else None
+    dr = acro.get(keys.DR)
+    font_dict = dr.get_object().get(keys.FONT) if dr is not None else None
     if font_dict is None:
         return out
     font_dict = font_dict.get_object()
     for key, ref in font_dict.items():
         font = ref.get_object()
-        widths = tuple(float(w) for w in font.get("/Widths", []))
-        desc = font.get("/FontDescriptor")
-        missing = float(desc.get_object().get("/MissingWidth", 0)) if desc is not None else 0.0
+        widths = tuple(float(w) for w in font.get(keys.WIDTHS, []))
+        desc = font.get(keys.FONT_DESCRIPTOR)
+        missing = float(desc.get_object().get(keys.MISSING_WIDTH, 0)) if desc is not None else 0.0
         if not widths:
             missing = missing or 600.0  # standard 14 fonts: a conservative Courier-like width
         name = str(key)[1:]
         if isinstance(ref, IndirectObject):
-            out[name] = FontInfo(name, ref, widths, int(font.get("/FirstChar", 0)), missing)
+            out[name] = FontInfo(name, ref, widths, int(font.get(keys.FIRST_CHAR, 0)), missing)
     return out

@@ -21,6 +21,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from formfill.errors import FitError, FormError, Problem
 from formfill.masking import shown
+from formfill.pdf import keys
 from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm, one_line
 from formfill.pdf.verify import Verification
@@ -50,8 +51,8 @@ def flatten(data: bytes) -> bytes:
     # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
     root = writer.root_object
-    if "/AcroForm" in root:
-        del root["/AcroForm"]
+    if keys.ACRO_FORM in root:
+        del root[keys.ACRO_FORM]
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -64,8 +65,8 @@ def _empty_appearances(data: bytes) -> bytes:
         if reader.is_encrypted:
             return data
         upd = IncrementalUpdate(data, reader.trailer)
-        acro = cast(DictionaryObject, reader.trailer["/Root"]).get("/AcroForm")
-        fields = cast(DictionaryObject, acro.get_object()).get("/Fields", []) if acro is not None else []
+        acro = cast(DictionaryObject, reader.trailer[keys.ROOT]).get(keys.ACRO_FORM)
+        fields = cast(DictionaryObject, acro.get_object()).get(keys.FIELDS, []) if acro is not None else []
         for ref in fields:
             _give_empty_appearance(upd, ref, {})
         return upd.to_bytes() if upd.updates else data
@@ -77,20 +78,21 @@ def _give_empty_appearance(upd: IncrementalUpdate, ref: Any, inherited: dict[str
     obj = ref.get_object()
     if not isinstance(obj, DictionaryObject):
         return
-    inh = {**inherited, **{k: obj[k] for k in ("/FT", "/V") if k in obj}}
-    kids = obj.get("/Kids")
+    inh = {**inherited, **{k: obj[k] for k in (keys.FT, keys.V) if k in obj}}
+    kids = obj.get(keys.KIDS)
     if kids:
         for kid in cast(ArrayObject, kids):
             _give_empty_appearance(upd, kid, inh)
         return
-    value = inh.get("/V")
+    value = inh.get(keys.V)
     empty = value is None or (isinstance(value, str | bytes | ArrayObject) and not value)
-    if "/AP" in obj or inh.get("/FT") not in ("/Tx", "/Ch") or not empty or not isinstance(ref, IndirectObject):
+    if (keys.AP in obj or inh.get(keys.FT) not in (keys.TEXT, keys.CHOICE) or not empty
+            or not isinstance(ref, IndirectObject)):
         return
-    x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, obj.get("/Rect", [0, 0, 0, 0])))
+    x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, obj.get(keys.RECT, [0, 0, 0, 0])))
     stream = form_xobject(b"/Tx BMC\nEMC", abs(x1 - x0), abs(y1 - y0), DictionaryObject())
     widget = DictionaryObject(obj)
-    widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): upd.add(stream)})
+    widget[NameObject(keys.AP)] = DictionaryObject({NameObject(keys.N): upd.add(stream)})
     upd.replace(ref, widget)
 
 

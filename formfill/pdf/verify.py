@@ -30,10 +30,16 @@ from pdfplumber.pdf import PDF
 from formfill.errors import FormError, InputError, Problem
 from formfill.files import write_atomic
 from formfill.masking import shown as show
+from formfill.pdf import keys
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
+from formfill.pdf.keys import bare
 from formfill.pdf.streams import FLATE, inflate
 from formfill.pdf.writer import FieldValue
 
+# pdfminer's spelling of the keys read for every field
+_T, _FT, _V, _KIDS, _PARENT = (bare(k) for k in (keys.T, keys.FT, keys.V, keys.KIDS, keys.PARENT))
+_KINDS = {bare(keys.TEXT): "text", bare(keys.BUTTON): "check", bare(keys.CHOICE): "choice"}
+_OFF = bare(keys.OFF)
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
 _ESC = re.compile(rb"\\(.)", re.S)
 
@@ -88,7 +94,7 @@ class Verification:
 
 def _fields(pdf: PDF) -> dict[str, ReadField]:
     out: dict[str, ReadField] = {}
-    acro = resolve1(pdf.doc.catalog.get("AcroForm"))
+    acro = resolve1(pdf.doc.catalog.get(bare(keys.ACRO_FORM)))
     if not acro:
         return out
 
@@ -97,21 +103,21 @@ def _fields(pdf: PDF) -> dict[str, ReadField]:
         if not isinstance(obj, dict):
             return
         name = prefix
-        if "T" in obj:
-            t = _text(obj["T"]) or ""
+        if _T in obj:
+            t = _text(obj[_T]) or ""
             name = f"{prefix}.{t}" if prefix else t
         inh = dict(inherited)
-        for key in ("FT", "V"):
+        for key in (_FT, _V):
             if key in obj:
                 inh[key] = obj[key]
-        kids = resolve1(obj.get("Kids"))
+        kids = resolve1(obj.get(_KIDS))
         if kids:
             for kid in kids:
                 walk(kid, name, inh)
             return
         out[name] = _read(name, obj, inh)
 
-    for ref in resolve1(acro.get("Fields")) or []:
+    for ref in resolve1(acro.get(bare(keys.FIELDS))) or []:
         walk(ref, "", {})
     return out
 
@@ -180,7 +186,7 @@ MAX_SHEET_CONTENT = 2**20
 
 def _content_size(pdf: PDF, n: int) -> int:
     """Decoded bytes of page n's content streams (each already within the decompression bounds)."""
-    contents = resolve1(pdf.pages[n].page_obj.attrs.get("Contents"))
+    contents = resolve1(pdf.pages[n].page_obj.attrs.get(bare(keys.CONTENTS)))
     streams = contents if isinstance(contents, list) else [contents]
     return sum(len(stream.get_data()) for stream in map(resolve1, streams) if isinstance(stream, PDFStream))
 
@@ -189,7 +195,7 @@ def _undecodable_pages(pdf: PDF, pages: range) -> list[int]:
     """0-based numbers of pages whose content stream does not decode: such a page prints wrong or not at all."""
     bad: list[int] = []
     for n in pages:
-        contents = resolve1(pdf.pages[n].page_obj.attrs.get("Contents"))
+        contents = resolve1(pdf.pages[n].page_obj.attrs.get(bare(keys.CONTENTS)))
         streams = contents if isinstance(contents, list) else [contents]
         if not all(_decodes(resolve1(s)) for s in streams if s is not None):
             bad.append(n)
@@ -237,9 +243,9 @@ def _overlay(
     if len(written) != len(names):
         return None
     trailer = blank.reader.trailer
-    size = int(trailer["/Size"])  # type: ignore[call-overload]
-    root_ref = trailer.raw_get("/Root")
-    pages_ref = trailer["/Root"].raw_get("/Pages")  # type: ignore[attr-defined]
+    size = int(trailer[keys.SIZE])  # type: ignore[call-overload]
+    root_ref = trailer.raw_get(keys.ROOT)
+    pages_ref = trailer[keys.ROOT].raw_get(keys.PAGES)  # type: ignore[attr-defined]
     allowed = set(written) | ({pages_ref.idnum} if sheets else set())
     base_fields, base_xrefs, _ = baseline(blank)
     updates = pdf.doc.xrefs[: len(pdf.doc.xrefs) - base_xrefs]
@@ -248,11 +254,11 @@ def _overlay(
         return None  # an update changed something we did not plan: read everything
     for xref in updates:
         t = xref.get_trailer()
-        root = t.get("Root")
-        if "Encrypt" in t or not isinstance(root, PDFObjRef) or root.objid != root_ref.idnum:
+        root = t.get(bare(keys.ROOT))
+        if bare(keys.ENCRYPT) in t or not isinstance(root, PDFObjRef) or root.objid != root_ref.idnum:
             return None
     if sheets:
-        kids = resolve1(resolve1(pdf.doc.getobj(pages_ref.idnum)).get("Kids")) or []
+        kids = resolve1(resolve1(pdf.doc.getobj(pages_ref.idnum)).get(_KIDS)) or []
         blank_kids = [page.indirect_reference.idnum for page in blank.reader.pages if page.indirect_reference]
         got_kids = [k.objid for k in kids if isinstance(k, PDFObjRef)]
         if got_kids[: len(blank_kids)] != blank_kids or len(got_kids) != len(blank_kids) + sheets:
@@ -279,23 +285,23 @@ def _lineage(obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     for _ in range(64):
         if not isinstance(node, dict):
             break
-        if "T" in node:
-            names.append(_text(node["T"]) or "")
-        for key in ("FT", "V"):
+        if _T in node:
+            names.append(_text(node[_T]) or "")
+        for key in (_FT, _V):
             if key in node and key not in inherited:
                 inherited[key] = node[key]
-        node = resolve1(node.get("Parent")) if "Parent" in node else None
+        node = resolve1(node.get(_PARENT)) if _PARENT in node else None
     return ".".join(reversed(names)), inherited
 
 
 def _read(name: str, obj: dict[str, Any], inh: dict[str, Any]) -> ReadField:
-    ft = _name(inh.get("FT"))
-    kind = {"Tx": "text", "Btn": "check", "Ch": "choice"}.get(ft or "", "other")
-    raw_v = resolve1(inh.get("V"))
+    ft = _name(inh.get(_FT))
+    kind = _KINDS.get(ft or "", "other")
+    raw_v = resolve1(inh.get(_V))
     value = _name(raw_v) if isinstance(raw_v, PSLiteral) else _text(raw_v)
-    state = _name(resolve1(obj.get("AS")))
-    ap = resolve1(obj.get("AP"))
-    normal = resolve1(ap.get("N")) if isinstance(ap, dict) else None
+    state = _name(resolve1(obj.get(bare(keys.AS))))
+    ap = resolve1(obj.get(bare(keys.AP)))
+    normal = resolve1(ap.get(bare(keys.N))) if isinstance(ap, dict) else None
     states: tuple[str, ...] = ()
     drawn = None
     if isinstance(normal, dict):
@@ -429,14 +435,14 @@ def _verify(
     source_of = expectations.sources
     signature = expectations.empty
     for name, got in fields.items():
-        is_on = got.kind == "check" and got.state not in (None, "Off")
+        is_on = got.kind == "check" and got.state not in (None, _OFF)
         if is_on:
             checked += 1
             if group_of.get(name):
                 groups.setdefault(group_of[name], []).append(name)
             if name not in expected:
                 bad(None, name, "box is checked although the profile does not say so")
-        if got.kind == "check" and got.value not in (None, "Off", "") and got.value != got.state:
+        if got.kind == "check" and got.value not in (None, _OFF, "") and got.value != got.state:
             bad(None, name, f"box value {got.value!r} differs from its appearance state {got.state!r}")
         if got.kind in ("text", "choice") and name not in expected:
             default = defaults.get(name, "")
