@@ -59,7 +59,7 @@ def typed(blank_path: Path, values: dict[str, str], *, encrypt: bool = False) ->
             obj[NameObject("/V")] = NameObject(value) if value.startswith("/") else TextStringObject(value)
             found.add(name)
 
-    acro = writer._root_object["/AcroForm"].get_object()
+    acro = writer.root_object["/AcroForm"].get_object()
     assert isinstance(acro, DictionaryObject)
     for ref in acro["/Fields"]:
         walk(ref, "")
@@ -443,7 +443,7 @@ def test_a_hostile_pdf_is_an_input_error_never_a_traceback(tmp_path: Path) -> No
     field = DictionaryObject({NameObject("/T"): TextStringObject("loop"), NameObject("/FT"): NameObject("/Tx")})
     ref = writer._add_object(field)
     field[NameObject("/Kids")] = ArrayObject([ref])
-    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
     cyclic = tmp_path / "cyclic.pdf"
     with cyclic.open("wb") as fh:
         writer.write(fh)

@@ -70,7 +70,7 @@ def _generated_pdf(barcode: str | None, with_fields: bool = True) -> bytes:
         })
         ref = writer._add_object(field_obj)
         page[NameObject("/Annots")] = ArrayObject([ref])
-        writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
     path = Path(tempfile.mkdtemp()) / "generated.pdf"
     writer.write(path)
     data = path.read_bytes()

@@ -274,7 +274,7 @@ def _action(kind: str, **extra: Any) -> DictionaryObject:
 def injected_blank(blank_plain: Path, tmp_path: Path) -> Path:
     """The real blank plus everything a hostile blank might carry to run code or send data."""
     writer = PdfWriter(clone_from=PdfReader(blank_plain))
-    root = writer._root_object
+    root = writer.root_object
     js = _action("/JavaScript", JS=TextStringObject("app.launchURL('http://127.0.0.1/steal');"))
     root[NameObject("/OpenAction")] = writer._add_object(js)
     root[NameObject("/AA")] = DictionaryObject({NameObject("/WC"): _action("/JavaScript", JS=TextStringObject("1"))})

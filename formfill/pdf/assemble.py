@@ -168,8 +168,8 @@ def clean_pdf(data: bytes, name: str) -> bytes:
                 raise EvidenceError(f"{name}: an encrypted PDF cannot go into the package; attach an unprotected "
                                     "copy")
             check_streams(reader)  # every filter of every stream within the bounds before anything decodes it
+            sanitize(reader, name)  # in place, before the clone copies what the catalog still reaches
             writer = PdfWriter(clone_from=reader)
-            sanitize(writer, name)
             root = writer.root_object
             for key in (keys.ACRO_FORM, keys.OUTLINES):
                 if key in root:

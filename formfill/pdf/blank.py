@@ -38,7 +38,7 @@ from formfill.pdf.streams import bounded_pypdf, check_streams, decoded
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-PREPARE_VERSION = 4  # bump when _prepare changes, so cached prepared blanks are rebuilt
+PREPARE_VERSION = 5  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
@@ -405,10 +405,11 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
 
     Every stream the file lists, reachable or not, is first decoded within the decompression bounds
     (each filter of a chain, output by output), so the pdfium flatten and the pdfplumber read-back of
-    these bytes, or of a filled file kept as it is, never meet a bomb. The document is then cloned
-    (only objects reachable from its catalog); objects nothing refers to are not carried over. Only a
-    filled file read for `verify` (`rewrite=False`) keeps its bytes, and object numbers, when nothing
-    in it needs changing.
+    these bytes, or of a filled file kept as it is, never meet a bomb. The parsed document is then
+    cleaned in place and cloned: a clone copies only the objects its catalog reaches, so what was
+    removed, and objects nothing refers to, are not carried over. Only a filled file read for `verify`
+    (`rewrite=False`) keeps its bytes, and object numbers, when nothing in it needs changing: it is
+    not cloned at all.
     """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
@@ -427,16 +428,15 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
     if not isinstance(acro, DictionaryObject):
         raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")
     had_xfa = keys.XFA in acro
-    # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
-    # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
-    writer = PdfWriter(clone_from=reader)
-    removed, changed = sanitize(writer, source)
-    for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object[keys.ACRO_FORM].get_object())):
+    removed, changed = sanitize(reader, source)  # the reader keeps the objects it parsed: a clone sees the changes
+    for desc in _unmarked_fixed_pitch(acro):
         desc[NameObject(keys.FLAGS)] = NumberObject(int(cast(int, desc.get(keys.FLAGS, 0))) | FLAG_FIXED_PITCH)
         changed = True
     if rewrite or changed or encrypted or not _classic_xref(raw):
+        # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
+        # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
         buf = io.BytesIO()
-        writer.write(buf)
+        PdfWriter(clone_from=reader).write(buf)
         data = buf.getvalue()
         reader = PdfReader(io.BytesIO(data))
     else:  # a filled file that is already clean: describe it as it is
@@ -458,16 +458,18 @@ _BANNED_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportDa
 _KNOWN_SCRIPT = "!ADBE::"  # Adobe's version-check scripts serving the XFA layer of the uscis.gov blank
 
 
-def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
-    """Strip scripts, actions and XFA from a cloned document in place (its streams were checked before cloning).
+def sanitize(doc: PdfReader, source: str) -> tuple[list[str], bool]:
+    """Strip scripts, actions and XFA from a parsed document in place (its streams were checked first).
 
     Returns a description of each removal that is not one of the Adobe/XFA items the authentic
-    blank carries (those are dropped silently), and whether anything was removed at all. Objects
-    no longer reachable are dropped too.
+    blank carries (those are dropped silently), and whether anything was removed at all. Only what
+    the catalog still reaches is looked at, and only that is carried over when the document is
+    then cloned (`PdfWriter(clone_from=doc)`): pypdf's public API has no way to drop a writer's
+    unreachable objects, so the cleaning happens before the clone.
     """
     removed: list[str] = []
     changed = False
-    root = writer._root_object
+    root = doc.root_object
     for key in (keys.PERMS, keys.OPEN_ACTION, keys.AA):
         if key in root:
             changed = True
@@ -488,10 +490,7 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
         if isinstance(acro, DictionaryObject) and key in acro:
             del acro[key]
             changed = True
-    _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
-    for obj in list(writer._objects):
-        if obj is None:
-            continue
+    for obj in _reachable(doc):  # the known scripts and the XFA just cut off are never looked at
         for node in _direct_nodes(obj, source):
             if keys.AA in node:
                 del node[keys.AA]
@@ -513,7 +512,6 @@ def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
             if is_action and keys.K not in node:  # structure elements (with /K) name their role in /S
                 node.clear()  # an action reachable some other way: it no longer does anything
                 removed.append(f"a {kind} action")
-    _drop_unreachable(writer)
     return removed, changed or bool(removed)
 
 
@@ -563,28 +561,24 @@ def _direct_nodes(obj: Any, source: str) -> Iterator[DictionaryObject]:
             stack.extend((v, depth + 1) for v in node if isinstance(v, DictionaryObject | ArrayObject))
 
 
-def _drop_unreachable(writer: PdfWriter) -> None:
-    """Forget objects nothing in the document refers to any more (the removed scripts and actions)."""
-    roots: list[Any] = [writer._root_object.indirect_reference]
-    info = writer._info
-    if info is not None and info.indirect_reference is not None:
-        roots.append(info.indirect_reference)
-    reachable: set[int] = set()
-    stack = list(roots)
+def _reachable(doc: PdfReader) -> list[Any]:
+    """Every indirect object the catalog or the document information refers to, each once (iteratively)."""
+    stack: list[Any] = [doc.trailer.raw_get(k) for k in (keys.ROOT, keys.INFO) if k in doc.trailer]
+    seen: set[int] = set()
+    found: list[Any] = []
     while stack:
         node = stack.pop()
         if isinstance(node, IndirectObject):
-            if node.idnum in reachable or node.pdf is not writer:
+            if node.idnum in seen or node.pdf is not doc:
                 continue
-            reachable.add(node.idnum)
+            seen.add(node.idnum)
             node = node.get_object()
+            found.append(node)
         if isinstance(node, DictionaryObject):
             stack.extend(node.values())
         elif isinstance(node, ArrayObject):
             stack.extend(node)
-    for i in range(len(writer._objects)):
-        if i + 1 not in reachable:
-            writer._objects[i] = None
+    return found
 
 
 def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:

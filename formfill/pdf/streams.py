@@ -249,7 +249,7 @@ def raw_bytes(stream: StreamObject) -> bytes:
     looser bounds, which is what this module exists to check first. So this is the one place
     formfill reads pypdf's private `_data`.
     """
-    data = stream._data
+    data = stream._data  # the one private pypdf attribute formfill reads (see above); tests pin the versions
     return data if isinstance(data, bytes) else b""
 
 
