@@ -7,16 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formfill.api import FillResult, PackageResult, fill, package, validate, verify
-from formfill.batch import BatchInterrupted, BatchSummary, batch
-from formfill.errors import FormfillError, Problem, ProfileError
+from formfill.batch import BatchSummary, batch
+from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
 from formfill.loading import ProfileSource, load_profile
+from formfill.version import __version__
 
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport
     from formfill.extract import Extraction
-
-__version__ = "0.1.0"
-
 
 def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules: Path | None = None,
           **kwargs: Any) -> PackageReport:

@@ -19,6 +19,7 @@ from typing import Any
 
 from formfill import layout, loading
 from formfill import plan as fill_plan
+from formfill.blanks import expectations, load_blank
 from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import (
     FormfillError,
@@ -31,7 +32,6 @@ from formfill.errors import (
 )
 from formfill.fieldmap import FieldMap
 from formfill.files import PART_SUFFIX, Identity, check_output, identities, read_bounded, write_atomic
-from formfill.formpackage import load_blank
 from formfill.forms import find_blank, kept_files, open_blank
 from formfill.layout import Plan
 from formfill.loading import ProfileSource, load_profile
@@ -97,7 +97,8 @@ def prepare(profile: ProfileBase, blank: BlankForm) -> tuple[FieldMap, Plan]:
 def render(blank: BlankForm, the_plan: Plan) -> tuple[bytes, list[list[str]]]:
     """The filled PDF bytes for a plan, and the text of its continuation sheets."""
     pages = layout.sheets(the_plan)
-    data = fill_bytes(blank, the_plan.placed, [sheet_content(body, header, the_plan.footer) for header, body in pages])
+    data = fill_bytes(blank, the_plan.field_values(),
+                      [sheet_content(body, header, the_plan.footer) for header, body in pages])
     return data, [header + body for header, body in pages]
 
 
@@ -105,17 +106,13 @@ def read_back(
     data: bytes, fmap: FieldMap, the_plan: Plan, blank: BlankForm, sheets: list[list[str]], printed: bool = False
 ) -> Verification:
     """Read a written file back: fields and sheets with pdfplumber, and with pdfium what prints."""
-    result = verify_bytes(data, fmap, the_plan.placed, blank_values(blank), sheets, fmap.pages, blank)
+    values = the_plan.field_values()
+    result = verify_bytes(data, values, expectations(fmap), sheets, fmap.pages, blank)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, blank, the_plan, result)
+        result = verify_printed(data, blank, values, result)
     return result
-
-
-def blank_values(blank: BlankForm) -> dict[str, str | None]:
-    """The blank's own field values (barcodes, a state list's blank option), computed once per blank."""
-    return blank.values
 
 
 def fill(
@@ -191,7 +188,7 @@ def fill(
         from formfill.pdf.printed import printed_problems
 
         flat = flatten_pdf(data)
-        problems = printed_problems(flat, blank, the_plan)
+        problems = printed_problems(flat, blank, the_plan.field_values())
         if problems:
             raise VerificationError(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
@@ -333,11 +330,12 @@ def verify_planned(
     filled = load_blank(data, name, use_cache=False, pristine=False)  # a client's file: not a blank, not cached
     made = fill_plan.of(loaded.profile, filled)
     # Everything not planned must read as the pristine blank's defaults (from the field map).
-    result = verify_bytes(data, made.fmap, made.placed, {}, made.sheets, made.fmap.pages, source=name)
+    values = made.layout.field_values()
+    result = verify_bytes(data, values, expectations(made.fmap), made.sheets, made.fmap.pages, source=name)
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, filled, made.layout, result)
+        result = verify_printed(data, filled, values, result)
     return result, made
 
 

@@ -7,6 +7,7 @@ The CLI turns every one of these into a message and an exit code, never a traceb
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from formfill.masking import mask_text
 
@@ -101,6 +102,71 @@ class EvidenceError(InputError):
 
 class FormError(InputError):
     """The blank form is unreadable, another form, or an edition without a field map."""
+
+
+class NotFillableError(FormError):
+    """A PDF without form fields: formfill.pdf raises it, the form layer says what formfill fills instead."""
+
+
+class NoFieldsError(InputError):
+    """A scan or a flattened copy: the values are only printed, so there is nothing to read (extract)."""
+
+
+class JsonValueError(ValueError):
+    """Well-formed JSON that cannot be taken at face value; every problem names its JSON path.
+
+    A duplicate key (which value was meant?), a number Python cannot hold exactly, NaN/Infinity and
+    an unpaired UTF-16 surrogate escape are all refused rather than silently picking one reading
+    (formfill.loading.loads_strict).
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived. A KeyboardInterrupt, so every handler written for Ctrl-C handles it too."""
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """The batch was interrupted; `summary` (a formfill.batch.BatchSummary) says what was done.
+
+    A KeyboardInterrupt, so callers stop too.
+    """
+
+    def __init__(self, summary: Any) -> None:
+        super().__init__("the batch was interrupted")
+        self.summary = summary
+
+
+# Signals inside one module, never shown as they are: each is turned into a finding or a FormfillError.
+
+
+class ImageUnreadableError(Exception):
+    """formfill.checks.photo: the photo cannot be opened or decoded (`code` is the finding's code)."""
+
+    def __init__(self, code: str, message: str, measured: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.measured = measured
+
+
+class OutsideRootError(Exception):
+    """The file actually opened is not inside the attachments root (a path changed after it was checked)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
+
+
+class TooLargeError(Exception):
+    """A file is larger than the bound for its kind (`size` in bytes): refused unread."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 class OutputExistsError(InputError):

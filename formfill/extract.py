@@ -36,10 +36,11 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from formfill import fieldmap as fieldmap_module
-from formfill.errors import FormError, InputError, Problem, ProfileError
+from formfill.blanks import load_blank
+from formfill.errors import FormError, InputError, NoFieldsError, NotFillableError, Problem, ProfileError
 from formfill.fieldmap import FieldMap, all_maps, matches
 from formfill.files import read_bounded, write_atomic
-from formfill.formpackage import all_packages, default_package, load_blank, package_for
+from formfill.formpackage import all_packages, default_package, package_for
 from formfill.layout import SHEET_WIDTH
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
@@ -81,10 +82,6 @@ def _entry_label(line: str) -> re.Match[str] | None:
     """`Page Number: 5   Part Number: 2   Item Number: 3` (or `Page 5, Part 2, Item 3`) opening a sheet entry."""
     m = _ENTRY_LABEL.search(line)
     return m if m is not None and m.start() < 3 else None
-
-
-class NoFieldsError(InputError):
-    """A scan or a flattened copy: the values are only printed, so there is nothing to read."""
 
 
 @dataclass
@@ -837,9 +834,9 @@ def open_filled(pdf: str | os.PathLike[str] | bytes, name: str | None = None) ->
         raise InputError(f"{source} is not a PDF file")
     try:
         form = load_blank(raw, source, use_cache=False, pristine=False)  # a client's file, never a blank
-    except FormError as err:
-        if "no fillable fields" in err.message:
-            raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+    except NotFillableError:
+        raise NoFieldsError(f"{source}: {NO_FIELDS}") from None
+    except FormError:
         raise
     except Exception as err:  # an untrusted file: whatever the parser trips on (a cycle, a bad number) is input
         raise InputError(f"{source} could not be read as a PDF form ({type(err).__name__})") from None

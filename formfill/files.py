@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from formfill.errors import InputError, OutputExistsError, UnsafeOutputError
+from formfill.errors import InputError, OutputExistsError, TooLargeError, UnsafeOutputError
 
 Identity = tuple[int, int]
 """(st_dev, st_ino): one file, whatever name, symlink or hard link reaches it."""
@@ -77,14 +77,6 @@ def unreadable(path: Path) -> str | None:
     return None if stat.S_ISREG(st.st_mode) else NOT_REGULAR
 
 
-class TooLarge(Exception):
-    """A regular file larger than the bound `read_within` was given (refused unread when its size says so)."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
 def read_within(
     path: str | os.PathLike[str],
     limit: int,
@@ -96,7 +88,7 @@ def read_within(
 ) -> bytes | None:
     """The one bounded read, with the OS's own errors (OSError, ValueError for a NUL byte) for the caller to word.
 
-    Reads at most `limit + 1` bytes; with `refuse_larger` a larger file raises TooLarge (unread when its size
+    Reads at most `limit + 1` bytes; with `refuse_larger` a larger file raises TooLargeError (unread when its size
     says so). With `regular_only` the open is non-blocking (a FIFO is never waited on) and anything but a
     regular file, as the open descriptor says, is None. `nofollow` refuses a last component that is a symlink
     (ELOOP); `inspect` sees the open descriptor before anything is read (and may raise to refuse it).
@@ -115,7 +107,7 @@ def read_within(
         if inspect is not None:
             inspect(fd)
         if refuse_larger and stat.S_ISREG(st.st_mode) and st.st_size > limit:
-            raise TooLarge(st.st_size)
+            raise TooLargeError(st.st_size)
         fh = os.fdopen(fd, "rb")  # owns the descriptor from here on
     except BaseException:
         with contextlib.suppress(OSError):
@@ -124,7 +116,7 @@ def read_within(
     with fh:
         data = fh.read(limit + 1)
     if refuse_larger and len(data) > limit:
-        raise TooLarge(len(data))
+        raise TooLargeError(len(data))
     return data
 
 
@@ -155,7 +147,7 @@ def read_bounded(
             from None
     except ValueError:
         raise error(f"{name}: cannot be read (the path contains a NUL byte)") from None
-    except TooLarge:
+    except TooLargeError:
         raise error(too_large or name) from None
     except OSError as err:
         raise error(f"{name}: cannot be read ({reason(err)})") from None

@@ -34,8 +34,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from formfill.errors import FormError
-from formfill.pdf import blank as blank_module
-from formfill.pdf.blank import BlankForm, EditionMarks
+from formfill.pdf.blank import EditionMarks
 
 SPEC_FILE = "form.json"
 PACKAGES_ENV = "FORMFILL_PACKAGES_DIR"
@@ -361,18 +360,9 @@ def default_package() -> FormPackage:
 
 
 def edition_marks() -> tuple[EditionMarks, ...]:
-    """How blanks state their edition, for every package found (formfill.pdf.blank.load_blank takes them)."""
+    """How blanks state their edition, for every package found (formfill.blanks.load_blank hands them to
+    formfill.pdf.blank.load_blank)."""
     return tuple(dict.fromkeys(p.spec.identification.marks() for p in packages().values()))
-
-
-def load_blank(raw: bytes, source: str = "<bytes>", *, use_cache: bool = True, pristine: bool = True) -> BlankForm:
-    """formfill.pdf.blank.load_blank, its form and edition told the way the packages found say blanks state them."""
-    return blank_module.load_blank(raw, source, marks=edition_marks(), use_cache=use_cache, pristine=pristine)
-
-
-def read_blank(path: str | Path) -> BlankForm:
-    """Open a blank form file (plain or as uscis.gov ships it) and prepare it for filling."""
-    return blank_module.read_blank(path, edition_marks())
 
 
 @cache
@@ -508,12 +498,10 @@ __all__ = [
     "edition_marks",
     "edition_spec",
     "explicit_packages",
-    "load_blank",
     "load_package",
     "package_for",
     "package_roots",
     "packages",
-    "read_blank",
     "stamp",
     "use_package",
     "user_packages_dir",

@@ -26,18 +26,11 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from formfill import blank_index
+from formfill.blanks import load_blank, read_blank
 from formfill.errors import DeadlineExceeded, FormError, InputError, Problem
 from formfill.fieldmap import all_maps, for_form, supported, the_forms
 from formfill.files import Identity, identities, read_bounded, unreadable, write_atomic
-from formfill.formpackage import (
-    FormPackage,
-    all_packages,
-    default_package,
-    edition_marks,
-    load_blank,
-    package_for,
-    read_blank,
-)
+from formfill.formpackage import FormPackage, all_packages, default_package, edition_marks, package_for
 from formfill.pdf.blank import BlankForm, cache_files, read_file
 
 if TYPE_CHECKING:  # imported when a download happens: a plain fill never pays for http, ssl and urllib
@@ -410,7 +403,8 @@ def _follow(hops: list[str], deadline: Deadline) -> http.client.HTTPResponse:
 
     `hops` grows with every URL visited, so a failure names the host that failed.
     """
-    from formfill import __version__, fetch
+    from formfill import fetch
+    from formfill.version import __version__
 
     url = hops[0]
     headers = {"User-Agent": f"formfill/{__version__}", "Accept": "application/pdf"}

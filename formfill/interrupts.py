@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from formfill.errors import Terminated
+
 SIGINT_EXIT = 130
 SIGTERM_EXIT = 143
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM arrived. A KeyboardInterrupt, so every handler written for Ctrl-C handles it too."""
 
 
 def exit_code(err: BaseException | None) -> int:

@@ -29,10 +29,23 @@ from formfill.fieldmap import Assignment, Entry, FieldMap
 from formfill.formpackage import Overflow, OverflowMarkers
 from formfill.pdf.appearance import Layout, layout_text, max_lines, wrap
 from formfill.pdf.blank import BlankForm
-from formfill.pdf.writer import SHEET_FOOTER, Placed, font_for, sheet_body_rows
+from formfill.pdf.writer import SHEET_FOOTER, FieldValue, font_for, sheet_body_rows
 from formfill.rules import lookup
 
 SHEET_WIDTH = 85  # characters per line on a continuation sheet (Courier 10 pt, 0.5 in margins)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A value of the map and the lines it is drawn as (what the verifier expects to read back)."""
+
+    assignment: Assignment
+    layout: Layout
+
+    def field_value(self) -> FieldValue:
+        """What formfill.pdf writes and reads back: the field, its kind, the value, the lines, the profile path."""
+        a = self.assignment
+        return FieldValue(a.field, a.kind, a.value, self.layout, a.entry.source)
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,10 @@ class Plan:
     markers: OverflowMarkers | None = None  # the form's overflow markers (its package's spec)
     sheet_title: str = ""  # `... continuation sheet {n} of {total}`
     footer: tuple[str, ...] = SHEET_FOOTER  # the signature and date lines ending every sheet (the package's spec)
+
+    def field_values(self) -> list[FieldValue]:
+        """Every value to write, as formfill.pdf takes them (plain field data, no map types)."""
+        return [p.field_value() for p in self.placed]
 
 
 def plan(blank: BlankForm, fmap: FieldMap, assignments: list[Assignment], data: dict[str, Any]) -> Plan:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formfill.errors import InputError, Problem, ProfileError
+from formfill.errors import InputError, JsonValueError, Problem, ProfileError
 from formfill.files import read_bounded
 from formfill.identifiers import fold_diacritics
 from formfill.profile_base import ProfileBase, parse_profile
@@ -38,18 +38,6 @@ MAX_PROFILE_BYTES = 4 * 1024 * 1024
 """A profile is a few kilobytes; anything this large is refused before it is decoded (bounded time and memory)."""
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-class JsonValueError(ValueError):
-    """Well-formed JSON that cannot be taken at face value; every problem names its JSON path.
-
-    A duplicate key (which value was meant?), a number Python cannot hold exactly, NaN/Infinity and
-    an unpaired UTF-16 surrogate escape are all refused rather than silently picking one reading.
-    """
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
 
 
 class _Duplicated(dict[str, Any]):

@@ -32,8 +32,8 @@ from formfill.fieldmap import (
     skip_notes,
     skipped_items,
 )
+from formfill.layout import Placed
 from formfill.pdf.blank import BlankForm
-from formfill.pdf.writer import Placed
 from formfill.profile_base import ProfileBase
 from formfill.rules import Snapshot, snapshot_of
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from formfill.formpackage import load_blank
+from formfill.blanks import load_blank
 from tests.conftest import REPO, SAMPLES
 
 PROFILE = SAMPLES / "re-parole.json"

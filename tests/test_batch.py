@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from formfill import api
-from formfill.batch import BatchInterrupted, ItemResult, batch
-from formfill.errors import InputError, Problem
+from formfill.batch import ItemResult, batch
+from formfill.errors import BatchInterrupted, InputError, Problem
 
 REPORT_FIELDS = {"index", "id", "input", "output", "ok", "error", "problems", "notes", "seconds"}
 

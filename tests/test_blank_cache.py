@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from formfill.formpackage import load_blank
+from formfill.blanks import load_blank
 from formfill.pdf.blank import _classic_xref, cache_dir
 
 

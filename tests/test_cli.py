@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import formfill
+from formfill.blanks import load_blank
 from formfill.cli import main
-from formfill.formpackage import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"

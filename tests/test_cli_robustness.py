@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import formfill
+from formfill.blanks import load_blank
 from formfill.cli import main
-from formfill.formpackage import load_blank
 from tests.conftest import SAMPLES
 
 PROFILE = str(SAMPLES / "advance-parole-i485.json")

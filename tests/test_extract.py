@@ -17,11 +17,11 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from formfill import api, fieldmap
+from formfill.blanks import load_blank
 from formfill.cli import main
 from formfill.diff import diff
-from formfill.errors import FormError, InputError
-from formfill.extract import NO_FIELDS, NoFieldsError, extract, model_type, read_maps, readable
-from formfill.formpackage import load_blank
+from formfill.errors import FormError, InputError, NoFieldsError
+from formfill.extract import NO_FIELDS, extract, model_type, read_maps, readable
 from formfill.forms import open_blank
 from formfill.masking import mask_value as mask
 from formfill.pdf.blank import BlankForm
@@ -59,7 +59,7 @@ def typed(blank_path: Path, values: dict[str, str], *, encrypt: bool = False) ->
             obj[NameObject("/V")] = NameObject(value) if value.startswith("/") else TextStringObject(value)
             found.add(name)
 
-    acro = writer._root_object["/AcroForm"].get_object()
+    acro = writer.root_object["/AcroForm"].get_object()
     assert isinstance(acro, DictionaryObject)
     for ref in acro["/Fields"]:
         walk(ref, "")
@@ -390,7 +390,7 @@ def test_continuation_sheets_in_another_layout_are_read_by_their_labels(blank: B
     footer = ["", "Signature of Applicant: ______________________   Date (mm/dd/yyyy): __________"]
     pages = [sheet_content([*body[i : i + 20], *footer], header) for i in range(0, len(body), 20)]
     assert len(pages) > 1  # an entry continues on the next sheet, under the next sheet's header
-    ex = extract(fill_bytes(blank, plan.placed, pages))
+    ex = extract(fill_bytes(blank, plan.field_values(), pages))
     assert ex.continuation_sheets == len(pages)
     assert ex.profile["travel"]["purpose"] == profile["travel"]["purpose"]
     assert [p.code for p in ex.problems] == ["not_on_form"]
@@ -443,7 +443,7 @@ def test_a_hostile_pdf_is_an_input_error_never_a_traceback(tmp_path: Path) -> No
     field = DictionaryObject({NameObject("/T"): TextStringObject("loop"), NameObject("/FT"): NameObject("/Tx")})
     ref = writer._add_object(field)
     field[NameObject("/Kids")] = ArrayObject([ref])
-    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
     cyclic = tmp_path / "cyclic.pdf"
     with cyclic.open("wb") as fh:
         writer.write(fh)

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from formfill.errors import FormError, InputError, OutputExistsError, UnsafeOutputError
+from formfill.errors import FormError, InputError, OutputExistsError, TooLargeError, UnsafeOutputError
 from formfill.files import (
     NOT_REGULAR,
     PART_SUFFIX,
-    TooLarge,
     check_output,
     identities,
     identity,
@@ -90,11 +89,11 @@ def test_read_bounded_reads_a_pipe_when_asked(tmp_path: Path) -> None:
 
 @posix_only
 def test_read_within_is_the_raw_reader_under_read_bounded(tmp_path: Path) -> None:
-    """The one bounded read: OS errors as they come, None for what is not a regular file, TooLarge when asked."""
+    """The one bounded read: OS errors as they come, None for what is not a regular file, TooLargeError when asked."""
     target = tmp_path / "a.bin"
     target.write_bytes(b"x" * 10)
     assert read_within(target, 4) == b"xxxxx"  # limit + 1: the caller words "too large"
-    with pytest.raises(TooLarge) as err:
+    with pytest.raises(TooLargeError) as err:
         read_within(target, 4, refuse_larger=True)
     assert err.value.size == 10
     assert read_within(target, 10, refuse_larger=True) == b"x" * 10

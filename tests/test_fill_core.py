@@ -23,9 +23,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 import formfill
+from formfill.blanks import read_blank
 from formfill.cli import main
 from formfill.errors import FormError
-from formfill.formpackage import read_blank
 from tests.conftest import SAMPLES, require_tool
 
 SAMPLE_NAMES = [

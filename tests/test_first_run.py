@@ -26,9 +26,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 from formfill import forms
+from formfill.blanks import load_blank
 from formfill.cli import main
 from formfill.errors import FormError, InputError
-from formfill.formpackage import load_blank
 from tests.conftest import REPO, SAMPLES
 
 SAMPLE = str(SAMPLES / "re-parole.json")
@@ -70,7 +70,7 @@ def _generated_pdf(barcode: str | None, with_fields: bool = True) -> bytes:
         })
         ref = writer._add_object(field_obj)
         page[NameObject("/Annots")] = ArrayObject([ref])
-        writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([ref])})
     path = Path(tempfile.mkdtemp()) / "generated.pdf"
     writer.write(path)
     data = path.read_bytes()

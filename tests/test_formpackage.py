@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from formfill import fieldmap
+from formfill.blanks import read_blank
 from formfill.errors import FormError
 from formfill.extract import readable
 from formfill.formpackage import (
@@ -20,7 +21,6 @@ from formfill.formpackage import (
     package_for,
     package_roots,
     packages,
-    read_blank,
     user_packages_dir,
 )
 from formfill.pdf import blank as pdf_blank

@@ -32,9 +32,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
 
 from formfill import forms
+from formfill.blanks import load_blank
 from formfill.cli import main
 from formfill.errors import FormError, InputError
-from formfill.formpackage import load_blank
 from formfill.forms import UNREADABLE, kept_files, scan
 from formfill.pdf.blank import BlankForm
 from tests.conftest import SAMPLES

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from formfill.blanks import read_blank
 from formfill.cli import main
-from formfill.formpackage import read_blank
 from tests import edition_builder as eb
 from tests.conftest import SAMPLES
 

@@ -16,7 +16,7 @@ import formfill
 from formfill import api, layout
 from formfill import plan as fill_plan
 from formfill.fieldmap import for_form
-from formfill.formpackage import read_blank
+from formfill.blanks import read_blank
 from formfill.loading import load_profile
 from formfill.pdf.blank import BlankForm
 from formfill.rules import snapshot

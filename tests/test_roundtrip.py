@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from formfill import api
+from formfill.blanks import load_blank
 from formfill.extract import Extraction, _prune, extract
 from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
-from formfill.formpackage import load_blank, package_for
+from formfill.formpackage import package_for
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile

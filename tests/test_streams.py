@@ -42,8 +42,8 @@ from pypdf.generic import (
 )
 
 import formfill
+from formfill.blanks import load_blank
 from formfill.errors import FormError, StreamBoundsError
-from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.pdf import streams
 from formfill.pdf.streams import (

@@ -19,9 +19,9 @@ import pytest
 from formfill import api
 from formfill.batch import batch
 from formfill.checks import package
-from formfill.errors import InputError, ProfileError
-from formfill.interrupts import Terminated, sigterm_as_interrupt
-from formfill.loading import JsonValueError, loads_strict
+from formfill.errors import InputError, JsonValueError, ProfileError, Terminated
+from formfill.interrupts import sigterm_as_interrupt
+from formfill.loading import loads_strict
 from tests.conftest import SAMPLES, deadline
 from tests.test_package import Package, profile_for
 

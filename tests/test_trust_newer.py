@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import formfill
-from formfill.formpackage import load_blank
+from formfill.blanks import load_blank
 from tests.conftest import SAMPLES
 from tests.hostile_pdfs import BUILDERS
 from tests.test_trust_pdf import SAMPLE, assert_refused, cli

@@ -32,10 +32,10 @@ from pypdf.generic import (
 )
 
 import formfill
-from formfill.api import blank_values, prepare, render
+from formfill.api import prepare, render
+from formfill.blanks import expectations, load_blank
 from formfill.errors import FormError, VerificationError
 from formfill.fieldmap import for_form
-from formfill.formpackage import load_blank
 from formfill.forms import open_blank
 from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import cache_dir, stray_fields
@@ -228,14 +228,14 @@ def test_verification_catches_a_value_injected_in_an_unwritten_field(sample: Any
     fmap, plan = prepare(loaded.profile, blank)
     assert SSN not in {p.assignment.field for p in plan.placed}, "this sample gives no SSN"
     data, sheets = render(blank, plan)
-    assert verify_mod.verify_bytes(data, fmap, plan.placed, blank_values(blank), sheets, 14, blank).ok
+    assert verify_mod.verify_bytes(data, plan.field_values(), expectations(fmap), sheets, 14, blank).ok
     reader = load_blank(data, use_cache=False, pristine=False)
     upd = IncrementalUpdate(data, reader.reader.trailer)
     field = DictionaryObject(reader.fields[SSN].obj)
     field[NameObject("/V")] = TextStringObject("123456789")
     upd.replace(reader.fields[SSN].ref, field)
     tampered = upd.to_bytes()
-    result = verify_mod.verify_bytes(tampered, fmap, plan.placed, blank_values(blank), sheets, 14,
+    result = verify_mod.verify_bytes(tampered, plan.field_values(), expectations(fmap), sheets, 14,
                                      blank if with_blank else None)
     assert not result.ok
     assert any(SSN in p.message and "nothing was meant to be written" in p.message for p in result.problems)
@@ -274,7 +274,7 @@ def _action(kind: str, **extra: Any) -> DictionaryObject:
 def injected_blank(blank_plain: Path, tmp_path: Path) -> Path:
     """The real blank plus everything a hostile blank might carry to run code or send data."""
     writer = PdfWriter(clone_from=PdfReader(blank_plain))
-    root = writer._root_object
+    root = writer.root_object
     js = _action("/JavaScript", JS=TextStringObject("app.launchURL('http://127.0.0.1/steal');"))
     root[NameObject("/OpenAction")] = writer._add_object(js)
     root[NameObject("/AA")] = DictionaryObject({NameObject("/WC"): _action("/JavaScript", JS=TextStringObject("1"))})
@@ -417,7 +417,7 @@ def test_a_page_whose_content_does_not_decode_fails_verification(sample: Any, bl
     data, sheets = render(blank, plan)
     damaged = _damage_page_stream(data, 3)
     for with_blank in (blank, None):
-        result = verify_mod.verify_bytes(damaged, fmap, plan.placed, blank_values(blank), sheets, 14, with_blank)
+        result = verify_mod.verify_bytes(damaged, plan.field_values(), expectations(fmap), sheets, 14, with_blank)
         assert not result.ok
         assert any("page 4: its content stream does not decode" in p.message for p in result.problems)
     # A blank with such a page is refused before anything is filled.

@@ -9,8 +9,8 @@ import pytest
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 import formfill
-from formfill.api import blank_values, prepare, render
-from formfill.formpackage import load_blank
+from formfill.api import prepare, render
+from formfill.blanks import expectations, load_blank
 from formfill.forms import open_blank
 from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import BlankForm
@@ -43,7 +43,7 @@ def _tamper(data: bytes, field: str, changes: dict[str, Any]) -> bytes:
 @pytest.mark.parametrize("with_blank", [True, False], ids=["fast-path", "full-read"])
 def test_a_good_fill_verifies_on_both_read_paths(sample: Any, blank_plain: Path, with_blank: bool) -> None:
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
-    result = verify_mod.verify_bytes(data, fmap, plan.placed, blank_values(blank), sheets, 14,
+    result = verify_mod.verify_bytes(data, plan.field_values(), expectations(fmap), sheets, 14,
                                      blank if with_blank else None)
     assert result.ok, result.problems
     assert result.boxes_checked == sum(1 for p in plan.placed if p.assignment.kind == "check")
@@ -56,14 +56,14 @@ def test_fast_path_reads_only_the_written_fields(sample: Any, blank_plain: Path,
     calls = []
     real = verify_mod._fields
     monkeypatch.setattr(verify_mod, "_fields", lambda pdf: calls.append(1) or real(pdf))
-    assert verify_mod.verify_bytes(data, fmap, plan.placed, blank_values(blank), sheets, 14, blank).ok
+    assert verify_mod.verify_bytes(data, plan.field_values(), expectations(fmap), sheets, 14, blank).ok
     assert calls == [], "a clean fill should not need the whole field tree parsed again"
 
 
 def test_a_stray_checked_box_added_later_is_caught(sample: Any, blank_plain: Path) -> None:
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
     tampered = _tamper(data, UNCHECKED_BOX, {"/V": NameObject("/M"), "/AS": NameObject("/M")})
-    result = verify_mod.verify_bytes(tampered, fmap, plan.placed, blank_values(blank), sheets, 14, blank)
+    result = verify_mod.verify_bytes(tampered, plan.field_values(), expectations(fmap), sheets, 14, blank)
     assert not result.ok
     messages = " ".join(p.message for p in result.problems)
     assert "checked although the profile does not say so" in messages
@@ -73,19 +73,19 @@ def test_a_stray_checked_box_added_later_is_caught(sample: Any, blank_plain: Pat
 def test_a_value_changed_later_is_caught(sample: Any, blank_plain: Path) -> None:
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
     tampered = _tamper(data, FAMILY, {"/V": TextStringObject("SOMEONE ELSE")})
-    result = verify_mod.verify_bytes(tampered, fmap, plan.placed, blank_values(blank), sheets, 14, blank)
+    result = verify_mod.verify_bytes(tampered, plan.field_values(), expectations(fmap), sheets, 14, blank)
     assert not result.ok
     assert any(p.path == "applicant.name.family" and "SOMEONE ELSE" in p.message for p in result.problems)
 
 
 def test_a_file_from_another_blank_gets_a_full_read(sample: Any, blank_plain: Path, blank_encrypted: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
+    _blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
     other = open_blank(blank_encrypted)  # same fields, different bytes: the overlay does not apply
     calls = []
     real = verify_mod._fields
     monkeypatch.setattr(verify_mod, "_fields", lambda pdf: calls.append(1) or real(pdf))
-    result = verify_mod.verify_bytes(data, fmap, plan.placed, blank_values(blank), sheets, 14, other)
+    result = verify_mod.verify_bytes(data, plan.field_values(), expectations(fmap), sheets, 14, other)
     assert calls == [1], "a file not built on the given blank must be read in full"
     assert result.ok, result.problems
 
@@ -118,6 +118,6 @@ def test_an_update_that_swaps_the_catalog_gets_a_full_read(sample: Any, blank_pl
     upd.trailer = DictionaryObject(filled.reader.trailer)
     upd.trailer[NameObject("/Root")] = new_root
     tampered = upd.to_bytes()
-    result = verify_mod.verify_bytes(tampered, fmap, plan.placed, blank_values(blank), sheets, 14, blank)
+    result = verify_mod.verify_bytes(tampered, plan.field_values(), expectations(fmap), sheets, 14, blank)
     assert not result.ok
     assert any("missing" in p.message for p in result.problems)

@@ -16,9 +16,10 @@ import pytest
 from pypdf import PdfReader
 
 from formfill import api
+from formfill.blanks import read_blank
 from formfill.editions.workflow import accept, draft
 from formfill.errors import FormError
-from formfill.formpackage import read_blank, using_package
+from formfill.formpackage import using_package
 from formfill.pdf.words import text_in
 from tests import edition_builder as eb
 from tests.conftest import REPO, SAMPLES

@@ -45,7 +45,6 @@ from formfill.batch.inputs import STDIN, Item, plan
 from formfill.batch.item import ItemResult, Options, run_item
 from formfill.batch.outputs import (
     REPORT_NAME,
-    BatchInterrupted,
     BatchSummary,
     Progress,
     check_report_path,
@@ -56,7 +55,7 @@ from formfill.batch.outputs import (
     unfinished,
 )
 from formfill.batch.pool import KILL_SWITCH, run_pool
-from formfill.errors import InputError
+from formfill.errors import BatchInterrupted, InputError
 from formfill.fieldmap import for_form
 from formfill.forms import find_blank, open_blank
 from formfill.interrupts import exit_code, signals_ignored, sigterm_as_interrupt

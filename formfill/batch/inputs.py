@@ -20,12 +20,13 @@ from typing import Any
 from formfill.errors import (
     FormfillError,
     InputError,
+    JsonValueError,
     Problem,
     ProfileError,
 )
 from formfill.files import NOT_REGULAR, read_bounded, unreadable
 from formfill.formpackage import default_package
-from formfill.loading import MAX_PROFILE_BYTES, JsonValueError, loads_strict
+from formfill.loading import MAX_PROFILE_BYTES, loads_strict
 from formfill.masking import known_identifiers, masked_name
 
 

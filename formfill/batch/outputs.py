@@ -80,14 +80,6 @@ class BatchSummary:
         }
 
 
-class BatchInterrupted(KeyboardInterrupt):
-    """The batch was interrupted; `summary` says what was done. A KeyboardInterrupt, so callers stop too."""
-
-    def __init__(self, summary: BatchSummary) -> None:
-        super().__init__("the batch was interrupted")
-        self.summary = summary
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

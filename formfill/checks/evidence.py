@@ -19,7 +19,8 @@ from pathlib import Path
 from formfill.checks.checker import Checker
 from formfill.checks.report import AttachmentResult
 from formfill.checks.rulesfile import FileType, Severity
-from formfill.files import NOT_REGULAR, TooLarge, read_within
+from formfill.errors import OutsideRootError, TooLargeError
+from formfill.files import NOT_REGULAR, read_within
 
 _EXTENSIONS: dict[str, FileType] = {
     ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
@@ -71,14 +72,6 @@ MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024
 """Larger than any evidence scan; a bigger file is refused unread (bounded memory)."""
 
 
-class _Outside(Exception):
-    """The file actually opened is not inside the attachments root (a path changed after it was checked)."""
-
-    def __init__(self, where: str) -> None:
-        super().__init__(where)
-        self.where = where
-
-
 def _opened_path(fd: int, real: Path) -> Path:
     """Where the open descriptor's file really is: the kernel's own answer on Linux (/proc/self/fd).
 
@@ -89,7 +82,7 @@ def _opened_path(fd: int, real: Path) -> Path:
     except OSError:
         st, now = os.fstat(fd), os.stat(real)
         if (st.st_dev, st.st_ino) != (now.st_dev, now.st_ino):
-            raise _Outside(f"{real} (changed while it was being opened)") from None
+            raise OutsideRootError(f"{real} (changed while it was being opened)") from None
         return real
 
 
@@ -99,7 +92,7 @@ def _inside(root: Path, real: Path) -> Callable[[int], None]:
     def inspect(fd: int) -> None:
         opened = _opened_path(fd, real)
         if not opened.is_relative_to(root):
-            raise _Outside(str(opened))
+            raise OutsideRootError(str(opened))
 
     return inspect
 
@@ -107,7 +100,7 @@ def _inside(root: Path, real: Path) -> Callable[[int], None]:
 def _read_regular(real: Path, root: Path | None = None) -> bytes | None:
     """The bytes of the regular file at the resolved path `real`, or None when it is not a regular file.
 
-    Raises the _FS_ERRORS, _Outside and TooLarge. The file is opened once (formfill.files.read_within) and
+    Raises the _FS_ERRORS, OutsideRootError and TooLargeError. The file is opened once (formfill.files.read_within) and
     everything is checked on that descriptor, so it cannot be swapped between check and read: O_NOFOLLOW
     refuses a last component turned into a symlink, fstat says it is a regular file, and with a `root` the
     path of the opened file itself (not of the name) must lie inside the root. A FIFO or a device is never
@@ -215,11 +208,11 @@ def check_file(c: Checker, res: AttachmentResult, full: Path, where: str, real: 
 
     try:
         data = _read_regular(real, root)
-    except _Outside as err:
+    except OutsideRootError as err:
         bad("outside_attachments_root", f"the file opened is {err.where}, outside the attachments root "
             f"{c.root} (the path changed after it was checked); it was not read")
         return
-    except TooLarge as err:
+    except TooLargeError as err:
         bad("file_too_large", f"{err.size:,} bytes, more than the {MAX_ATTACHMENT_BYTES // 2**20} MB formfill "
             "checks; split or compress it")
         return

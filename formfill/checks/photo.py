@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
-from formfill.errors import InputError
+from formfill.errors import ImageUnreadableError, InputError
 from formfill.files import read_bounded
 
 SEVERITIES = ("error", "warning", "info")
@@ -127,14 +127,6 @@ def default_spec() -> PhotoSpec:
 # --------------------------------------------------------------------------------------------- opening
 
 
-class _Unreadable(Exception):
-    def __init__(self, code: str, message: str, measured: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.measured = measured
-
-
 def _sniff(head: bytes) -> str | None:
     """Name a few common non-image formats so the message says what the file really is."""
     if head.startswith(b"%PDF"):
@@ -149,15 +141,16 @@ def _sniff(head: bytes) -> str | None:
 _NOT_REGULAR = "is not a regular file (a device, pipe or folder); check the path and file name."
 
 
-def _cannot_open(name: str, err: BaseException) -> _Unreadable:
-    """The _Unreadable for a failed stat/open: a loop, a NUL byte or the OS's own reason."""
+def _cannot_open(name: str, err: BaseException) -> ImageUnreadableError:
+    """The ImageUnreadableError for a failed stat/open: a loop, a NUL byte or the OS's own reason."""
     if isinstance(err, RuntimeError) or (isinstance(err, OSError) and err.errno == errno.ELOOP):
-        return _Unreadable("unreadable", f"{name}: cannot be opened: symlink loop; check the path and file name.")
+        return ImageUnreadableError("unreadable",
+                                    f"{name}: cannot be opened: symlink loop; check the path and file name.")
     if isinstance(err, ValueError):
-        return _Unreadable("unreadable", f"{name}: cannot be opened: the path contains a NUL byte; check the "
+        return ImageUnreadableError("unreadable", f"{name}: cannot be opened: the path contains a NUL byte; check the "
                            "path and file name.")
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-    return _Unreadable("unreadable", f"{name}: cannot be read ({reason}).")
+    return ImageUnreadableError("unreadable", f"{name}: cannot be read ({reason}).")
 
 
 def _read_bounded(path: Path, spec: PhotoSpec) -> bytes:
@@ -171,38 +164,38 @@ def _read_bounded(path: Path, spec: PhotoSpec) -> bytes:
     try:
         st = path.stat()
     except FileNotFoundError as err:
-        raise _Unreadable("unreadable", f"{name}: file not found; check the path and file name.") from err
+        raise ImageUnreadableError("unreadable", f"{name}: file not found; check the path and file name.") from err
     except (OSError, ValueError, RuntimeError) as err:
         raise _cannot_open(name, err) from err
     if stat.S_ISDIR(st.st_mode):
-        raise _Unreadable("unreadable", f"{name}: is a folder, not an image file.")
+        raise ImageUnreadableError("unreadable", f"{name}: is a folder, not an image file.")
     if not stat.S_ISREG(st.st_mode):
-        raise _Unreadable("unreadable", f"{name}: {_NOT_REGULAR}")
+        raise ImageUnreadableError("unreadable", f"{name}: {_NOT_REGULAR}")
     max_bytes = int(spec.num("limits", "max_file_bytes"))
     if st.st_size > max_bytes:
         raise _too_large(name, st.st_size, max_bytes)
     try:  # formfill.files.read_bounded: checked again on the descriptor, capped, never blocking
         data = read_bounded(path, max_bytes, name=name)
     except InputError as err:  # the file changed since the stat above
-        raise _Unreadable("unreadable", f"{err.message}; check the path and file name.") from None
+        raise ImageUnreadableError("unreadable", f"{err.message}; check the path and file name.") from None
     if len(data) > max_bytes:
         raise _too_large(name, len(data), max_bytes)
     return data
 
 
-def _too_large(name: str, size: int, max_bytes: int) -> _Unreadable:
-    return _Unreadable("unreadable", f"{name}: {size:,} bytes is far too large for a passport photo "
+def _too_large(name: str, size: int, max_bytes: int) -> ImageUnreadableError:
+    return ImageUnreadableError("unreadable", f"{name}: {size:,} bytes is far too large for a passport photo "
                        f"(limit {max_bytes:,}); ask for the photo file again.", size)
 
 
 def _open(path: Path, spec: PhotoSpec) -> tuple[Image.Image, int]:
-    """Open and fully decode ``path``, turning every way it can fail into an _Unreadable."""
+    """Open and fully decode ``path``, turning every way it can fail into an ImageUnreadableError."""
     name = path.name
     data = _read_bounded(path, spec)
     size = len(data)
     head = data[:16]
     if size == 0:
-        raise _Unreadable("not_an_image", f"{name}: the file is empty (0 bytes); get the photo file again.", 0)
+        raise ImageUnreadableError("not_an_image", f"{name}: the file is empty (0 bytes); get the photo file again.", 0)
     max_pixels = int(spec.num("limits", "max_pixels"))
     try:
         with warnings.catch_warnings():
@@ -211,24 +204,24 @@ def _open(path: Path, spec: PhotoSpec) -> tuple[Image.Image, int]:
             try:
                 w, h = image.size
                 if w * h > max_pixels:
-                    raise _Unreadable("unreadable", f"{name}: claims to be {w} x {h} pixels, too large to "
+                    raise ImageUnreadableError("unreadable", f"{name}: claims to be {w} x {h} pixels, too large to "
                                       f"open safely (limit {max_pixels:,} pixels); it may be a corrupt or "
                                       "hostile file. Ask for the photo again.", [w, h])
                 image.load()  # decode now, so a truncated or corrupt file fails here, inside the try
             except BaseException:
                 image.close()
                 raise
-    except _Unreadable:
+    except ImageUnreadableError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise _Unreadable("unreadable", f"{name}: too many pixels to open safely ({err}); it may be a "
+        raise ImageUnreadableError("unreadable", f"{name}: too many pixels to open safely ({err}); it may be a "
                           "corrupt or hostile file. Ask for the photo again.") from err
     except UnidentifiedImageError as err:
         what = _sniff(head)
         detail = f"it is {what}, not an image" if what else "it is not an image Pillow can read"
-        raise _Unreadable("not_an_image", f"{name}: {detail}; scan or export the photo as a JPEG.") from err
+        raise ImageUnreadableError("not_an_image", f"{name}: {detail}; scan or export the photo as a JPEG.") from err
     except (OSError, SyntaxError, ValueError, EOFError) as err:
-        raise _Unreadable("unreadable", f"{name}: the image data is damaged or cut short ({err}); "
+        raise ImageUnreadableError("unreadable", f"{name}: the image data is damaged or cut short ({err}); "
                           "get the photo file again.") from err
     return image, size
 
@@ -770,7 +763,7 @@ def _icc_description(icc: bytes) -> str:
 # -------------------------------------------------------------------------------------------------- API
 
 
-def _unreadable_report(path: Path, err: _Unreadable) -> PhotoReport:
+def _unreadable_report(path: Path, err: ImageUnreadableError) -> PhotoReport:
     return PhotoReport(str(path), False, [Finding(err.code, "error", err.message, str(path), err.measured)], {})
 
 
@@ -781,14 +774,14 @@ def check_photo(path: str | Path, *, digital: bool = False, spec: PhotoSpec | No
     spec = spec or default_spec()
     try:
         image, size = _open(p, spec)
-    except _Unreadable as err:
+    except ImageUnreadableError as err:
         return _unreadable_report(p, err)
     checker = _Checker(p, spec, digital, today or date.today())
     try:
         with image:
             checker.run(image, size)
     except Exception as err:  # a file that defeats the analysis is reported, never a traceback
-        return _unreadable_report(p, _Unreadable("unreadable", f"{p.name}: the image could not be "
+        return _unreadable_report(p, ImageUnreadableError("unreadable", f"{p.name}: the image could not be "
                                                  f"analysed ({err}); get the photo file again."))
     return PhotoReport(str(p), True, checker.findings, checker.m)
 
@@ -822,7 +815,7 @@ def compare_photos(a: str | Path, b: str | Path, *, spec: PhotoSpec | None = Non
     try:
         hash_a, thumb_a = _fingerprint(pa, spec)
         hash_b, thumb_b = _fingerprint(pb, spec)
-    except _Unreadable as err:
+    except ImageUnreadableError as err:
         return Finding("pair_not_compared", "warning", f"The two photos were not compared: {err.message}",
                        str(pb))
     except (OSError, ValueError) as err:

@@ -30,7 +30,7 @@ from formfill.checks.facts import (
     Support,
     vocabulary,
 )
-from formfill.errors import InputError
+from formfill.errors import InputError, JsonValueError
 from formfill.formpackage import FormPackage, all_packages, default_package, package_for, package_roots
 from formfill.profile_base import problems_from_validation_error
 from formfill.rules import Condition, KnownPath, model_paths
@@ -445,7 +445,7 @@ def load_rules(path: str | Path | None = None, form: str | None = None) -> Rules
 def _strict_json(text: str, name: str) -> Any:
     """A rules document decoded strictly (formfill.loading.loads_strict): a duplicate key, NaN or a number
     too long to read is an error naming its JSON path, never silently one reading of the file."""
-    from formfill.loading import JsonValueError, loads_strict
+    from formfill.loading import loads_strict
 
     try:
         return loads_strict(text)

@@ -15,11 +15,11 @@ from typing import Any
 
 import click
 
-from formfill import __version__
 from formfill.cli import fill_cmds, forms_cmds
 from formfill.cli.common import echo, emit_json
 from formfill.interrupts import exit_code as interrupt_exit
 from formfill.interrupts import sigterm_as_interrupt
+from formfill.version import __version__
 
 LAZY_COMMANDS = {
     "check-photo": "formfill.cli.photo_cmds:check_photo",

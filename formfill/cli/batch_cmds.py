@@ -9,7 +9,7 @@ from typing import TextIO
 
 import click
 
-from formfill.batch import BatchInterrupted, BatchSummary, ItemResult
+from formfill.batch import BatchSummary, ItemResult
 from formfill.batch import batch as run_batch
 from formfill.cli.common import (
     echo,
@@ -22,6 +22,7 @@ from formfill.cli.common import (
     output_suffix,
 )
 from formfill.cli.forms_cmds import offline_option
+from formfill.errors import BatchInterrupted
 
 MAX_LISTED = 20
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from formfill.blanks import load_blank
 from formfill.editions.accept import Accepted, accept_folder, read_json
 from formfill.editions.check import Finding, lint, model_paths
 from formfill.editions.draft import DRAFT_FILE, Draft, make_draft, write_draft
@@ -15,7 +16,7 @@ from formfill.editions.review_page import draft_review
 from formfill.editions.widgets import widgets
 from formfill.errors import FormError, FormfillError
 from formfill.fieldmap import all_maps
-from formfill.formpackage import SPEC_FILE, FormPackage, load_blank, load_package, package_for, packages
+from formfill.formpackage import SPEC_FILE, FormPackage, load_package, package_for, packages
 from formfill.forms import open_blank, scan, search_dirs
 from formfill.pdf.blank import BlankForm, read_file
 from formfill.pdf.words import page_runs, page_texts

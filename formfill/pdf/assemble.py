@@ -20,6 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from formfill.errors import EvidenceError, FormError, StreamBoundsError
+from formfill.pdf import keys
 from formfill.pdf.appearance import escape
 from formfill.pdf.blank import MAX_BLANK_BYTES, one_line, sanitize, time_limit
 from formfill.pdf.streams import bounded_pypdf, check_streams
@@ -29,8 +30,6 @@ MARGIN = 72.0
 FONT = "/Helvetica"
 BOLD = "/Helvetica-Bold"
 F_REGULAR, F_BOLD = "/F1", "/F2"
-CATALOG_ACROFORM = "/AcroForm"
-CATALOG_OUTLINES = "/Outlines"
 MAX_EVIDENCE_BYTES = 256 * 2**20
 """The package check reads at most this much of an attachment (formfill.checks.package)."""
 CLEAN_SECONDS = 20
@@ -127,9 +126,10 @@ def page_content(placed: Sequence[Placed]) -> bytes:
 
 def _fonts() -> DictionaryObject:
     def font(base: str) -> DictionaryObject:
-        return DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                                 NameObject("/BaseFont"): NameObject(base),
-                                 NameObject("/Encoding"): NameObject("/WinAnsiEncoding")})
+        return DictionaryObject({NameObject(keys.TYPE): NameObject("/Font"),
+                                 NameObject(keys.SUBTYPE): NameObject("/Type1"),
+                                 NameObject(keys.BASE_FONT): NameObject(base),
+                                 NameObject(keys.ENCODING): NameObject("/WinAnsiEncoding")})
 
     return DictionaryObject({NameObject(F_REGULAR): font(FONT), NameObject(F_BOLD): font(BOLD)})
 
@@ -138,7 +138,7 @@ def _add_text_page(writer: PdfWriter, content: bytes, size: tuple[float, float])
     page = writer.add_blank_page(*size)
     stream = DecodedStreamObject()
     stream.set_data(content)
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): _fonts()})
+    page[NameObject(keys.RESOURCES)] = DictionaryObject({NameObject(keys.FONT): _fonts()})
     page.replace_contents(cast(Any, stream))  # public API: the page's writer keeps the stream
 
 
@@ -168,10 +168,10 @@ def clean_pdf(data: bytes, name: str) -> bytes:
                 raise EvidenceError(f"{name}: an encrypted PDF cannot go into the package; attach an unprotected "
                                     "copy")
             check_streams(reader)  # every filter of every stream within the bounds before anything decodes it
+            sanitize(reader, name)  # in place, before the clone copies what the catalog still reaches
             writer = PdfWriter(clone_from=reader)
-            sanitize(writer, name)
             root = writer.root_object
-            for key in (CATALOG_ACROFORM, CATALOG_OUTLINES):
+            for key in (keys.ACRO_FORM, keys.OUTLINES):
                 if key in root:
                     del root[key]  # the package has one outline; an evidence form's fields are only printed
             if not writer.pages:

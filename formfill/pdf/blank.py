@@ -1,5 +1,9 @@
 """The blank form: open it as uscis.gov ships it, identify the edition, and index its fields.
 
+This module knows PDFs, not forms: how a blank states its edition (`EditionMarks`) and what a pristine
+blank of an edition holds (`Pristine`) are given to it as plain data by the form layer (formfill.blanks),
+which also decides when a blank must be pristine.
+
 uscis.gov ships the I-131 AES-encrypted with an empty user password and as an XFA + AcroForm
 hybrid. We decrypt it, drop the XFA layer (so every viewer shows the AcroForm values we write) and
 the usage-rights signature (/Perms, which our changes would invalidate), and write that once as the
@@ -18,7 +22,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,13 +31,14 @@ from typing import Any, cast
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
 
-from formfill.errors import FormError, InputError, StreamBoundsError
+from formfill.errors import FormError, InputError, NotFillableError, StreamBoundsError
 from formfill.files import read_bounded, write_atomic
+from formfill.pdf import keys
 from formfill.pdf.streams import bounded_pypdf, check_streams, decoded
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-PREPARE_VERSION = 4  # bump when _prepare changes, so cached prepared blanks are rebuilt
+PREPARE_VERSION = 5  # bump when _prepare changes, so cached prepared blanks are rebuilt
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
@@ -151,11 +156,12 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, marks: Sequence[EditionMa
 
     Every PDF is untrusted input: parsing is bounded in size, nesting and time, every stream is
     decoded within the decompression bounds (each filter of a chain, output by output) before
-    anything else decodes it, and any failure of the parser is a FormError (exit 2), never a traceback.
-    With `pristine` (every caller but `verify`, which reads filled forms), a blank holding values its
-    edition does not ship with is refused: it is a filled form, and filling it would carry one
-    client's data into another's file.
-    Without `pristine` the cache is not used (a client's file is never kept there).
+    anything else decodes it, and any failure of the parser is a FormError (exit 2), never a traceback;
+    a PDF without form fields is a NotFillableError (the form layer says what formfill fills).
+    `pristine` says the file is meant to be a blank: it is rewritten once and cached. Without it (a
+    client's filled file) the cache is not used and a file that needs no change keeps its bytes.
+    Whether a blank really holds nothing but what its edition ships with is the form layer's to check
+    (formfill.blanks.load_blank, with `check_pristine`).
     """
     if len(raw) > MAX_BLANK_BYTES:
         raise FormError(f"{source} is larger than {MAX_BLANK_BYTES // 2**20} MB; it is not a blank form")
@@ -176,8 +182,6 @@ def load_blank(raw: bytes, source: str = "<bytes>", *, marks: Sequence[EditionMa
     except Exception as err:  # a hostile or damaged PDF can make the parser raise anything
         raise FormError(f"{source} could not be read as a PDF form: it is damaged or malformed ({one_line(err)})") \
             from None
-    if pristine:
-        check_pristine(blank)
     return blank
 
 
@@ -240,64 +244,67 @@ def time_limit(seconds: int, source: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def check_pristine(blank: BlankForm) -> None:
-    """Refuse a blank whose fields hold anything but what its edition ships with.
+BLANK_ANNOTATIONS = frozenset({"/Widget", "/Link"})  # a form's fields and its links (to uscis.gov)
 
-    What a blank holds comes from the field map (`blank_defaults`, recorded from the pristine
-    edition), never from the file itself. Editions without a field map are refused later anyway.
+
+@dataclass(frozen=True)
+class Pristine:
+    """What a pristine blank holds, as the form layer records it for its edition (pdf/ only compares).
+
+    `name` is how messages call the blank ("I-131 edition 01/20/25"); `defaults` the value of every
+    field that is not empty in the pristine blank; `annotations` the annotation subtypes it ships with.
     """
-    from formfill.fieldmap import all_maps  # fieldmap imports this module
 
-    fmap = all_maps().get((blank.form, blank.edition))
-    if fmap is None:
-        return
-    if not fmap.blank_defaults:
-        raise FormError(
-            f"The field map {fmap.path} does not record what the blank {blank.form} edition {blank.edition} holds "
-            f"(`blank_defaults`), so {blank.source} cannot be checked to be a blank; add them to the map"
-        )
-    marks = _annotations(blank)
+    name: str
+    defaults: Mapping[str, str]
+    annotations: frozenset[str] = BLANK_ANNOTATIONS
+
+
+def check_pristine(blank: BlankForm, expected: Pristine) -> None:
+    """Refuse a blank whose fields hold anything but what `expected` says its edition ships with.
+
+    The expectation comes from the form's own data (the field map's `blank_defaults`, recorded from
+    the pristine edition), never from the file itself.
+    """
+    marks = _annotations(blank, expected.annotations)
     if marks:
         raise FormError(
             f"{blank.source} looks like a marked-up form, not a blank: it carries {len(marks)} annotation(s) "
-            f"({', '.join(sorted(set(marks)))}) that the blank {blank.form} edition {blank.edition} does not have. "
+            f"({', '.join(sorted(set(marks)))}) that the blank {expected.name} does not have. "
             "Comments, stamps and drawings may hold another client's data: use the blank from uscis.gov "
             "(`formfill forms fetch`)."
         )
-    stray = stray_fields(blank, dict(fmap.blank_defaults))
+    stray = stray_fields(blank, expected.defaults)
     if stray:
         shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
         raise FormError(
             f"{blank.source} looks like a filled form, not a blank: {len(stray)} field(s) hold values the blank "
-            f"{blank.form} edition {blank.edition} does not have ({shown}). Use the blank from uscis.gov "
+            f"{expected.name} does not have ({shown}). Use the blank from uscis.gov "
             "(`formfill forms fetch`), never a filled copy: it would carry another client's answers."
         )
 
 
-_BLANK_ANNOTATIONS = frozenset({"/Widget", "/Link"})  # the form's fields and its links to uscis.gov
-
-
-def _annotations(blank: BlankForm) -> list[str]:
+def _annotations(blank: BlankForm, shipped: frozenset[str]) -> list[str]:
     """Subtypes of annotations a blank does not ship with (a comment, a stamp, a drawing, a file)."""
     found: list[str] = []
     for page in blank.reader.pages:
-        annots = page.get("/Annots")
+        annots = page.get(keys.ANNOTS)
         for ref in annots.get_object() if annots is not None else []:
             obj = ref.get_object()
-            subtype = str(obj.get("/Subtype", "/None")) if isinstance(obj, DictionaryObject) else "/None"
-            if subtype not in _BLANK_ANNOTATIONS:
+            subtype = str(obj.get(keys.SUBTYPE, "/None")) if isinstance(obj, DictionaryObject) else "/None"
+            if subtype not in shipped:
                 found.append(subtype.lstrip("/"))
     return found
 
 
-def stray_fields(blank: BlankForm, defaults: dict[str, str]) -> list[str]:
+def stray_fields(blank: BlankForm, defaults: Mapping[str, str]) -> list[str]:
     """Fields whose value, checkbox state or drawn text differs from the pristine blank's."""
     stray: list[str] = []
     for name, info in blank.fields.items():
         value = "" if info.value is None else str(info.value)
         if info.kind == "check":
-            state = info.obj.get("/AS")
-            if value not in ("", "/Off") or (state is not None and str(state) != "/Off"):
+            state = info.obj.get(keys.AS)
+            if value not in ("", keys.OFF) or (state is not None and str(state) != keys.OFF):
                 stray.append(name)
             continue
         want = defaults.get(name, "")
@@ -315,8 +322,8 @@ _SHOWN = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*(?:Tj|')|\[(?P<a>[^\]]*)\]\s
 
 def _drawn(obj: DictionaryObject) -> str:
     """The text a field's normal appearance draws (a blank's unfilled boxes draw nothing)."""
-    ap = obj.get("/AP")
-    normal = ap.get_object().get("/N") if ap is not None else None
+    ap = obj.get(keys.AP)
+    normal = ap.get_object().get(keys.N) if ap is not None else None
     stream = normal.get_object() if normal is not None else None
     if not isinstance(stream, StreamObject):
         return ""
@@ -398,10 +405,11 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
 
     Every stream the file lists, reachable or not, is first decoded within the decompression bounds
     (each filter of a chain, output by output), so the pdfium flatten and the pdfplumber read-back of
-    these bytes, or of a filled file kept as it is, never meet a bomb. The document is then cloned
-    (only objects reachable from its catalog); objects nothing refers to are not carried over. Only a
-    filled file read for `verify` (`rewrite=False`) keeps its bytes, and object numbers, when nothing
-    in it needs changing.
+    these bytes, or of a filled file kept as it is, never meet a bomb. The parsed document is then
+    cleaned in place and cloned: a clone copies only the objects its catalog reaches, so what was
+    removed, and objects nothing refers to, are not carried over. Only a filled file read for `verify`
+    (`rewrite=False`) keeps its bytes, and object numbers, when nothing in it needs changing: it is
+    not cloned at all.
     """
     reader = PdfReader(io.BytesIO(raw))
     encrypted = reader.is_encrypted
@@ -410,28 +418,25 @@ def _prepare(raw: bytes, source: str, *, rewrite: bool = True) -> tuple[bytes, P
             f"{source} is encrypted with a user password; the blanks uscis.gov ships open with an empty one"
         )
     check_streams(reader)
-    root = reader.trailer["/Root"]
+    root = reader.trailer[keys.ROOT]
     if not isinstance(root, DictionaryObject):
         raise FormError(f"{source} has no document catalog; it is not a PDF form")
-    acro = root.get("/AcroForm")
+    acro = root.get(keys.ACRO_FORM)
     if acro is None:
-        from formfill.fieldmap import the_forms, what_we_fill  # here only: fieldmap imports this module
-
-        raise FormError(f"{source} has no fillable fields: this is not {the_forms()}; {what_we_fill()}.")
+        raise NotFillableError(f"{source} has no fillable fields")  # the form layer adds what formfill fills
     acro = acro.get_object()
     if not isinstance(acro, DictionaryObject):
         raise FormError(f"{source} has a malformed form dictionary; it is not a fillable USCIS form")
-    had_xfa = "/XFA" in acro
-    # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
-    # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
-    writer = PdfWriter(clone_from=reader)
-    removed, changed = sanitize(writer, source)
-    for desc in _unmarked_fixed_pitch(cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())):
-        desc[NameObject("/Flags")] = NumberObject(int(cast(int, desc.get("/Flags", 0))) | FLAG_FIXED_PITCH)
+    had_xfa = keys.XFA in acro
+    removed, changed = sanitize(reader, source)  # the reader keeps the objects it parsed: a clone sees the changes
+    for desc in _unmarked_fixed_pitch(acro):
+        desc[NameObject(keys.FLAGS)] = NumberObject(int(cast(int, desc.get(keys.FLAGS, 0))) | FLAG_FIXED_PITCH)
         changed = True
     if rewrite or changed or encrypted or not _classic_xref(raw):
+        # Our fills append a classic xref table; some readers (iText, so pdftk) cannot follow one whose
+        # /Prev is a cross-reference stream, so the prepared copy always has a classic table.
         buf = io.BytesIO()
-        writer.write(buf)
+        PdfWriter(clone_from=reader).write(buf)
         data = buf.getvalue()
         reader = PdfReader(io.BytesIO(data))
     else:  # a filled file that is already clean: describe it as it is
@@ -453,62 +458,60 @@ _BANNED_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportDa
 _KNOWN_SCRIPT = "!ADBE::"  # Adobe's version-check scripts serving the XFA layer of the uscis.gov blank
 
 
-def sanitize(writer: PdfWriter, source: str) -> tuple[list[str], bool]:
-    """Strip scripts, actions and XFA from a cloned document in place (its streams were checked before cloning).
+def sanitize(doc: PdfReader, source: str) -> tuple[list[str], bool]:
+    """Strip scripts, actions and XFA from a parsed document in place (its streams were checked first).
 
     Returns a description of each removal that is not one of the Adobe/XFA items the authentic
-    blank carries (those are dropped silently), and whether anything was removed at all. Objects
-    no longer reachable are dropped too.
+    blank carries (those are dropped silently), and whether anything was removed at all. Only what
+    the catalog still reaches is looked at, and only that is carried over when the document is
+    then cloned (`PdfWriter(clone_from=doc)`): pypdf's public API has no way to drop a writer's
+    unreachable objects, so the cleaning happens before the clone.
     """
     removed: list[str] = []
     changed = False
-    root = writer._root_object
-    for key in ("/Perms", "/OpenAction", "/AA"):
+    root = doc.root_object
+    for key in (keys.PERMS, keys.OPEN_ACTION, keys.AA):
         if key in root:
             changed = True
             del root[key]
-            if key != "/Perms":
+            if key != keys.PERMS:
                 removed.append(f"{key} on the document catalog")
-    names = root.get("/Names")
+    names = root.get(keys.NAMES)
     names = names.get_object() if names is not None else None
-    if isinstance(names, DictionaryObject) and "/JavaScript" in names:
-        for name in _name_tree_keys(names["/JavaScript"]):
+    if isinstance(names, DictionaryObject) and keys.JAVASCRIPT in names:
+        for name in _name_tree_keys(names[keys.JAVASCRIPT]):
             if not name.startswith(_KNOWN_SCRIPT):
                 removed.append(f"document JavaScript {name[:40]!r}")
-        del names["/JavaScript"]
+        del names[keys.JAVASCRIPT]
         changed = True
-    acro = root.get("/AcroForm")  # an evidence PDF (formfill.pdf.assemble) may have no form at all
+    acro = root.get(keys.ACRO_FORM)  # an evidence PDF (formfill.pdf.assemble) may have no form at all
     acro = acro.get_object() if acro is not None else DictionaryObject()
-    for key in ("/XFA", "/NeedAppearances"):
+    for key in (keys.XFA, keys.NEED_APPEARANCES):
         if isinstance(acro, DictionaryObject) and key in acro:
             del acro[key]
             changed = True
-    _drop_unreachable(writer)  # the known scripts go before anything reachable is looked at
-    for obj in list(writer._objects):
-        if obj is None:
-            continue
+    for obj in _reachable(doc):  # the known scripts and the XFA just cut off are never looked at
         for node in _direct_nodes(obj, source):
-            if "/AA" in node:
-                del node["/AA"]
+            if keys.AA in node:
+                del node[keys.AA]
                 removed.append(f"/AA (automatic actions) on {_what(node)}")
-            action = node.get("/A")
+            action = node.get(keys.A)
             target = action.get_object() if action is not None else None
             # An action is a dictionary with /S; structure elements use /A for attributes (with /O).
-            if isinstance(target, DictionaryObject) and "/S" in target and "/O" not in target:
-                kind = str(target["/S"])
+            if isinstance(target, DictionaryObject) and keys.S in target and keys.O not in target:
+                kind = str(target[keys.S])
                 if kind not in _KEPT_ACTIONS:
-                    del node["/A"]
+                    del node[keys.A]
                     removed.append(f"{kind} action on {_what(node)}")
-                elif "/Next" in target:
-                    del target["/Next"]
+                elif keys.NEXT in target:
+                    del target[keys.NEXT]
                     removed.append(f"actions chained after a {kind} action")
-            kind = str(node.get("/S", ""))
-            typed_action = str(node.get("/Type", "")) == "/Action" and kind not in _KEPT_ACTIONS
+            kind = str(node.get(keys.S, ""))
+            typed_action = str(node.get(keys.TYPE, "")) == "/Action" and kind not in _KEPT_ACTIONS
             is_action = kind in _BANNED_ACTIONS or typed_action
-            if is_action and "/K" not in node:  # structure elements (with /K) name their role in /S
+            if is_action and keys.K not in node:  # structure elements (with /K) name their role in /S
                 node.clear()  # an action reachable some other way: it no longer does anything
                 removed.append(f"a {kind} action")
-    _drop_unreachable(writer)
     return removed, changed or bool(removed)
 
 
@@ -525,21 +528,21 @@ def _name_tree_keys(tree: Any) -> list[str]:
         node = node.get_object()
         if not isinstance(node, DictionaryObject):
             continue
-        pairs = node.get("/Names")
+        pairs = node.get(keys.NAMES)
         if isinstance(pairs, ArrayObject):
             out.extend(str(pairs[i]) for i in range(0, len(pairs), 2))
-        kids = node.get("/Kids")
+        kids = node.get(keys.KIDS)
         if isinstance(kids, ArrayObject):
             stack.extend(kids)
     return out
 
 
 def _what(node: DictionaryObject) -> str:
-    if str(node.get("/Type", "")) == "/Page":
+    if str(node.get(keys.TYPE, "")) == "/Page":
         return "a page"
-    if "/FT" in node or str(node.get("/Subtype", "")) == "/Widget":
+    if keys.FT in node or str(node.get(keys.SUBTYPE, "")) == "/Widget":
         return "a form field"
-    if "/Subtype" in node:
+    if keys.SUBTYPE in node:
         return "an annotation"
     return "an object"
 
@@ -558,28 +561,24 @@ def _direct_nodes(obj: Any, source: str) -> Iterator[DictionaryObject]:
             stack.extend((v, depth + 1) for v in node if isinstance(v, DictionaryObject | ArrayObject))
 
 
-def _drop_unreachable(writer: PdfWriter) -> None:
-    """Forget objects nothing in the document refers to any more (the removed scripts and actions)."""
-    roots: list[Any] = [writer._root_object.indirect_reference]
-    info = writer._info
-    if info is not None and info.indirect_reference is not None:
-        roots.append(info.indirect_reference)
-    reachable: set[int] = set()
-    stack = list(roots)
+def _reachable(doc: PdfReader) -> list[Any]:
+    """Every indirect object the catalog or the document information refers to, each once (iteratively)."""
+    stack: list[Any] = [doc.trailer.raw_get(k) for k in (keys.ROOT, keys.INFO) if k in doc.trailer]
+    seen: set[int] = set()
+    found: list[Any] = []
     while stack:
         node = stack.pop()
         if isinstance(node, IndirectObject):
-            if node.idnum in reachable or node.pdf is not writer:
+            if node.idnum in seen or node.pdf is not doc:
                 continue
-            reachable.add(node.idnum)
+            seen.add(node.idnum)
             node = node.get_object()
+            found.append(node)
         if isinstance(node, DictionaryObject):
             stack.extend(node.values())
         elif isinstance(node, ArrayObject):
             stack.extend(node)
-    for i in range(len(writer._objects)):
-        if i + 1 not in reachable:
-            writer._objects[i] = None
+    return found
 
 
 def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:
@@ -589,13 +588,13 @@ def _unmarked_fixed_pitch(acro: DictionaryObject) -> list[DictionaryObject]:
     34): a renderer without Courier New that substitutes by flags would pick a proportional face.
     """
     out: list[DictionaryObject] = []
-    dr = acro.get("/DR")
-    fonts = dr.get_object().get("/Font") if dr is not None else None
+    dr = acro.get(keys.DR)
+    fonts = dr.get_object().get(keys.FONT) if dr is not None else None
     for ref in (fonts.get_object().values() if fonts is not None else []):
         font = ref.get_object()
-        widths = {float(w) for w in font.get("/Widths", [])}
-        desc = font.get("/FontDescriptor")
-        if len(widths) == 1 and desc is not None and not int(desc.get_object().get("/Flags", 0)) & FLAG_FIXED_PITCH:
+        widths = {float(w) for w in font.get(keys.WIDTHS, [])}
+        desc = font.get(keys.FONT_DESCRIPTOR)
+        if len(widths) == 1 and desc is not None and not int(desc.get_object().get(keys.FLAGS, 0)) & FLAG_FIXED_PITCH:
             out.append(cast(DictionaryObject, desc.get_object()))
     return out
 
@@ -646,7 +645,7 @@ def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]
         for i, page in enumerate(reader.pages)
         if page.indirect_reference is not None
     }
-    acro = cast(DictionaryObject, cast(DictionaryObject, reader.trailer["/Root"])["/AcroForm"].get_object())
+    acro = cast(DictionaryObject, cast(DictionaryObject, reader.trailer[keys.ROOT])[keys.ACRO_FORM].get_object())
     fonts = _fonts(acro)
     fields: dict[str, FieldInfo] = {}
 
@@ -659,46 +658,46 @@ def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]
             seen.add(ref.idnum)
         obj = ref.get_object()
         name = prefix
-        if "/T" in obj:
-            name = f"{prefix}.{obj['/T']}" if prefix else str(obj["/T"])
+        if keys.T in obj:
+            name = f"{prefix}.{obj[keys.T]}" if prefix else str(obj[keys.T])
         inh = dict(inherited)
-        for key in ("/FT", "/DA", "/Ff", "/Q", "/MaxLen", "/V"):
+        for key in (keys.FT, keys.DA, keys.FF, keys.Q, keys.MAX_LEN, keys.V):
             if key in obj:
                 inh[key] = obj[key]
-        kids = obj.get("/Kids")
+        kids = obj.get(keys.KIDS)
         if kids:
             for kid in kids:
                 walk(kid, name, inh)
             return
         fields[name] = _field_info(name, ref, obj, inh, page_of)
 
-    for ref in acro.get("/Fields", ArrayObject()):
+    for ref in acro.get(keys.FIELDS, ArrayObject()):
         walk(ref, "", {})
     return fields, fonts
 
 
 def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any], page_of: dict[int, int]) -> FieldInfo:
-    ft = inh.get("/FT")
-    kind = {"/Tx": "text", "/Btn": "check", "/Ch": "choice"}.get(str(ft), "other")
+    ft = inh.get(keys.FT)
+    kind = {keys.TEXT: "text", keys.BUTTON: "check", keys.CHOICE: "choice"}.get(str(ft), "other")
     on_states: tuple[str, ...] = ()
     if kind == "check":
-        ap = obj.get("/AP")
-        normal = ap.get_object().get("/N") if ap is not None else None
+        ap = obj.get(keys.AP)
+        normal = ap.get_object().get(keys.N) if ap is not None else None
         if normal is not None:
-            on_states = tuple(str(k) for k in cast(DictionaryObject, normal.get_object()) if k != "/Off")
+            on_states = tuple(str(k) for k in cast(DictionaryObject, normal.get_object()) if k != keys.OFF)
     options: tuple[str, ...] = ()
-    if kind == "choice" and "/Opt" in obj:
-        for raw in cast(ArrayObject, obj["/Opt"]):
+    if kind == "choice" and keys.OPT in obj:
+        for raw in cast(ArrayObject, obj[keys.OPT]):
             opt = raw.get_object()
             options += (str(opt[0]) if isinstance(opt, list | ArrayObject) else str(opt),)
     font, size = None, 0.0
-    m = _DA.search(str(inh.get("/DA", "")))
+    m = _DA.search(str(inh.get(keys.DA, "")))
     if m:
         font, size = m.group(1), float(m.group(2))
-    page_ref = obj.get("/P")
+    page_ref = obj.get(keys.P)
     page = page_of.get(page_ref.idnum, 0) if isinstance(page_ref, IndirectObject) else 0
-    rect = tuple(float(x) for x in obj.get("/Rect", [0, 0, 0, 0]))
-    max_len = inh.get("/MaxLen")
+    rect = tuple(float(x) for x in obj.get(keys.RECT, [0, 0, 0, 0]))
+    max_len = inh.get(keys.MAX_LEN)
     return FieldInfo(
         name=name,
         kind=kind,
@@ -706,33 +705,33 @@ def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any],
         rect=(rect[0], rect[1], rect[2], rect[3]),
         ref=ref,
         obj=obj,
-        tooltip=str(obj.get("/TU", "")),
+        tooltip=str(obj.get(keys.TU, "")),
         max_len=int(max_len) if max_len is not None else None,
-        flags=int(inh.get("/Ff", 0)),
+        flags=int(inh.get(keys.FF, 0)),
         font=font,
         font_size=size,
-        align=int(inh.get("/Q", 0)),
+        align=int(inh.get(keys.Q, 0)),
         on_states=on_states,
         options=options,
-        value=inh.get("/V"),
+        value=inh.get(keys.V),
     )
 
 
 def _fonts(acro: DictionaryObject) -> dict[str, FontInfo]:
     out: dict[str, FontInfo] = {}
-    dr = acro.get("/DR")
-    font_dict = dr.get_object().get("/Font") if dr is not None else None
+    dr = acro.get(keys.DR)
+    font_dict = dr.get_object().get(keys.FONT) if dr is not None else None
     if font_dict is None:
         return out
     font_dict = font_dict.get_object()
     for key, ref in font_dict.items():
         font = ref.get_object()
-        widths = tuple(float(w) for w in font.get("/Widths", []))
-        desc = font.get("/FontDescriptor")
-        missing = float(desc.get_object().get("/MissingWidth", 0)) if desc is not None else 0.0
+        widths = tuple(float(w) for w in font.get(keys.WIDTHS, []))
+        desc = font.get(keys.FONT_DESCRIPTOR)
+        missing = float(desc.get_object().get(keys.MISSING_WIDTH, 0)) if desc is not None else 0.0
         if not widths:
             missing = missing or 600.0  # standard 14 fonts: a conservative Courier-like width
         name = str(key)[1:]
         if isinstance(ref, IndirectObject):
-            out[name] = FontInfo(name, ref, widths, int(font.get("/FirstChar", 0)), missing)
+            out[name] = FontInfo(name, ref, widths, int(font.get(keys.FIRST_CHAR, 0)), missing)
     return out

@@ -9,8 +9,9 @@ clipped at an edge do not count.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -20,13 +21,11 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from formfill.errors import FitError, FormError, Problem
 from formfill.masking import shown
+from formfill.pdf import keys
 from formfill.pdf.appearance import PADDING
 from formfill.pdf.blank import BlankForm, one_line
 from formfill.pdf.verify import Verification
-from formfill.pdf.writer import IncrementalUpdate, form_xobject
-
-if TYPE_CHECKING:
-    from formfill.layout import Plan
+from formfill.pdf.writer import FieldValue, IncrementalUpdate, form_xobject
 
 EPSILON = 0.05  # points of rounding allowed in glyph boxes
 
@@ -52,8 +51,8 @@ def flatten(data: bytes) -> bytes:
     # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
     root = writer.root_object
-    if "/AcroForm" in root:
-        del root["/AcroForm"]
+    if keys.ACRO_FORM in root:
+        del root[keys.ACRO_FORM]
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -66,8 +65,8 @@ def _empty_appearances(data: bytes) -> bytes:
         if reader.is_encrypted:
             return data
         upd = IncrementalUpdate(data, reader.trailer)
-        acro = cast(DictionaryObject, reader.trailer["/Root"]).get("/AcroForm")
-        fields = cast(DictionaryObject, acro.get_object()).get("/Fields", []) if acro is not None else []
+        acro = cast(DictionaryObject, reader.trailer[keys.ROOT]).get(keys.ACRO_FORM)
+        fields = cast(DictionaryObject, acro.get_object()).get(keys.FIELDS, []) if acro is not None else []
         for ref in fields:
             _give_empty_appearance(upd, ref, {})
         return upd.to_bytes() if upd.updates else data
@@ -79,20 +78,21 @@ def _give_empty_appearance(upd: IncrementalUpdate, ref: Any, inherited: dict[str
     obj = ref.get_object()
     if not isinstance(obj, DictionaryObject):
         return
-    inh = {**inherited, **{k: obj[k] for k in ("/FT", "/V") if k in obj}}
-    kids = obj.get("/Kids")
+    inh = {**inherited, **{k: obj[k] for k in (keys.FT, keys.V) if k in obj}}
+    kids = obj.get(keys.KIDS)
     if kids:
         for kid in cast(ArrayObject, kids):
             _give_empty_appearance(upd, kid, inh)
         return
-    value = inh.get("/V")
+    value = inh.get(keys.V)
     empty = value is None or (isinstance(value, str | bytes | ArrayObject) and not value)
-    if "/AP" in obj or inh.get("/FT") not in ("/Tx", "/Ch") or not empty or not isinstance(ref, IndirectObject):
+    if (keys.AP in obj or inh.get(keys.FT) not in (keys.TEXT, keys.CHOICE) or not empty
+            or not isinstance(ref, IndirectObject)):
         return
-    x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, obj.get("/Rect", [0, 0, 0, 0])))
+    x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, obj.get(keys.RECT, [0, 0, 0, 0])))
     stream = form_xobject(b"/Tx BMC\nEMC", abs(x1 - x0), abs(y1 - y0), DictionaryObject())
     widget = DictionaryObject(obj)
-    widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): upd.add(stream)})
+    widget[NameObject(keys.AP)] = DictionaryObject({NameObject(keys.N): upd.add(stream)})
     upd.replace(ref, widget)
 
 
@@ -120,7 +120,7 @@ def _inside(point: tuple[float, float], rect: tuple[float, float, float, float])
     return rect[0] <= point[0] <= rect[2] and rect[1] <= point[1] <= rect[3]
 
 
-def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]:
+def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue]) -> list[Problem]:
     """Every value is drawn whole inside its own box; boxes with nothing planned (signatures) stay empty.
 
     A character counts for a box when its centre is in the box; it must then lie entirely within the
@@ -131,7 +131,7 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
         pdf = pdfium.PdfDocument(flat)
     except pdfium.PdfiumError as err:
         return [Problem("", f"the flattened copy cannot be opened by pdfium ({err})", "printed")]
-    planned = {p.assignment.field: p for p in plan.placed if p.assignment.kind != "check"}
+    planned = {p.field: p for p in values if p.kind != "check"}
     try:
         chars: dict[int, list[_Char]] = {}
         for name, info in blank.fields.items():
@@ -150,7 +150,7 @@ def printed_problems(flat: bytes, blank: BlankForm, plan: Plan) -> list[Problem]
                     problems.append(Problem(name, f"text is printed in a box nothing was planned for on page "
                                                   f"{info.page} [{name}]", "printed"))
                 continue
-            source = p.assignment.entry.source
+            source = p.source
             want = "".join("".join(p.layout.lines).split())
             if got != want:
                 problems.append(Problem(source, f"prints {shown(source, got)} inside its box on page {info.page}, "
@@ -179,10 +179,10 @@ def _flatten_guarded(data: bytes) -> bytes:
 
 
 def verify_printed(
-    data: bytes, blank: BlankForm, plan: Plan, result: Verification, *, flat: bytes | None = None
+    data: bytes, blank: BlankForm, values: Sequence[FieldValue], result: Verification, *, flat: bytes | None = None
 ) -> Verification:
     """Add the printed-page check to a field-level verification."""
-    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, plan)
+    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, values)
     result.problems.extend(problems)
     result.ok = result.ok and not problems
     result.printed_checked = True

@@ -37,15 +37,25 @@ from pypdf.generic import (
 )
 
 from formfill.errors import FormError, StreamBoundsError
+from formfill.pdf.keys import (
+    BITS_PER_COMPONENT,
+    COLOR_SPACE,
+    DECODE_PARMS,
+    FILTER,
+    HEIGHT,
+    IMAGE_MASK,
+    PREDICTOR,
+    SUBTYPE,
+    TYPE,
+    WIDTH,
+)
+from formfill.pdf.keys import N as ICC_COMPONENTS
 
 MAX_STREAM_BYTES = 32 * 2**20  # any one filter's output, so any one stream (the I-131's largest is under 1 MB)
 MAX_DECODED_BYTES = 128 * 2**20  # all streams of a file together (the I-131's: about 2 MB)
 MAX_FILTERS = 8  # filters in one chain (the I-131 uses one)
 
-# PDF key names (ISO 32000-1, 7.3.8.2 and 7.4) and the filters formfill reads, with their abbreviations.
-FILTER = "/Filter"
-DECODE_PARMS = "/DecodeParms"
-PREDICTOR = "/Predictor"
+# The filters formfill reads, with their abbreviations (ISO 32000-1, 7.4); the key names are formfill.pdf.keys'.
 FLATE = frozenset({"/FlateDecode", "/Fl"})
 LZW = frozenset({"/LZWDecode", "/LZW"})
 ASCII_HEX = frozenset({"/ASCIIHexDecode", "/AHx"})
@@ -53,14 +63,7 @@ ASCII_85 = frozenset({"/ASCII85Decode", "/A85"})
 RUN_LENGTH = frozenset({"/RunLengthDecode", "/RL"})
 IMAGE_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF"})
 CRYPT = "/Crypt"  # decryption is pypdf's, before any filter: here it is the identity
-TYPE = "/Type"
-SUBTYPE = "/Subtype"
-IMAGE = "/Image"
-WIDTH = "/Width"
-HEIGHT = "/Height"
-BITS_PER_COMPONENT = "/BitsPerComponent"
-COLOR_SPACE = "/ColorSpace"
-IMAGE_MASK = "/ImageMask"
+IMAGE = "/Image"  # the /Subtype of an image XObject
 NOT_CONTENT = frozenset({"/XRef", "/ObjStm", "/Metadata", "/EmbeddedFile"})  # /Type of streams drawing nothing
 # Colour components per colour space family (ISO 32000-1 8.6), abbreviations as inline images spell them;
 # a space not listed (a resource name, a /Pattern) counts as 4, the most a common space has.
@@ -246,7 +249,7 @@ def raw_bytes(stream: StreamObject) -> bytes:
     looser bounds, which is what this module exists to check first. So this is the one place
     formfill reads pypdf's private `_data`.
     """
-    data = stream._data
+    data = stream._data  # the one private pypdf attribute formfill reads (see above); tests pin the versions
     return data if isinstance(data, bytes) else b""
 
 
@@ -374,7 +377,7 @@ def components(space: Any) -> int:
         family = str(_resolved(space[0]))
         detail = _resolved(space[1]) if len(space) > 1 else None
         if family == "/ICCBased" and isinstance(detail, DictionaryObject):
-            n = _resolved(detail.get("/N"))
+            n = _resolved(detail.get(ICC_COMPONENTS))
             return n if isinstance(n, int) and 0 < n <= 32 else 4
         if family == "/DeviceN" and isinstance(detail, ArrayObject):
             return max(1, min(len(detail), 32))

@@ -4,7 +4,8 @@ pdfplumber (pdfminer underneath) is an independent reader from the pypdf code th
 so a value that reads back here was really written. We check the value (/V), the checkbox state
 (/AS agrees with /V and names an appearance the box has), the text the appearance stream draws,
 that every box not meant to be checked is off, that no question has two boxes on, and that the
-signature fields are empty.
+signature fields are empty. What the form expects where nothing was written (its pristine values,
+its questions, its signature boxes) comes from the form layer as plain data (`Expectations`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +28,18 @@ from pdfminer.utils import decode_text
 from pdfplumber.pdf import PDF
 
 from formfill.errors import FormError, InputError, Problem
-from formfill.fieldmap import FieldMap
 from formfill.files import write_atomic
 from formfill.masking import shown as show
+from formfill.pdf import keys
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
+from formfill.pdf.keys import bare
 from formfill.pdf.streams import FLATE, inflate
-from formfill.pdf.writer import Placed
+from formfill.pdf.writer import FieldValue
 
+# pdfminer's spelling of the keys read for every field
+_T, _FT, _V, _KIDS, _PARENT = (bare(k) for k in (keys.T, keys.FT, keys.V, keys.KIDS, keys.PARENT))
+_KINDS = {bare(keys.TEXT): "text", bare(keys.BUTTON): "check", bare(keys.CHOICE): "choice"}
+_OFF = bare(keys.OFF)
 _TJ = re.compile(rb"\((?P<s>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
 _ESC = re.compile(rb"\\(.)", re.S)
 
@@ -45,6 +52,22 @@ class ReadField:
     state: str | None
     states: tuple[str, ...]
     drawn: str | None  # text the normal appearance draws (text fields)
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What a filled file must hold beyond the values written into it, as the form layer knows it.
+
+    `defaults`: the pristine blank's value of every field that is not empty in it (every other field
+    nothing was written to must be empty); `groups`: the question each checkbox answers (at most one
+    box of a question may be on); `sources`: what a problem about a field points at (a profile path);
+    `empty`: fields that must stay empty whatever was planned (signatures, fields formfill never fills).
+    """
+
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    groups: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+    empty: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -71,7 +94,7 @@ class Verification:
 
 def _fields(pdf: PDF) -> dict[str, ReadField]:
     out: dict[str, ReadField] = {}
-    acro = resolve1(pdf.doc.catalog.get("AcroForm"))
+    acro = resolve1(pdf.doc.catalog.get(bare(keys.ACRO_FORM)))
     if not acro:
         return out
 
@@ -80,21 +103,21 @@ def _fields(pdf: PDF) -> dict[str, ReadField]:
         if not isinstance(obj, dict):
             return
         name = prefix
-        if "T" in obj:
-            t = _text(obj["T"]) or ""
+        if _T in obj:
+            t = _text(obj[_T]) or ""
             name = f"{prefix}.{t}" if prefix else t
         inh = dict(inherited)
-        for key in ("FT", "V"):
+        for key in (_FT, _V):
             if key in obj:
                 inh[key] = obj[key]
-        kids = resolve1(obj.get("Kids"))
+        kids = resolve1(obj.get(_KIDS))
         if kids:
             for kid in kids:
                 walk(kid, name, inh)
             return
         out[name] = _read(name, obj, inh)
 
-    for ref in resolve1(acro.get("Fields")) or []:
+    for ref in resolve1(acro.get(bare(keys.FIELDS))) or []:
         walk(ref, "", {})
     return out
 
@@ -163,7 +186,7 @@ MAX_SHEET_CONTENT = 2**20
 
 def _content_size(pdf: PDF, n: int) -> int:
     """Decoded bytes of page n's content streams (each already within the decompression bounds)."""
-    contents = resolve1(pdf.pages[n].page_obj.attrs.get("Contents"))
+    contents = resolve1(pdf.pages[n].page_obj.attrs.get(bare(keys.CONTENTS)))
     streams = contents if isinstance(contents, list) else [contents]
     return sum(len(stream.get_data()) for stream in map(resolve1, streams) if isinstance(stream, PDFStream))
 
@@ -172,7 +195,7 @@ def _undecodable_pages(pdf: PDF, pages: range) -> list[int]:
     """0-based numbers of pages whose content stream does not decode: such a page prints wrong or not at all."""
     bad: list[int] = []
     for n in pages:
-        contents = resolve1(pdf.pages[n].page_obj.attrs.get("Contents"))
+        contents = resolve1(pdf.pages[n].page_obj.attrs.get(bare(keys.CONTENTS)))
         streams = contents if isinstance(contents, list) else [contents]
         if not all(_decodes(resolve1(s)) for s in streams if s is not None):
             bad.append(n)
@@ -220,9 +243,9 @@ def _overlay(
     if len(written) != len(names):
         return None
     trailer = blank.reader.trailer
-    size = int(trailer["/Size"])  # type: ignore[call-overload]
-    root_ref = trailer.raw_get("/Root")
-    pages_ref = trailer["/Root"].raw_get("/Pages")  # type: ignore[attr-defined]
+    size = int(trailer[keys.SIZE])  # type: ignore[call-overload]
+    root_ref = trailer.raw_get(keys.ROOT)
+    pages_ref = trailer[keys.ROOT].raw_get(keys.PAGES)  # type: ignore[attr-defined]
     allowed = set(written) | ({pages_ref.idnum} if sheets else set())
     base_fields, base_xrefs, _ = baseline(blank)
     updates = pdf.doc.xrefs[: len(pdf.doc.xrefs) - base_xrefs]
@@ -231,11 +254,11 @@ def _overlay(
         return None  # an update changed something we did not plan: read everything
     for xref in updates:
         t = xref.get_trailer()
-        root = t.get("Root")
-        if "Encrypt" in t or not isinstance(root, PDFObjRef) or root.objid != root_ref.idnum:
+        root = t.get(bare(keys.ROOT))
+        if bare(keys.ENCRYPT) in t or not isinstance(root, PDFObjRef) or root.objid != root_ref.idnum:
             return None
     if sheets:
-        kids = resolve1(resolve1(pdf.doc.getobj(pages_ref.idnum)).get("Kids")) or []
+        kids = resolve1(resolve1(pdf.doc.getobj(pages_ref.idnum)).get(_KIDS)) or []
         blank_kids = [page.indirect_reference.idnum for page in blank.reader.pages if page.indirect_reference]
         got_kids = [k.objid for k in kids if isinstance(k, PDFObjRef)]
         if got_kids[: len(blank_kids)] != blank_kids or len(got_kids) != len(blank_kids) + sheets:
@@ -262,23 +285,23 @@ def _lineage(obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     for _ in range(64):
         if not isinstance(node, dict):
             break
-        if "T" in node:
-            names.append(_text(node["T"]) or "")
-        for key in ("FT", "V"):
+        if _T in node:
+            names.append(_text(node[_T]) or "")
+        for key in (_FT, _V):
             if key in node and key not in inherited:
                 inherited[key] = node[key]
-        node = resolve1(node.get("Parent")) if "Parent" in node else None
+        node = resolve1(node.get(_PARENT)) if _PARENT in node else None
     return ".".join(reversed(names)), inherited
 
 
 def _read(name: str, obj: dict[str, Any], inh: dict[str, Any]) -> ReadField:
-    ft = _name(inh.get("FT"))
-    kind = {"Tx": "text", "Btn": "check", "Ch": "choice"}.get(ft or "", "other")
-    raw_v = resolve1(inh.get("V"))
+    ft = _name(inh.get(_FT))
+    kind = _KINDS.get(ft or "", "other")
+    raw_v = resolve1(inh.get(_V))
     value = _name(raw_v) if isinstance(raw_v, PSLiteral) else _text(raw_v)
-    state = _name(resolve1(obj.get("AS")))
-    ap = resolve1(obj.get("AP"))
-    normal = resolve1(ap.get("N")) if isinstance(ap, dict) else None
+    state = _name(resolve1(obj.get(bare(keys.AS))))
+    ap = resolve1(obj.get(bare(keys.AP)))
+    normal = resolve1(ap.get(bare(keys.N))) if isinstance(ap, dict) else None
     states: tuple[str, ...] = ()
     drawn = None
     if isinstance(normal, dict):
@@ -322,9 +345,8 @@ def _squash(text: str) -> str:
 
 def verify_bytes(
     data: bytes,
-    fmap: FieldMap,
-    placed: list[Placed],
-    blank_values: dict[str, Any],
+    values: Sequence[FieldValue],
+    expected: Expectations,
     sheets: list[list[str]] | None = None,
     blank_pages: int = 0,
     blank: BlankForm | None = None,
@@ -332,16 +354,16 @@ def verify_bytes(
 ) -> Verification:
     """Compare a written file with what was planned for it (sheets: the continuation sheets' lines).
 
-    Every field the plan did not write must read back as the pristine blank's default (the field
-    map's `blank_defaults`; `blank_values` is kept for callers and no longer consulted), and every
-    page's content stream must decode.
+    Every field the plan did not write must read back as the pristine blank's default
+    (`expected.defaults`, never the values of the blank it was written on), and every page's
+    content stream must decode.
     With the `blank` it was written on, and when the file is that blank's bytes plus one update that
     touches only the planned objects, only the written fields are parsed again: every other field is
     byte-for-byte the blank's, whose fields were read once per process. Anything else gets a full read.
     """
     try:
         with time_limit(PREPARE_SECONDS, source):
-            return _verify(data, fmap, placed, sheets, blank_pages, blank)
+            return _verify(data, values, expected, sheets, blank_pages, blank)
     except FormError:
         raise
     except RecursionError:
@@ -352,14 +374,14 @@ def verify_bytes(
 
 def _verify(
     data: bytes,
-    fmap: FieldMap,
-    placed: list[Placed],
+    values: Sequence[FieldValue],
+    expectations: Expectations,
     sheets: list[list[str]] | None,
     blank_pages: int,
     blank: BlankForm | None,
 ) -> Verification:
     problems: list[Problem] = []
-    expected_names = [p.assignment.field for p in placed]
+    expected_names = [p.field for p in values]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         fields = _overlay(pdf, data, blank, expected_names, len(sheets or [])) if blank is not None else None
         if fields is None:
@@ -373,28 +395,27 @@ def _verify(
                                         "print as written", "verify"))
         if sheets is not None:
             problems.extend(_check_sheets(pdf, sheets, blank_pages))
-    expected = {p.assignment.field: p for p in placed}
+    expected = {p.field: p for p in values}
 
-    def bad(p: Placed | None, field_name: str, message: str) -> None:
-        where = p.assignment.entry.source if p else field_name
+    def bad(p: FieldValue | None, field_name: str, message: str) -> None:
+        where = p.source if p else field_name
         problems.append(Problem(where, f"{message} [{field_name}]", "verify"))
 
     for name, p in expected.items():
         got = fields.get(name)
-        a = p.assignment
         if got is None:
             bad(p, name, "field is missing from the written file")
             continue
-        if a.kind == "check":
-            on = a.value.lstrip("/")
+        if p.kind == "check":
+            on = p.value.lstrip("/")
             if got.value != on or got.state != on:
                 bad(p, name, f"box should be on ({on}) but reads value={got.value!r} state={got.state!r}")
             elif on not in got.states:
                 bad(p, name, f"box has no appearance for its state {on!r}")
             continue
-        if got.value != a.value:
-            src = a.entry.source
-            bad(p, name, f"reads back {show(src, got.value)} instead of {show(src, a.value)}")
+        if got.value != p.value:
+            src = p.source
+            bad(p, name, f"reads back {show(src, got.value)} instead of {show(src, p.value)}")
         drawn = got.drawn
         if drawn is None:
             bad(p, name, "has no appearance stream, so it would print empty")
@@ -402,26 +423,26 @@ def _verify(
         pieces = drawn.split("\x00")
         comb = len(p.layout.lines) == 1 and len(pieces) > 1  # comb fields draw one character per cell
         drawn_text = "".join(pieces) if comb else " ".join(pieces)
-        if _squash(drawn_text) != _squash(a.value):
-            bad(p, name, f"prints {show(a.entry.source, drawn_text)} instead of {show(a.entry.source, a.value)}")
+        if _squash(drawn_text) != _squash(p.value):
+            bad(p, name, f"prints {show(p.source, drawn_text)} instead of {show(p.source, p.value)}")
 
     checked = 0
     groups: dict[str, list[str]] = {}
-    # What a field the plan did not write must hold: the pristine blank's value from the field map,
+    # What a field the plan did not write must hold: the pristine blank's value from the form's data,
     # never the value in the blank that was filled (which may itself be someone's filled form).
-    defaults = dict(fmap.blank_defaults)
-    group_of = {e.field: e.group for e in fmap.entries if e.group}
-    source_of = {e.field: e.source for e in fmap.entries}
-    signature = set(fmap.signature_fields) | set(fmap.unfilled_fields)
+    defaults = expectations.defaults
+    group_of = expectations.groups
+    source_of = expectations.sources
+    signature = expectations.empty
     for name, got in fields.items():
-        is_on = got.kind == "check" and got.state not in (None, "Off")
+        is_on = got.kind == "check" and got.state not in (None, _OFF)
         if is_on:
             checked += 1
             if group_of.get(name):
                 groups.setdefault(group_of[name], []).append(name)
             if name not in expected:
                 bad(None, name, "box is checked although the profile does not say so")
-        if got.kind == "check" and got.value not in (None, "Off", "") and got.value != got.state:
+        if got.kind == "check" and got.value not in (None, _OFF, "") and got.value != got.state:
             bad(None, name, f"box value {got.value!r} differs from its appearance state {got.state!r}")
         if got.kind in ("text", "choice") and name not in expected:
             default = defaults.get(name, "")
@@ -436,7 +457,7 @@ def _verify(
     for group, members in groups.items():
         if len(members) > 1:
             bad(None, ", ".join(members), f"{len(members)} boxes checked for one question ({group})")
-    boxes = sum(1 for p in placed if p.assignment.kind == "check")
+    boxes = sum(1 for p in values if p.kind == "check")
     if checked != boxes:
         problems.append(Problem("", f"{checked} boxes are checked, {boxes} were meant to be", "verify"))
     return Verification(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,7 +27,7 @@ from pypdf.generic import (
 )
 
 from formfill.errors import FitError
-from formfill.fieldmap import Assignment
+from formfill.pdf import keys
 from formfill.pdf.appearance import Layout, escape, text_stream
 from formfill.pdf.blank import BlankForm, FieldInfo, FontInfo
 
@@ -45,11 +46,19 @@ SHEET_FONT_RESOURCE = "F1"
 
 
 @dataclass(frozen=True)
-class Placed:
-    """A value and the lines it is drawn as (what the verifier expects to read back)."""
+class FieldValue:
+    """One value to write, as pdf/ takes it: the field, its kind, what goes in and the lines it is drawn as.
 
-    assignment: Assignment
+    Plain data, so pdf/ needs no form's map to write or check a value. The verifier expects to read back
+    exactly this; `source` is what a problem about the field points at (the form layer passes the
+    profile path, which also decides whether the value is masked in messages).
+    """
+
+    field: str
+    kind: str  # text | check | choice
+    value: str  # text to print, option to choose, or the checkbox's on-state name
     layout: Layout
+    source: str = ""
 
 
 def font_for(blank: BlankForm, info: FieldInfo) -> FontInfo:
@@ -67,7 +76,7 @@ class IncrementalUpdate:
     def __init__(self, base: bytes, trailer: DictionaryObject) -> None:
         self.base = base
         self.trailer = trailer
-        self.size = int(cast(NumberObject, trailer["/Size"]))
+        self.size = int(cast(NumberObject, trailer[keys.SIZE]))
         self.updates: list[tuple[int, int, PdfObject]] = []
         self.new: list[PdfObject] = []
 
@@ -98,12 +107,12 @@ class IncrementalUpdate:
                 out.write(f"{offset:010d} {gen:05d} n\r\n".encode())
         trailer = DictionaryObject(
             {
-                NameObject("/Size"): NumberObject(self.size + len(self.new)),
-                NameObject("/Root"): self.trailer.raw_get("/Root"),
-                NameObject("/Prev"): NumberObject(_startxref(self.base)),
+                NameObject(keys.SIZE): NumberObject(self.size + len(self.new)),
+                NameObject(keys.ROOT): self.trailer.raw_get(keys.ROOT),
+                NameObject(keys.PREV): NumberObject(_startxref(self.base)),
             }
         )
-        for key in ("/Info", "/ID"):
+        for key in (keys.INFO, keys.ID):
             if key in self.trailer:
                 trailer[NameObject(key)] = self.trailer.raw_get(key)
         out.write(b"trailer\n")
@@ -112,18 +121,18 @@ class IncrementalUpdate:
         return out.getvalue()
 
 
-def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | None = None) -> bytes:
+def fill_bytes(blank: BlankForm, values: Sequence[FieldValue], sheets: list[bytes] | None = None) -> bytes:
     """The filled PDF: the prepared blank plus one incremental update (sheets: page content streams)."""
     upd = IncrementalUpdate(blank.data, blank.reader.trailer)
-    for p in placed:
-        info = blank.fields[p.assignment.field]
+    for p in values:
+        info = blank.fields[p.field]
         d = DictionaryObject(info.obj)
-        if p.assignment.kind == "check":
-            state = NameObject(p.assignment.value)
-            d[NameObject("/V")] = state
-            d[NameObject("/AS")] = state
+        if p.kind == "check":
+            state = NameObject(p.value)
+            d[NameObject(keys.V)] = state
+            d[NameObject(keys.AS)] = state
         else:
-            d[NameObject("/V")] = TextStringObject(p.assignment.value)
+            d[NameObject(keys.V)] = TextStringObject(p.value)
             font = font_for(blank, info)
             stream = form_xobject(
                 text_stream(p.layout, info, font),
@@ -131,7 +140,7 @@ def fill_bytes(blank: BlankForm, placed: list[Placed], sheets: list[bytes] | Non
                 info.height,
                 DictionaryObject({NameObject("/" + font.resource_name): font.ref}),
             )
-            d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): upd.add(stream)})
+            d[NameObject(keys.AP)] = DictionaryObject({NameObject(keys.N): upd.add(stream)})
         upd.replace(info.ref, d)
     if sheets:
         _append_sheets(blank, upd, sheets)
@@ -143,10 +152,11 @@ def form_xobject(content: bytes, width: float, height: float, fonts: DictionaryO
     stream.set_data(content)
     stream.update(
         {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]),
-            NameObject("/Resources"): DictionaryObject({NameObject("/Font"): fonts}),
+            NameObject(keys.TYPE): NameObject("/XObject"),
+            NameObject(keys.SUBTYPE): NameObject("/Form"),
+            NameObject(keys.BBOX): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width),
+                                                FloatObject(height)]),
+            NameObject(keys.RESOURCES): DictionaryObject({NameObject(keys.FONT): fonts}),
         }
     )
     return stream
@@ -199,19 +209,19 @@ def _sheet_font(blank: BlankForm) -> DictionaryObject | IndirectObject:
             return font.ref
     return DictionaryObject(
         {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Courier-Bold"),
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject(keys.TYPE): NameObject("/Font"),
+            NameObject(keys.SUBTYPE): NameObject("/Type1"),
+            NameObject(keys.BASE_FONT): NameObject("/Courier-Bold"),
+            NameObject(keys.ENCODING): NameObject("/WinAnsiEncoding"),
         }
     )
 
 
 def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]) -> None:
-    root = cast(DictionaryObject, blank.reader.trailer["/Root"])
-    pages_ref = cast(IndirectObject, root.raw_get("/Pages"))
-    pages = DictionaryObject(cast(DictionaryObject, root["/Pages"]))
-    kids = ArrayObject(cast(ArrayObject, pages["/Kids"]))
+    root = cast(DictionaryObject, blank.reader.trailer[keys.ROOT])
+    pages_ref = cast(IndirectObject, root.raw_get(keys.PAGES))
+    pages = DictionaryObject(cast(DictionaryObject, root[keys.PAGES]))
+    kids = ArrayObject(cast(ArrayObject, pages[keys.KIDS]))
     font = _sheet_font(blank)
     if isinstance(font, DictionaryObject):
         font = upd.add(font)
@@ -220,22 +230,22 @@ def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]
         stream.set_data(content)
         page = DictionaryObject(
             {
-                NameObject("/Type"): NameObject("/Page"),
-                NameObject("/Parent"): pages_ref,
-                NameObject("/MediaBox"): ArrayObject(
+                NameObject(keys.TYPE): NameObject("/Page"),
+                NameObject(keys.PARENT): pages_ref,
+                NameObject(keys.MEDIA_BOX): ArrayObject(
                     [FloatObject(0), FloatObject(0), FloatObject(SHEET_SIZE[0]), FloatObject(SHEET_SIZE[1])]
                 ),
-                NameObject("/Resources"): DictionaryObject(
+                NameObject(keys.RESOURCES): DictionaryObject(
                     {
-                        NameObject("/Font"): DictionaryObject({NameObject("/" + SHEET_FONT_RESOURCE): font}),
+                        NameObject(keys.FONT): DictionaryObject({NameObject("/" + SHEET_FONT_RESOURCE): font}),
                     }
                 ),
-                NameObject("/Contents"): upd.add(stream),
+                NameObject(keys.CONTENTS): upd.add(stream),
             }
         )
         kids.append(upd.add(page))
-    pages[NameObject("/Kids")] = kids
-    pages[NameObject("/Count")] = NumberObject(int(cast(NumberObject, pages["/Count"])) + len(sheets))
+    pages[NameObject(keys.KIDS)] = kids
+    pages[NameObject(keys.COUNT)] = NumberObject(int(cast(NumberObject, pages[keys.COUNT])) + len(sheets))
     upd.replace(pages_ref, pages)
 
 

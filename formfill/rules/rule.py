@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from formfill.errors import InputError, Problem
+from formfill.errors import InputError, JsonValueError, Problem
 from formfill.masking import is_sensitive
 from formfill.rules.conditions import PATH, Condition, KnownPath, bare, holds, lookup
 
@@ -182,7 +182,7 @@ def load_rules(path: Path, known: KnownPath | None = None, name: str | None = No
     """The rules in a rules file (strict JSON: a key given twice is an error, never one reading); messages
     call the file `name` (default: its path)."""
     shown = name or str(path)
-    from formfill.loading import JsonValueError, loads_strict  # loading sits above the profile model
+    from formfill.loading import loads_strict  # loading sits above the profile model
 
     try:
         doc = loads_strict(path.read_text(encoding="utf-8"))
