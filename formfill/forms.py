@@ -179,7 +179,7 @@ def newest_blank(pdfs: list[Path], form: str) -> Path | None:
 
 def index_stamp() -> str:
     """What the forms index's identifications depend on (the packages' edition marks, formfill's version)."""
-    from formfill import __version__
+    from formfill.version import __version__
 
     return blank_index.fingerprint(edition_marks(), __version__)
 

@@ -6,12 +6,10 @@ a profile without importing the other.
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import json
 import math
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from formfill.errors import InputError, JsonValueError, Problem, ProfileError
 from formfill.files import read_bounded
 from formfill.identifiers import fold_diacritics
 from formfill.profile_base import ProfileBase, parse_profile
+from formfill.strictjson import json_path, loads_strict
 
 
 @dataclass
@@ -36,107 +35,6 @@ ProfileSource = str | os.PathLike[str] | dict[str, Any] | ProfileBase | LoadedPr
 
 MAX_PROFILE_BYTES = 4 * 1024 * 1024
 """A profile is a few kilobytes; anything this large is refused before it is decoded (bounded time and memory)."""
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-class _Duplicated(dict[str, Any]):
-    """A decoded object that repeated keys (kept so the walk can name their paths)."""
-
-    repeated: list[str]
-
-
-@dataclass(frozen=True)
-class _BadNumber:
-    code: str
-    message: str
-
-
-def _path(parent: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    shown = key.encode("utf-8", "backslashreplace").decode("utf-8")  # a surrogate in a key stays printable
-    return f"{parent}.{shown}" if parent else shown
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _json_problems(value: Any, path: str, out: list[Problem]) -> None:
-    if isinstance(value, dict):
-        for key in getattr(value, "repeated", ()):
-            out.append(Problem(_path(path, key), "duplicate key: the object gives it more than once, so which value "
-                               "is meant is unclear; keep exactly one", "duplicate_key"))
-        for key, item in value.items():
-            if _has_surrogate(key):
-                out.append(Problem(_path(path, key), "the key holds an unpaired UTF-16 surrogate escape "
-                                   "(\\ud800-\\udfff without its pair), which is not text", "invalid_text"))
-            _json_problems(item, _path(path, key), out)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _json_problems(item, _path(path, i), out)
-    elif isinstance(value, _BadNumber):
-        out.append(Problem(path, value.message, value.code))
-    elif isinstance(value, str) and _has_surrogate(value):
-        out.append(Problem(path, "holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff without its pair), "
-                           "which is not text", "invalid_text"))
-
-
-def loads_strict(text: str) -> Any:
-    """json.loads, refusing what plain json.loads lets through: see JsonValueError.
-
-    Raises json.JSONDecodeError for malformed JSON, RecursionError for nesting too deep to decode and
-    JsonValueError (with every problem's JSON path) for well-formed JSON that cannot be taken as meant.
-    The values of the offending keys never appear in a message (they may be an SSN or A-Number).
-    """
-    flagged = False
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal flagged
-        obj = dict(items)
-        if len(obj) == len(items):
-            return obj
-        flagged = True
-        counts = collections.Counter(k for k, _ in items)
-        marked = _Duplicated(obj)
-        marked.repeated = [k for k, n in counts.items() if n > 1]
-        return marked
-
-    def integer(digits: str) -> Any:
-        nonlocal flagged
-        try:
-            return int(digits)
-        except ValueError:  # longer than sys.get_int_max_str_digits()
-            flagged = True
-            return _BadNumber("number_too_long", f"a number of {len(digits.lstrip('-'))} digits is too long to be "
-                              "read; no profile value is a number this long")
-
-    def real(literal: str) -> Any:
-        nonlocal flagged
-        number = float(literal)
-        if math.isfinite(number):
-            return number
-        flagged = True
-        return _BadNumber("number_too_long", "a number too large to be read (its exponent is out of range)")
-
-    def constant(name: str) -> Any:
-        nonlocal flagged
-        flagged = True
-        return _BadNumber("not_a_number", f"{name} is not a JSON number; give a value")
-
-    data = json.loads(text, object_pairs_hook=pairs, parse_int=integer, parse_float=real, parse_constant=constant)
-    if flagged or _SURROGATE_ESCAPE.search(text):
-        problems: list[Problem] = []
-        _json_problems(data, "", problems)
-        if problems:
-            raise JsonValueError(problems)
-    return data
-
 
 def read_json(source: str | os.PathLike[str]) -> tuple[Any, str, Path]:
     """Decode a profile file ("-" is standard input); errors name the file and the position or JSON path."""
@@ -209,13 +107,13 @@ def plain_json(value: Any) -> Any:
                     out: dict[str, Any] = {}
                     for key, inner in item.items():
                         if not isinstance(key, str):
-                            shown = _path(path, repr(key)[:40])
+                            shown = json_path(path, repr(key)[:40])
                             problems.append(Problem(shown, f"a key must be a string (this one is a Python "
                                                     f"{type(key).__name__})", "not_json"))
                             continue
-                        out[key] = walk(inner, _path(path, key))
+                        out[key] = walk(inner, json_path(path, key))
                     return out
-                return [walk(inner, _path(path, i)) for i, inner in enumerate(item)]
+                return [walk(inner, json_path(path, i)) for i, inner in enumerate(item)]
             finally:
                 active.discard(id(item))
         why = next((text for types, text in _NOT_JSON if isinstance(item, types)), None)

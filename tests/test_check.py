@@ -108,8 +108,8 @@ def test_a_printed_item_added_to_the_blank_is_reported_until_mapped_or_declared_
     import json
     import shutil
 
-    from formfill.editions.workflow import check
     from formfill.blanks import read_blank
+    from formfill.editions.workflow import check
     from tests import edition_builder as eb
 
     monkeypatch.setenv("FORMFILL_OFFLINE", "1")

@@ -15,8 +15,8 @@ import pytest
 import formfill
 from formfill import api, layout
 from formfill import plan as fill_plan
-from formfill.fieldmap import for_form
 from formfill.blanks import read_blank
+from formfill.fieldmap import for_form
 from formfill.loading import load_profile
 from formfill.pdf.blank import BlankForm
 from formfill.rules import snapshot

@@ -26,8 +26,9 @@ from formfill.errors import (
 )
 from formfill.files import NOT_REGULAR, read_bounded, unreadable
 from formfill.formpackage import default_package
-from formfill.loading import MAX_PROFILE_BYTES, loads_strict
+from formfill.loading import MAX_PROFILE_BYTES
 from formfill.masking import known_identifiers, masked_name
+from formfill.strictjson import loads_strict
 
 
 @dataclass(frozen=True, slots=True)

@@ -445,7 +445,7 @@ def load_rules(path: str | Path | None = None, form: str | None = None) -> Rules
 def _strict_json(text: str, name: str) -> Any:
     """A rules document decoded strictly (formfill.loading.loads_strict): a duplicate key, NaN or a number
     too long to read is an error naming its JSON path, never silently one reading of the file."""
-    from formfill.loading import loads_strict
+    from formfill.strictjson import loads_strict
 
     try:
         return loads_strict(text)

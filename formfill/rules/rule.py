@@ -182,7 +182,7 @@ def load_rules(path: Path, known: KnownPath | None = None, name: str | None = No
     """The rules in a rules file (strict JSON: a key given twice is an error, never one reading); messages
     call the file `name` (default: its path)."""
     shown = name or str(path)
-    from formfill.loading import loads_strict  # loading sits above the profile model
+    from formfill.strictjson import loads_strict
 
     try:
         doc = loads_strict(path.read_text(encoding="utf-8"))
