@@ -13,7 +13,7 @@ from formfill import api
 from formfill.checks.package import check_package
 from formfill.editions.acceptance import REFUSE, WARN, acceptance
 from formfill.errors import PackageError
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES
 
 D = dt.date
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from formfill.formpackage import load_blank
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES
 
 PROFILE = SAMPLES / "re-parole.json"
 PROFILE_ID = json.loads(PROFILE.read_text())["id"]

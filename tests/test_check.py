@@ -19,7 +19,7 @@ from formfill.editions.check import (
     widths,
     written_twice,
 )
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def w(name: str, kind: str = "text", max_len: int | None = None, on: tuple[str, ...] = ()) -> Widget:

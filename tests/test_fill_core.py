@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 import formfill
-from formfill.cli import main
 from formfill.errors import FormError
 from formfill.formpackage import read_blank
-from tests.conftest import SAMPLES, require_tool
+from tests.helpers import SAMPLES, invoke, require_tool
 
 SAMPLE_NAMES = [
     "advance-parole-i485",
@@ -908,8 +906,8 @@ def test_2019_edition_is_refused_with_exit_2_naming_the_supported_edition(
     blank_2019: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.pdf"
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(blank_2019),
-                                       "-o", str(out)])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(blank_2019),
+                                       "-o", str(out))
     assert result.exit_code == 2, result.output
     assert "04/24/19" in result.output
     assert "01/20/25" in result.output
@@ -968,8 +966,8 @@ def test_a_pdf_without_fields_is_refused(tmp_path: Path) -> None:
     other = _pdf_without_form(tmp_path / "letter.pdf")
     with pytest.raises(FormError, match="no fillable fields"):
         formfill.fill(SAMPLES / "daca-educational.json", form=other)
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
-                                       "-o", str(tmp_path / "out.pdf")])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
+                                       "-o", str(tmp_path / "out.pdf"))
     assert result.exit_code == 2
     assert "letter.pdf" in result.output
     assert not (tmp_path / "out.pdf").exists()
@@ -981,8 +979,8 @@ def test_another_uscis_form_is_refused_naming_it(tmp_path: Path) -> None:
         formfill.fill(SAMPLES / "daca-educational.json", form=other)
     assert "I-765" in err.value.message
     assert "I-131 edition 01/20/25" in err.value.message
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
-                                       "-o", str(tmp_path / "out.pdf")])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
+                                       "-o", str(tmp_path / "out.pdf"))
     assert result.exit_code == 2
     assert "I-765" in result.output
     assert not (tmp_path / "out.pdf").exists()
@@ -991,8 +989,8 @@ def test_another_uscis_form_is_refused_naming_it(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "form.pdf"
     fake.write_text("not a pdf at all")
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(fake),
-                                       "-o", str(tmp_path / "out.pdf")])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(fake),
+                                       "-o", str(tmp_path / "out.pdf"))
     assert result.exit_code == 2
     assert "not a PDF" in result.output
 

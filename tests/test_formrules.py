@@ -30,14 +30,10 @@ from formfill.errors import FormError, InputError, ProfileError
 from formfill.fieldmap import all_maps
 from formfill.profile import Profile, parse_profile
 from formfill.rules import Condition, Rule
+from tests.helpers import load_sample as sample
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FORM = "I-131"
-
-
-def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
 
 
 def fill_map() -> fieldmap.FieldMap:

@@ -12,18 +12,16 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
 from formfill import api
-from formfill.cli import main
 from formfill.errors import InputError, Problem, ProfileError
 from formfill.forms import open_blank
 from formfill.masking import (
@@ -42,7 +40,7 @@ from formfill.masking import (
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
 from formfill.review import review
-from tests.conftest import SAMPLES
+from tests.helpers import invoke, load_sample
 
 # --- the masker on synthetic strings -------------------------------------------------------------
 
@@ -227,12 +225,7 @@ def assert_no_identifier(*texts: str) -> None:
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def load_sample(name: str = "advance-parole-i485") -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
+    return invoke(*args)
 
 
 def with_values(pdf: bytes, values: dict[str, str]) -> bytes:

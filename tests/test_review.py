@@ -11,28 +11,25 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
 import pytest
-from click.testing import CliRunner, Result
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 import formfill
 from formfill import api
-from formfill.cli import main
 from formfill.forms import open_blank
 from formfill.masking import known_identifiers
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
 from formfill.review import DPI, PAINT, Review, default_output, review, skipped_items
-from tests.conftest import SAMPLES, require_tool
-from tests.test_overflow import long_profile
-from tests.test_package import write_photo
+from tests.helpers import SAMPLES, long_profile, require_tool, sample_names, write_photo
+from tests.helpers import invoke as run
+from tests.helpers import load_sample as sample_data
 
-SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))
+SAMPLE_NAMES = sample_names()
 SSN_BOX = "form1[0].P5[0].#area[1].Part2_Line10_SSN[0]"
 A_NUMBER_BOXES = ("form1[0].P5[0].#area[0].Part2_Line5_AlienNumber[0]",
                   "form1[0].#subform[13].Global_ANumber[0].Part2_Line5_AlienNumber[0]")
@@ -41,18 +38,6 @@ A_NUMBER_BOXES = ("form1[0].P5[0].#area[0].Part2_Line5_AlienNumber[0]",
 @pytest.fixture(scope="module")
 def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
-
-
-def sample_data(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
 
 
 def page_images(page_html: str) -> list[Image.Image]:

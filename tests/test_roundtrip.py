@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from formfill import api
-from formfill.extract import Extraction, _prune, extract
+from formfill.extract import Extraction, extract
 from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
 from formfill.formpackage import load_blank, package_for
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 from tests._profiles import profiles
-
-from .conftest import SAMPLES
+from tests.helpers import load_sample, real_blank, sample_names
 
 # No example database in the checkout; a failure prints the blob that reproduces it (@reproduce_failure).
 _COMMON: dict[str, Any] = {"deadline": None, "database": None, "print_blob": True,
@@ -42,6 +40,16 @@ def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
 
 DROPPED = package_for("I-131").spec.extract_drops  # type: ignore[union-attr]
+
+
+def without_empties(value: Any) -> Any:
+    """A profile as extract gives it back: what the form leaves blank (None, empty sections and rows) is absent."""
+    if isinstance(value, dict):
+        kept = {k: without_empties(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [v for v in (without_empties(v) for v in value) if v not in ({}, None)]
+    return value
 
 
 def _norm(value: Any) -> Any:
@@ -114,16 +122,16 @@ def written(data: bytes, blank: BlankForm) -> tuple[dict[str, Any], list[str]]:
     return values, sheets
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in SAMPLES.glob("*.json")))
+@pytest.mark.parametrize("name", sample_names())
 def test_every_sample_round_trips(name: str, blank: BlankForm) -> None:
-    raw = json.loads((SAMPLES / f"{name}.json").read_text())
+    raw = load_sample(name)
     round_trip(raw, blank)
 
 
 def test_sample_extracts_to_itself_on_every_carried_key(blank: BlankForm) -> None:
     """Beyond the map's own view: the whole profile comes back except what the form never carries."""
-    raw = json.loads((SAMPLES / "re-parole.json").read_text())
-    p = _prune(parse_profile(raw).model_dump(mode="json", exclude_none=True))
+    raw = load_sample("re-parole")
+    p = without_empties(parse_profile(raw).model_dump(mode="json", exclude_none=True))
     ex = extract(api.fill(raw, form=blank).data)
     assert ex.ok, ex.problems
     for key in ("id", "attachments", "signature_date", "overrides"):
@@ -146,9 +154,7 @@ _BLANK: list[BlankForm] = []
 def _shared_blank() -> BlankForm:
     """Hypothesis cannot take function-scoped fixtures; the blank is opened once per session."""
     if not _BLANK:
-        from tests.conftest import forms_dir
-
-        _BLANK.append(open_blank(forms_dir() / "i-131_01-20-25.pdf"))
+        _BLANK.append(open_blank(real_blank("i-131_01-20-25.pdf")))
     return _BLANK[0]
 
 
@@ -165,7 +171,7 @@ def test_a_map_that_moves_a_value_fails_the_round_trip(blank: BlankForm, monkeyp
         dataclasses.replace(e, source=swap.get(e.source, e.source)) for e in fmap.entries))
     monkeypatch.setattr(extract_module, "read_maps",
                         lambda: {(fmap.form, fmap.edition): extract_module.from_fill_map(moved)})
-    raw = json.loads((SAMPLES / "reentry-permit.json").read_text())
+    raw = load_sample("reentry-permit")
     raw["applicant"]["country_of_birth"], raw["applicant"]["country_of_citizenship"] = "Peru", "Chile"
     p = parse_profile(raw).model_dump(mode="json")
     ex = extract(api.fill(raw, form=blank).data)

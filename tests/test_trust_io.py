@@ -22,17 +22,13 @@ from formfill.checks import package
 from formfill.errors import InputError, ProfileError
 from formfill.interrupts import Terminated, sigterm_as_interrupt
 from formfill.loading import JsonValueError, loads_strict
-from tests.conftest import SAMPLES, deadline
+from tests.helpers import SAMPLES, deadline, formfill_command, report_lines, with_id
+from tests.helpers import part_files as parts
+from tests.helpers import run_formfill as cli
 from tests.test_package import Package, profile_for
 
 SSN = "123456789"
 batch_module = importlib.import_module("formfill.batch")  # the package rebinds `batch` to the function
-
-
-def cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "formfill", *args], input=stdin, capture_output=True,
-                          timeout=timeout, check=False, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture
@@ -43,20 +39,6 @@ def good(sample: Any) -> dict[str, Any]:
 
 def text_of(good: dict[str, Any]) -> str:
     return json.dumps(good)
-
-
-def with_id(profile: dict[str, Any], ident: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(profile))
-    out["id"] = ident
-    return out
-
-
-def report_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def parts(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
 
 
 # --- 1. JSON is read strictly --------------------------------------------------------------------
@@ -285,8 +267,8 @@ def test_fill_sigterm_exit_status(tmp_path: Path, good: dict[str, Any], blank_pl
         "from formfill.cli import main\n"
         "main()\n"
     )
-    run = subprocess.run([sys.executable, "-c", code, "fill", str(profile), "--form", str(blank_plain), "-o",
-                          str(tmp_path / "out.pdf")], capture_output=True, timeout=120, check=False)
+    run = cli("fill", str(profile), "--form", str(blank_plain), "-o", str(tmp_path / "out.pdf"),
+              argv=[sys.executable, "-c", code])
     assert run.returncode == 143 and b"interrupted" in run.stderr and b"Traceback" not in run.stderr
     assert not (tmp_path / "out.pdf").exists() and not parts(tmp_path)
 
@@ -404,7 +386,7 @@ def test_an_external_sigkill_of_a_worker_never_hangs_the_batch(tmp_path: Path, g
                                                                blank_plain: Path) -> None:
     n = 24
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, n)), "-o",
+    proc = subprocess.Popen([*formfill_command("batch"), str(docket(tmp_path, good, n)), "-o",
                              str(out), "--form", str(blank_plain), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     end = time.monotonic() + 60
@@ -428,7 +410,7 @@ def test_sigterm_stops_the_batch_honestly(tmp_path: Path, good: dict[str, Any], 
                                           group: bool) -> None:
     n = 40
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, n)), "-o",
+    proc = subprocess.Popen([*formfill_command("batch"), str(docket(tmp_path, good, n)), "-o",
                              str(out), "--form", str(blank_plain), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     end = time.monotonic() + 60
@@ -447,7 +429,7 @@ def test_sigterm_stops_the_batch_honestly(tmp_path: Path, good: dict[str, Any], 
 def test_workers_die_with_a_killed_batch(tmp_path: Path, good: dict[str, Any], blank_plain: Path) -> None:
     """SIGKILL of the batch itself: its workers go too (no orphan keeps writing PDFs nobody reports)."""
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, 40)), "-o",
+    proc = subprocess.Popen([*formfill_command("batch"), str(docket(tmp_path, good, 40)), "-o",
                              str(out), "--form", str(blank_plain), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     end = time.monotonic() + 60
@@ -493,10 +475,14 @@ def test_a_stuck_worker_is_stopped_and_a_crashing_one_replaced(
 def test_workers_that_cannot_start_stop_the_batch(
     tmp_path: Path, good: dict[str, Any], blank_plain: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(options: Any, ignore_sigint: bool) -> None:
-        raise OSError("no memory")
+    parent, real = os.getpid(), batch_module.open_blank
 
-    monkeypatch.setattr(batch_module, "_init_worker", broken)
+    def broken(*args: Any, **kwargs: Any) -> Any:  # a worker cannot open its blank; the parent still can
+        if os.getpid() != parent:
+            raise OSError("no memory")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "open_blank", broken)
     with deadline(60):
         summary = batch([docket(tmp_path, good, 5)], tmp_path / "out", form=blank_plain, jobs=2)
     report = assert_honest(tmp_path / "out", 5)

@@ -13,11 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import resource
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,38 +37,15 @@ from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import cache_dir, stray_fields
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import IncrementalUpdate
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, assert_refused, long_profile
+from tests.helpers import run_untrusted as cli
 from tests.hostile_pdfs import BUILDERS
-from tests.test_overflow import long_profile
 
-FORMFILL = [sys.executable, "-m", "formfill"]
 SAMPLE = SAMPLES / "advance-parole-i485.json"
 FAMILY = "form1[0].P4[0].Part2_Line1_FamilyName[0]"
 SSN = "form1[0].P5[0].#area[1].Part2_Line10_SSN[0]"
-MEMORY_LIMIT = 1536 * 2**20  # a run that inflates a bomb dies here instead of eating the machine
 BAD_KEYS = {"/JavaScript", "/JS", "/OpenAction", "/AA", "/XFA"}
 BAD_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData"}
-
-
-def cli(*args: str, home: Path, timeout: int = 60) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a subprocess, bounded in address space and time."""
-
-    def bounded() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-    env = {**os.environ, "FORMFILL_HOME": str(home)}
-    env.pop("FORMFILL_FORMS_DIR", None)
-    return subprocess.run([*FORMFILL, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                          env=env, preexec_fn=bounded)
-
-
-def assert_refused(done: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
-    assert "Traceback" not in done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def scripts_in(data: bytes) -> list[str]:
@@ -384,14 +357,14 @@ def test_a_damaged_verification_baseline_is_discarded_loudly(blank_plain: Path, 
                                                              caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
     blank = load_blank(blank_plain.read_bytes(), "plain")
-    monkeypatch.setattr(verify_mod, "_BASELINES", {})
+    verify_mod.forget_baselines()
     good = verify_mod.baseline(blank)
     (entry,) = cache_dir().glob("baseline-*.json")
     doc = json.loads(entry.read_text())
     # Turn one field's value into someone's name, keeping the file valid JSON: only the digest can tell.
     doc["body"] = doc["body"].replace('"value": ""', '"value": "OLDCLIENT"', 1)
     entry.write_text(json.dumps(doc))
-    monkeypatch.setattr(verify_mod, "_BASELINES", {})
+    verify_mod.forget_baselines()
     with caplog.at_level(logging.WARNING, logger="formfill"):
         again = verify_mod.baseline(blank)
     assert any("discarding the cached verification baseline" in r.getMessage() for r in caplog.records)

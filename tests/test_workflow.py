@@ -21,7 +21,7 @@ from formfill.errors import FormError
 from formfill.formpackage import read_blank, using_package
 from formfill.pdf.words import text_in
 from tests import edition_builder as eb
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES
 
 pytestmark = pytest.mark.slow
 
