@@ -11,19 +11,19 @@ package, is only ever reached through a symlink, which a broken guard would repl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from formfill.formpackage import load_blank
-from tests.helpers import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, invoke
 
 PROFILE = SAMPLES / "re-parole.json"
 PROFILE_ID = json.loads(PROFILE.read_text())["id"]
@@ -37,9 +37,11 @@ class World:
     filled: Path
     targets: dict[str, Path]  # what an output must never replace, by the name the test gives it
 
-    def run(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "formfill", *args], capture_output=True, text=True,
-                              timeout=timeout, cwd=self.root, env=self.env, check=False)
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The CLI in this process (a fresh interpreter proves nothing more here), in the world's folder."""
+        with contextlib.chdir(self.root):
+            result = invoke(*args, env=self.env)
+        return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
     def digests(self) -> dict[str, str]:
         """The bytes of every protected file (links resolved), so a test can prove nothing changed."""
