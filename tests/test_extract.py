@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import subprocess
@@ -34,10 +35,15 @@ def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
 
 
+@functools.cache
+def prepared_bytes(blank_path: Path) -> bytes:
+    """The blank as formfill prepares it (decrypted, cleaned), made once per process: every typed copy starts here."""
+    return load_blank(blank_path.read_bytes(), str(blank_path), use_cache=False).data
+
+
 def typed(blank_path: Path, values: dict[str, str], *, encrypt: bool = False) -> bytes:
     """What a person typing into a viewer leaves: /V on each field, appearances untouched."""
-    prepared = load_blank(blank_path.read_bytes(), str(blank_path), use_cache=False)
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(prepared.data)))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(prepared_bytes(blank_path))))
     found: set[str] = set()
 
     def walk(ref: Any, prefix: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import re
@@ -23,6 +24,7 @@ from tests.helpers import (
     MANY_COUNTRIES,
     SAMPLES,
     STREET_40,
+    load_sample,
     long_profile,
     require_tool,
 )
@@ -44,6 +46,7 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+@functools.lru_cache(maxsize=4)  # the same fill is read back by several tests; none changes what it gets
 def read_back(data: bytes) -> tuple[dict[str, str], list[dict[str, str]], list[str]]:
     """Field values (pypdf), Part 13 blocks, and continuation-sheet lines (pdfplumber)."""
     fields = {k: str(v.get("/V", "")) for k, v in (PdfReader(io.BytesIO(data)).get_fields() or {}).items()}
@@ -79,10 +82,11 @@ def continued_text(blocks: list[dict[str, str]], sheet_lines: list[str], page: i
     return " ".join(out)
 
 
-@pytest.fixture
-def long_fill(sample: Any, blank_plain: Path, tmp_path: Path) -> formfill.FillResult:
-    return formfill.fill(long_profile(sample("advance-parole-i485")), form=blank_plain,
-                         output=tmp_path / "long.pdf", printed=True)
+@pytest.fixture(scope="module")
+def long_fill(blank_plain: Path, tmp_path_factory: pytest.TempPathFactory) -> formfill.FillResult:
+    """One overflowing fill (with the printed check) that every test here reads and none changes."""
+    return formfill.fill(long_profile(load_sample("advance-parole-i485")), form=blank_plain,
+                         output=tmp_path_factory.mktemp("long") / "long.pdf", printed=True)
 
 
 def test_every_word_printed_exactly_once_in_order(long_fill: formfill.FillResult) -> None:
