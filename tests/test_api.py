@@ -95,7 +95,6 @@ COMMANDS = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_no_writer_replaces_a_file_formfill_keeps(world: World, command: str) -> None:
     before = world.digests()
@@ -108,7 +107,6 @@ def test_no_writer_replaces_a_file_formfill_keeps(world: World, command: str) ->
         assert {n for n, t in world.targets.items() if t.is_symlink()} == links  # not even a link replaced
 
 
-@pytest.mark.slow
 def test_batch_pdfs_never_replace_a_kept_file_or_a_batch_input(world: World) -> None:
     """A batch PDF's name is planned (<id>.i-131.pdf): made a link to a protected file, that input fails."""
     other = world.profile.parent / "other.jsonl"
@@ -133,7 +131,6 @@ def test_batch_pdfs_never_replace_a_kept_file_or_a_batch_input(world: World) -> 
         assert planned.is_symlink()
 
 
-@pytest.mark.slow
 def test_demo_never_replaces_a_kept_file(world: World) -> None:
     before = world.digests()
     out = world.root / "demo"
@@ -149,7 +146,6 @@ def test_demo_never_replaces_a_kept_file(world: World) -> None:
         assert world.digests() == before, f"demo replaced {name}"
 
 
-@pytest.mark.slow
 def test_forms_add_never_replaces_a_kept_file_through_its_destination(world: World, blank_plain: Path) -> None:
     """`forms add` replaces the stored blank of its edition, and nothing else, also through a link."""
     dest = Path(world.env["FORMFILL_HOME"]) / "forms" / blank_plain.name

@@ -84,7 +84,6 @@ def test_the_blank_is_the_edition_the_map_says() -> None:
         ("footer_mismatch", "identify.footer_text")]
 
 
-@pytest.mark.slow
 def test_the_shipped_package_passes_against_its_blank_quickly(blank_plain: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from formfill.editions.workflow import check

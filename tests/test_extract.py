@@ -79,6 +79,7 @@ def full(blank: BlankForm, short: str) -> str:
 # --- the current edition ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pdftk_fill_from_xfdf_extracts_to_the_expected_profile(blank_plain: Path, blank: BlankForm,
                                                                tmp_path: Path) -> None:
     """A writer formfill does not use: pdftk fill_form with exactly the values formfill would write."""

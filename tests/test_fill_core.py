@@ -869,6 +869,7 @@ def test_checkbox_appearance_state_matches_value(sample: str, filled: dict[str, 
 # --- the blank as uscis.gov ships it, and other blanks ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_encrypted_blank_fills_exactly_like_the_plain_one(
     blank_encrypted: Path, filled: dict[str, Path], tmp_path: Path
 ) -> None:

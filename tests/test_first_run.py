@@ -211,6 +211,7 @@ def test_batch_downloads_before_filling(home: Home, site: Site, monkeypatch: pyt
     assert (home.forms / "i-131_01-20-25.pdf").is_file()
 
 
+@pytest.mark.slow
 def test_demo_on_a_fresh_machine_fills_every_sample(tmp_path: Path, site: Site) -> None:
     """The README's first command, as a new user runs it: a fresh process, HOME and working folder."""
     root = tmp_path / "fresh"

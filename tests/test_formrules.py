@@ -350,7 +350,6 @@ def test_a_firms_package_governs_the_rules(tmp_path: Path, monkeypatch: pytest.M
 # --- each rule once per profile -------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_fill_evaluates_each_skip_once(blank_plain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A plain fill used to evaluate the map's 24 skips 72 times (validation, resolve, the skip notes)."""
     fmap = fill_map()

@@ -313,6 +313,7 @@ def with_scripts(blank: Path) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 def test_a_downloaded_blank_with_scripts_is_kept_without_them(
     home: Home, blank_plain: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -418,7 +419,6 @@ def test_scan_names_unreadable_entries_and_still_finds_the_blank(folder_with_tra
 
 
 @posix_only
-@pytest.mark.slow
 def test_fill_and_forms_list_skip_and_name_a_dangling_symlink_or_a_loop(folder_with_traps: Path,
                                                                        tmp_path: Path) -> None:
     home = folder_with_traps.parent

@@ -262,6 +262,7 @@ def hostile_pdf(blank: BlankForm, tmp_path_factory: pytest.TempPathFactory) -> P
     return pdf
 
 
+@pytest.mark.slow
 def test_extract_never_quotes_an_identifier_from_part13_text(hostile_pdf: Path, tmp_path: Path) -> None:
     from formfill.extract import extract
 
@@ -301,6 +302,7 @@ def page_text(page: pdfium.PdfPage) -> tuple[str, pdfium.PdfTextPage]:
     return "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(textpage.count_chars())), textpage
 
 
+@pytest.mark.slow
 def test_review_redact_masks_every_spelling_in_text_json_images_and_names(blank: BlankForm, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     data = load_sample()

@@ -150,6 +150,7 @@ def test_printed_check_passes_and_verify_command_agrees(long_fill: formfill.Fill
     assert again.ok, again.problems
 
 
+@pytest.mark.slow
 def test_samples_need_no_part13(blank_plain: Path) -> None:
     for path in sorted(SAMPLES.glob("*.json")):
         result = formfill.fill(path, form=blank_plain, printed=True)

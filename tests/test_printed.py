@@ -39,6 +39,7 @@ def filled(blank_plain: Path) -> bytes:
     return formfill.fill(load_sample("advance-parole-i485"), form=blank_plain).data
 
 
+@pytest.mark.slow
 def test_text_pushed_past_the_box_edge_is_caught(sample: Any, filled: bytes, blank_plain: Path, tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
     # Start the purpose 10 pt before the right edge of its 516-pt box: almost all of it is clipped.
@@ -49,6 +50,7 @@ def test_text_pushed_past_the_box_edge_is_caught(sample: Any, filled: bytes, bla
     assert any(p.code == "printed" and p.path == "travel.purpose" for p in printed.problems)
 
 
+@pytest.mark.slow
 def test_a_glyph_cut_at_the_box_edge_is_caught(sample: Any, filled: bytes, blank_plain: Path, tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
     x0, _, x1, _ = open_blank(blank_plain).fields[f"form1[0].P5[0].{CITY}"].rect

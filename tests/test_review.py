@@ -153,6 +153,7 @@ def test_page_images_are_the_filled_pages(blank: BlankForm) -> None:
 # --- Part 13 and continuation sheets -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_overflow_links_boxes_to_part13_and_the_sheet_and_back(blank: BlankForm) -> None:
     data = long_profile(sample_data("advance-parole-i485"))
     r = review(data, form=blank)
@@ -298,6 +299,7 @@ def test_cli_writes_once_then_refuses_to_overwrite(tmp_path: Path, blank_plain: 
     assert not list(tmp_path.glob(".*.part"))
 
 
+@pytest.mark.slow
 def test_cli_reviews_a_filled_pdf_only_if_it_verifies(tmp_path: Path, blank_plain: Path) -> None:
     pdf = tmp_path / "filled.pdf"
     formfill.fill(SAMPLES / "re-parole.json", form=blank_plain, output=pdf)
@@ -393,6 +395,7 @@ def has_colour(image: Image.Image, rgb: tuple[int, int, int], tolerance: int = 4
     return both.getbbox() is not None
 
 
+@pytest.mark.slow
 def test_chromium_renders_the_page_and_prints_it(tmp_path: Path, blank: BlankForm) -> None:
     data = long_profile(sample_data("advance-parole-i485"))
     page_html = review(data, form=blank).to_html()

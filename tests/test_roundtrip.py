@@ -1,7 +1,7 @@
 """The round trip as a proof of the field map: extract(fill(p)) == p on every value the form carries, and
 fill(extract(fill(p))) writes exactly what fill(p) wrote. A map entry that loses or moves a value fails here.
 
-CI runs a sample of generated profiles that takes about a minute; FORMFILL_ROUNDTRIP_EXAMPLES=500 (or the
+CI runs 60 generated profiles in 6 shards that parallel workers share; FORMFILL_ROUNDTRIP_EXAMPLES=500 (or the
 hypothesis profile `long`: HYPOTHESIS_PROFILE=long) runs a longer search.
 """
 
@@ -142,8 +142,17 @@ def test_sample_extracts_to_itself_on_every_carried_key(blank: BlankForm) -> Non
     assert ex.profile["application"] == p["application"]
 
 
-@given(profiles())
-def test_generated_profiles_round_trip(raw: dict[str, Any]) -> None:
+# The generated examples are split into shards, each its own test, so parallel workers share them (one test
+# of 60 examples, about 4 s of CPU each, was a fifth of the suite on one worker); each shard draws its own.
+SHARDS = 6
+SHARD_EXAMPLES = -(-settings.default.max_examples // SHARDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shard", range(SHARDS))
+@settings(max_examples=SHARD_EXAMPLES)
+@given(raw=profiles())
+def test_generated_profiles_round_trip(shard: int, raw: dict[str, Any]) -> None:
     blank = _shared_blank()
     round_trip(raw, blank)
 

@@ -164,6 +164,7 @@ def _with_changes(blank: Path, tmp_path: Path, field: str, changes: dict[str, An
     return path
 
 
+@pytest.mark.slow
 def test_one_stray_value_or_checked_box_is_enough_to_refuse(blank_plain: Path, tmp_path: Path) -> None:
     stray_text = _with_changes(blank_plain, tmp_path, FAMILY, {"/V": TextStringObject("OLDCLIENT")})
     with pytest.raises(FormError, match=r"looks like a filled form.*Part2_Line1_FamilyName"):
@@ -218,6 +219,7 @@ def test_verification_catches_a_value_injected_in_an_unwritten_field(sample: Any
 # --- outputs carry no scripts or actions ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_authentic_blank_carries_adobe_scripts_and_no_output_does(blank_encrypted: Path, sample: Any) -> None:
     raw = blank_encrypted.read_bytes()
     reader = PdfReader(io.BytesIO(raw))
@@ -286,6 +288,7 @@ def injected_blank(blank_plain: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_blank_with_injected_actions_is_cleaned_and_the_removal_reported(blank_plain: Path, tmp_path: Path,
                                                                           sample: Any) -> None:
     path = injected_blank(blank_plain, tmp_path)
@@ -436,6 +439,7 @@ def test_a_hostile_pdf_ends_with_exit_2_and_one_line(hostile: dict[str, Path], t
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_repairable_xref_is_repaired_for_a_blank_and_refused_for_verify(hostile: dict[str, Path],
                                                                          tmp_path: Path) -> None:
     """pypdf rebuilds a blank's broken xref (the prepared copy is then clean); verify reads as found."""
