@@ -22,7 +22,7 @@ from formfill.checks import package
 from formfill.errors import InputError, ProfileError
 from formfill.interrupts import Terminated, sigterm_as_interrupt
 from formfill.loading import JsonValueError, loads_strict
-from tests.helpers import SAMPLES, deadline, formfill_command, report_lines, with_id
+from tests.helpers import SAMPLES, deadline, formfill_command, invoke, report_lines, with_id
 from tests.helpers import part_files as parts
 from tests.helpers import run_formfill as cli
 from tests.test_package import Package, profile_for
@@ -204,11 +204,11 @@ def test_fill_refuses_outputs_that_are_inputs_or_not_regular_files(
     }
     for target, why in targets.items():
         for extra in ([], ["--flatten"]) if target in (str(profile), "/dev/null") else ([],):
-            with deadline(60):
-                run = cli("fill", str(profile), "--form", str(blank_copy), "-o", target, "--overwrite", "--json",
-                          *extra)
+            with deadline(60):  # in process: nothing here needs a fresh interpreter, only the refusal
+                run = invoke("fill", str(profile), "--form", str(blank_copy), "-o", target, "--overwrite", "--json",
+                             *extra)
             doc = json.loads(run.stdout)
-            assert run.returncode == 2 and doc["exit_code"] == 2, (target, doc)
+            assert run.exit_code == 2 and doc["exit_code"] == 2, (target, doc)
             assert target in doc["error"] and why in doc["error"], (target, doc["error"])
     assert profile.read_bytes() == before and blank_copy.read_bytes() == blank_plain.read_bytes()
     assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode) and not parts(tmp_path)
