@@ -647,8 +647,22 @@ ONE_OF_GROUPS: dict[str, list[str]] = {
 # --- readers -------------------------------------------------------------------------------------
 
 
+_PYPDF_CACHE: dict[tuple[str, int], dict[str, str | None]] = {}
+
+
 def pypdf_values(source: Path | bytes) -> dict[str, str | None]:
-    """Every terminal field's /V as text (checkbox states keep their slash: '/Y', '/ APT ')."""
+    """Every terminal field's /V as text (checkbox states keep their slash: '/Y', '/ APT ').
+
+    A file is read once per process (several tests read each filled sample); each caller gets its own copy."""
+    if isinstance(source, bytes):
+        return _pypdf_read(source)
+    key = (str(source), source.stat().st_mtime_ns)
+    if key not in _PYPDF_CACHE:
+        _PYPDF_CACHE[key] = _pypdf_read(source)
+    return dict(_PYPDF_CACHE[key])
+
+
+def _pypdf_read(source: Path | bytes) -> dict[str, str | None]:
     reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source)
     out: dict[str, str | None] = {}
     for name, fld in (reader.get_fields() or {}).items():
