@@ -1,7 +1,7 @@
 """Hostile PDFs built at run time (never committed): loops, deep nesting, decompression bombs, junk.
 
-Each builder writes one file into a folder and returns its path; tests/test_trust_pdf.py feeds them
-to the CLI as a blank (--form, forms add) and as a file to verify, tests/test_streams.py the chained
+Each builder writes one file into a folder and returns its path; tests/test_pdf_blank.py feeds them
+to the CLI as a blank (--form, forms add) and as a file to verify, tests/test_pdf_streams.py the chained
 bombs (`chain_bomb`: a filter chain each of whose stages but the last is small) likewise.
 """
 

@@ -21,7 +21,7 @@ from formfill.forms import open_blank
 from formfill.loading import load_profile
 from formfill.signing import signature_boxes
 from tests.helpers import invoke
-from tests.test_package import EVERY, FAR, Package, codes, missing_ids, profile_for
+from tests.test_checks_package import EVERY, FAR, Package, codes, missing_ids, profile_for
 
 D = dt.date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from formfill.formpackage import load_blank
 from tests.helpers import SAMPLES, assert_refused
 from tests.helpers import run_untrusted as cli
 from tests.hostile_pdfs import BUILDERS
-from tests.test_trust_pdf import SAMPLE
+from tests.test_pdf_blank import SAMPLE
 
 PROFILE = SAMPLES / "re-parole.json"
 

@@ -25,7 +25,7 @@ from formfill.loading import JsonValueError, loads_strict
 from tests.helpers import SAMPLES, deadline, formfill_command, invoke, report_lines, with_id
 from tests.helpers import part_files as parts
 from tests.helpers import run_formfill as cli
-from tests.test_package import Package, profile_for
+from tests.test_checks_package import Package, profile_for
 
 SSN = "123456789"
 batch_module = importlib.import_module("formfill.batch")  # the package rebinds `batch` to the function
