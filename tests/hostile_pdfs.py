@@ -1,7 +1,7 @@
 """Hostile PDFs built at run time (never committed): loops, deep nesting, decompression bombs, junk.
 
-Each builder writes one file into a folder and returns its path; tests/test_trust_pdf.py feeds them
-to the CLI as a blank (--form, forms add) and as a file to verify, tests/test_streams.py the chained
+Each builder writes one file into a folder and returns its path; tests/test_pdf_blank.py feeds them
+to the CLI as a blank (--form, forms add) and as a file to verify, tests/test_pdf_streams.py the chained
 bombs (`chain_bomb`: a filter chain each of whose stages but the last is small) likewise.
 """
 
@@ -72,13 +72,28 @@ def deep_nesting(folder: Path, depth: int = 200_000) -> Path:
     return path
 
 
-def _bomb_stream() -> DecodedStreamObject:
-    packer = zlib.compressobj(9)
+@functools.cache
+def flate_zeros(size: int) -> bytes:
+    """Flate data of `size` zeros (a multiple of 16 MiB), built in a fraction of a second instead of compressing
+    them all (2 GiB took 7 s of CPU per process, for each module that built a bomb).
+
+    After a full flush the compressor starts afresh, so every further 16 MiB chunk of zeros compresses to
+    the same bytes: compress it once and repeat it. The trailer's Adler-32 of n zeros is (n mod 65521, 1).
+    """
     chunk = bytes(16 * 2**20)
-    parts = [packer.compress(chunk) for _ in range(BOMB_BYTES // len(chunk))]
-    parts.append(packer.flush())
+    assert size % len(chunk) == 0 and size >= 3 * len(chunk), size
+    packer = zlib.compressobj(9)
+    first = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)  # with the 2-byte zlib header
+    repeated = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    assert packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH) == repeated, "zlib did not repeat itself"
+    end = packer.flush(zlib.Z_FINISH)[:-4]  # the final empty block, without the checksum of only 3 chunks
+    adler = ((size % 65521) << 16) | 1
+    return first + repeated * (size // len(chunk) - 1) + end + adler.to_bytes(4, "big")
+
+
+def _bomb_stream() -> DecodedStreamObject:
     stream = DecodedStreamObject()
-    stream.set_data(b"".join(parts))  # written as is: already Flate data
+    stream.set_data(flate_zeros(BOMB_BYTES))  # written as is: already Flate data
     stream[NameObject("/Filter")] = NameObject("/FlateDecode")
     return stream
 
@@ -159,6 +174,8 @@ ENCODERS["/LZWDecode"] = _whole(lzw)
 @functools.cache
 def _encoded_zeros(last: str, size: int) -> bytes:
     """`size` zeros encoded for the filter `last`, kept: the 640 MiB stage takes seconds to build."""
+    if last == "/FlateDecode" and size % (16 * 2**20) == 0 and size >= 48 * 2**20:
+        return flate_zeros(size)
     return b"".join(ENCODERS[last](_zeros(size)))
 
 

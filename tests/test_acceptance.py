@@ -14,7 +14,7 @@ from formfill.checks.package import check_package
 from formfill.editions.acceptance import REFUSE, WARN, Dates, acceptance, combine, edition_date
 from formfill.errors import PackageError
 from formfill.formpackage import EditionSpec
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES
 
 D = dt.date
 
@@ -44,7 +44,6 @@ def dated_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.mark.slow
 def test_fill_with_a_filing_date_warns_early_and_refuses_late(dated_package: Path, blank_plain: Path) -> None:
     early = api.fill(SAMPLES / "reentry-permit.json", form=blank_plain, filing_date=D(2025, 1, 1))
     assert any("accepted from 2025-01-20" in n for n in early.notes)
@@ -54,7 +53,6 @@ def test_fill_with_a_filing_date_warns_early_and_refuses_late(dated_package: Pat
         api.fill(SAMPLES / "reentry-permit.json", form=blank_plain, filing_date=D(2026, 7, 1))
 
 
-@pytest.mark.slow
 def test_check_uses_the_package_dates(dated_package: Path, blank_plain: Path) -> None:
     report = check_package(SAMPLES / "reentry-permit.json", form=blank_plain, filing_date=D(2026, 7, 1))
     found = [f for f in report.findings if f.code == "edition_not_accepted"]

@@ -20,17 +20,16 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 import formfill
-from formfill.cli import main
 from formfill.errors import ProfileError
 from formfill.fieldmap import FieldMap, all_maps, resolve, skip_notes, skipped_items
 from formfill.forms import open_blank
 from formfill.profile import Profile, parse_profile
-from tests.conftest import SAMPLES
+from tests.helpers import invoke
+from tests.helpers import load_sample as base
 
 _P = "form1[0]."
 ITEM1_YES, ITEM1_NO = f"{_P}P7[0].P4_Line1_YesNo[0]", f"{_P}P7[0].P4_Line1_YesNo[1]"
@@ -49,11 +48,6 @@ CONSULATE_3B = f"{_P}#subform[10].P8_Line3b_CityOrTown[0]"
 
 def fmap() -> FieldMap:
     return all_maps()[("I-131", "01/20/25")]
-
-
-def base(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
 
 
 def changed(name: str, *changes: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
@@ -124,14 +118,14 @@ def test_a_processing_section_without_ever_in_proceedings_is_a_problem_naming_it
     found = problems_of(data)
     assert "processing.ever_in_proceedings" in found
     assert "ever been in" in found["processing.ever_in_proceedings"]
-    result = CliRunner().invoke(main, ["validate", "--json", "-"], input=json.dumps(data))
+    result = invoke("validate", "--json", "-", input=json.dumps(data))
     assert result.exit_code == 1
     assert "processing.ever_in_proceedings" in [p["path"] for p in json.loads(result.output)["problems"]]
 
 
 def test_fields_json_names_both_proceedings_keys_for_item_1(blank_plain: Path) -> None:
     """`fields --json` says which profile paths decide each box: item 1 reads "now" and "ever"."""
-    result = CliRunner().invoke(main, ["fields", "--form", str(blank_plain), "--json"])
+    result = invoke("fields", "--form", str(blank_plain), "--json")
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r["profile"] for r in json.loads(result.output)["fields"]}
     for box in (ITEM1_YES, ITEM1_NO):
@@ -311,14 +305,14 @@ def test_skip_notes_in_the_cli_json(tmp_path: Path, blank_plain: Path) -> None:
     data = changed("reentry-permit", _i94)
     src = tmp_path / "client.json"
     src.write_text(json.dumps(data))
-    result = CliRunner().invoke(main, ["fill", str(src), "--form", str(blank_plain), "-o", str(tmp_path / "o.pdf"),
-                                       "--json"])
+    result = invoke("fill", str(src), "--form", str(blank_plain), "-o", str(tmp_path / "o.pdf"),
+                                       "--json")
     assert result.exit_code == 0, result.output
     notes = json.loads(result.output)["notes"]
     assert any(n.startswith("applicant.class_of_admission: not printed: Page 5, Part 2, Item 12") for n in notes)
     assert skip_notes(fmap(), parse_profile(base("reentry-permit")).model_dump()) == []  # the sample is clean
     # Writing the PDF to stdout, the notes go to stderr: a pipeline's user still hears of the skipped value.
-    piped = CliRunner().invoke(main, ["fill", "-", "--form", str(blank_plain), "-o", "-"], input=json.dumps(data))
+    piped = invoke("fill", "-", "--form", str(blank_plain), "-o", "-", input=json.dumps(data))
     assert piped.exit_code == 0, piped.stderr
     assert piped.stdout_bytes.startswith(b"%PDF")
     assert "note: applicant.class_of_admission: not printed: Page 5, Part 2, Item 12" in piped.stderr

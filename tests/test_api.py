@@ -11,19 +11,19 @@ package, is only ever reached through a symlink, which a broken guard would repl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from formfill.blanks import load_blank
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, invoke
 
 PROFILE = SAMPLES / "re-parole.json"
 PROFILE_ID = json.loads(PROFILE.read_text())["id"]
@@ -37,9 +37,11 @@ class World:
     filled: Path
     targets: dict[str, Path]  # what an output must never replace, by the name the test gives it
 
-    def run(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "formfill", *args], capture_output=True, text=True,
-                              timeout=timeout, cwd=self.root, env=self.env, check=False)
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The CLI in this process (a fresh interpreter proves nothing more here), in the world's folder."""
+        with contextlib.chdir(self.root):
+            result = invoke(*args, env=self.env)
+        return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
     def digests(self) -> dict[str, str]:
         """The bytes of every protected file (links resolved), so a test can prove nothing changed."""
@@ -93,7 +95,6 @@ COMMANDS = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_no_writer_replaces_a_file_formfill_keeps(world: World, command: str) -> None:
     before = world.digests()
@@ -106,7 +107,6 @@ def test_no_writer_replaces_a_file_formfill_keeps(world: World, command: str) ->
         assert {n for n, t in world.targets.items() if t.is_symlink()} == links  # not even a link replaced
 
 
-@pytest.mark.slow
 def test_batch_pdfs_never_replace_a_kept_file_or_a_batch_input(world: World) -> None:
     """A batch PDF's name is planned (<id>.i-131.pdf): made a link to a protected file, that input fails."""
     other = world.profile.parent / "other.jsonl"
@@ -131,7 +131,6 @@ def test_batch_pdfs_never_replace_a_kept_file_or_a_batch_input(world: World) -> 
         assert planned.is_symlink()
 
 
-@pytest.mark.slow
 def test_demo_never_replaces_a_kept_file(world: World) -> None:
     before = world.digests()
     out = world.root / "demo"
@@ -147,7 +146,6 @@ def test_demo_never_replaces_a_kept_file(world: World) -> None:
         assert world.digests() == before, f"demo replaced {name}"
 
 
-@pytest.mark.slow
 def test_forms_add_never_replaces_a_kept_file_through_its_destination(world: World, blank_plain: Path) -> None:
     """`forms add` replaces the stored blank of its edition, and nothing else, also through a link."""
     dest = Path(world.env["FORMFILL_HOME"]) / "forms" / blank_plain.name

@@ -19,34 +19,13 @@ import pytest
 from formfill import api
 from formfill.batch import ItemResult, batch
 from formfill.errors import BatchInterrupted, InputError, Problem
+from tests.helpers import formfill_command, invoke, with_id
+from tests.helpers import part_files as no_parts
+from tests.helpers import report_lines as read_report
+from tests.helpers import run_formfill as cli
+from tests.helpers import write_json as write
 
 REPORT_FIELDS = {"index", "id", "input", "output", "ok", "error", "problems", "notes", "seconds"}
-
-
-def cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "formfill", *args], input=stdin, capture_output=True, timeout=timeout, check=False
-    )
-
-
-def write(path: Path, data: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data))
-    return path
-
-
-def with_id(profile: dict[str, Any], ident: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(profile))
-    out["id"] = ident
-    return out
-
-
-def read_report(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def no_parts(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
 
 
 @pytest.fixture
@@ -197,10 +176,7 @@ def test_ctrl_c_leaves_only_complete_verified_pdfs(tmp_path: Path, blank_plain: 
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "formfill",
-            "batch",
+            *formfill_command("batch"),
             str(jsonl),
             "-o",
             str(out),
@@ -441,11 +417,7 @@ def test_cli_missing_input_is_reported_by_formfill_with_json(tmp_path: Path, bla
 
 
 def test_help_documents_stdin_and_existing_outputs() -> None:
-    from click.testing import CliRunner
-
-    from formfill.cli.batch_cmds import batch as batch_command
-
-    text = " ".join(CliRunner().invoke(batch_command, ["--help"]).output.split())
+    text = " ".join(invoke("batch", "--help").output.split())
     assert "An input of - is standard input" in text
     assert "that input fails (output_exists, counted as a failure) and the others continue" in text
 

@@ -19,7 +19,7 @@ from formfill.editions.check import (
     widths,
     written_twice,
 )
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def w(name: str, kind: str = "text", max_len: int | None = None, on: tuple[str, ...] = ()) -> Widget:
@@ -84,7 +84,6 @@ def test_the_blank_is_the_edition_the_map_says() -> None:
         ("footer_mismatch", "identify.footer_text")]
 
 
-@pytest.mark.slow
 def test_the_shipped_package_passes_against_its_blank_quickly(blank_plain: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from formfill.editions.workflow import check

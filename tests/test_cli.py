@@ -16,33 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 import formfill
 from formfill.blanks import load_blank
 from formfill.cli import main
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, formfill_command
+from tests.helpers import invoke as run
+from tests.helpers import load_sample as sample_data
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    result = CliRunner().invoke(main, list(args), env=env)
-    # Whatever happens, a user never sees a Python traceback.
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
 
 
 def write_profile(tmp_path: Path, data: Any, name: str = "profile.json") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
     return path
-
-
-def sample_data(name: str = "advance-parole-i485") -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
 
 
 @pytest.fixture(autouse=True)
@@ -272,7 +260,7 @@ def test_schema_is_json_with_the_application_section() -> None:
 
 def test_version_from_the_installed_script_and_python_m() -> None:
     script = Path(sys.executable).parent / "formfill"
-    commands = [[sys.executable, "-m", "formfill", "--version"]]
+    commands = [formfill_command("--version")]
     if script.exists():
         commands.append([str(script), "--version"])
     for command in commands:

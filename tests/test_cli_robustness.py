@@ -8,20 +8,17 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import formfill
 from formfill.blanks import load_blank
-from formfill.cli import main
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES, invoke
 
 PROFILE = str(SAMPLES / "advance-parole-i485.json")
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), env=env)
-    assert "Traceback" not in result.output + result.stderr
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+def run(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    """The shared in-process runner (no traceback, ever), as (exit code, stdout, stderr)."""
+    result = invoke(*args, env=env)
     return result.exit_code, result.stdout, result.stderr
 
 

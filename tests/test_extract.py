@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import subprocess
+import textwrap
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from formfill import api, fieldmap
 from formfill.blanks import load_blank
-from formfill.cli import main
 from formfill.diff import diff
 from formfill.errors import FormError, InputError, NoFieldsError
 from formfill.extract import NO_FIELDS, extract, model_type, read_maps, readable
 from formfill.forms import open_blank
 from formfill.masking import mask_value as mask
 from formfill.pdf.blank import BlankForm
-from tests.conftest import require_tool
+from tests.helpers import invoke, require_tool
+from tests.helpers import load_sample as sample
 from tests.test_roundtrip import carried_mismatches, completed, written
-
-from .conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +35,15 @@ def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
 
 
-def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
+@functools.cache
+def prepared_bytes(blank_path: Path) -> bytes:
+    """The blank as formfill prepares it (decrypted, cleaned), made once per process: every typed copy starts here."""
+    return load_blank(blank_path.read_bytes(), str(blank_path), use_cache=False).data
 
 
 def typed(blank_path: Path, values: dict[str, str], *, encrypt: bool = False) -> bytes:
     """What a person typing into a viewer leaves: /V on each field, appearances untouched."""
-    prepared = load_blank(blank_path.read_bytes(), str(blank_path), use_cache=False)
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(prepared.data)))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(prepared_bytes(blank_path))))
     found: set[str] = set()
 
     def walk(ref: Any, prefix: str) -> None:
@@ -80,6 +79,7 @@ def full(blank: BlankForm, short: str) -> str:
 # --- the current edition ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pdftk_fill_from_xfdf_extracts_to_the_expected_profile(blank_plain: Path, blank: BlankForm,
                                                                tmp_path: Path) -> None:
     """A writer formfill does not use: pdftk fill_form with exactly the values formfill would write."""
@@ -213,15 +213,15 @@ def test_cli_extract_writes_the_partial_profile_and_exits_1(blank: BlankForm, tm
     pdf = tmp_path / "last-year.pdf"
     pdf.write_bytes(api.fill(sample("advance-parole-i485"), form=blank).data)
     out = tmp_path / "renewal.json"
-    result = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(out)])
+    result = invoke("extract", str(pdf), "-o", str(out))
     assert result.exit_code == 1, result.output
     assert "travel.purpose_category" in result.output and "123456789" not in result.output
     written_profile = json.loads(out.read_text())
     assert written_profile["applicant"]["a_number"] == "123456789"
     assert "purpose_category" not in written_profile["travel"]
-    again = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(out)])
+    again = invoke("extract", str(pdf), "-o", str(out))
     assert again.exit_code == 2 and "already exists" in again.output
-    doc = json.loads(CliRunner().invoke(main, ["extract", str(pdf), "--json"]).output)
+    doc = json.loads(invoke("extract", str(pdf), "--json").output)
     assert doc["ok"] is False and doc["edition"] == "01/20/25"
     assert [p["code"] for p in doc["problems"]] == ["not_on_form"]
 
@@ -229,9 +229,9 @@ def test_cli_extract_writes_the_partial_profile_and_exits_1(blank: BlankForm, tm
 def test_cli_extract_of_a_scan_exits_2(blank: BlankForm, tmp_path: Path) -> None:
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(api.fill(sample("reentry-permit"), form=blank, flatten=True).data)
-    result = CliRunner().invoke(main, ["extract", str(pdf)])
+    result = invoke("extract", str(pdf))
     assert result.exit_code == 2 and NO_FIELDS in result.output
-    doc = json.loads(CliRunner().invoke(main, ["extract", str(pdf), "--json"]).output)
+    doc = json.loads(invoke("extract", str(pdf), "--json").output)
     assert doc["exit_code"] == 2 and NO_FIELDS in doc["error"]
 
 
@@ -247,15 +247,15 @@ def test_diff_names_each_changed_path_and_masks_identifiers(blank: BlankForm, tm
     changed = {c.path: (c.old, c.new) for c in result.changes if c.change == "changed"}
     assert changed["applicant.mailing_address.city"][1] == "Pasadena"
     assert changed["applicant.a_number"][1] == "987654321"
-    text = CliRunner().invoke(main, ["diff", str(old), str(new)])
+    text = invoke("diff", str(old), str(new))
     assert text.exit_code == 1
     assert "*****4321" in text.output and "987654321" not in text.output
-    shown = CliRunner().invoke(main, ["diff", str(old), str(new), "--show-pii", "--json"])
+    shown = invoke("diff", str(old), str(new), "--show-pii", "--json")
     doc = json.loads(shown.output)
     assert doc["identical"] is False and shown.exit_code == 1
     assert {"path": "applicant.a_number", "change": "changed", "old": changed["applicant.a_number"][0],
             "new": "987654321"} in doc["changes"]
-    same = CliRunner().invoke(main, ["diff", str(new), str(new)])
+    same = invoke("diff", str(new), str(new))
     assert same.exit_code == 0 and "no differences" in same.output
     assert mask("applicant.ssn", "123456789") == "*****6789"
 
@@ -367,9 +367,15 @@ def test_a_2019_filing_extracts_into_a_profile_that_fills_the_current_edition(
     assert result.verification.ok
 
 
+def wrapped(text: str, width: int) -> list[str]:
+    """Text broken into lines of at most `width` characters at spaces, as a hand-made sheet would be."""
+    return [line for paragraph in text.split("\n")
+            for line in textwrap.wrap(paragraph, width, break_on_hyphens=False) or [""]]
+
+
 def test_continuation_sheets_in_another_layout_are_read_by_their_labels(blank: BlankForm) -> None:
     """Sheets are found by their page/part/item labels: another header, labels or a signature line still read."""
-    from formfill.layout import SHEET_WIDTH, _wrap_plain
+    from formfill.layout import SHEET_WIDTH
     from formfill.pdf.writer import fill_bytes, sheet_content
 
     profile = sample("advance-parole-i485")
@@ -382,10 +388,10 @@ def test_continuation_sheets_in_another_layout_are_read_by_their_labels(blank: B
         body.append(f"Page {entry.page}, Part {entry.part}, Item {entry.item}")
         if tricky in entry.text:  # lines of the answer that start like a sheet's own labels are still the answer
             head = entry.text[: entry.text.index(tricky)].rstrip()
-            body.extend([*_wrap_plain(head, SHEET_WIDTH), "Name: as in my passport.", "A-Number: none yet.",
+            body.extend([*wrapped(head, SHEET_WIDTH), "Name: as in my passport.", "A-Number: none yet.",
                          "Date: next spring.", "Signature: on the letter."])
         else:
-            body.extend(_wrap_plain(entry.text, SHEET_WIDTH))
+            body.extend(wrapped(entry.text, SHEET_WIDTH))
     header = ["Form I-131 Additional Information", "Name: GARCIA LOPEZ, MARIA ELENA   A-Number: A-123456789"]
     footer = ["", "Signature of Applicant: ______________________   Date (mm/dd/yyyy): __________"]
     pages = [sheet_content([*body[i : i + 20], *footer], header) for i in range(0, len(body), 20)]
@@ -453,7 +459,7 @@ def test_a_hostile_pdf_is_an_input_error_never_a_traceback(tmp_path: Path) -> No
         with pytest.raises(InputError) as err:
             extract(bad)
         assert err.value.exit_code == 2
-        result = CliRunner().invoke(main, ["extract", str(bad)])
+        result = invoke("extract", str(bad))
         assert result.exit_code == 2 and "Traceback" not in result.output
 
 
@@ -476,7 +482,7 @@ def test_extract_never_writes_the_profile_over_the_pdf_it_reads(tmp_path: Path, 
     link.symlink_to(pdf)
     before = pdf.read_bytes()
     for target in (pdf, link):
-        result = CliRunner().invoke(main, ["extract", str(pdf), "-o", str(target), "--overwrite"])
+        result = invoke("extract", str(pdf), "-o", str(target), "--overwrite")
         assert result.exit_code == 2 and str(target) in result.output, result.output
     assert pdf.read_bytes() == before
 

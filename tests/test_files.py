@@ -27,7 +27,7 @@ from formfill.files import (
     unreadable,
     write_atomic,
 )
-from tests.conftest import deadline
+from tests.helpers import deadline
 
 posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks (POSIX)")
 

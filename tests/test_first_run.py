@@ -10,9 +10,7 @@ import http.server
 import io
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,15 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 from formfill import forms
 from formfill.blanks import load_blank
-from formfill.cli import main
 from formfill.errors import FormError, InputError
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, Home, closed_port, formfill_command, fresh_home, sample_names, silent_server
+from tests.helpers import invoke as run
 
 SAMPLE = str(SAMPLES / "re-parole.json")
 SUPPORTED = "formfill fills Form I-131 edition 01/20/25"
@@ -147,45 +144,14 @@ def site(blank_plain: Path, blank_encrypted: Path, blank_2019: Path) -> Iterator
 @pytest.fixture(scope="module")
 def silent_url() -> Iterator[str]:
     """A server that accepts the connection and never says a word."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/i-131.pdf"
-
-
-@dataclass
-class Home:
-    root: Path
-    forms: Path
-    tmp: Path
-
-    def leftovers(self) -> list[Path]:
-        """Anything a failed download left behind: in the forms folder, or as a temporary download."""
-        found = list(self.forms.rglob("*")) if self.forms.exists() else []
-        return found + list(self.tmp.glob("formfill-download-*"))
+    with silent_server() as url:
+        yield f"{url}/i-131.pdf"
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     """A fresh user: nothing in HOME, no FORMFILL_* settings, no shared blanks."""
-    root = tmp_path / "home"
-    root.mkdir()
-    for var in ("FORMFILL_FORMS_DIR", "FORMFILL_HOME", "FORMFILL_OFFLINE", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(root))
-    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("FORMFILL_FETCH_TIMEOUT", "5")
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return Home(root, root / ".local" / "share" / "formfill" / "forms", tmp)
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
+    return fresh_home(tmp_path, monkeypatch)
 
 
 def refused(home: Home, *args: str) -> str:
@@ -245,16 +211,17 @@ def test_batch_downloads_before_filling(home: Home, site: Site, monkeypatch: pyt
     assert (home.forms / "i-131_01-20-25.pdf").is_file()
 
 
+@pytest.mark.slow
 def test_demo_on_a_fresh_machine_fills_every_sample(tmp_path: Path, site: Site) -> None:
     """The README's first command, as a new user runs it: a fresh process, HOME and working folder."""
     root = tmp_path / "fresh"
     root.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FORMFILL_", "XDG_"))}
     env.update(HOME=str(root), FORMFILL_FORMS_URL=f"{site.url}/i-131.pdf", FORMFILL_FETCH_TIMEOUT="10")
-    cmd = [sys.executable, "-m", "formfill", "demo", "--out", "out"]
+    cmd = formfill_command("demo", "--out", "out")
     first = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr
-    samples = sorted(p.stem for p in SAMPLES.glob("*.json"))
+    samples = sample_names()
     assert len(samples) >= 7
     assert sorted(p.name for p in (root / "out").iterdir()) == [f"{s}.i-131.pdf" for s in samples]
     assert first.stdout.count(" verified)") == len(samples)
@@ -367,10 +334,7 @@ def test_a_server_that_trickles_is_cut_off_at_ten_times_the_timeout(
 
 
 def test_no_network_says_so(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    line = fill_with(home, monkeypatch, f"http://127.0.0.1:{port}/i-131.pdf")
+    line = fill_with(home, monkeypatch, f"http://127.0.0.1:{closed_port()}/i-131.pdf")
     assert "may be offline" in line and "formfill forms add PATH" in line
 
 

@@ -18,139 +18,32 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
 
 from formfill import forms
 from formfill.blanks import load_blank
-from formfill.cli import main
 from formfill.errors import FormError, InputError
 from formfill.forms import UNREADABLE, kept_files, scan
 from formfill.pdf.blank import BlankForm
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES, Answer, Home, RawServer, fresh_home, http_answer, routes, run_formfill
+from tests.helpers import invoke as run
 
 SCRIPT_KEYS = ("/JS", "/JavaScript", "/OpenAction", "/AA")
-Answer = Callable[[socket.socket, str], None]
-
-
-# --- a server that answers by hand ---------------------------------------------------------------------
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1: `answer(conn, path)` writes the whole HTTP answer itself, as slowly as it likes."""
-
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-        self.stopped = threading.Event()
-        self.paths: list[str] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-
-    def __enter__(self) -> RawServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            head = b""
-            try:
-                while b"\r\n\r\n" not in head and len(head) < 65536:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    head += chunk
-                path = head.split(b" ", 2)[1].decode("latin-1")
-                self.paths.append(path)
-                self.answer(conn, path)
-            except OSError:
-                pass  # the client gave up on purpose
-
-    def trickle(self, conn: socket.socket, start: bytes, piece: bytes, every: float, most: float = 20.0) -> None:
-        """Send `start`, then `piece` every `every` seconds until the client leaves (or `most` seconds)."""
-        conn.sendall(start)
-        end = time.monotonic() + most
-        while time.monotonic() < end and not self.stopped.is_set():
-            conn.sendall(piece)
-            time.sleep(every)
-
-
-def http_answer(status: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
-    head = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close"]
-    head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-
-
-def routes(table: dict[str, bytes]) -> Answer:
-    def answer(conn: socket.socket, path: str) -> None:
-        conn.sendall(table.get(path, http_answer("404 Not Found")))
-
-    return answer
 
 
 # --- a fresh user ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Home:
-    root: Path
-    forms: Path
-    tmp: Path
-
-    def leftovers(self) -> list[Path]:
-        found = list(self.forms.rglob("*")) if self.forms.exists() else []
-        return found + list(self.tmp.glob("formfill-download-*"))
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
-    root = tmp_path / "home"
-    root.mkdir()
-    for var in ("FORMFILL_FORMS_DIR", "FORMFILL_HOME", "FORMFILL_OFFLINE", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(root))
-    monkeypatch.setenv("FORMFILL_FETCH_TIMEOUT", "5")
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return Home(root, root / ".local" / "share" / "formfill" / "forms", tmp)
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
+    return fresh_home(tmp_path, monkeypatch, own_cache=False)
 
 
 def refused(home: Home, *args: str) -> str:
@@ -224,7 +117,6 @@ def test_the_deadline_holds_through_a_subprocess_and_the_environment_setting(hom
     """As the issue measured it: FORMFILL_FETCH_TIMEOUT and a fresh process, header bytes trickling."""
     import os
     import subprocess
-    import sys
 
     def answer(conn: socket.socket, path: str) -> None:
         server.trickle(conn, b"HTTP/1.1 200 OK\r\nX-Slow: ", b"a", 0.1)
@@ -421,6 +313,7 @@ def with_scripts(blank: Path) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 def test_a_downloaded_blank_with_scripts_is_kept_without_them(
     home: Home, blank_plain: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -496,8 +389,9 @@ posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs a
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "formfill", *args], capture_output=True, text=True, timeout=180,
-                          cwd=cwd, env=env, check=False)
+    """The real CLI with exactly the environment `env` (a variable missing from it is removed)."""
+    exact = {key: env.get(key) for key in {*os.environ, *env}}
+    return run_formfill(*args, env=exact, text=True, timeout=180, cwd=cwd)
 
 
 @pytest.fixture
@@ -525,7 +419,6 @@ def test_scan_names_unreadable_entries_and_still_finds_the_blank(folder_with_tra
 
 
 @posix_only
-@pytest.mark.slow
 def test_fill_and_forms_list_skip_and_name_a_dangling_symlink_or_a_loop(folder_with_traps: Path,
                                                                        tmp_path: Path) -> None:
     home = folder_with_traps.parent

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import json
 import os
 import subprocess
 import sys
@@ -21,12 +20,12 @@ import pytest
 import formfill
 from formfill.errors import ProfileError
 from formfill.loading import load_profile, plain_json
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES, load_sample
 
 
 @pytest.fixture
 def traveller() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / "daca-educational.json").read_text())
+    data: dict[str, Any] = load_sample("daca-educational")
     return data
 
 

@@ -7,18 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from formfill.blanks import read_blank
-from formfill.cli import main
 from tests import edition_builder as eb
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES
+from tests.helpers import invoke as run
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 @pytest.fixture(scope="module")

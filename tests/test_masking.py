@@ -12,18 +12,16 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
 from formfill import api
-from formfill.cli import main
 from formfill.errors import InputError, Problem, ProfileError
 from formfill.forms import open_blank
 from formfill.masking import (
@@ -42,7 +40,7 @@ from formfill.masking import (
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
 from formfill.review import review
-from tests.conftest import SAMPLES
+from tests.helpers import invoke, load_sample
 
 # --- the masker on synthetic strings -------------------------------------------------------------
 
@@ -227,12 +225,7 @@ def assert_no_identifier(*texts: str) -> None:
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def load_sample(name: str = "advance-parole-i485") -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
+    return invoke(*args)
 
 
 def with_values(pdf: bytes, values: dict[str, str]) -> bytes:
@@ -269,6 +262,7 @@ def hostile_pdf(blank: BlankForm, tmp_path_factory: pytest.TempPathFactory) -> P
     return pdf
 
 
+@pytest.mark.slow
 def test_extract_never_quotes_an_identifier_from_part13_text(hostile_pdf: Path, tmp_path: Path) -> None:
     from formfill.extract import extract
 
@@ -308,6 +302,7 @@ def page_text(page: pdfium.PdfPage) -> tuple[str, pdfium.PdfTextPage]:
     return "".join((textpage.get_text_range(i, 1) or " ")[:1] for i in range(textpage.count_chars())), textpage
 
 
+@pytest.mark.slow
 def test_review_redact_masks_every_spelling_in_text_json_images_and_names(blank: BlankForm, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     data = load_sample()

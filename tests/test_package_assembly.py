@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import itertools
@@ -27,8 +26,7 @@ from formfill.assembly.index import exhibit_letter, kind_words
 from formfill.assembly.letter import ADDRESS_PLACEHOLDER, LetterFacts, letter_blocks, request_words
 from formfill.errors import EvidenceError, PackageError
 from formfill.pdf.assemble import Para, Part, clean_pdf, join, layout, text_pdf, text_width, wrap
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES, load_sample
 
 DAY = dt.date(2026, 12, 3)
 SAMPLE = "advance-parole-i485"
@@ -73,7 +71,7 @@ def scan_jpeg(width: int = 850, height: int = 1100) -> bytes:
 
 def copy_sample(root: Path) -> dict[str, Any]:
     """The sample profile with its attachments copied into `root`, for tests to change."""
-    data: dict[str, Any] = json.loads((SAMPLES / f"{SAMPLE}.json").read_text())
+    data: dict[str, Any] = load_sample(SAMPLE)
     for att in data["attachments"]:
         target = root / att["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -277,7 +275,6 @@ def test_review_check_package_shows_the_exhibit_index(built: dict[str, Any], bla
     assert "<h3>Exhibit index</h3>" in html and "Exhibit C" in html and "mother&#x27;s ID" in html
 
 
-@pytest.mark.slow
 def test_cli_package_json_and_exit_codes(tmp_path: Path, blank_plain: Path) -> None:
     env = {**os.environ, "FORMFILL_FORMS_DIR": str(blank_plain.parent)}
     out = tmp_path / "pkg"
@@ -288,7 +285,7 @@ def test_cli_package_json_and_exit_codes(tmp_path: Path, blank_plain: Path) -> N
     doc = json.loads(run.stdout)
     assert doc["output"] == str(out) and doc["parts"][0]["part"] == "cover_letter"
     assert "123456789" not in run.stdout  # the A-Number is masked in what the command prints
-    data = copy.deepcopy(json.loads((SAMPLES / f"{SAMPLE}.json").read_text()))
+    data = load_sample(SAMPLE)
     data["attachments"] = []
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
@@ -298,7 +295,6 @@ def test_cli_package_json_and_exit_codes(tmp_path: Path, blank_plain: Path) -> N
     assert not (tmp_path / "none").exists()
 
 
-@pytest.mark.slow
 def test_twenty_exhibits_measured(tmp_path: Path, blank_plain: Path) -> None:
     """A 20-exhibit package: measured and printed (the issue asks for under 5 s), never asserted on time."""
     data = copy_sample(tmp_path)

@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from formfill.checks.package import PackageReport, check_package
-from formfill.cli import main
 from formfill.errors import ProfileError
 from formfill.fieldmap import all_maps, conflict_rules
 from formfill.formrules import profile_rules
 from formfill.profile import parse_profile
-from tests.test_package import write_pdf, write_photo
+from tests.helpers import invoke, write_pdf, write_photo
 
 CASES = Path(__file__).resolve().parent / "cases"
 FILING = dt.date(2026, 12, 10)
@@ -51,7 +49,7 @@ def check(root: Path, data: dict[str, Any], day: dt.date = FILING) -> PackageRep
 
 
 def cli_check(root: Path, data: dict[str, Any], *args: str) -> str:
-    result = CliRunner().invoke(main, ["check", str(build(root, data)), "--filing-date", FILING.isoformat(), *args])
+    result = invoke("check", str(build(root, data)), "--filing-date", FILING.isoformat(), *args)
     assert "Traceback" not in result.output and result.exit_code in (0, 1), result.output
     return result.output
 
@@ -267,7 +265,7 @@ def test_a_tps_trip_in_travel_is_told_where_it_goes(tmp_path: Path) -> None:
         parse_profile(data)
     [said] = [p for p in err.value.problems if p.path == "travel"]
     assert "give the trip in `trip` instead" in said.message and "Part 7" in said.message
-    result = CliRunner().invoke(main, ["validate", str(build(tmp_path, data))])
+    result = invoke("validate", str(build(tmp_path, data)))
     assert result.exit_code == 1 and "give the trip in `trip` instead" in result.output
 
 

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from formfill.checks.package import PackageReport, default_rules_text
-from formfill.cli import main
 from formfill.fieldmap import all_maps
 from formfill.forms import open_blank
 from formfill.loading import load_profile
 from formfill.signing import signature_boxes
-from tests.test_package import EVERY, FAR, Package, codes, missing_ids, profile_for
+from tests.helpers import invoke
+from tests.test_checks_package import EVERY, FAR, Package, codes, missing_ids, profile_for
 
 D = dt.date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
@@ -179,7 +178,7 @@ def test_the_issue_case_a_funeral_on_a_pending_i589_is_not_complete(tmp_path: Pa
     for r in report.required:
         if r.id in ("death_evidence", "explanation", "relationship"):
             assert r.uncertain and "01/20/25 wording is unconfirmed" in r.source
-    result = CliRunner().invoke(main, ["check", str(pkg.write())])
+    result = invoke("check", str(pkg.write()))
     assert "INCOMPLETE" in result.output and "(uncertain: verify)" in result.output
 
 
@@ -361,15 +360,14 @@ def test_fill_no_longer_refuses_for_eligibility_but_the_package_check_does(tmp_p
     pkg.attach_for([*EVERY, "i485_receipt"])
     pkg.profile["processing"].update(in_removal_proceedings=True, ever_in_proceedings=True)
     profile = pkg.write()
-    runner = CliRunner()
     out = tmp_path / "out.pdf"
-    result = runner.invoke(main, ["fill", str(profile), "--form", str(blank_plain), "-o", str(out)])
+    result = invoke("fill", str(profile), "--form", str(blank_plain), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "note: processing.in_removal_proceedings: advance parole is not available" in result.output
     assert "reports this as an error" in result.output
     out.unlink()
-    result = runner.invoke(main, ["fill", str(profile), "--form", str(blank_plain), "-o", str(out),
-                                  "--check-package"])
+    result = invoke("fill", str(profile), "--form", str(blank_plain), "-o", str(out),
+                                  "--check-package")
     assert result.exit_code == 1 and "removal proceedings" in result.output and not out.exists()
 
 
@@ -380,18 +378,17 @@ def test_fill_and_batch_check_the_package_for_the_filing_date(tmp_path: Path, sa
     pkg.attach_for(["passport_photos", "photo_id"])
     pkg.attach("fee_waiver_request")
     profile = str(pkg.write())
-    runner = CliRunner()
     for when, code in (("2025-08-21", 1), ("2025-07-21", 0)):
         out = tmp_path / f"fill-{when}.pdf"
-        result = runner.invoke(main, ["fill", profile, "--form", str(blank_plain), "-o", str(out),
-                                      "--check-package", "--filing-date", when])
+        result = invoke("fill", profile, "--form", str(blank_plain), "-o", str(out),
+                                      "--check-package", "--filing-date", when)
         assert result.exit_code == code, result.output
         assert out.exists() is (code == 0)
         if code:
             assert "fee" in result.output
         folder = tmp_path / f"batch-{when}"
-        result = runner.invoke(main, ["batch", profile, "-o", str(folder), "--form", str(blank_plain), "--jobs", "1",
-                                      "--check-package", "--filing-date", when])
+        result = invoke("batch", profile, "-o", str(folder), "--form", str(blank_plain), "--jobs", "1",
+                                      "--check-package", "--filing-date", when)
         assert result.exit_code == code, result.output
         line = json.loads((folder / "report.jsonl").read_text())
         assert line["ok"] is (code == 0)
@@ -414,17 +411,16 @@ def test_cli_filing_date_text_and_json(tmp_path: Path, sample: Any) -> None:
     pkg = Package(tmp_path, re_parole(sample, ead=True))
     pkg.attach_for([*EVERY])
     profile = str(pkg.write())
-    runner = CliRunner()
-    text = runner.invoke(main, ["check", profile, "--filing-date", "2026-01-01"]).output
+    text = invoke("check", profile, "--filing-date", "2026-01-01").output
     assert "Fee (filing date 2026-01-01)" in text and "$280" in text and "not waivable" in text
     assert "Billed later, not paid with the I-131" in text and "$1,000" in text
     assert "[ ] page 11, Part 10 item 4" in text and "source: 8 CFR 103.2(a)(2)" in text
-    doc = json.loads(runner.invoke(main, ["check", profile, "--filing-date", "2025-07-21", "--json"]).output)
+    doc = json.loads(invoke("check", profile, "--filing-date", "2025-07-21", "--json").output)
     assert doc["filing_date"] == "2025-07-21" and doc["edition"] == "01/20/25"
     assert [p["id"] for p in doc["fee"]["payments"]] == ["i131_filing_fee"] and doc["fee"]["later"] == []
     assert {"what", "amount", "waivable", "source", "source_date"} <= set(doc["fee"]["payments"][0])
     assert all("uncertain" in f for f in doc["findings"])
-    bad = runner.invoke(main, ["check", profile, "--filing-date", "2026-02-30"])
+    bad = invoke("check", profile, "--filing-date", "2026-02-30")
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
 
 
@@ -433,11 +429,10 @@ def test_processing_notes_carry_their_source_and_uncertainty(tmp_path: Path, sam
     pkg = Package(tmp_path, profile_for(sample))
     pkg.attach_for([*EVERY, "i485_receipt"])
     profile = str(pkg.write())
-    runner = CliRunner()
-    doc = json.loads(runner.invoke(main, ["check", profile, "--json"]).output)
+    doc = json.loads(invoke("check", profile, "--json").output)
     validity = next(f for f in doc["findings"] if f["code"] == "validity")
     assert validity["uncertain"] is True and "Form I-131 instructions" in validity["source"]
-    text = runner.invoke(main, ["check", profile]).output
+    text = invoke("check", profile).output
     notes = text.split("\nNotes\n", 1)[1]
     assert "valid for 1 year from issuance (uncertain: verify)" in notes
     assert f"source: {validity['source']}" in notes
@@ -446,5 +441,5 @@ def test_processing_notes_carry_their_source_and_uncertainty(tmp_path: Path, sam
 def test_cli_default_filing_date_is_today(tmp_path: Path, sample: Any) -> None:
     pkg = Package(tmp_path, profile_for(sample))
     pkg.attach_for([*EVERY, "i485_receipt"])
-    doc = json.loads(CliRunner().invoke(main, ["check", str(pkg.write()), "--json"]).output)
+    doc = json.loads(invoke("check", str(pkg.write()), "--json").output)
     assert doc["filing_date"] == dt.date.today().isoformat() and doc["filing_date"] < FAR

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from formfill.checks.photo import (
@@ -28,8 +27,7 @@ from formfill.checks.photo import (
     compare_photos,
     default_spec,
 )
-from formfill.cli import main
-from tests.conftest import deadline
+from tests.helpers import deadline, invoke
 
 BG = (244, 243, 239)
 SKIN = (206, 162, 132)
@@ -492,7 +490,7 @@ def test_hostile_file_gives_unreadable_report(tmp_path: Path, kind: str) -> None
 def test_hostile_file_cli_exit_2_without_traceback(tmp_path: Path, kind: str, good: Path) -> None:
     path = hostile(tmp_path, kind)
     with deadline(20):
-        result = CliRunner().invoke(main, ["check-photo", str(good), str(path)])
+        result = invoke("check-photo", str(good), str(path))
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
     assert "Traceback" not in result.output
@@ -503,14 +501,14 @@ def test_hostile_file_cli_exit_2_without_traceback(tmp_path: Path, kind: str, go
 
 
 def test_cli_pass_exit_0(good: Path) -> None:
-    result = CliRunner().invoke(main, ["check-photo", str(good)])
+    result = invoke("check-photo", str(good))
     assert result.exit_code == 0, result.output
     assert f"{good}: OK" in result.output
 
 
 def test_cli_error_exit_1_and_json(tmp_path: Path, good: Path) -> None:
     other = save(portrait(head=0.42, top=0.2, eyes=0.6), tmp_path / "other.jpg", quality=90)
-    result = CliRunner().invoke(main, ["check-photo", "--json", str(good), str(other)])
+    result = invoke("check-photo", "--json", str(good), str(other))
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["ok"] is False and doc["exit_code"] == 1 and doc["mode"] == "print"
@@ -521,19 +519,19 @@ def test_cli_error_exit_1_and_json(tmp_path: Path, good: Path) -> None:
 
 def test_cli_warning_only_exits_0(tmp_path: Path) -> None:
     path = save(portrait(), tmp_path / "cam.jpg", quality=90, dpi=(72, 72))
-    result = CliRunner().invoke(main, ["check-photo", "--json", str(path)])
+    result = invoke("check-photo", "--json", str(path))
     assert result.exit_code == 0
     assert json.loads(result.output)["reports"][0]["findings"][0]["severity"] in ("warning", "info")
 
 
 def test_cli_digital_and_recent_days(tmp_path: Path) -> None:
     path = _with_date(tmp_path / "d.jpg", "2020:01:01 00:00:00")
-    result = CliRunner().invoke(main, ["check-photo", "--digital", "--recent-days", "9999", "--json",
-                                       str(save(portrait().convert("L"), tmp_path / "g.png"))])
+    result = invoke("check-photo", "--digital", "--recent-days", "9999", "--json",
+                                       str(save(portrait().convert("L"), tmp_path / "g.png")))
     doc = json.loads(result.output)
     assert result.exit_code == 1 and doc["mode"] == "digital"
     assert {"not_jpeg", "grayscale", "not_srgb"} <= {f["code"] for f in doc["reports"][0]["findings"]}
-    quiet = CliRunner().invoke(main, ["check-photo", "--recent-days", "100000", "--json", str(path)])
+    quiet = invoke("check-photo", "--recent-days", "100000", "--json", str(path))
     assert "photo_old" not in quiet.output
-    loud = CliRunner().invoke(main, ["check-photo", "--json", str(path)])
+    loud = invoke("check-photo", "--json", str(path))
     assert "photo_old" in loud.output and loud.exit_code == 0

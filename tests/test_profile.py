@@ -8,19 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from formfill.cli import main
 from formfill.errors import ProfileError
 from formfill.profile import Profile, parse_profile
-from tests.conftest import SAMPLES
+from tests.helpers import invoke, sample_names
+from tests.helpers import load_sample as base
 
 Mutation = Callable[[dict[str, Any]], None]
-
-
-def base(name: str = "advance-parole-i485") -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
 
 
 def problems_of(data: dict[str, Any]) -> dict[str, str]:
@@ -40,7 +34,7 @@ def with_changes(name: str, *changes: Mutation) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in SAMPLES.glob("*.json")))
+@pytest.mark.parametrize("name", sample_names())
 def test_every_sample_is_valid(name: str) -> None:
     profile = parse_profile(base(name))
     assert isinstance(profile, Profile)
@@ -339,7 +333,7 @@ def test_a_profile_that_is_not_an_object_is_refused() -> None:
 
 
 def test_schema_command_prints_the_json_schema() -> None:
-    result = CliRunner().invoke(main, ["schema"])
+    result = invoke("schema")
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert "application" in schema["properties"]
@@ -350,7 +344,7 @@ def test_schema_command_prints_the_json_schema() -> None:
 def test_folded_names_are_reported_as_notes() -> None:
     import formfill.api as api_mod
 
-    data = json.loads((SAMPLES / "advance-parole-i485.json").read_text())
+    data = base("advance-parole-i485")
     data["applicant"]["name"]["family"] = "Muñoz"
     data["applicant"]["other_names"][0]["given"] = "José"
     loaded = api_mod.load_profile(data)
@@ -396,7 +390,7 @@ def test_none_answers_an_if_any_item_and_contradicts_a_value() -> None:
 
 
 def test_the_schema_documents_the_new_sections() -> None:
-    result = CliRunner().invoke(main, ["schema"])
+    result = invoke("schema")
     schema = json.loads(result.output)
     props = schema["properties"]
     assert {"signer", "expedite", "trip", "none"} <= set(props)

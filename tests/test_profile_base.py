@@ -11,7 +11,7 @@ import pytest
 from formfill.errors import ProfileError
 from formfill.profile import Profile
 from formfill.profile_base import ProfileBase, attachment_paths, json_schema, package_of, parse_profile
-from tests.conftest import SAMPLES
+from tests.helpers import load_sample
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -78,7 +78,7 @@ def test_a_profile_without_a_known_form_goes_to_the_default_package(toy: Path) -
 
 
 def test_the_i131_profile_still_parses_with_its_own_rules() -> None:
-    data = json.loads((SAMPLES / "advance-parole-i485.json").read_text())
+    data = load_sample("advance-parole-i485")
     profile = parse_profile(data)
     assert isinstance(profile, Profile)
     assert data["application"]["basis"]

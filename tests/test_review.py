@@ -11,28 +11,25 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
 import pytest
-from click.testing import CliRunner, Result
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 import formfill
 from formfill import api
-from formfill.cli import main
 from formfill.forms import open_blank
 from formfill.masking import known_identifiers
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.printed import flatten
 from formfill.review import DPI, PAINT, Review, default_output, review, skipped_items
-from tests.conftest import SAMPLES, require_tool
-from tests.test_overflow import long_profile
-from tests.test_package import write_photo
+from tests.helpers import SAMPLES, long_profile, require_tool, sample_names, write_photo
+from tests.helpers import invoke as run
+from tests.helpers import load_sample as sample_data
 
-SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))
+SAMPLE_NAMES = sample_names()
 SSN_BOX = "form1[0].P5[0].#area[1].Part2_Line10_SSN[0]"
 A_NUMBER_BOXES = ("form1[0].P5[0].#area[0].Part2_Line5_AlienNumber[0]",
                   "form1[0].#subform[13].Global_ANumber[0].Part2_Line5_AlienNumber[0]")
@@ -41,18 +38,6 @@ A_NUMBER_BOXES = ("form1[0].P5[0].#area[0].Part2_Line5_AlienNumber[0]",
 @pytest.fixture(scope="module")
 def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
-
-
-def sample_data(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
 
 
 def page_images(page_html: str) -> list[Image.Image]:
@@ -168,6 +153,7 @@ def test_page_images_are_the_filled_pages(blank: BlankForm) -> None:
 # --- Part 13 and continuation sheets -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_overflow_links_boxes_to_part13_and_the_sheet_and_back(blank: BlankForm) -> None:
     data = long_profile(sample_data("advance-parole-i485"))
     r = review(data, form=blank)
@@ -313,6 +299,7 @@ def test_cli_writes_once_then_refuses_to_overwrite(tmp_path: Path, blank_plain: 
     assert not list(tmp_path.glob(".*.part"))
 
 
+@pytest.mark.slow
 def test_cli_reviews_a_filled_pdf_only_if_it_verifies(tmp_path: Path, blank_plain: Path) -> None:
     pdf = tmp_path / "filled.pdf"
     formfill.fill(SAMPLES / "re-parole.json", form=blank_plain, output=pdf)
@@ -408,6 +395,7 @@ def has_colour(image: Image.Image, rgb: tuple[int, int, int], tolerance: int = 4
     return both.getbbox() is not None
 
 
+@pytest.mark.slow
 def test_chromium_renders_the_page_and_prints_it(tmp_path: Path, blank: BlankForm) -> None:
     data = long_profile(sample_data("advance-parole-i485"))
     page_html = review(data, form=blank).to_html()

@@ -1,7 +1,7 @@
 """The round trip as a proof of the field map: extract(fill(p)) == p on every value the form carries, and
 fill(extract(fill(p))) writes exactly what fill(p) wrote. A map entry that loses or moves a value fails here.
 
-CI runs a sample of generated profiles that takes about a minute; FORMFILL_ROUNDTRIP_EXAMPLES=500 (or the
+CI runs 60 generated profiles in 6 shards that parallel workers share; FORMFILL_ROUNDTRIP_EXAMPLES=500 (or the
 hypothesis profile `long`: HYPOTHESIS_PROFILE=long) runs a longer search.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,14 @@ from hypothesis import HealthCheck, given, settings
 
 from formfill import api
 from formfill.blanks import load_blank
-from formfill.extract import Extraction, _prune, extract
+from formfill.extract import Extraction, extract
 from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
 from formfill.formpackage import package_for
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
 from formfill.profile import parse_profile
 from tests._profiles import profiles
-
-from .conftest import SAMPLES
+from tests.helpers import load_sample, real_blank, sample_names
 
 # No example database in the checkout; a failure prints the blob that reproduces it (@reproduce_failure).
 _COMMON: dict[str, Any] = {"deadline": None, "database": None, "print_blob": True,
@@ -43,6 +41,16 @@ def blank(blank_plain: Path) -> BlankForm:
     return open_blank(blank_plain)
 
 DROPPED = package_for("I-131").spec.extract_drops  # type: ignore[union-attr]
+
+
+def without_empties(value: Any) -> Any:
+    """A profile as extract gives it back: what the form leaves blank (None, empty sections and rows) is absent."""
+    if isinstance(value, dict):
+        kept = {k: without_empties(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [v for v in (without_empties(v) for v in value) if v not in ({}, None)]
+    return value
 
 
 def _norm(value: Any) -> Any:
@@ -115,16 +123,16 @@ def written(data: bytes, blank: BlankForm) -> tuple[dict[str, Any], list[str]]:
     return values, sheets
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in SAMPLES.glob("*.json")))
+@pytest.mark.parametrize("name", sample_names())
 def test_every_sample_round_trips(name: str, blank: BlankForm) -> None:
-    raw = json.loads((SAMPLES / f"{name}.json").read_text())
+    raw = load_sample(name)
     round_trip(raw, blank)
 
 
 def test_sample_extracts_to_itself_on_every_carried_key(blank: BlankForm) -> None:
     """Beyond the map's own view: the whole profile comes back except what the form never carries."""
-    raw = json.loads((SAMPLES / "re-parole.json").read_text())
-    p = _prune(parse_profile(raw).model_dump(mode="json", exclude_none=True))
+    raw = load_sample("re-parole")
+    p = without_empties(parse_profile(raw).model_dump(mode="json", exclude_none=True))
     ex = extract(api.fill(raw, form=blank).data)
     assert ex.ok, ex.problems
     for key in ("id", "attachments", "signature_date", "overrides"):
@@ -135,8 +143,17 @@ def test_sample_extracts_to_itself_on_every_carried_key(blank: BlankForm) -> Non
     assert ex.profile["application"] == p["application"]
 
 
-@given(profiles())
-def test_generated_profiles_round_trip(raw: dict[str, Any]) -> None:
+# The generated examples are split into shards, each its own test, so parallel workers share them (one test
+# of 60 examples, about 4 s of CPU each, was a fifth of the suite on one worker); each shard draws its own.
+SHARDS = 6
+SHARD_EXAMPLES = -(-settings.default.max_examples // SHARDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shard", range(SHARDS))
+@settings(max_examples=SHARD_EXAMPLES)
+@given(raw=profiles())
+def test_generated_profiles_round_trip(shard: int, raw: dict[str, Any]) -> None:
     blank = _shared_blank()
     round_trip(raw, blank)
 
@@ -147,9 +164,7 @@ _BLANK: list[BlankForm] = []
 def _shared_blank() -> BlankForm:
     """Hypothesis cannot take function-scoped fixtures; the blank is opened once per session."""
     if not _BLANK:
-        from tests.conftest import forms_dir
-
-        _BLANK.append(open_blank(forms_dir() / "i-131_01-20-25.pdf"))
+        _BLANK.append(open_blank(real_blank("i-131_01-20-25.pdf")))
     return _BLANK[0]
 
 
@@ -166,7 +181,7 @@ def test_a_map_that_moves_a_value_fails_the_round_trip(blank: BlankForm, monkeyp
         dataclasses.replace(e, source=swap.get(e.source, e.source)) for e in fmap.entries))
     monkeypatch.setattr(extract_module, "read_maps",
                         lambda: {(fmap.form, fmap.edition): extract_module.from_fill_map(moved)})
-    raw = json.loads((SAMPLES / "reentry-permit.json").read_text())
+    raw = load_sample("reentry-permit")
     raw["applicant"]["country_of_birth"], raw["applicant"]["country_of_citizenship"] = "Peru", "Chile"
     p = parse_profile(raw).model_dump(mode="json")
     ex = extract(api.fill(raw, form=blank).data)

@@ -92,7 +92,9 @@ class Verification:
         }
 
 
-def _fields(pdf: PDF) -> dict[str, ReadField]:
+def read_fields(pdf: PDF) -> dict[str, ReadField]:
+    """Every terminal field of an open PDF, as pdfplumber reads it: the full (slow) read that a fill built
+    on a known blank avoids (only the fields it wrote are read then)."""
     out: dict[str, ReadField] = {}
     acro = resolve1(pdf.doc.catalog.get(bare(keys.ACRO_FORM)))
     if not acro:
@@ -141,10 +143,16 @@ def baseline(blank: BlankForm) -> tuple[dict[str, ReadField], int, list[int]]:
         found = _baseline_get(path, data_sha)
         if found is None:
             with pdfplumber.open(io.BytesIO(blank.data)) as pdf:
-                found = (_fields(pdf), len(pdf.doc.xrefs), _undecodable_pages(pdf, range(len(pdf.pages))))
+                found = (read_fields(pdf), len(pdf.doc.xrefs), _undecodable_pages(pdf, range(len(pdf.pages))))
             _baseline_put(path, data_sha, found)
         _BASELINES[key] = found
     return _BASELINES[key]
+
+
+def forget_baselines() -> None:
+    """Drop this process's copies of the baselines (the cached files stay): the next `baseline` call reads
+    the cache folder again, e.g. after FORMFILL_CACHE_DIR changed."""
+    _BASELINES.clear()
 
 
 def _baseline_body(data_sha: str, found: tuple[dict[str, ReadField], int, list[int]]) -> str:
@@ -385,7 +393,7 @@ def _verify(
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         fields = _overlay(pdf, data, blank, expected_names, len(sheets or [])) if blank is not None else None
         if fields is None:
-            fields = _fields(pdf)
+            fields = read_fields(pdf)
             damaged = _undecodable_pages(pdf, range(len(pdf.pages)))
         else:  # the blank's own pages are byte for byte the blank's, read once per process
             assert blank is not None
@@ -492,3 +500,7 @@ def _check_sheets(pdf: PDF, sheets: list[list[str]], blank_pages: int) -> list[P
         if _squash(text) != _squash(" ".join(lines)):
             found.append(Problem("", f"continuation sheet {n + 1} does not read back as written", "verify"))
     return found
+
+
+__all__ = ["BASELINE_VERSION", "MAX_SHEET_CONTENT", "ReadField", "Verification", "baseline", "forget_baselines",
+           "read_fields", "verify_bytes"]

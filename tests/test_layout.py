@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import re
@@ -16,7 +17,17 @@ from pypdf import PdfReader
 import formfill
 from formfill.formpackage import package_for
 from formfill.pdf.writer import SHEET_FOOTER
-from tests.conftest import SAMPLES, require_tool
+from tests.helpers import (
+    CITY_25,
+    DISPOSITION_LONG,
+    LONG_PURPOSE,
+    MANY_COUNTRIES,
+    SAMPLES,
+    STREET_40,
+    load_sample,
+    long_profile,
+    require_tool,
+)
 
 _MARKS = package_for("I-131").spec.overflow.markers  # type: ignore[union-attr]
 CONTINUED_MARK, CONTINUATION_PREFIX, POINTERS = _MARKS.continued_in, _MARKS.continuation, tuple(_MARKS.pointers)
@@ -28,27 +39,6 @@ CITY = "form1[0].P5[0].Part2_Line3_CityTown[0]"
 STREET = "form1[0].P5[0].Part2_Line3_StreetNumberName[0]"
 DISPOSITION = "form1[0].P7[0].P4_Line3c_Disposition[0]"
 
-LONG_PURPOSE = " ".join(
-    f"My mother needs surgery{i} and I will care for her during recovery{i} in Guadalajara." for i in range(8)
-)
-MANY_COUNTRIES = [f"Country{i:02d}" for i in range(60)]
-CITY_25 = "Llanfairpwllgwyngyllgogery"[:25]
-STREET_40 = "12345 North Martin Luther King Junior Boulevard"[:40]
-DISPOSITION_LONG = (
-    "Used for one trip to Guadalajara and returned to USCIS by certified mail as instructed in the notice"
-)
-OTHER_NAMES = [{"family": f"SURNAME{c}", "given": "MARIA", "middle": None} for c in "ABCDE"]
-
-
-def long_profile(base: dict[str, Any]) -> dict[str, Any]:
-    base["travel"]["purpose"] = LONG_PURPOSE
-    base["travel"]["countries"] = MANY_COUNTRIES
-    base["applicant"]["mailing_address"]["city"] = CITY_25
-    base["applicant"]["mailing_address"]["street"] = STREET_40
-    base["processing"]["previous_advance_parole"]["disposition"] = DISPOSITION_LONG
-    base["applicant"]["other_names"] = OTHER_NAMES
-    return base
-
 
 def words(text: str) -> list[str]:
     for mark in (CONTINUED_MARK, CONTINUATION_PREFIX, *POINTERS):
@@ -56,6 +46,7 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+@functools.lru_cache(maxsize=4)  # the same fill is read back by several tests; none changes what it gets
 def read_back(data: bytes) -> tuple[dict[str, str], list[dict[str, str]], list[str]]:
     """Field values (pypdf), Part 13 blocks, and continuation-sheet lines (pdfplumber)."""
     fields = {k: str(v.get("/V", "")) for k, v in (PdfReader(io.BytesIO(data)).get_fields() or {}).items()}
@@ -91,10 +82,11 @@ def continued_text(blocks: list[dict[str, str]], sheet_lines: list[str], page: i
     return " ".join(out)
 
 
-@pytest.fixture
-def long_fill(sample: Any, blank_plain: Path, tmp_path: Path) -> formfill.FillResult:
-    return formfill.fill(long_profile(sample("advance-parole-i485")), form=blank_plain,
-                         output=tmp_path / "long.pdf", printed=True)
+@pytest.fixture(scope="module")
+def long_fill(blank_plain: Path, tmp_path_factory: pytest.TempPathFactory) -> formfill.FillResult:
+    """One overflowing fill (with the printed check) that every test here reads and none changes."""
+    return formfill.fill(long_profile(load_sample("advance-parole-i485")), form=blank_plain,
+                         output=tmp_path_factory.mktemp("long") / "long.pdf", printed=True)
 
 
 def test_every_word_printed_exactly_once_in_order(long_fill: formfill.FillResult) -> None:
@@ -158,6 +150,7 @@ def test_printed_check_passes_and_verify_command_agrees(long_fill: formfill.Fill
     assert again.ok, again.problems
 
 
+@pytest.mark.slow
 def test_samples_need_no_part13(blank_plain: Path) -> None:
     for path in sorted(SAMPLES.glob("*.json")):
         result = formfill.fill(path, form=blank_plain, printed=True)
@@ -220,7 +213,7 @@ def test_one_word_as_long_as_an_answer_may_be_prints_whole(blank_plain: Path, sa
     # Splitting a word wider than a line used to measure every prefix anew (minutes for 4,000 letters);
     # the deadline only stops a hang, it times nothing.
     from formfill.profile_base import MAX_TEXT
-    from tests.conftest import deadline
+    from tests.helpers import deadline
 
     data = sample("advance-parole-i485")
     word = "".join(random.Random(131).choice("qxzj") for _ in range(MAX_TEXT))  # letters no label uses
@@ -234,7 +227,7 @@ def test_one_word_as_long_as_an_answer_may_be_prints_whole(blank_plain: Path, sa
 
 
 def test_a_name_longer_than_any_name_is_a_problem_not_a_hang(sample: Any) -> None:
-    from tests.conftest import deadline
+    from tests.helpers import deadline
 
     data = sample("advance-parole-i485")
     data["applicant"]["name"]["given"] = "A" * 4000

@@ -22,18 +22,14 @@ from formfill.checks import package
 from formfill.errors import InputError, JsonValueError, ProfileError, Terminated
 from formfill.interrupts import sigterm_as_interrupt
 from formfill.loading import loads_strict
-from tests.conftest import SAMPLES, deadline
-from tests.test_package import Package, profile_for
+from tests.helpers import SAMPLES, deadline, formfill_command, invoke, report_lines, with_id
+from tests.helpers import part_files as parts
+from tests.helpers import run_formfill as cli
+from tests.test_checks_package import Package, profile_for
 
 SSN = "123456789"
 batch_module = importlib.import_module("formfill.batch")  # the package rebinds `batch` to the function
 item_module = importlib.import_module("formfill.batch.item")  # what a worker runs for each item
-
-
-def cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "formfill", *args], input=stdin, capture_output=True,
-                          timeout=timeout, check=False, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture
@@ -44,20 +40,6 @@ def good(sample: Any) -> dict[str, Any]:
 
 def text_of(good: dict[str, Any]) -> str:
     return json.dumps(good)
-
-
-def with_id(profile: dict[str, Any], ident: str) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(profile))
-    out["id"] = ident
-    return out
-
-
-def report_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def parts(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
 
 
 # --- 1. JSON is read strictly --------------------------------------------------------------------
@@ -223,11 +205,11 @@ def test_fill_refuses_outputs_that_are_inputs_or_not_regular_files(
     }
     for target, why in targets.items():
         for extra in ([], ["--flatten"]) if target in (str(profile), "/dev/null") else ([],):
-            with deadline(60):
-                run = cli("fill", str(profile), "--form", str(blank_copy), "-o", target, "--overwrite", "--json",
-                          *extra)
+            with deadline(60):  # in process: nothing here needs a fresh interpreter, only the refusal
+                run = invoke("fill", str(profile), "--form", str(blank_copy), "-o", target, "--overwrite", "--json",
+                             *extra)
             doc = json.loads(run.stdout)
-            assert run.returncode == 2 and doc["exit_code"] == 2, (target, doc)
+            assert run.exit_code == 2 and doc["exit_code"] == 2, (target, doc)
             assert target in doc["error"] and why in doc["error"], (target, doc["error"])
     assert profile.read_bytes() == before and blank_copy.read_bytes() == blank_plain.read_bytes()
     assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode) and not parts(tmp_path)
@@ -286,8 +268,8 @@ def test_fill_sigterm_exit_status(tmp_path: Path, good: dict[str, Any], blank_pl
         "from formfill.cli import main\n"
         "main()\n"
     )
-    run = subprocess.run([sys.executable, "-c", code, "fill", str(profile), "--form", str(blank_plain), "-o",
-                          str(tmp_path / "out.pdf")], capture_output=True, timeout=120, check=False)
+    run = cli("fill", str(profile), "--form", str(blank_plain), "-o", str(tmp_path / "out.pdf"),
+              argv=[sys.executable, "-c", code])
     assert run.returncode == 143 and b"interrupted" in run.stderr and b"Traceback" not in run.stderr
     assert not (tmp_path / "out.pdf").exists() and not parts(tmp_path)
 
@@ -405,7 +387,7 @@ def test_an_external_sigkill_of_a_worker_never_hangs_the_batch(tmp_path: Path, g
                                                                blank_plain: Path) -> None:
     n = 24
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, n)), "-o",
+    proc = subprocess.Popen([*formfill_command("batch"), str(docket(tmp_path, good, n)), "-o",
                              str(out), "--form", str(blank_plain), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     end = time.monotonic() + 60
@@ -429,7 +411,7 @@ def test_sigterm_stops_the_batch_honestly(tmp_path: Path, good: dict[str, Any], 
                                           group: bool) -> None:
     n = 40
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, n)), "-o",
+    proc = subprocess.Popen([*formfill_command("batch"), str(docket(tmp_path, good, n)), "-o",
                              str(out), "--form", str(blank_plain), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     end = time.monotonic() + 60
@@ -448,7 +430,7 @@ def test_sigterm_stops_the_batch_honestly(tmp_path: Path, good: dict[str, Any], 
 def test_workers_die_with_a_killed_batch(tmp_path: Path, good: dict[str, Any], blank_plain: Path) -> None:
     """SIGKILL of the batch itself: its workers go too (no orphan keeps writing PDFs nobody reports)."""
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "formfill", "batch", str(docket(tmp_path, good, 40)), "-o",
+    proc = subprocess.Popen([*formfill_command("batch"), str(docket(tmp_path, good, 40)), "-o",
                              str(out), "--form", str(blank_plain), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     end = time.monotonic() + 60

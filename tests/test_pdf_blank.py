@@ -13,11 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import resource
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,38 +37,15 @@ from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import cache_dir, stray_fields
 from formfill.pdf.printed import flatten
 from formfill.pdf.writer import IncrementalUpdate
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, assert_refused, long_profile
+from tests.helpers import run_untrusted as cli
 from tests.hostile_pdfs import BUILDERS
-from tests.test_overflow import long_profile
 
-FORMFILL = [sys.executable, "-m", "formfill"]
 SAMPLE = SAMPLES / "advance-parole-i485.json"
 FAMILY = "form1[0].P4[0].Part2_Line1_FamilyName[0]"
 SSN = "form1[0].P5[0].#area[1].Part2_Line10_SSN[0]"
-MEMORY_LIMIT = 1536 * 2**20  # a run that inflates a bomb dies here instead of eating the machine
 BAD_KEYS = {"/JavaScript", "/JS", "/OpenAction", "/AA", "/XFA"}
 BAD_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData"}
-
-
-def cli(*args: str, home: Path, timeout: int = 60) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a subprocess, bounded in address space and time."""
-
-    def bounded() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-    env = {**os.environ, "FORMFILL_HOME": str(home)}
-    env.pop("FORMFILL_FORMS_DIR", None)
-    return subprocess.run([*FORMFILL, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                          env=env, preexec_fn=bounded)
-
-
-def assert_refused(done: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
-    assert "Traceback" not in done.stderr
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def scripts_in(data: bytes) -> list[str]:
@@ -191,6 +164,7 @@ def _with_changes(blank: Path, tmp_path: Path, field: str, changes: dict[str, An
     return path
 
 
+@pytest.mark.slow
 def test_one_stray_value_or_checked_box_is_enough_to_refuse(blank_plain: Path, tmp_path: Path) -> None:
     stray_text = _with_changes(blank_plain, tmp_path, FAMILY, {"/V": TextStringObject("OLDCLIENT")})
     with pytest.raises(FormError, match=r"looks like a filled form.*Part2_Line1_FamilyName"):
@@ -245,6 +219,7 @@ def test_verification_catches_a_value_injected_in_an_unwritten_field(sample: Any
 # --- outputs carry no scripts or actions ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_authentic_blank_carries_adobe_scripts_and_no_output_does(blank_encrypted: Path, sample: Any) -> None:
     raw = blank_encrypted.read_bytes()
     reader = PdfReader(io.BytesIO(raw))
@@ -313,6 +288,7 @@ def injected_blank(blank_plain: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_blank_with_injected_actions_is_cleaned_and_the_removal_reported(blank_plain: Path, tmp_path: Path,
                                                                           sample: Any) -> None:
     path = injected_blank(blank_plain, tmp_path)
@@ -384,14 +360,14 @@ def test_a_damaged_verification_baseline_is_discarded_loudly(blank_plain: Path, 
                                                              caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
     blank = load_blank(blank_plain.read_bytes(), "plain")
-    monkeypatch.setattr(verify_mod, "_BASELINES", {})
+    verify_mod.forget_baselines()
     good = verify_mod.baseline(blank)
     (entry,) = cache_dir().glob("baseline-*.json")
     doc = json.loads(entry.read_text())
     # Turn one field's value into someone's name, keeping the file valid JSON: only the digest can tell.
     doc["body"] = doc["body"].replace('"value": ""', '"value": "OLDCLIENT"', 1)
     entry.write_text(json.dumps(doc))
-    monkeypatch.setattr(verify_mod, "_BASELINES", {})
+    verify_mod.forget_baselines()
     with caplog.at_level(logging.WARNING, logger="formfill"):
         again = verify_mod.baseline(blank)
     assert any("discarding the cached verification baseline" in r.getMessage() for r in caplog.records)
@@ -463,6 +439,7 @@ def test_a_hostile_pdf_ends_with_exit_2_and_one_line(hostile: dict[str, Path], t
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_repairable_xref_is_repaired_for_a_blank_and_refused_for_verify(hostile: dict[str, Path],
                                                                          tmp_path: Path) -> None:
     """pypdf rebuilds a blank's broken xref (the prepared copy is then clean); verify reads as found."""

@@ -16,9 +16,10 @@ import pytest
 
 import formfill
 from formfill.blanks import load_blank
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES, assert_refused
+from tests.helpers import run_untrusted as cli
 from tests.hostile_pdfs import BUILDERS
-from tests.test_trust_pdf import SAMPLE, assert_refused, cli
+from tests.test_pdf_blank import SAMPLE
 
 PROFILE = SAMPLES / "re-parole.json"
 
@@ -101,7 +102,7 @@ def test_review_shows_the_photo_bytes_it_checked_not_a_file_swapped_in_later(
 
     from formfill.checks import package
     from formfill.review import review
-    from tests.test_package import write_photo
+    from tests.helpers import write_photo
 
     data = json.loads((SAMPLES / "advance-parole-i485.json").read_text())
     data["attachments"] = [{"kind": "passport_photo", "path": "photos/p1.jpg"}]
@@ -224,7 +225,7 @@ def _with_heavy_sheet(blank_plain: Path, megabytes: float) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DecodedStreamObject, NameObject
 
-    from tests.test_overflow import long_profile
+    from tests.helpers import long_profile
 
     data = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
     filled = formfill.fill(data, form=formfill.forms.open_blank(blank_plain)).data
@@ -262,7 +263,7 @@ def test_extract_reading_sheets_is_bounded_in_time(blank_plain: Path, monkeypatc
 
 def test_verify_refuses_a_sheet_page_far_larger_than_text_without_parsing_it(blank_plain: Path) -> None:
     """Before: 8 MB of text operations took verify 23 s and 640 MB to give up; no sheet formfill writes is 1 MB."""
-    from tests.test_overflow import long_profile
+    from tests.helpers import long_profile
 
     data = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
     result = formfill.verify(_with_heavy_sheet(blank_plain, 2), data)

@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
 
 import formfill
 from formfill.blanks import read_blank
-from formfill.cli import main
 from formfill.errors import FormError
-from tests.conftest import SAMPLES, require_tool
+from tests.helpers import SAMPLES, invoke, require_tool
 
 SAMPLE_NAMES = [
     "advance-parole-i485",
@@ -649,8 +647,22 @@ ONE_OF_GROUPS: dict[str, list[str]] = {
 # --- readers -------------------------------------------------------------------------------------
 
 
+_PYPDF_CACHE: dict[tuple[str, int], dict[str, str | None]] = {}
+
+
 def pypdf_values(source: Path | bytes) -> dict[str, str | None]:
-    """Every terminal field's /V as text (checkbox states keep their slash: '/Y', '/ APT ')."""
+    """Every terminal field's /V as text (checkbox states keep their slash: '/Y', '/ APT ').
+
+    A file is read once per process (several tests read each filled sample); each caller gets its own copy."""
+    if isinstance(source, bytes):
+        return _pypdf_read(source)
+    key = (str(source), source.stat().st_mtime_ns)
+    if key not in _PYPDF_CACHE:
+        _PYPDF_CACHE[key] = _pypdf_read(source)
+    return dict(_PYPDF_CACHE[key])
+
+
+def _pypdf_read(source: Path | bytes) -> dict[str, str | None]:
     reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source)
     out: dict[str, str | None] = {}
     for name, fld in (reader.get_fields() or {}).items():
@@ -871,6 +883,7 @@ def test_checkbox_appearance_state_matches_value(sample: str, filled: dict[str, 
 # --- the blank as uscis.gov ships it, and other blanks ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_encrypted_blank_fills_exactly_like_the_plain_one(
     blank_encrypted: Path, filled: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -908,8 +921,8 @@ def test_2019_edition_is_refused_with_exit_2_naming_the_supported_edition(
     blank_2019: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.pdf"
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(blank_2019),
-                                       "-o", str(out)])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(blank_2019),
+                                       "-o", str(out))
     assert result.exit_code == 2, result.output
     assert "04/24/19" in result.output
     assert "01/20/25" in result.output
@@ -968,8 +981,8 @@ def test_a_pdf_without_fields_is_refused(tmp_path: Path) -> None:
     other = _pdf_without_form(tmp_path / "letter.pdf")
     with pytest.raises(FormError, match="no fillable fields"):
         formfill.fill(SAMPLES / "daca-educational.json", form=other)
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
-                                       "-o", str(tmp_path / "out.pdf")])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
+                                       "-o", str(tmp_path / "out.pdf"))
     assert result.exit_code == 2
     assert "letter.pdf" in result.output
     assert not (tmp_path / "out.pdf").exists()
@@ -981,8 +994,8 @@ def test_another_uscis_form_is_refused_naming_it(tmp_path: Path) -> None:
         formfill.fill(SAMPLES / "daca-educational.json", form=other)
     assert "I-765" in err.value.message
     assert "I-131 edition 01/20/25" in err.value.message
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
-                                       "-o", str(tmp_path / "out.pdf")])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(other),
+                                       "-o", str(tmp_path / "out.pdf"))
     assert result.exit_code == 2
     assert "I-765" in result.output
     assert not (tmp_path / "out.pdf").exists()
@@ -991,8 +1004,8 @@ def test_another_uscis_form_is_refused_naming_it(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "form.pdf"
     fake.write_text("not a pdf at all")
-    result = CliRunner().invoke(main, ["fill", str(SAMPLES / "daca-educational.json"), "--form", str(fake),
-                                       "-o", str(tmp_path / "out.pdf")])
+    result = invoke("fill", str(SAMPLES / "daca-educational.json"), "--form", str(fake),
+                                       "-o", str(tmp_path / "out.pdf"))
     assert result.exit_code == 2
     assert "not a PDF" in result.output
 

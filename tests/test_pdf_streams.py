@@ -63,7 +63,7 @@ from formfill.pdf.streams import (
     inline_image_bytes,
     samples_size,
 )
-from tests.conftest import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES
 from tests.hostile_pdfs import CHAINS, chain_bomb, image_bomb, lzw
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"

@@ -30,14 +30,10 @@ from formfill.errors import FormError, InputError, ProfileError
 from formfill.fieldmap import all_maps
 from formfill.profile import Profile, parse_profile
 from formfill.rules import Condition, Rule
+from tests.helpers import load_sample as sample
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FORM = "I-131"
-
-
-def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
-    return data
 
 
 def fill_map() -> fieldmap.FieldMap:
@@ -354,7 +350,6 @@ def test_a_firms_package_governs_the_rules(tmp_path: Path, monkeypatch: pytest.M
 # --- each rule once per profile -------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_fill_evaluates_each_skip_once(blank_plain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A plain fill used to evaluate the map's 24 skips 72 times (validation, resolve, the skip notes)."""
     fmap = fill_map()

@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
 import formfill
 from formfill.forms import open_blank
+from tests.helpers import load_sample
 
 CITY = "Part2_Line3_CityTown[0]"
 PURPOSE = "P7_Line2_Purpose[0]"
@@ -31,33 +33,39 @@ def _redraw_at(data: bytes, page: int, field: str, x: float, path: Path) -> Path
     return path
 
 
-def test_text_pushed_past_the_box_edge_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def filled(blank_plain: Path) -> bytes:
+    """The sample filled once; each test below doctors its own copy of these bytes."""
+    return formfill.fill(load_sample("advance-parole-i485"), form=blank_plain).data
+
+
+@pytest.mark.slow
+def test_text_pushed_past_the_box_edge_is_caught(sample: Any, filled: bytes, blank_plain: Path, tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
-    result = formfill.fill(profile, form=blank_plain)
     # Start the purpose 10 pt before the right edge of its 516-pt box: almost all of it is clipped.
-    clipped = _redraw_at(result.data, 9, PURPOSE, 506, tmp_path / "clipped.pdf")
+    clipped = _redraw_at(filled, 9, PURPOSE, 506, tmp_path / "clipped.pdf")
     assert formfill.verify(clipped, profile).ok, "field-level check cannot see positions"
     printed = formfill.verify(clipped, profile, printed=True)
     assert not printed.ok
     assert any(p.code == "printed" and p.path == "travel.purpose" for p in printed.problems)
 
 
-def test_a_glyph_cut_at_the_box_edge_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_glyph_cut_at_the_box_edge_is_caught(sample: Any, filled: bytes, blank_plain: Path, tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
-    result = formfill.fill(profile, form=blank_plain)
     x0, _, x1, _ = open_blank(blank_plain).fields[f"form1[0].P5[0].{CITY}"].rect
     # "Los Angeles" is 66 pt wide: start it so the last glyph straddles the right edge of the clip.
-    clipped = _redraw_at(result.data, 4, CITY, (x1 - x0) - 66 + 2, tmp_path / "clipped.pdf")
+    clipped = _redraw_at(filled, 4, CITY, (x1 - x0) - 66 + 2, tmp_path / "clipped.pdf")
     assert formfill.verify(clipped, profile).ok, "the field-level read cannot see glyph positions"
     printed = formfill.verify(clipped, profile, printed=True)
     assert any(p.path == "applicant.mailing_address.city" and "cut off" in p.message for p in printed.problems)
 
 
-def test_text_drawn_into_the_signature_box_is_caught(sample: Any, blank_plain: Path, tmp_path: Path) -> None:
+def test_text_drawn_into_the_signature_box_is_caught(sample: Any, filled: bytes, blank_plain: Path,
+                                                     tmp_path: Path) -> None:
     profile = sample("advance-parole-i485")
-    result = formfill.fill(profile, form=blank_plain)
     x0, y0, _, _ = open_blank(blank_plain).fields[SIGNATURE].rect
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(result.data)))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(filled)))
     page = writer.pages[10]
     font = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),

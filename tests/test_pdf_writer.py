@@ -7,7 +7,6 @@ and the ink inside a field's rectangle is summed (inverted grey levels).
 from __future__ import annotations
 
 import io
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -24,7 +23,7 @@ from formfill.api import prepare
 from formfill.forms import open_blank
 from formfill.loading import load_profile
 from formfill.pdf.blank import BlankForm
-from tests.conftest import SAMPLES, require_tool
+from tests.helpers import SAMPLES, load_sample, require_tool
 
 SCALE = 2  # 144 dpi
 INK_TOLERANCE = 3 * 255  # three fully inked pixels: anti-aliasing noise, far below any glyph or arrow
@@ -146,9 +145,9 @@ HEADER = "form1[0].#subform[13]."
 
 def _many_sheets_profile() -> dict[str, Any]:
     """Enough overflow for two continuation sheets, the list of countries running from the first onto the second."""
-    from tests.test_overflow import long_profile
+    from tests.helpers import long_profile
 
-    profile = long_profile(json.loads((SAMPLES / "advance-parole-i485.json").read_text()))
+    profile = long_profile(load_sample("advance-parole-i485"))
     profile["travel"]["purpose"] = profile["travel"]["purpose"] * 5
     profile["travel"]["countries"] = [f"Country{i:03d}" for i in range(400)]
     return profile
@@ -240,7 +239,7 @@ def test_entries_that_continue_start_with_the_continued_marker(sheets_fill: tupl
 
 
 def test_an_entry_continuing_in_the_next_part13_block_starts_with_the_marker(sample: Any, blank_plain: Path) -> None:
-    from tests.test_overflow import LONG_PURPOSE
+    from tests.helpers import LONG_PURPOSE
 
     profile = sample("advance-parole-i485")
     profile["travel"]["purpose"] = LONG_PURPOSE * 2

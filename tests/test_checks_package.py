@@ -16,15 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from PIL import Image, ImageDraw
-from pypdf import PdfWriter
+from PIL import Image
 
 from formfill.checks.package import PackageReport, check_package, default_rules_text, load_rules
-from formfill.cli import main
 from formfill.errors import InputError
 from formfill.profile import Basis, Profile, PurposeCategory
-from tests.conftest import deadline
+from tests.helpers import deadline, draw_photo, invoke, write_pdf, write_photo
 
 TODAY = dt.date.today()
 FAR = (TODAY + dt.timedelta(days=200)).isoformat()
@@ -101,36 +98,6 @@ def test_cases_cover_every_basis_and_purpose() -> None:
 
 
 # --- building packages ---------------------------------------------------------------------------
-
-
-def write_pdf(path: Path, pages: int = 1, password: str | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(612, 792)
-    if password is not None:
-        writer.encrypt(user_password=password, owner_password=password + "-owner")
-    with path.open("wb") as fh:
-        writer.write(fh)
-
-
-def draw_photo(eye_shift: int = 0, size: int = 600, background: tuple[int, int, int] = (250, 250, 250)) -> Image.Image:
-    """A passport-style picture: light background, head and shoulders, eyes about 60% up."""
-    im = Image.new("RGB", (600, 600), background)
-    d = ImageDraw.Draw(im)
-    d.ellipse((100, 480, 500, 800), fill=(40, 60, 120))
-    d.rectangle((260, 400, 340, 500), fill=(205, 160, 130))
-    d.ellipse((190, 120, 410, 480), fill=(205, 160, 130))
-    d.ellipse((190, 115, 410, 260), fill=(50, 35, 25))
-    d.ellipse((240 + eye_shift, 232, 270 + eye_shift, 248), fill=(30, 30, 30))
-    d.ellipse((330 + eye_shift, 232, 360 + eye_shift, 248), fill=(30, 30, 30))
-    d.line((270, 400, 330, 400), fill=(150, 60, 60), width=6)
-    return im if size == 600 else im.resize((size, size))
-
-
-def write_photo(path: Path, image: Image.Image | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    (image or draw_photo()).save(path, "JPEG", quality=95, dpi=(300, 300))
 
 
 class Package:
@@ -390,7 +357,7 @@ def test_daca_vacation_is_refused_by_the_rules_not_the_profile(tmp_path: Path, s
     refused = [f for f in report.findings if f.code == "purpose_not_allowed"]
     assert not report.ok and refused[0].severity == "error" and "DACA" in refused[0].message
     assert "5.E" in (refused[0].source or "")
-    result = CliRunner().invoke(main, ["check", str(pkg.write())])
+    result = invoke("check", str(pkg.write()))
     assert result.exit_code == 1 and "DACA" in result.output
 
 
@@ -580,7 +547,7 @@ def test_cli_bad_attachment_path_exits_1_without_traceback(tmp_path: Path, sampl
     for args in (["check", str(profile)], ["check", str(profile), "--json"],
                  ["fill", str(profile), "-o", str(tmp_path / "out.pdf"), "--check-package"]):
         with deadline(60):
-            result = CliRunner().invoke(main, args)
+            result = invoke(*args)
         assert result.exit_code == 1, (args, result.output)
         assert isinstance(result.exception, SystemExit), (args, result.exception)  # a clean exit, not a crash
         assert "Traceback" not in result.output and BAD_PATHS[kind].lower() in result.output.lower(), result.output
@@ -807,7 +774,7 @@ def test_rules_schema_errors_name_the_key(tmp_path: Path, edit: Any, where: str)
 
 def test_cli_complete_package_exits_0(tmp_path: Path, sample: Any) -> None:
     profile = complete(tmp_path, sample, "pending_i485", "personal", ["i485_receipt"]).write()
-    result = CliRunner().invoke(main, ["check", str(profile)])
+    result = invoke("check", str(profile))
     assert result.exit_code == 0, result.output
     assert "Result: COMPLETE" in result.output and "[ok]" in result.output and "89 FR 6194" in result.output
 
@@ -816,7 +783,7 @@ def test_cli_incomplete_package_exits_1_and_names_the_missing_item(tmp_path: Pat
     pkg = Package(tmp_path, profile_for(sample, "daca", "humanitarian_death_or_funeral"))
     pkg.attach_for([*EVERY, "daca_approval", "relationship"])
     letter = pkg.attach("employer_letter")
-    result = CliRunner().invoke(main, ["check", str(pkg.write())])
+    result = invoke("check", str(pkg.write()))
     assert result.exit_code == 1
     assert "[MISSING] Death certificate or funeral notice" in result.output
     assert f"[not needed] {letter} (employer_letter)" in result.output and "INCOMPLETE" in result.output
@@ -824,7 +791,7 @@ def test_cli_incomplete_package_exits_1_and_names_the_missing_item(tmp_path: Pat
 
 def test_cli_json_document(tmp_path: Path, sample: Any) -> None:
     pkg, path = package_with(tmp_path, sample, "photo_id", "docs/nowhere.pdf")
-    result = CliRunner().invoke(main, ["check", str(pkg.write()), "--json"])
+    result = invoke("check", str(pkg.write()), "--json")
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["ok"] is False and doc["fee"]["amount"] == 630
@@ -833,14 +800,13 @@ def test_cli_json_document(tmp_path: Path, sample: Any) -> None:
 
 
 def test_cli_unreadable_inputs_exit_2(tmp_path: Path, sample: Any) -> None:
-    runner = CliRunner()
-    assert runner.invoke(main, ["check", str(tmp_path / "none.json")]).exit_code == 2
+    assert invoke("check", str(tmp_path / "none.json")).exit_code == 2
     (tmp_path / "bad.json").write_text("{")
-    result = runner.invoke(main, ["check", str(tmp_path / "bad.json"), "--json"])
+    result = invoke("check", str(tmp_path / "bad.json"), "--json")
     assert result.exit_code == 2 and json.loads(result.output)["exit_code"] == 2
     profile = complete(tmp_path / "m", sample, "pending_i485", "personal", ["i485_receipt"]).write()
     (tmp_path / "rules.json").write_text("[]")
-    result = runner.invoke(main, ["check", str(profile), "--rules", str(tmp_path / "rules.json")])
+    result = invoke("check", str(profile), "--rules", str(tmp_path / "rules.json"))
     assert result.exit_code == 2 and "rules.json" in result.output
 
 
@@ -850,7 +816,6 @@ def test_cli_attachments_root(tmp_path: Path, sample: Any) -> None:
     write_pdf(tmp_path / "elsewhere.pdf")
     pkg.profile["attachments"].append({"kind": "other", "path": str(tmp_path / "elsewhere.pdf")})
     profile = pkg.write()
-    runner = CliRunner()
-    assert runner.invoke(main, ["check", str(profile)]).exit_code == 0
-    result = runner.invoke(main, ["check", str(profile), "--attachments-root", str(root)])
+    assert invoke("check", str(profile)).exit_code == 0
+    result = invoke("check", str(profile), "--attachments-root", str(root))
     assert result.exit_code == 1 and "outside the attachments root" in result.output
