@@ -35,7 +35,11 @@ def words(min_words: int, max_words: int) -> st.SearchStrategy[str]:
 short_text = words(1, 4)
 answer = st.one_of(words(1, 12), words(60, 260))  # the long ones overflow into Part 13 and onto sheets
 city = st.one_of(words(1, 2), st.text(string.ascii_letters, min_size=26, max_size=40))
-country = st.text(string.ascii_letters + " ", min_size=1, max_size=20).map(lambda s: s.strip() or "Peru")
+# A foreign country: random letters, but never a spelling the model reads as the United States ("us", "USA"):
+# an address there needs a state and ZIP code, which a foreign address does not draw.
+US_SPELLINGS = {"united states", "usa", "us", "u.s.", "united states of america"}
+country = st.text(string.ascii_letters + " ", min_size=1, max_size=20).map(
+    lambda s: "Peru" if s.strip().lower() in US_SPELLINGS else s.strip() or "Peru")
 digits = lambda n: st.text("0123456789", min_size=n, max_size=n)  # noqa: E731
 us_phone = st.builds(lambda a, b: f"{a}{b}", st.sampled_from(["213", "415", "718"]), digits(7))
 receipt = st.builds(lambda a, b: a + b, st.text(UPPER, min_size=3, max_size=3), digits(10))

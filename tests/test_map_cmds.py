@@ -44,7 +44,7 @@ def test_draft_json_has_the_documented_shape(drafted: tuple[Path, dict]) -> None
     assert renamed["from"] == "form1[0].P4[0].Part2_Line1_FamilyName[0]" and renamed["status"] == "matched"
     assert doc["unplaced"] == [{"field": "form1[0].P5[0].Part2_Line3_InCareofName[0]",
                                 "profile": ["applicant.mailing_address.in_care_of"]}]
-    assert sorted({f.name for f in out.iterdir()}) == ["06-01-26.json", "draft.json", "form.json",
+    assert sorted({f.name for f in out.iterdir()}) == ["06-01-26.json", "draft.json", "form.json", "model.py",
                                                       "package-rules.json", "rules.json"]
 
 
