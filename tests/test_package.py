@@ -23,8 +23,8 @@ from pypdf import PdfWriter
 from formfill.checks.package import PackageReport, check_package, default_rules_text, load_rules
 from formfill.cli import main
 from formfill.errors import InputError
-from formfill.profile import Basis, Profile, PurposeCategory
 from tests.conftest import deadline
+from tests.i131 import Basis, Profile, PurposeCategory
 
 TODAY = dt.date.today()
 FAR = (TODAY + dt.timedelta(days=200)).isoformat()

@@ -23,7 +23,7 @@ from formfill.cli import main
 from formfill.errors import ProfileError
 from formfill.fieldmap import all_maps, conflict_rules
 from formfill.formrules import profile_rules
-from formfill.profile import parse_profile
+from tests.i131 import parse_profile
 from tests.test_package import write_pdf, write_photo
 
 CASES = Path(__file__).resolve().parent / "cases"

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from formfill.cli import main
 from formfill.errors import ProfileError
-from formfill.profile import Profile, parse_profile
 from tests.conftest import SAMPLES
+from tests.i131 import Profile, parse_profile
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from formfill.errors import ProfileError
-from formfill.profile import Profile
 from formfill.profile_base import ProfileBase, attachment_paths, json_schema, package_of, parse_profile
 from tests.conftest import SAMPLES
+from tests.i131 import Profile
 
 REPO = Path(__file__).resolve().parent.parent
 

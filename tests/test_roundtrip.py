@@ -25,8 +25,8 @@ from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
 from formfill.formpackage import package_for
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
-from formfill.profile import parse_profile
 from tests._profiles import profiles
+from tests.i131 import parse_profile
 
 from .conftest import SAMPLES
 
