@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -284,3 +285,53 @@ def test_a_broken_overflow_key_of_the_toy_spec_is_refused_by_name(tmp_path: Path
     (built.package / "form.json").write_text(json.dumps(spec), encoding="utf-8")
     with pytest.raises(FormError, match=rf"form.json: not a valid form package spec: {named}"):
         load_package(built.package)
+
+
+def test_batch_without_form_finds_the_toy_blank_by_the_profiles_form(toy: toyform.Toy, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write(inputs, "a.json", toyform.profile(id="toy-a"))
+    write(inputs, "b.json", {**long_profile(), "id": "toy-b"})
+    out = tmp_path / "out"
+    result = run("batch", str(inputs), "-o", str(out), "--jobs", "1", "--json",
+                 env={"FORMFILL_FORMS_DIR": str(toy.forms)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["blank"] == str(toy.blank.resolve())
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["toy-a.t-1.pdf", "toy-b.t-1.pdf"]
+    assert len(PdfReader(out / "toy-b.t-1.pdf").pages) == 3
+
+
+def test_batch_fills_a_folder_mixing_forms_each_on_its_own_blank(toy: toyform.Toy, forms_path: str, sample: Any,
+                                                                 tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write(inputs, "toy.json", toyform.profile(id="toy-a"))
+    write(inputs, "i131.json", {**sample("advance-parole-i485"), "id": "client-1"})
+    out = tmp_path / "out"
+    env = {"FORMFILL_FORMS_DIR": forms_path}
+    for jobs in ("1", "2"):
+        result = run("batch", str(inputs), "-o", str(out / jobs), "--jobs", jobs, env=env)
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in (out / jobs).glob("*.pdf")) == ["client-1.i-131.pdf", "toy-a.t-1.pdf"]
+        assert len(PdfReader(out / jobs / "toy-a.t-1.pdf").pages) == 2  # the toy's own two pages
+        assert len(PdfReader(out / jobs / "client-1.i-131.pdf").pages) > 2
+    assert run("verify", str(out / "1" / "toy-a.t-1.pdf"), "--profile", str(inputs / "toy.json")).exit_code == 0
+
+
+def test_batch_without_form_says_which_forms_blank_is_missing(toy: toyform.Toy, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write(inputs, "a.json", toyform.profile(id="toy-a"))
+    empty = tmp_path / "no-blanks"
+    empty.mkdir()
+    result = run("batch", str(inputs), "-o", str(tmp_path / "out"), "--jobs", "1",
+                 env={"FORMFILL_FORMS_DIR": str(empty), "FORMFILL_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 2, result.output
+    assert "T-1" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.pdf"))
+
+
+@pytest.fixture
+def forms_path(toy: toyform.Toy, blank_plain: Path) -> str:
+    """The toy's blanks folder and the I-131's, as FORMFILL_FORMS_DIR lists them."""
+    return os.pathsep.join([str(toy.forms), str(blank_plain.parent)])

@@ -25,7 +25,7 @@ from formfill.errors import (
     ProfileError,
 )
 from formfill.files import NOT_REGULAR, read_bounded, unreadable
-from formfill.formpackage import default_package
+from formfill.formpackage import default_package, package_for
 from formfill.loading import MAX_PROFILE_BYTES
 from formfill.masking import known_identifiers, masked_name
 from formfill.strictjson import loads_strict
@@ -54,6 +54,7 @@ class Item:
     error: str | None = None
     problems: tuple[Problem, ...] = ()
     attachments: tuple[str, ...] = ()
+    form: str | None = None  # the form number of the profile's package (its blank, without --form); None: unread
 
 
 STDIN = "-"
@@ -224,12 +225,21 @@ def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
     try:
         data = decode()
         return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data),
-                "known": known_identifiers(data)}
+                "known": known_identifiers(data), "form": _form_of(data)}
     except FormfillError as err:
         return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
         msg = f"{entry['input']}: cannot be decoded ({type(err).__name__})"
         return {**entry, "error": msg, "problems": (Problem("", msg, "invalid_json"),)}
+
+
+def _form_of(data: Any) -> str:
+    """The form number of the package a profile goes to: its `form` when a package has it, else the default
+    package's (as profile validation dispatches it)."""
+    named = data.get("form") if isinstance(data, dict) else None
+    if isinstance(named, str) and package_for(named) is not None:
+        return named
+    return default_package().form
 
 
 def _attachment_paths(data: Any) -> tuple[str, ...]:
@@ -305,8 +315,8 @@ def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
 
 def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = (),
          suffix: str | None = None) -> list[Item]:
-    """Expand the inputs and give each its output name (`<id>` + `suffix`, by default the default form package's
-    output suffix); an input that cannot be named fails here.
+    """Expand the inputs and give each its output name (`<id>` + `suffix`, by default the output suffix of the
+    package of the profile's form); an input that cannot be named fails here.
 
     Names are claimed in input order, case-insensitively (two names differing only in case are one
     file on macOS and Windows); a later claimant fails with `duplicate_output` rather than being
@@ -314,13 +324,16 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
     """
     items: list[Item] = []
     claimed: dict[str, str] = {}
-    suffix = suffix or default_package().spec.output_suffix
+    suffixes: dict[str | None, str] = {}
     for src in _sources(inputs, {path_key(p) for p in exclude}):
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
             ident = masked_name(pid or raw["stem"], raw.get("known", ()))
-            output = out_dir / f"{ident}{suffix}"
+            form = raw.get("form")
+            if suffix is None and form not in suffixes:
+                suffixes[form] = ((package_for(form) if form else None) or default_package()).spec.output_suffix
+            output = out_dir / f"{ident}{suffix or suffixes[form]}"
             common: dict[str, Any] = {
                 "index": index,
                 "id": pid or ident,
@@ -331,6 +344,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 "line": raw.get("line"),
                 "offset": raw.get("offset", 0),
                 "attachments": tuple(str(Path(src.base_dir) / a) for a in raw.get("attachments", ())),
+                "form": form,
             }
             if "error" in raw:
                 items.append(Item(**common, error=raw["error"], problems=raw["problems"]))
