@@ -335,3 +335,67 @@ def test_batch_without_form_says_which_forms_blank_is_missing(toy: toyform.Toy, 
 def forms_path(toy: toyform.Toy, blank_plain: Path) -> str:
     """The toy's blanks folder and the I-131's, as FORMFILL_FORMS_DIR lists them."""
     return os.pathsep.join([str(toy.forms), str(blank_plain.parent)])
+
+
+TOY_PACKAGE_RULES: dict[str, Any] = {
+    "schema_version": 4,
+    "name": "Toy T-1 package rules",
+    "answers": {"request": "pet.license"},
+    "accepted_types": {"default": ["pdf"]},
+    "every_filing": {},
+    "editions": [{"edition": "01/01/26", "accepted_from": "2026-01-01", "source": "Toy form page"}],
+    "eligibility": [{"id": "no_birds", "severity": "error", "when": {"pet.kind": "bird"}, "path": "pet.kind",
+                     "message": "the toy permit is not issued for birds", "source": "Toy form instructions, p. 1"}],
+    "intake": {"signature": {"source": "Toy form instructions, p. 2"},
+               "continuation_sheets": {"source": "Toy form instructions, p. 2"},
+               "every_page": {"source": "Toy form instructions, p. 2"}},
+    "processing": {"usual_days": 30, "source": "Toy form instructions, p. 3"},
+    "fees": {"filing_fee_id": "permit_fee", "source": "Toy fee schedule",
+             "requirement": {"id": "permit_fee", "description": "the permit fee", "payment_kinds": ["payment"]},
+             "schedules": [{"from": "2026-01-01", "source": "Toy fee schedule", "source_date": "2026-01-01",
+                            "by_application_type": {"New": {"amount": 25}, "Renewal": {"amount": 15}}}]},
+}
+
+
+@pytest.fixture
+def toy_rules(toy: toyform.Toy, tmp_path: Path) -> dict[str, str]:
+    """The toy package again, this time shipping package rules: the environment that installs it."""
+    import shutil
+
+    package = tmp_path / "ruled" / "t-1"
+    shutil.copytree(toy.package, package)
+    spec = json.loads((package / "form.json").read_text(encoding="utf-8"))
+    write(package, "form.json", {**spec, "package_rules": "package-rules.json"})
+    write(package, "package-rules.json", TOY_PACKAGE_RULES)
+    return {"FORMFILL_PACKAGES_DIR": str(package.parent)}
+
+
+def test_check_runs_the_toy_packages_own_rules(toy_rules: dict[str, str], tmp_path: Path) -> None:
+    good = write(tmp_path, "good.json", toyform.profile())
+    result = run("check", str(good), "--filing-date", "2026-12-01", env=toy_rules)
+    assert result.exit_code == 1, result.output  # the toy's profiles list no attachments: no payment enclosed
+    assert "[MISSING] the permit fee: attach payment" in result.output
+    assert "Form T-1 edition 01/01/26" in result.output
+    assert "Total due with this T-1: $15" in result.output  # the toy's renewal fee, named by the toy's form
+    assert "I-131" not in result.output and "WARNING" not in result.output
+    base = toyform.profile()
+    bird = write(tmp_path, "bird.json", toyform.profile(pet={**base["pet"], "kind": "bird"}))
+    result = run("check", str(bird), "--filing-date", "2026-12-01", "--json", env=toy_rules)
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.output)
+    assert any(f["code"] == "no_birds" and f["message"] == "the toy permit is not issued for birds"
+               and f["where"] == "pet.kind" for f in found["findings"]), found["findings"]
+
+
+def test_check_says_in_one_line_when_the_toy_package_ships_no_rules(toy: toyform.Toy, tmp_path: Path) -> None:
+    profile = write(tmp_path, "p.json", toyform.profile())
+    result = run("check", str(profile))
+    assert result.exit_code == 2, result.output
+    assert "Form T-1's package ships no package rules" in result.output
+    assert "I-131" not in result.output and "knows" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    rules = write(tmp_path, "firm-rules.json", TOY_PACKAGE_RULES)  # a firm's own file still checks it
+    result = run("check", str(profile), "--rules", str(rules), "--filing-date", "2026-12-01")
+    assert result.exit_code == 1, result.output
+    assert "[MISSING] the permit fee" in result.output
+    assert "Total due with this T-1: $15" in result.output
