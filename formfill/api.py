@@ -282,15 +282,19 @@ def _refuse_inputs_inside(folder: Path, inputs: Iterable[tuple[str, str]]) -> No
                                     "folder")
 
 
-def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
-    """The packages' acceptance dates for this edition on the filing date (default today, and the message says
-    so): a warning note, or a refusal."""
-    dates = dates_for(blank.form, blank.edition)
+def edition_acceptance(form: str, edition: str, filing_date: dt.date | None) -> tuple[str, str] | None:
+    """(severity, message) when the packages' acceptance dates for this edition exclude the filing date (default
+    today, and the message says so), else None: what fill refuses or warns about, and review shows."""
+    dates = dates_for(form, edition)
     if dates is None:
-        return []
-    found = acceptance(blank.form, blank.edition, dates.accepted_from, dates.accepted_until,
-                       filing_date or dt.date.today(), dates.source, estimated=dates.estimated,
-                       today=filing_date is None)
+        return None
+    return acceptance(form, edition, dates.accepted_from, dates.accepted_until, filing_date or dt.date.today(),
+                      dates.source, estimated=dates.estimated, today=filing_date is None)
+
+
+def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
+    """The packages' acceptance dates for this edition on the filing date: a warning note, or a refusal."""
+    found = edition_acceptance(blank.form, blank.edition, filing_date)
     if found is None:
         return []
     severity, message = found

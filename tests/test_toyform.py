@@ -399,3 +399,50 @@ def test_check_says_in_one_line_when_the_toy_package_ships_no_rules(toy: toyform
     assert result.exit_code == 1, result.output
     assert "[MISSING] the permit fee" in result.output
     assert "Total due with this T-1: $15" in result.output
+
+
+def dated_toy(toy: toyform.Toy, folder: Path, **dates: str) -> dict[str, str]:
+    """The toy package again with acceptance dates on its edition's line: the environment that installs it."""
+    import shutil
+
+    package = folder / "dated" / "t-1"
+    shutil.copytree(toy.package, package)
+    spec = json.loads((package / "form.json").read_text(encoding="utf-8"))
+    spec["editions"] = [{**spec["editions"][0], **dates, "acceptance_source": "Toy form page"}]
+    write(package, "form.json", spec)
+    return {"FORMFILL_PACKAGES_DIR": str(package.parent), "FORMFILL_FORMS_DIR": str(toy.forms)}
+
+
+def test_review_warns_when_the_edition_is_not_yet_accepted_on_the_filing_date(toy: toyform.Toy,
+                                                                               tmp_path: Path) -> None:
+    env = dated_toy(toy, tmp_path, accepted_from="2027-01-01")
+    profile = write(tmp_path, "p.json", toyform.profile())
+    out = tmp_path / "review.html"
+    result = run("review", str(profile), "-o", str(out), "--filing-date", "2026-12-01", env=env)
+    assert result.exit_code == 0, result.output
+    warning = [line for line in result.output.splitlines() if line.strip().startswith("warning:")]
+    assert len(warning) == 1, result.output
+    assert "Form T-1 edition 01/01/26 is accepted from 2027-01-01" in warning[0]
+    assert "the filing date 2026-12-01 is before it" in warning[0] and "(Toy form page)" in warning[0]
+    assert "Warning:</strong> Form T-1 edition 01/01/26 is accepted from 2027-01-01" in out.read_text("utf-8")
+    # the same warning as fill gives for that date
+    filled = run("fill", str(profile), "-o", str(tmp_path / "p.pdf"), "--filing-date", "2026-12-01", env=env)
+    assert filled.exit_code == 0 and "is accepted from 2027-01-01" in filled.output, filled.output
+    result = run("review", str(profile), "--json", "--filing-date", "2026-12-01", env=env)
+    assert json.loads(result.output)["acceptance"] == warning[0].strip().removeprefix("warning: ")
+    result = run("review", str(profile), "--json", "--filing-date", "2027-01-02", env=env)
+    assert json.loads(result.output)["acceptance"] is None
+    assert run("review", str(tmp_path / "p.pdf"), "--profile", str(profile), "--json", "--filing-date",
+               "2026-12-01", env=env).output.count("is accepted from 2027-01-01") == 1  # a filled file too
+
+
+def test_review_refuses_to_fill_an_edition_no_longer_accepted_as_fill_does(toy: toyform.Toy, tmp_path: Path) -> None:
+    env = dated_toy(toy, tmp_path, accepted_until="2026-06-30")
+    profile = write(tmp_path, "p.json", toyform.profile())
+    result = run("review", str(profile), "-o", str(tmp_path / "r.html"), "--filing-date", "2026-12-01", env=env)
+    assert result.exit_code == 1, result.output
+    assert "is accepted until 2026-06-30" in result.output and not (tmp_path / "r.html").exists()
+    fill = run("fill", str(profile), "-o", str(tmp_path / "p.pdf"), "--filing-date", "2026-12-01", env=env)
+    assert fill.exit_code == 1 and "is accepted until 2026-06-30" in fill.output
+    result = run("review", str(profile), "--json", "--filing-date", "2026-06-30", env=env)
+    assert result.exit_code == 0 and json.loads(result.output)["acceptance"] is None

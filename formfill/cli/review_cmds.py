@@ -25,7 +25,8 @@ from formfill.review import default_output, review
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--check-package", is_flag=True, help="Add the package checklist, the fee and the passport photos.")
 @click.option("--filing-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="With --check-package: the date the filing is mailed (YYYY-MM-DD), for the fee.")
+              help="The date the filing is mailed (YYYY-MM-DD; default today): the edition's acceptance dates, "
+                   "and with --check-package the fee.")
 @click.option("--attachments-root", type=click.Path(file_okay=False), default=None,
               help="With --check-package: attachments must lie inside this folder.")
 @click.option("--redact", is_flag=True, help="Mask SSNs and A-Numbers to their last 4 digits, also on the page images.")
@@ -100,5 +101,7 @@ def review_cmd(
     echo(f"  to do: {counts['sign']} signature(s), {counts['sign_sheet']} continuation sheet(s) to sign, "
          f"{counts['unanswered']} item(s) not answered, {optional} optional (\"if any\") item(s) left blank, "
          f"{counts['none']} answered none, {counts['skipped']} skipped, {counts['note']} note(s)")
+    if result.acceptance is not None:
+        echo(f"  warning: {result.acceptance}")
     if result.package is not None:
         echo(f"  package: {'complete' if result.package.get('ok') else 'INCOMPLETE'}")
