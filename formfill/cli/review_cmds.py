@@ -46,8 +46,9 @@ def review_cmd(
     as_json: bool,
 ) -> None:
     """Write a review page for one filing: every page of the filled form with each written box outlined
-    and numbered, a table of Part, item, question, answer and profile path, Part 13 cross-references,
-    and what still needs a human (signatures, unanswered items, notes).
+    and numbered, a table of Part, item, question, answer and profile path, cross-references to the form's
+    additional-information part and continuation sheets, and what still needs a human (signatures,
+    unanswered items, notes).
 
     Give a profile (it is filled and verified in memory), or a filled PDF with --profile (it must verify
     against that profile, or nothing is written). With --json the review is printed as data and the HTML
