@@ -19,7 +19,7 @@ from typing import Any
 
 from formfill import layout, loading
 from formfill import plan as fill_plan
-from formfill.blanks import expectations, load_blank
+from formfill.blanks import expectations, identification_fields, load_blank
 from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import (
     FormfillError,
@@ -111,7 +111,7 @@ def read_back(
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, blank, values, result)
+        result = verify_printed(data, blank, values, result, skip=identification_fields(fmap, blank))
     return result
 
 
@@ -188,7 +188,7 @@ def fill(
         from formfill.pdf.printed import printed_problems
 
         flat = flatten_pdf(data)
-        problems = printed_problems(flat, blank, the_plan.field_values())
+        problems = printed_problems(flat, blank, the_plan.field_values(), identification_fields(fmap, blank))
         if problems:
             raise VerificationError(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
@@ -339,7 +339,7 @@ def verify_planned(
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, filled, values, result)
+        result = verify_printed(data, filled, values, result, skip=identification_fields(made.fmap, filled))
     return result, made
 
 

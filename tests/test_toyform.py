@@ -20,9 +20,12 @@ from pypdf import PdfReader
 
 import formfill
 from formfill.api import validate
+from formfill.blanks import identification_fields
 from formfill.cli import main
 from formfill.errors import FormError
+from formfill.fieldmap import for_form
 from formfill.formpackage import load_package, packages
+from formfill.forms import open_blank
 from formfill.review import review
 from tests import toyform
 
@@ -446,3 +449,21 @@ def test_review_refuses_to_fill_an_edition_no_longer_accepted_as_fill_does(toy: 
     assert fill.exit_code == 1 and "is accepted until 2026-06-30" in fill.output
     result = run("review", str(profile), "--json", "--filing-date", "2026-06-30", env=env)
     assert result.exit_code == 0 and json.loads(result.output)["acceptance"] is None
+
+
+def test_the_printed_check_passes_over_the_toys_own_identification_fields(toy: toyform.Toy, tmp_path: Path) -> None:
+    """The toy states its edition in `TagCode` fields (its spec's `identification`), which print that code: the
+    printed check skips the fields the package names, not a name written into the engine."""
+    profile = write(tmp_path, "p.json", toyform.profile())
+    out = tmp_path / "flat.pdf"
+    result = run("fill", str(profile), "--form", str(toy.blank), "-o", str(out), "--flatten", "--printed")
+    assert result.exit_code == 0, result.output
+    toy_blank = open_blank(toy.blank)
+    assert identification_fields(for_form(toy_blank), toy_blank) == {"TagCode1", "TagCode2"}
+
+
+def test_the_i131s_identification_fields_come_from_its_spec(toy: toyform.Toy, blank_plain: Path) -> None:
+    blank = open_blank(blank_plain)
+    found = identification_fields(for_form(blank), blank)
+    assert found and all("BarCode" in name for name in found)  # the I-131 spec's barcode_field
+    assert found == {n for n in blank.fields if "BarCode" in n}
