@@ -128,7 +128,7 @@ def fill(
     protect: Mapping[Identity, str] | None = None,
     filing_date: dt.date | None = None,
 ) -> FillResult:
-    """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given.
+    """Fill the form a profile names, verify it by reading it back, and write it if `output` is given.
 
     `printed` also renders the pages with pdfium and checks every value is visible inside its box;
     `flatten` delivers a non-editable copy (the editable fill is verified first); `check_package`
@@ -315,7 +315,7 @@ def _eligibility_notes(profile: ProfileBase) -> list[str]:
 def verify(
     pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False, name: str | None = None
 ) -> Verification:
-    """Check any filled I-131 against a profile, exactly as every fill checks itself (`name`: what to call
+    """Check any filled form against a profile, exactly as every fill checks itself (`name`: what to call
     `pdf` given as bytes in a message)."""
     return verify_planned(pdf, profile, printed=printed, name=name)[0]
 
