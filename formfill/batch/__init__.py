@@ -154,7 +154,7 @@ def _batch(
         raise InputError("no profiles found in " + ", ".join(str(i) for i in inputs))
     blanks = None if blank is not None else blanks_by_form(items)
     sources = [blank.source] if blank is not None else list((blanks or {}).values())
-    blank_path = None if blank is None else str(Path(blank.source).resolve()) if Path(blank.source).is_file() else None
+    blank_path = str(Path(blank.source).resolve()) if blank is not None and Path(blank.source).is_file() else None
     protected = protected_files(items, sources)
     check_report_path(report_path, out, items, protected)
     jobs = min(jobs, sum(1 for i in items if i.error is None) or 1)

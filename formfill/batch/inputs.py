@@ -25,7 +25,7 @@ from formfill.errors import (
     ProfileError,
 )
 from formfill.files import NOT_REGULAR, read_bounded, unreadable
-from formfill.formpackage import default_package, package_for
+from formfill.formpackage import FormPackage, default_package, package_for
 from formfill.loading import MAX_PROFILE_BYTES
 from formfill.masking import known_identifiers, masked_name
 from formfill.strictjson import loads_strict
@@ -225,7 +225,7 @@ def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
     try:
         data = decode()
         return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data),
-                "known": known_identifiers(data), "form": _form_of(data)}
+                "known": known_identifiers(data), "form": _named_form(data)}
     except FormfillError as err:
         return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
@@ -233,13 +233,15 @@ def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
         return {**entry, "error": msg, "problems": (Problem("", msg, "invalid_json"),)}
 
 
-def _form_of(data: Any) -> str:
-    """The form number of the package a profile goes to: its `form` when a package has it, else the default
-    package's (as profile validation dispatches it)."""
+def _named_form(data: Any) -> str | None:
+    """The form a profile names (its `form` key), if it names one."""
     named = data.get("form") if isinstance(data, dict) else None
-    if isinstance(named, str) and package_for(named) is not None:
-        return named
-    return default_package().form
+    return named if isinstance(named, str) else None
+
+
+def _package_of(named: str | None) -> FormPackage:
+    """The package a profile naming `named` goes to: that form's, else the default (as validation dispatches it)."""
+    return (package_for(named) if named is not None else None) or default_package()
 
 
 def _attachment_paths(data: Any) -> tuple[str, ...]:
@@ -324,16 +326,19 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
     """
     items: list[Item] = []
     claimed: dict[str, str] = {}
-    suffixes: dict[str | None, str] = {}
+    packages: dict[str | None, FormPackage] = {}  # by the form a profile names: looked up once per plan
     for src in _sources(inputs, {path_key(p) for p in exclude}):
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
             ident = masked_name(pid or raw["stem"], raw.get("known", ()))
-            form = raw.get("form")
-            if suffix is None and form not in suffixes:
-                suffixes[form] = ((package_for(form) if form else None) or default_package()).spec.output_suffix
-            output = out_dir / f"{ident}{suffix or suffixes[form]}"
+            pkg = None
+            if "error" not in raw:
+                named = raw.get("form")
+                if named not in packages:
+                    packages[named] = _package_of(named)
+                pkg = packages[named]
+            output = out_dir / f"{ident}{suffix or (pkg or default_package()).spec.output_suffix}"
             common: dict[str, Any] = {
                 "index": index,
                 "id": pid or ident,
@@ -344,7 +349,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 "line": raw.get("line"),
                 "offset": raw.get("offset", 0),
                 "attachments": tuple(str(Path(src.base_dir) / a) for a in raw.get("attachments", ())),
-                "form": form,
+                "form": None if pkg is None else pkg.form,
             }
             if "error" in raw:
                 items.append(Item(**common, error=raw["error"], problems=raw["problems"]))
