@@ -47,6 +47,9 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "toy_model_base.py").write_text(TOY_MODEL)
     spec = json.loads((folder / "form.json").read_text())
     spec.update(form="TOY-1", model="toy_model_base.py:Toy")
+    for key in ("rules", "package_rules"):  # the I-131's rules and maps read its profile paths, not the toy's
+        spec.pop(key, None)
+    spec["editions"] = [e for e in spec["editions"] if "read_map" in e]
     (folder / "form.json").write_text(json.dumps(spec))
     monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
     return folder
