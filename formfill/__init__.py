@@ -1,4 +1,4 @@
-"""formfill: fill USCIS Form I-131 from an applicant profile, prove every value landed, check the package."""
+"""formfill: fill USCIS forms (a package each) from applicant profiles, prove every value landed, check the package."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules
 
 def extract(pdf: str | os.PathLike[str] | bytes, output: str | os.PathLike[str] | None = None,
             overwrite: bool = False) -> Extraction:
-    """Read a filled I-131 back into a profile (formfill.extract.extract)."""
+    """Read a filled form back into a profile (formfill.extract.extract)."""
     from formfill.extract import extract as run
 
     return run(pdf, output, overwrite)

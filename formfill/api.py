@@ -19,7 +19,7 @@ from typing import Any
 
 from formfill import layout, loading
 from formfill import plan as fill_plan
-from formfill.blanks import expectations, load_blank
+from formfill.blanks import expectations, identification_fields, load_blank
 from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import (
     FormfillError,
@@ -111,7 +111,7 @@ def read_back(
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, blank, values, result)
+        result = verify_printed(data, blank, values, result, skip=identification_fields(fmap, blank))
     return result
 
 
@@ -128,7 +128,7 @@ def fill(
     protect: Mapping[Identity, str] | None = None,
     filing_date: dt.date | None = None,
 ) -> FillResult:
-    """Fill the I-131 for one profile, verify it by reading it back, and write it if `output` is given.
+    """Fill the form a profile names, verify it by reading it back, and write it if `output` is given.
 
     `printed` also renders the pages with pdfium and checks every value is visible inside its box;
     `flatten` delivers a non-editable copy (the editable fill is verified first); `check_package`
@@ -188,7 +188,7 @@ def fill(
         from formfill.pdf.printed import printed_problems
 
         flat = flatten_pdf(data)
-        problems = printed_problems(flat, blank, the_plan.field_values())
+        problems = printed_problems(flat, blank, the_plan.field_values(), identification_fields(fmap, blank))
         if problems:
             raise VerificationError(
                 f"{loaded.source}: the flattened copy does not print every value; nothing was saved", problems
@@ -282,15 +282,19 @@ def _refuse_inputs_inside(folder: Path, inputs: Iterable[tuple[str, str]]) -> No
                                     "folder")
 
 
-def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
-    """The packages' acceptance dates for this edition on the filing date (default today, and the message says
-    so): a warning note, or a refusal."""
-    dates = dates_for(blank.form, blank.edition)
+def edition_acceptance(form: str, edition: str, filing_date: dt.date | None) -> tuple[str, str] | None:
+    """(severity, message) when the packages' acceptance dates for this edition exclude the filing date (default
+    today, and the message says so), else None: what fill refuses or warns about, and review shows."""
+    dates = dates_for(form, edition)
     if dates is None:
-        return []
-    found = acceptance(blank.form, blank.edition, dates.accepted_from, dates.accepted_until,
-                       filing_date or dt.date.today(), dates.source, estimated=dates.estimated,
-                       today=filing_date is None)
+        return None
+    return acceptance(form, edition, dates.accepted_from, dates.accepted_until, filing_date or dt.date.today(),
+                      dates.source, estimated=dates.estimated, today=filing_date is None)
+
+
+def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
+    """The packages' acceptance dates for this edition on the filing date: a warning note, or a refusal."""
+    found = edition_acceptance(blank.form, blank.edition, filing_date)
     if found is None:
         return []
     severity, message = found
@@ -311,7 +315,7 @@ def _eligibility_notes(profile: ProfileBase) -> list[str]:
 def verify(
     pdf: str | os.PathLike[str] | bytes, profile: ProfileSource, *, printed: bool = False, name: str | None = None
 ) -> Verification:
-    """Check any filled I-131 against a profile, exactly as every fill checks itself (`name`: what to call
+    """Check any filled form against a profile, exactly as every fill checks itself (`name`: what to call
     `pdf` given as bytes in a message)."""
     return verify_planned(pdf, profile, printed=printed, name=name)[0]
 
@@ -335,7 +339,7 @@ def verify_planned(
     if printed:
         from formfill.pdf.printed import verify_printed
 
-        result = verify_printed(data, filled, values, result)
+        result = verify_printed(data, filled, values, result, skip=identification_fields(made.fmap, filled))
     return result, made
 
 

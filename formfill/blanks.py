@@ -76,4 +76,11 @@ def expectations(fmap: FieldMap) -> Expectations:
     )
 
 
-__all__ = ["expectations", "load_blank", "pristine_values", "read_blank"]
+def identification_fields(fmap: FieldMap, blank: BlankForm) -> frozenset[str]:
+    """The fields by which the blank states its form and edition (the spec's `identification.barcode_field`):
+    they print the publisher's code, never an answer, so the printed check passes over them."""
+    marker = fmap.package.spec.identification.barcode_field
+    return frozenset(name for name in blank.fields if marker in name)
+
+
+__all__ = ["expectations", "identification_fields", "load_blank", "pristine_values", "read_blank"]

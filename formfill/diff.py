@@ -1,6 +1,6 @@
 """What changed between two profiles, or between last year's filed PDF and this year's profile.
 
-Each side is a profile JSON file or a filled I-131 (read with `formfill.extract`). Both are normalised
+Each side is a profile JSON file or a filled form (read with `formfill.extract`). Both are normalised
 the same way (validated when valid, so `A-123-456-789` and `123456789` are the same A-Number) and
 compared key by key: the result names each changed JSON path with its old and new value.
 
@@ -130,7 +130,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
 
 
 def diff(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> Diff:
-    """What changed from A to B (each a profile JSON file or a filled I-131 PDF)."""
+    """What changed from A to B (each a profile JSON file or a filled form PDF)."""
     side_a, side_b = load_side(a), load_side(b)
     try:
         changes = compare(side_a.profile, side_b.profile)

@@ -1,4 +1,4 @@
-"""Read a filled I-131 back into a profile: renewals from last year's filing, and a proof of the field map.
+"""Read a filled form back into a profile: renewals from last year's filing, and a proof of the field map.
 
 The field map says where each profile value goes; read in reverse it says what each field means.
 Everything is driven by map data, never by field names in code:
@@ -863,7 +863,7 @@ def extract(
     *,
     name: str | None = None,
 ) -> Extraction:
-    """Read a filled I-131 into a profile; with `output`, write it (also when incomplete, for a paralegal
+    """Read a filled form into a profile; with `output`, write it (also when incomplete, for a paralegal
     to finish). Problems name JSON paths; an unreadable file raises InputError (a scan: NoFieldsError)."""
     protected: dict[tuple[int, int], str] = {}
     if output is not None:

@@ -166,6 +166,7 @@ class Review:
     package: dict[str, Any] | None = None
     photos: list[Photo] = dataclasses.field(default_factory=list)
     blank: str | None = None  # the blank filled (also one found in the forms folders): never an output
+    acceptance: str | None = None  # the edition is not accepted on the filing date (the packages' dates): why
 
     def to_dict(self) -> dict[str, Any]:
         doc = {
@@ -176,6 +177,7 @@ class Review:
             "todo": [t.to_dict() for t in self.todos],
             "redactions": [{"page": p, "rect": [round(v, 2) for v in r]} for p, r in self.redactions],
             "package": self.package, "photos": [p.to_dict() for p in self.photos],
+            "acceptance": self.acceptance,
         }
         return doc
 
@@ -200,7 +202,9 @@ def review(
     """Review one filing: fill the profile (verified, in memory), or review `filled` after verifying it.
 
     A filled PDF that does not verify against the profile is refused (VerificationError): a review of a
-    file that is not what the profile says would mislead the reviewer.
+    file that is not what the profile says would mislead the reviewer. The edition's acceptance dates apply on
+    `filing_date` (default today) as they do for fill: a profile is not filled on an edition USCIS no longer
+    accepts (PackageError), and any other date outside them is the review's `acceptance` warning.
     """
     loaded = load_profile(profile)
     if filled is not None:
@@ -217,7 +221,7 @@ def review(
     else:
         blank = form if isinstance(form, BlankForm) else open_blank(
             find_blank(None if form is None else Path(form), form_number=str(loaded.profile.form)))
-        filled_result = api.fill(loaded, form=blank)
+        filled_result = api.fill(loaded, form=blank, filing_date=filing_date)  # refuses an edition as fill does
         data = filled_result.data
         made = filled_result.plan or fill_plan.of(loaded.profile, blank)  # the plan the fill wrote, not a second
         filled_name = None
@@ -237,6 +241,8 @@ def review(
         filled=filled_name, title=title, pages=pages, boxes=boxes, cross_references=xrefs, todos=todos,
         redacted=redact, redactions=redactions, blank=None if filled is not None else blank.source,
     )
+    accepted = api.edition_acceptance(blank.form, blank.edition, filing_date)
+    result.acceptance = None if accepted is None else accepted[1]
     if check_package:
         result.package, result.photos = _package(loaded, filing_date, attachments_root)
     return _redacted(result, known) if redact else result
@@ -701,6 +707,7 @@ def _html(r: Review) -> str:
            if r.redacted else "SSNs and A-Numbers are shown as printed on the form, so the reviewer can check them. ")
         + "Share it only with people working on this filing.</div>",
         f"<h1>{_e(r.title)}</h1>",
+        *([f'<p class="bad"><strong>Warning:</strong> {_e(r.acceptance)}</p>'] if r.acceptance else []),
         f'<p class="meta">Profile: {_e(r.source)}'
         + (f" &middot; reviewed file: {_e(r.filled)} (verified against the profile)" if r.filled else
            " &middot; filled and verified in memory")

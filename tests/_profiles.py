@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from formfill.formrules import profile_rules
-from formfill.profile import ApplicationType, Basis, Processing, Program
+from tests.i131 import ApplicationType, Basis, Processing, Program
 
 # Which basis asks for a receipt number and which programs each parole type offers: the package's rules.json.
 _RULES = {r.id: r for r in profile_rules("I-131")}

@@ -27,9 +27,9 @@ import formfill
 from formfill.errors import ProfileError
 from formfill.fieldmap import FieldMap, all_maps, resolve, skip_notes, skipped_items
 from formfill.forms import open_blank
-from formfill.profile import Profile, parse_profile
 from tests.helpers import invoke
 from tests.helpers import load_sample as base
+from tests.i131 import Profile, parse_profile
 
 _P = "form1[0]."
 ITEM1_YES, ITEM1_NO = f"{_P}P7[0].P4_Line1_YesNo[0]", f"{_P}P7[0].P4_Line1_YesNo[1]"
@@ -216,7 +216,7 @@ SKIP_CASES: dict[str, tuple[str, list[Callable[[dict[str, Any]], Any]], list[str
 
 
 def test_every_application_type_has_a_skip_case() -> None:
-    from formfill.profile import ApplicationType
+    from tests.i131 import ApplicationType
 
     assert set(SKIP_CASES) == {t.value for t in ApplicationType}
 

@@ -20,8 +20,8 @@ from PIL import Image
 
 from formfill.checks.package import PackageReport, check_package, default_rules_text, load_rules
 from formfill.errors import InputError
-from formfill.profile import Basis, Profile, PurposeCategory
 from tests.helpers import deadline, draw_photo, invoke, write_pdf, write_photo
+from tests.i131 import Basis, Profile, PurposeCategory
 
 TODAY = dt.date.today()
 FAR = (TODAY + dt.timedelta(days=200)).isoformat()

@@ -33,14 +33,11 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # - `review.py`: `expedite` is the key of the review's package section in the `--json` output (kept for
 #   compatibility; the section it shows is the spec's `expedite_section`); `none` is its to-do kind (the list read
 #   is the spec's `none_list`).
-# - `profile.py` is the compatibility module through which older callers still import the I-131 model: it names
-#   the built-in package folder it stands for.
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
 # that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print;
 # `assembly/build.py` writes `expedite` (whether the letter asks to expedite) as a key of package.json.
 KNOWN: dict[str, set[str]] = {
     "formfill/assembly/build.py": {"'expedite'"},
-    "formfill/profile.py": {"'i-131'"},
     "formfill/review.py": {"'expedite'", "'none'"},
     "formfill/assembly/letter.py": {"'none'"},
     "formfill/cli/review_cmds.py": {"'none'"},

@@ -21,8 +21,8 @@ from formfill.checks.package import PackageReport, check_package
 from formfill.errors import ProfileError
 from formfill.fieldmap import all_maps, conflict_rules
 from formfill.formrules import profile_rules
-from formfill.profile import parse_profile
 from tests.helpers import invoke, write_pdf, write_photo
+from tests.i131 import parse_profile
 
 CASES = Path(__file__).resolve().parent / "cases"
 FILING = dt.date(2026, 12, 10)

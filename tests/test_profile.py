@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from formfill.errors import ProfileError
-from formfill.profile import Profile, parse_profile
 from tests.helpers import invoke, sample_names
 from tests.helpers import load_sample as base
+from tests.i131 import Profile, parse_profile
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from formfill.errors import ProfileError
-from formfill.profile import Profile
 from formfill.profile_base import ProfileBase, attachment_paths, json_schema, package_of, parse_profile
 from tests.helpers import load_sample
+from tests.i131 import Profile
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,6 +47,9 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "toy_model_base.py").write_text(TOY_MODEL)
     spec = json.loads((folder / "form.json").read_text())
     spec.update(form="TOY-1", model="toy_model_base.py:Toy")
+    for key in ("rules", "package_rules"):  # the I-131's rules and maps read its profile paths, not the toy's
+        spec.pop(key, None)
+    spec["editions"] = [e for e in spec["editions"] if "read_map" in e]
     (folder / "form.json").write_text(json.dumps(spec))
     monkeypatch.setenv("FORMFILL_PACKAGES_DIR", str(tmp_path / "packages"))
     return folder

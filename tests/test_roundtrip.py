@@ -24,9 +24,9 @@ from formfill.fieldmap import FieldMap, for_form, lookup, matches, resolve
 from formfill.formpackage import package_for
 from formfill.forms import open_blank
 from formfill.pdf.blank import BlankForm
-from formfill.profile import parse_profile
 from tests._profiles import profiles
 from tests.helpers import load_sample, real_blank, sample_names
+from tests.i131 import parse_profile
 
 # No example database in the checkout; a failure prints the blob that reproduces it (@reproduce_failure).
 _COMMON: dict[str, Any] = {"deadline": None, "database": None, "print_blob": True,

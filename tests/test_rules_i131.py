@@ -28,9 +28,9 @@ from formfill import fieldmap, formrules, rules
 from formfill.checks.package import load_rules as load_package_rules
 from formfill.errors import FormError, InputError, ProfileError
 from formfill.fieldmap import all_maps
-from formfill.profile import Profile, parse_profile
 from formfill.rules import Condition, Rule
 from tests.helpers import load_sample as sample
+from tests.i131 import Profile, parse_profile
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FORM = "I-131"

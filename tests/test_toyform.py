@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,12 @@ from pypdf import PdfReader
 
 import formfill
 from formfill.api import validate
+from formfill.blanks import identification_fields
 from formfill.cli import main
 from formfill.errors import FormError
+from formfill.fieldmap import for_form
 from formfill.formpackage import load_package, packages
+from formfill.forms import open_blank
 from formfill.review import review
 from tests import toyform
 
@@ -284,3 +288,182 @@ def test_a_broken_overflow_key_of_the_toy_spec_is_refused_by_name(tmp_path: Path
     (built.package / "form.json").write_text(json.dumps(spec), encoding="utf-8")
     with pytest.raises(FormError, match=rf"form.json: not a valid form package spec: {named}"):
         load_package(built.package)
+
+
+def test_batch_without_form_finds_the_toy_blank_by_the_profiles_form(toy: toyform.Toy, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write(inputs, "a.json", toyform.profile(id="toy-a"))
+    write(inputs, "b.json", {**long_profile(), "id": "toy-b"})
+    out = tmp_path / "out"
+    result = run("batch", str(inputs), "-o", str(out), "--jobs", "1", "--json",
+                 env={"FORMFILL_FORMS_DIR": str(toy.forms)})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["blank"] == str(toy.blank.resolve())
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["toy-a.t-1.pdf", "toy-b.t-1.pdf"]
+    assert len(PdfReader(out / "toy-b.t-1.pdf").pages) == 3
+
+
+def test_batch_fills_a_folder_mixing_forms_each_on_its_own_blank(toy: toyform.Toy, forms_path: str, sample: Any,
+                                                                 tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write(inputs, "toy.json", toyform.profile(id="toy-a"))
+    write(inputs, "i131.json", {**sample("advance-parole-i485"), "id": "client-1"})
+    out = tmp_path / "out"
+    env = {"FORMFILL_FORMS_DIR": forms_path}
+    for jobs in ("1", "2"):
+        result = run("batch", str(inputs), "-o", str(out / jobs), "--jobs", jobs, env=env)
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in (out / jobs).glob("*.pdf")) == ["client-1.i-131.pdf", "toy-a.t-1.pdf"]
+        assert len(PdfReader(out / jobs / "toy-a.t-1.pdf").pages) == 2  # the toy's own two pages
+        assert len(PdfReader(out / jobs / "client-1.i-131.pdf").pages) > 2
+    assert run("verify", str(out / "1" / "toy-a.t-1.pdf"), "--profile", str(inputs / "toy.json")).exit_code == 0
+
+
+def test_batch_without_form_says_which_forms_blank_is_missing(toy: toyform.Toy, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write(inputs, "a.json", toyform.profile(id="toy-a"))
+    empty = tmp_path / "no-blanks"
+    empty.mkdir()
+    result = run("batch", str(inputs), "-o", str(tmp_path / "out"), "--jobs", "1",
+                 env={"FORMFILL_FORMS_DIR": str(empty), "FORMFILL_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 2, result.output
+    assert "T-1" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.pdf"))
+
+
+@pytest.fixture
+def forms_path(toy: toyform.Toy, blank_plain: Path) -> str:
+    """The toy's blanks folder and the I-131's, as FORMFILL_FORMS_DIR lists them."""
+    return os.pathsep.join([str(toy.forms), str(blank_plain.parent)])
+
+
+TOY_PACKAGE_RULES: dict[str, Any] = {
+    "schema_version": 4,
+    "name": "Toy T-1 package rules",
+    "answers": {"request": "pet.license"},
+    "accepted_types": {"default": ["pdf"]},
+    "every_filing": {},
+    "editions": [{"edition": "01/01/26", "accepted_from": "2026-01-01", "source": "Toy form page"}],
+    "eligibility": [{"id": "no_birds", "severity": "error", "when": {"pet.kind": "bird"}, "path": "pet.kind",
+                     "message": "the toy permit is not issued for birds", "source": "Toy form instructions, p. 1"}],
+    "intake": {"signature": {"source": "Toy form instructions, p. 2"},
+               "continuation_sheets": {"source": "Toy form instructions, p. 2"},
+               "every_page": {"source": "Toy form instructions, p. 2"}},
+    "processing": {"usual_days": 30, "source": "Toy form instructions, p. 3"},
+    "fees": {"filing_fee_id": "permit_fee", "source": "Toy fee schedule",
+             "requirement": {"id": "permit_fee", "description": "the permit fee", "payment_kinds": ["payment"]},
+             "schedules": [{"from": "2026-01-01", "source": "Toy fee schedule", "source_date": "2026-01-01",
+                            "by_application_type": {"New": {"amount": 25}, "Renewal": {"amount": 15}}}]},
+}
+
+
+@pytest.fixture
+def toy_rules(toy: toyform.Toy, tmp_path: Path) -> dict[str, str]:
+    """The toy package again, this time shipping package rules: the environment that installs it."""
+    import shutil
+
+    package = tmp_path / "ruled" / "t-1"
+    shutil.copytree(toy.package, package)
+    spec = json.loads((package / "form.json").read_text(encoding="utf-8"))
+    write(package, "form.json", {**spec, "package_rules": "package-rules.json"})
+    write(package, "package-rules.json", TOY_PACKAGE_RULES)
+    return {"FORMFILL_PACKAGES_DIR": str(package.parent)}
+
+
+def test_check_runs_the_toy_packages_own_rules(toy_rules: dict[str, str], tmp_path: Path) -> None:
+    good = write(tmp_path, "good.json", toyform.profile())
+    result = run("check", str(good), "--filing-date", "2026-12-01", env=toy_rules)
+    assert result.exit_code == 1, result.output  # the toy's profiles list no attachments: no payment enclosed
+    assert "[MISSING] the permit fee: attach payment" in result.output
+    assert "Form T-1 edition 01/01/26" in result.output
+    assert "Total due with this T-1: $15" in result.output  # the toy's renewal fee, named by the toy's form
+    assert "I-131" not in result.output and "WARNING" not in result.output
+    base = toyform.profile()
+    bird = write(tmp_path, "bird.json", toyform.profile(pet={**base["pet"], "kind": "bird"}))
+    result = run("check", str(bird), "--filing-date", "2026-12-01", "--json", env=toy_rules)
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.output)
+    assert any(f["code"] == "no_birds" and f["message"] == "the toy permit is not issued for birds"
+               and f["where"] == "pet.kind" for f in found["findings"]), found["findings"]
+
+
+def test_check_says_in_one_line_when_the_toy_package_ships_no_rules(toy: toyform.Toy, tmp_path: Path) -> None:
+    profile = write(tmp_path, "p.json", toyform.profile())
+    result = run("check", str(profile))
+    assert result.exit_code == 2, result.output
+    assert "Form T-1's package ships no package rules" in result.output
+    assert "I-131" not in result.output and "knows" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    rules = write(tmp_path, "firm-rules.json", TOY_PACKAGE_RULES)  # a firm's own file still checks it
+    result = run("check", str(profile), "--rules", str(rules), "--filing-date", "2026-12-01")
+    assert result.exit_code == 1, result.output
+    assert "[MISSING] the permit fee" in result.output
+    assert "Total due with this T-1: $15" in result.output
+
+
+def dated_toy(toy: toyform.Toy, folder: Path, **dates: str) -> dict[str, str]:
+    """The toy package again with acceptance dates on its edition's line: the environment that installs it."""
+    import shutil
+
+    package = folder / "dated" / "t-1"
+    shutil.copytree(toy.package, package)
+    spec = json.loads((package / "form.json").read_text(encoding="utf-8"))
+    spec["editions"] = [{**spec["editions"][0], **dates, "acceptance_source": "Toy form page"}]
+    write(package, "form.json", spec)
+    return {"FORMFILL_PACKAGES_DIR": str(package.parent), "FORMFILL_FORMS_DIR": str(toy.forms)}
+
+
+def test_review_warns_when_the_edition_is_not_yet_accepted_on_the_filing_date(toy: toyform.Toy,
+                                                                               tmp_path: Path) -> None:
+    env = dated_toy(toy, tmp_path, accepted_from="2027-01-01")
+    profile = write(tmp_path, "p.json", toyform.profile())
+    out = tmp_path / "review.html"
+    result = run("review", str(profile), "-o", str(out), "--filing-date", "2026-12-01", env=env)
+    assert result.exit_code == 0, result.output
+    warning = [line for line in result.output.splitlines() if line.strip().startswith("warning:")]
+    assert len(warning) == 1, result.output
+    assert "Form T-1 edition 01/01/26 is accepted from 2027-01-01" in warning[0]
+    assert "the filing date 2026-12-01 is before it" in warning[0] and "(Toy form page)" in warning[0]
+    assert "Warning:</strong> Form T-1 edition 01/01/26 is accepted from 2027-01-01" in out.read_text("utf-8")
+    # the same warning as fill gives for that date
+    filled = run("fill", str(profile), "-o", str(tmp_path / "p.pdf"), "--filing-date", "2026-12-01", env=env)
+    assert filled.exit_code == 0 and "is accepted from 2027-01-01" in filled.output, filled.output
+    result = run("review", str(profile), "--json", "--filing-date", "2026-12-01", env=env)
+    assert json.loads(result.output)["acceptance"] == warning[0].strip().removeprefix("warning: ")
+    result = run("review", str(profile), "--json", "--filing-date", "2027-01-02", env=env)
+    assert json.loads(result.output)["acceptance"] is None
+    assert run("review", str(tmp_path / "p.pdf"), "--profile", str(profile), "--json", "--filing-date",
+               "2026-12-01", env=env).output.count("is accepted from 2027-01-01") == 1  # a filled file too
+
+
+def test_review_refuses_to_fill_an_edition_no_longer_accepted_as_fill_does(toy: toyform.Toy, tmp_path: Path) -> None:
+    env = dated_toy(toy, tmp_path, accepted_until="2026-06-30")
+    profile = write(tmp_path, "p.json", toyform.profile())
+    result = run("review", str(profile), "-o", str(tmp_path / "r.html"), "--filing-date", "2026-12-01", env=env)
+    assert result.exit_code == 1, result.output
+    assert "is accepted until 2026-06-30" in result.output and not (tmp_path / "r.html").exists()
+    fill = run("fill", str(profile), "-o", str(tmp_path / "p.pdf"), "--filing-date", "2026-12-01", env=env)
+    assert fill.exit_code == 1 and "is accepted until 2026-06-30" in fill.output
+    result = run("review", str(profile), "--json", "--filing-date", "2026-06-30", env=env)
+    assert result.exit_code == 0 and json.loads(result.output)["acceptance"] is None
+
+
+def test_the_printed_check_passes_over_the_toys_own_identification_fields(toy: toyform.Toy, tmp_path: Path) -> None:
+    """The toy states its edition in `TagCode` fields (its spec's `identification`), which print that code: the
+    printed check skips the fields the package names, not a name written into the engine."""
+    profile = write(tmp_path, "p.json", toyform.profile())
+    out = tmp_path / "flat.pdf"
+    result = run("fill", str(profile), "--form", str(toy.blank), "-o", str(out), "--flatten", "--printed")
+    assert result.exit_code == 0, result.output
+    toy_blank = open_blank(toy.blank)
+    assert identification_fields(for_form(toy_blank), toy_blank) == {"TagCode1", "TagCode2"}
+
+
+def test_the_i131s_identification_fields_come_from_its_spec(toy: toyform.Toy, blank_plain: Path) -> None:
+    blank = open_blank(blank_plain)
+    found = identification_fields(for_form(blank), blank)
+    assert found and all("BarCode" in name for name in found)  # the I-131 spec's barcode_field
+    assert found == {n for n in blank.fields if "BarCode" in n}

@@ -3,8 +3,8 @@
 This is the I-131 package's model: `form.json` names it (`"model": "model.py:Profile"`), and
 formfill.formpackage loads it by path under the stable module name `formfill_packages.i_131.model`. It
 uses only what every form's model shares (strict base, value types, problem paths, the validation that
-runs the form's rules): formfill.profile_base. The engine modules that still type against these
-vocabularies (the I-131 package check) import them through the compatibility module formfill.profile.
+runs the form's rules): formfill.profile_base. No engine module imports it; the tests reach it through the
+package (tests/i131.py).
 
 The shape follows `profile-shape.md`: people and trips in plain words, never item numbers or PDF
 field names, so one profile fills any edition that has a field map. Validation happens in two

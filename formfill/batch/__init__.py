@@ -89,10 +89,12 @@ def batch(
     item_timeout: float = ITEM_TIMEOUT,
     filing_date: dt.date | None = None,
 ) -> BatchSummary:
-    """Fill, verify and write an I-131 for every profile in `inputs`, with one report line per input.
+    """Fill, verify and write a form for every profile in `inputs`, with one report line per input.
 
+    `form` is the blank every profile is filled on; without it, each profile is filled on the newest supported
+    blank of its own form (its `form` key) found in the forms folders, so one run may fill several forms.
     With `check_package`, each package is checked for `filing_date` (the postmark date; default today)
-    and this blank's edition. `jobs` worker processes (default: the usable CPUs; 1 runs in this process).
+    and the blank's edition. `jobs` worker processes (default: the usable CPUs; 1 runs in this process).
     The report (default
     `<out_dir>/report.jsonl`) is streamed, one line per input as it completes; an existing report is
     only replaced with `overwrite`, and never when it is an input, a planned PDF or the blank. An
@@ -137,19 +139,23 @@ def _batch(
             f"the report {report_path} already exists (from an earlier batch?); pass another --report or --overwrite"
         )
 
-    blank = form if isinstance(form, BlankForm) else open_blank(find_blank(None if form is None else Path(form)))
-    fmap = for_form(blank)  # an unsupported blank is a usage error now, not 2,000 failed lines later
-    blank_path = str(Path(blank.source).resolve()) if Path(blank.source).is_file() else None
+    # With --form one blank fills every profile; without it, each profile's form finds its own blank.
+    blank = form if isinstance(form, BlankForm) else None if form is None else open_blank(find_blank(Path(form)))
+    if blank is not None:
+        for_form(blank)  # an unsupported blank is a usage error now, not 2,000 failed lines later
     if check_package:
         try:
             from formfill.checks import package  # noqa: F401 - fail early when the module is absent
         except ImportError as err:
             raise InputError(f"--check-package is not available in this installation ({err})") from None
 
-    items = plan(inputs, out, suffix=fmap.package.spec.output_suffix)
+    items = plan(inputs, out, suffix=None if blank is None else for_form(blank).package.spec.output_suffix)
     if not items:
         raise InputError("no profiles found in " + ", ".join(str(i) for i in inputs))
-    protected = protected_files(items, blank.source)
+    blanks = None if blank is not None else blanks_by_form(items)
+    sources = [blank.source] if blank is not None else list((blanks or {}).values())
+    blank_path = str(Path(blank.source).resolve()) if blank is not None and Path(blank.source).is_file() else None
+    protected = protected_files(items, sources)
     check_report_path(report_path, out, items, protected)
     jobs = min(jobs, sum(1 for i in items if i.error is None) or 1)
     out_existed = out.exists()
@@ -164,7 +170,7 @@ def _batch(
         raise
     clean_parts(out)  # leftovers of killed runs: never mistaken for output, never kept
 
-    summary = BatchSummary(len(items), 0, 0, 0.0, jobs, out, report_path, blank.source)
+    summary = BatchSummary(len(items), 0, 0, 0.0, jobs, out, report_path, ", ".join(sources))
     done: set[int] = set()
     with fh:
 
@@ -183,7 +189,7 @@ def _batch(
         try:
             options = Options(
                 blank_path, check_package, None if attachments_root is None else str(attachments_root), overwrite,
-                protected, filing_date,
+                protected, filing_date, blanks,
             )
             if jobs == 1:
                 _run_here(items, blank, options, record)
@@ -206,9 +212,22 @@ def _batch(
     return summary
 
 
-def _run_here(items: list[Item], blank: BlankForm, options: Options, record: Callable[[ItemResult], None]) -> None:
+def blanks_by_form(items: Sequence[Item]) -> dict[str, str]:
+    """The blank of each form the planned profiles name (the newest supported edition in the forms folders), each
+    opened and checked once here: a form without a usable blank is a usage error before anything is filled."""
+    found: dict[str, str] = {}
+    for form in dict.fromkeys(i.form for i in items if i.error is None and i.form is not None):
+        blank = open_blank(find_blank(form_number=form))
+        for_form(blank)
+        found[form] = str(Path(blank.source).resolve())
+    return found
+
+
+def _run_here(items: list[Item], blank: BlankForm | None, options: Options,
+              record: Callable[[ItemResult], None]) -> None:
     """jobs=1: no processes at all, the simplest thing for small batches and debugging."""
-    one.WORKER["blank"] = blank
+    if blank is not None:
+        one.WORKER["blank"] = blank
     one.init_worker(options, ignore_sigint=False)
     for item in items:
         record(one.run_item(item))

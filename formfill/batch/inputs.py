@@ -25,7 +25,7 @@ from formfill.errors import (
     ProfileError,
 )
 from formfill.files import NOT_REGULAR, read_bounded, unreadable
-from formfill.formpackage import default_package
+from formfill.formpackage import FormPackage, default_package, package_for
 from formfill.loading import MAX_PROFILE_BYTES
 from formfill.masking import known_identifiers, masked_name
 from formfill.strictjson import loads_strict
@@ -54,6 +54,7 @@ class Item:
     error: str | None = None
     problems: tuple[Problem, ...] = ()
     attachments: tuple[str, ...] = ()
+    form: str | None = None  # the form number of the profile's package (its blank, without --form); None: unread
 
 
 STDIN = "-"
@@ -224,12 +225,23 @@ def _named(entry: dict[str, Any], decode: Callable[[], Any]) -> dict[str, Any]:
     try:
         data = decode()
         return {**entry, "pid": _profile_id(data), "attachments": _attachment_paths(data),
-                "known": known_identifiers(data)}
+                "known": known_identifiers(data), "form": _named_form(data)}
     except FormfillError as err:
         return {**entry, "error": err.message, "problems": _problems(err, "unreadable")}
     except Exception as err:  # never let one profile's bytes stop the planning of the others
         msg = f"{entry['input']}: cannot be decoded ({type(err).__name__})"
         return {**entry, "error": msg, "problems": (Problem("", msg, "invalid_json"),)}
+
+
+def _named_form(data: Any) -> str | None:
+    """The form a profile names (its `form` key), if it names one."""
+    named = data.get("form") if isinstance(data, dict) else None
+    return named if isinstance(named, str) else None
+
+
+def _package_of(named: str | None) -> FormPackage:
+    """The package a profile naming `named` goes to: that form's, else the default (as validation dispatches it)."""
+    return (package_for(named) if named is not None else None) or default_package()
 
 
 def _attachment_paths(data: Any) -> tuple[str, ...]:
@@ -305,8 +317,8 @@ def _raw_items(src: _Source) -> Iterator[dict[str, Any]]:
 
 def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Sequence[Path] = (),
          suffix: str | None = None) -> list[Item]:
-    """Expand the inputs and give each its output name (`<id>` + `suffix`, by default the default form package's
-    output suffix); an input that cannot be named fails here.
+    """Expand the inputs and give each its output name (`<id>` + `suffix`, by default the output suffix of the
+    package of the profile's form); an input that cannot be named fails here.
 
     Names are claimed in input order, case-insensitively (two names differing only in case are one
     file on macOS and Windows); a later claimant fails with `duplicate_output` rather than being
@@ -314,13 +326,19 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
     """
     items: list[Item] = []
     claimed: dict[str, str] = {}
-    suffix = suffix or default_package().spec.output_suffix
+    packages: dict[str | None, FormPackage] = {}  # by the form a profile names: looked up once per plan
     for src in _sources(inputs, {path_key(p) for p in exclude}):
         for raw in _raw_items(src):
             index = len(items)
             pid = raw.get("pid")
             ident = masked_name(pid or raw["stem"], raw.get("known", ()))
-            output = out_dir / f"{ident}{suffix}"
+            pkg = None
+            if "error" not in raw:
+                named = raw.get("form")
+                if named not in packages:
+                    packages[named] = _package_of(named)
+                pkg = packages[named]
+            output = out_dir / f"{ident}{suffix or (pkg or default_package()).spec.output_suffix}"
             common: dict[str, Any] = {
                 "index": index,
                 "id": pid or ident,
@@ -331,6 +349,7 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out_dir: Path, exclude: Seque
                 "line": raw.get("line"),
                 "offset": raw.get("offset", 0),
                 "attachments": tuple(str(Path(src.base_dir) / a) for a in raw.get("attachments", ())),
+                "form": None if pkg is None else pkg.form,
             }
             if "error" in raw:
                 items.append(Item(**common, error=raw["error"], problems=raw["problems"]))

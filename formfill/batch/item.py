@@ -29,6 +29,7 @@ from formfill.errors import (
 )
 from formfill.forms import open_blank
 from formfill.masking import mask_text, scrub_numbers
+from formfill.pdf.blank import BlankForm
 from formfill.profile_base import parse_profile
 
 
@@ -85,6 +86,7 @@ class Options:
     overwrite: bool = False
     protected: dict[api.Identity, str] = field(default_factory=dict)  # files no output may replace
     filing_date: dt.date | None = None  # the postmark date (default: today): acceptance, and with check_package
+    blanks: dict[str, str] | None = None  # None: the one blank; else each form's blank (path), by form number
 
 
 def init_worker(options: Options, ignore_sigint: bool) -> None:
@@ -94,6 +96,9 @@ def init_worker(options: Options, ignore_sigint: bool) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if options.blank_path is not None:
         WORKER["blank"] = open_blank(options.blank_path)
+    elif options.blanks is not None:
+        for path in options.blanks.values():
+            open_blank(path)  # prepared once per worker (cached); inherited when forked
     elif "blank" not in WORKER:
         raise InputError("the blank form has no file to open in a worker process; pass its path, or use jobs=1")
     WORKER["options"] = options
@@ -106,6 +111,16 @@ def _load(item: Item) -> Any:
     if item.line is None:
         return decode(read_input(item.path, item.input), item.input)
     return decode(read_line(item.path, item.offset, item.input), item.input, one_line=True)
+
+
+def _blank(item: Item, options: Options) -> BlankForm:
+    """The blank this item is filled on: the batch's one blank, else its form's."""
+    if options.blanks is None:
+        return WORKER["blank"]  # type: ignore[no-any-return]
+    path = options.blanks.get(item.form or "")
+    if path is None:
+        raise FormError(f"no blank of Form {item.form} was found for this batch; pass --form")
+    return open_blank(path)
 
 
 def _failure(item: Item, start: float, error: str, problems: Sequence[Problem]) -> ItemResult:
@@ -122,6 +137,7 @@ def run_item(item: Item) -> ItemResult:
         # A decoded value that is not an object fails here as `formfill fill` says: "A profile is a JSON object".
         profile = parse_profile(_load(item))
         options: Options = WORKER["options"]
+        blank = _blank(item, options)
         if options.check_package:
             from formfill.checks.package import check_package  # lazily: an optional, separately built module
 
@@ -129,13 +145,13 @@ def run_item(item: Item) -> ItemResult:
             # the current folder for standard input or a pipe).
             root = Path(options.attachments_root) if options.attachments_root is not None else None
             report = check_package(profile, base_dir=Path(item.base_dir), attachments_root=root,
-                                   form=WORKER["blank"], filing_date=options.filing_date)
+                                   form=blank, filing_date=options.filing_date)
             if not report.ok:
                 problems = list(report.problems())
                 return _failure(
                     item, start, f"{item.input}: the filing package has problems; no PDF was written", problems
                 )
-        filled = api.fill(profile, form=WORKER["blank"], output=item.output, overwrite=options.overwrite,
+        filled = api.fill(profile, form=blank, output=item.output, overwrite=options.overwrite,
                           protect=options.protected, filing_date=options.filing_date)
     except FormfillError as err:
         problems = err.problems or [Problem("", err.message, next(c for t, c in _CODES if isinstance(err, t)))]

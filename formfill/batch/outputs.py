@@ -182,10 +182,10 @@ def check_report_path(report: Path, out: Path, items: Sequence[Item], protected:
                 )
 
 
-def protected_files(items: Sequence[Item], blank_source: str) -> dict[api.Identity, str]:
-    """Every file the batch reads (profiles, attachments, the blank) and every file formfill keeps (stored
+def protected_files(items: Sequence[Item], blank_sources: Sequence[str]) -> dict[api.Identity, str]:
+    """Every file the batch reads (profiles, attachments, the blanks) and every file formfill keeps (stored
     blanks, the cache, field maps, rules: forms.kept_files): no PDF and no report may replace one."""
-    files: list[tuple[str | os.PathLike[str], str]] = [(blank_source, f"the blank form {blank_source}")]
+    files: list[tuple[str | os.PathLike[str], str]] = [(s, f"the blank form {s}") for s in blank_sources]
     for item in items:
         if item.path != STDIN:
             files.append((item.path, f"the input {item.input.rpartition(':')[0] if item.line else item.input}"))

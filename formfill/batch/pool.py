@@ -149,7 +149,7 @@ is wrong with the machine, not with one profile)."""
 
 def run_pool(
     items: list[Item],
-    blank: BlankForm,
+    blank: BlankForm | None,
     options: Options,
     jobs: int,
     record: Callable[[ItemResult], None],
@@ -163,9 +163,10 @@ def run_pool(
     if its verified PDF is already in place), its part files are removed, and a new worker takes its
     place. A worker holding one item longer than `item_timeout` is killed (`worker_timeout`).
     """
-    one.WORKER["blank"] = blank  # inherited by forked workers, so a blank given as an object works too
+    if blank is not None:
+        one.WORKER["blank"] = blank  # inherited by forked workers, so a blank given as an object works too
     ctx = multiprocessing.get_context()
-    if options.blank_path is None and ctx.get_start_method() != "fork":
+    if blank is not None and options.blank_path is None and ctx.get_start_method() != "fork":
         raise InputError("the blank form was given as an object without a file; pass its path to use jobs > 1")
     todo = deque(items)
     workers: list[_Worker] = []

@@ -67,6 +67,8 @@ class Checker:
 
     def attached(self) -> list[tuple[str, str]]:
         """(kind, path) of each attachment the profile lists, in order."""
+        if self.answers.attachment_kind is None:
+            return []  # the form's profiles list no attachments
         key = self.answers.attachment_kind.rsplit(".", 1)[-1]
         items = self.data.get("attachments") or []
         return [(str(item.get(key)), str(item.get("path"))) for item in items if isinstance(item, dict)]

@@ -71,7 +71,8 @@ class Answers(_RulesModel):
     """Where the form's profile states what the package check reads: profile paths, so the engine names none."""
 
     request: ProfilePath = Field(description="The kind of request (fees and scopes by request type).")
-    attachment_kind: ProfilePath = Field(description="The kind of each attachment.")
+    attachment_kind: ProfilePath | None = Field(None, description="The kind of each attachment (none: the form's "
+                                                                 "profiles list no attachments).")
     basis: ProfilePath | None = None
     program: ProfilePath | None = None
     receipt_number: ProfilePath | None = None

@@ -37,7 +37,7 @@ from formfill.checks.rulesfile import (
     upgrade_v3,
 )
 from formfill.errors import InputError
-from formfill.formpackage import all_packages, package_for
+from formfill.formpackage import package_for
 from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
@@ -67,7 +67,7 @@ def check_package(
     profile raises ProfileError; an unreadable profile, rules file or blank raises InputError.
     """
     loaded = load_profile(profile)
-    form_of = _this_form(loaded.profile)
+    form_of = _this_form(loaded.profile, own_rules=rules is not None)
     rule_set = load_rules(rules, form_of)
     blank = None
     if form is not None:
@@ -95,24 +95,27 @@ def check_package(
         file_bytes=checker.file_bytes,
         intake_codes=INTAKE_CODES | {c.id for c in rule_set.intake.checks}
         | {f"{c.id}_overridden" for c in rule_set.intake.checks},
+        form=form_of,
     )
 
 
-def _rules_form(profile: ProfileBase) -> str | None:
-    """The profile's form when its package has package rules (and its profile is that package's model)."""
+def _rules_form(profile: ProfileBase, own_rules: bool = False) -> str | None:
+    """The profile's form when its package has package rules, or a firm gives its own (`own_rules`), and the
+    profile is that package's model."""
     pkg = package_for(str(profile.form))
-    if pkg is None or pkg.package_rules is None or not isinstance(profile, pkg.model()):
+    if pkg is None or (pkg.package_rules is None and not own_rules) or not isinstance(profile, pkg.model()):
         return None
     return pkg.form
 
 
-def _this_form(profile: ProfileBase) -> str:
+def _this_form(profile: ProfileBase, own_rules: bool) -> str:
     """The form whose package rules check this profile: a form without package rules is refused by name."""
-    form = _rules_form(profile)
+    form = _rules_form(profile, own_rules)
     if form is None:
-        known = sorted(p.form for p in all_packages() if p.package_rules is not None)
-        raise InputError(f"the package check knows Form {', '.join(known) or 'no form'} profiles only, "
-                         f"not Form {profile.form}")
+        pkg = package_for(str(profile.form))
+        where = f" ({pkg.label}/form.json has no `package_rules`)" if pkg is not None else ""
+        raise InputError(f"Form {profile.form}'s package ships no package rules{where}: there is nothing to check "
+                         f"its filing package against; pass a rules file with --rules")
     return form
 
 

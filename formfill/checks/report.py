@@ -89,6 +89,7 @@ class PackageReport:
     photo_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # attachment index -> bytes checked
     file_bytes: dict[int, bytes] = field(default_factory=dict, repr=False)  # with keep_files: every file read
     intake_codes: frozenset[str] = field(default=frozenset(), repr=False)  # findings listed under "Before mailing"
+    form: str = ""  # the form number whose package rules checked it (how the text report names the form)
 
     def before_mailing(self) -> list[Finding]:
         """The intake preflight's findings: what USCIS rejects a paper filing for, and who signs."""

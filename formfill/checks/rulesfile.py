@@ -358,7 +358,8 @@ def parse_rules(text: str, name: str, form: str | None = None) -> Rules:
     if isinstance(data, dict) and data.get("schema_version") == 1:
         raise InputError(f"{name}: a version 1 rules file, from before dated fees, intake checks and the explanation "
                          "rule; copy the current default (see the README) and re-apply the firm's changes")
-    pkg = rules_package(form)
+    # A firm's file for a form whose package ships no rules is read against that form's model all the same.
+    pkg = (package_for(form) if form is not None else None) or rules_package(form)
     if isinstance(data, dict) and data.get("schema_version") == 2:
         data = upgrade_v2(data)
     if isinstance(data, dict) and data.get("schema_version") == 3:

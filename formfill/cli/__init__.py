@@ -82,7 +82,10 @@ class LazyGroup(click.Group):
 )
 @click.version_option(__version__, "--version", prog_name="formfill")
 def main() -> None:
-    """Fill USCIS Form I-131 from applicant profiles, prove every value landed, and check the package."""
+    """Fill USCIS forms from applicant profiles, prove every value landed, and check the package.
+
+    Each form formfill fills is a package (`formfill forms list` shows them); a profile names its form.
+    """
 
 
 for command in (*fill_cmds.COMMANDS, *forms_cmds.COMMANDS):

@@ -125,12 +125,13 @@ def batch(
     overwrite: bool,
     as_json: bool,
 ) -> None:
-    """Fill the I-131 for every profile in INPUTS (files, folders of *.json/*.jsonl, JSON Lines files).
+    """Fill the form of every profile in INPUTS (files, folders of *.json/*.jsonl, JSON Lines files).
 
     An input of - is standard input; it, and any input that is not a regular file (a pipe, <(...)),
     is read once and is one JSON object, or else JSON Lines (one profile per line).
 
     Each profile is validated, filled and verified on its own; a bad one never stops the others.
+    Without --form each profile is filled on the blank of its own form, so a folder may mix forms.
     An existing PDF is not replaced without --overwrite: that input fails (output_exists, counted
     as a failure) and the others continue. The report may not be an input or a planned PDF.
 

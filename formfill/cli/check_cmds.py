@@ -89,7 +89,7 @@ def render(report: PackageReport) -> list[str]:
     lines = [f"Package check: {report.source}" + (f" ({report.profile_id})" if report.profile_id else ""),
              f"Request: {req['summary']}" + (f"; departure {req['departure_date']} to {', '.join(req['countries'])}"
                                               if req["departure_date"] else ""),
-             f"Filing date: {report.filing_date}" + (f"; Form {default_form()} edition {report.edition}"
+             f"Filing date: {report.filing_date}" + (f"; Form {report.form or default_form()} edition {report.edition}"
                                                      if report.edition else ""),
              f"Rules: {report.rules}", "", "Required evidence"]
     for r in report.required:
@@ -143,7 +143,7 @@ def render(report: PackageReport) -> list[str]:
             else:
                 lines += _finding(f)
 
-    lines += ["", *render_fee(report.fee, default_form())]
+    lines += ["", *render_fee(report.fee, report.form or default_form())]
     for f in (f for f in general if f.code in FEE_CODES):
         lines += _finding(f)
 
@@ -176,7 +176,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
               help="The postmark (or online submission) date the fees, edition and intake rules apply to "
                    "(default: today).")
 @click.option("--form", "form", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help=f"The blank {default_form()} to be filled: checks its edition and counts the continuation sheets "
+              help="The blank form to be filled: checks its edition and counts the continuation sheets "
                    "to sign.")
 @click.option("--attachments-root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Refuse attachments whose real path (symlinks resolved) is outside this folder.")

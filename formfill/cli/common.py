@@ -63,8 +63,8 @@ form_option = click.option(
     "form",
     type=click.Path(dir_okay=False),
     default=None,
-    help=f"The blank {default_form()} PDF. Default: FORMFILL_FORMS_DIR, then the forms added with "
-    "`formfill forms add`.",
+    help="The blank form PDF. Default: the newest supported edition of the profile's form (without a profile, "
+    f"Form {default_form()}) in FORMFILL_FORMS_DIR, then the forms added with `formfill forms add`.",
 )
 
 

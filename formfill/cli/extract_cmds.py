@@ -19,7 +19,7 @@ from formfill.cli.common import echo, emit_json, handle_errors, json_option, map
 @json_option
 @handle_errors()
 def extract(filled: str, output: str | None, overwrite: bool, as_json: bool) -> None:
-    """Read a filled I-131 (edition 01/20/25 or 04/24/19) back into a profile.
+    """Read a filled form (any edition its package fills or reads) back into a profile.
 
     Exit 0: a complete, valid profile. Exit 1: what could not be read or does not validate is listed by
     JSON path (the partial profile is still written with -o). Exit 2: unreadable file or a scan.
@@ -60,7 +60,7 @@ def extract(filled: str, output: str | None, overwrite: bool, as_json: bool) -> 
 @json_option
 @handle_errors()
 def diff(a: str, b: str, show_pii: bool, as_json: bool) -> None:
-    """What changed from A to B, by JSON path (each a profile JSON file or a filled I-131 PDF).
+    """What changed from A to B, by JSON path (each a profile JSON file or a filled form PDF).
 
     Exit 0: no differences; 1: differences; 2: a file cannot be read.
     """

@@ -78,10 +78,10 @@ def fill(
     filing_date: dt.datetime | None,
     as_json: bool,
 ) -> None:
-    """Fill the I-131 for PROFILE (a JSON file, or - for stdin) and verify it by reading it back.
+    """Fill the form PROFILE names (a JSON file, or - for stdin) and verify it by reading it back.
 
-    Answers too long for their boxes continue in Part 13 and, when Part 13 is full, on continuation
-    sheets appended to the PDF, as the form's instructions say.
+    Answers too long for their boxes continue in the form's additional-information part and, when that is
+    full, on continuation sheets appended to the PDF, as the form's instructions say.
     """
     if output == "-" and as_json:
         raise click.UsageError("--json and -o - both want stdout; write the PDF to a file instead")
@@ -169,7 +169,7 @@ def validate(profiles: tuple[str, ...], as_json: bool) -> None:
 @offline_option
 @handle_errors()
 def verify(filled: str, profile: str, printed: bool, as_json: bool) -> None:
-    """Check a filled I-131 against its profile: every value, box and appearance, read back from the file."""
+    """Check a filled form against its profile: every value, box and appearance, read back from the file."""
     result = api.verify(filled, profile, printed=printed)
     if as_json:
         emit_json({"input": filled, **result.to_dict()})

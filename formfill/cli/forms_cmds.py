@@ -36,14 +36,14 @@ def offline_option(func: F) -> F:
 
 @click.group()
 def forms() -> None:
-    """Add, download and list blank I-131 forms."""
+    """Add, download and list blank forms."""
 
 
 @forms.command("add")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @handle_errors()
 def add(path: str) -> None:
-    """Check PATH is a supported I-131 edition and copy it to your forms folder."""
+    """Check PATH is a supported edition of a form formfill has a package for and copy it to your forms folder."""
     dest = add_form(path)
     click.echo(f"added {dest}")
 
@@ -63,7 +63,7 @@ def add(path: str) -> None:
 )
 @handle_errors()
 def fetch(url: str | None, timeout: float | None) -> None:
-    """Download the current I-131 into your forms folder, checked exactly as `forms add` checks a file."""
+    """Download the default form's current blank into your forms folder, checked as `forms add` checks a file."""
     dest = fetch_form(url, timeout, progress=TerminalProgress.for_stream(sys.stderr))
     click.echo(f"downloaded {dest}")
 

@@ -25,7 +25,8 @@ from formfill.review import default_output, review
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--check-package", is_flag=True, help="Add the package checklist, the fee and the passport photos.")
 @click.option("--filing-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="With --check-package: the date the filing is mailed (YYYY-MM-DD), for the fee.")
+              help="The date the filing is mailed (YYYY-MM-DD; default today): the edition's acceptance dates, "
+                   "and with --check-package the fee.")
 @click.option("--attachments-root", type=click.Path(file_okay=False), default=None,
               help="With --check-package: attachments must lie inside this folder.")
 @click.option("--redact", is_flag=True, help="Mask SSNs and A-Numbers to their last 4 digits, also on the page images.")
@@ -45,8 +46,9 @@ def review_cmd(
     as_json: bool,
 ) -> None:
     """Write a review page for one filing: every page of the filled form with each written box outlined
-    and numbered, a table of Part, item, question, answer and profile path, Part 13 cross-references,
-    and what still needs a human (signatures, unanswered items, notes).
+    and numbered, a table of Part, item, question, answer and profile path, cross-references to the form's
+    additional-information part and continuation sheets, and what still needs a human (signatures,
+    unanswered items, notes).
 
     Give a profile (it is filled and verified in memory), or a filled PDF with --profile (it must verify
     against that profile, or nothing is written). With --json the review is printed as data and the HTML
@@ -100,5 +102,7 @@ def review_cmd(
     echo(f"  to do: {counts['sign']} signature(s), {counts['sign_sheet']} continuation sheet(s) to sign, "
          f"{counts['unanswered']} item(s) not answered, {optional} optional (\"if any\") item(s) left blank, "
          f"{counts['none']} answered none, {counts['skipped']} skipped, {counts['note']} note(s)")
+    if result.acceptance is not None:
+        echo(f"  warning: {result.acceptance}")
     if result.package is not None:
         echo(f"  package: {'complete' if result.package.get('ok') else 'INCOMPLETE'}")

@@ -9,7 +9,7 @@ clipped at an edge do not count.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -120,8 +120,10 @@ def _inside(point: tuple[float, float], rect: tuple[float, float, float, float])
     return rect[0] <= point[0] <= rect[2] and rect[1] <= point[1] <= rect[3]
 
 
-def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue]) -> list[Problem]:
+def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue],
+                     skip: Collection[str] = frozenset()) -> list[Problem]:
     """Every value is drawn whole inside its own box; boxes with nothing planned (signatures) stay empty.
+    `skip`: fields not checked (the form's identification fields, which print the publisher's code).
 
     A character counts for a box when its centre is in the box; it must then lie entirely within the
     appearance's clip (the box inset by half the padding), so a glyph cut at an edge is a problem.
@@ -135,7 +137,7 @@ def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue]
     try:
         chars: dict[int, list[_Char]] = {}
         for name, info in blank.fields.items():
-            if info.kind not in ("text", "choice") or "BarCode" in name or info.page < 1:
+            if info.kind not in ("text", "choice") or name in skip or info.page < 1:
                 continue
             if info.page not in chars:
                 chars[info.page] = _page_chars(pdf, info.page)
@@ -179,10 +181,11 @@ def _flatten_guarded(data: bytes) -> bytes:
 
 
 def verify_printed(
-    data: bytes, blank: BlankForm, values: Sequence[FieldValue], result: Verification, *, flat: bytes | None = None
+    data: bytes, blank: BlankForm, values: Sequence[FieldValue], result: Verification, *, flat: bytes | None = None,
+    skip: Collection[str] = frozenset(),
 ) -> Verification:
     """Add the printed-page check to a field-level verification."""
-    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, values)
+    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, values, skip)
     result.problems.extend(problems)
     result.ok = result.ok and not problems
     result.printed_checked = True
