@@ -31,7 +31,23 @@ EPSILON = 0.05  # points of rounding allowed in glyph boxes
 
 
 def flatten(data: bytes) -> bytes:
-    """A non-editable copy whose pages look the same: every widget's appearance baked into the page.
+    """A non-editable copy whose pages look the same: every widget's appearance baked into the page (`baked`),
+    and the form dictionary pdfium leaves behind removed, so no viewer offers fields that are no longer there."""
+    # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(baked(data))))
+    root = writer.root_object
+    if keys.ACRO_FORM in root:
+        del root[keys.ACRO_FORM]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def baked(data: bytes) -> bytes:
+    """The pages as they print, every widget's appearance baked in by pdfium: what the printed check reads and the
+    review renders. Its pages are `flatten`'s; only the now empty form dictionary is still there (removing it
+    means copying the whole document with pypdf, which is most of the time a flatten takes), so this is for
+    pdfium's eyes, never a file handed to anyone.
 
     It prints only what the fillable form prints: an empty field without an appearance (the form's
     State lists) first gets an empty one, or pdfium would generate and bake its on-screen look
@@ -48,14 +64,7 @@ def flatten(data: bytes) -> bytes:
         pdf.save(buf)
     finally:
         pdf.close()
-    # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
-    root = writer.root_object
-    if keys.ACRO_FORM in root:
-        del root[keys.ACRO_FORM]
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return buf.getvalue()
 
 
 def _empty_appearances(data: bytes) -> bytes:
@@ -163,15 +172,15 @@ def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue]
     return problems
 
 
-def _flatten_guarded(data: bytes) -> bytes:
-    """flatten() for a file formfill may not have written (`verify --printed`): pdfium failing is an unreadable input.
+def _baked_guarded(data: bytes) -> bytes:
+    """baked() for a file formfill may not have written (`verify --printed`): pdfium failing is an unreadable input.
 
     By the time pdfium sees a file, load_blank has parsed it with pypdf within the size and nesting
     bounds and decoded every stream of it within the decompression bounds, filter by filter, so what
     remains here is pdfium refusing the file: one line, exit 2.
     """
     try:
-        return flatten(data)
+        return baked(data)
     except MemoryError:
         raise FormError("the PDF could not be flattened by pdfium: it needs too much memory") from None
     except Exception as err:  # pdfium and pypdf raise their own types for a damaged file
@@ -182,7 +191,7 @@ def verify_printed(
     data: bytes, blank: BlankForm, values: Sequence[FieldValue], result: Verification, *, flat: bytes | None = None
 ) -> Verification:
     """Add the printed-page check to a field-level verification."""
-    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, values)
+    problems = printed_problems(flat if flat is not None else _baked_guarded(data), blank, values)
     result.problems.extend(problems)
     result.ok = result.ok and not problems
     result.printed_checked = True
