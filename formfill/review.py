@@ -223,7 +223,7 @@ def review(
         filled_name = None
     fmap, plan, profile_data = made.fmap, made.layout, made.data
     known = known_identifiers(profile_data)
-    flat = baked(data)  # what prints: the pages --flatten delivers, so no viewer furniture in the images
+    flat = baked(data, blank)  # what prints: the pages --flatten delivers, so no viewer furniture in the images
     pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = plan_boxes(made)

@@ -21,7 +21,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from formfill.pdf import keys
 from formfill.pdf.cache_entry import read_entry, write_entry
 
-INDEX_VERSION = 1  # bump when _index, formfill.pdf.blank.check_pristine or the index's cached form change
+INDEX_VERSION = 2  # bump when _index, formfill.pdf.blank.check_pristine or the index's cached form change
 FLAG_MULTILINE = 1 << 12
 FLAG_COMB = 1 << 24
 FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
@@ -64,6 +64,7 @@ class FieldInfo:
     on_states: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     value: Any = None
+    appearance: bool = False  # the widget has its own /AP (an empty field without one prints nothing)
 
     @property
     def obj(self) -> DictionaryObject:
@@ -169,6 +170,7 @@ def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any],
         on_states=on_states,
         options=options,
         value=inh.get(keys.V),
+        appearance=keys.AP in obj,
     )
 
 
@@ -240,12 +242,12 @@ def _field_row(info: FieldInfo) -> list[Any] | None:
         return None
     return [info.name, info.kind, info.page, list(info.rect), info.ref.idnum, info.ref.generation, info.tooltip,
             info.max_len, info.flags, info.font, info.font_size, info.align, list(info.on_states),
-            list(info.options), typed]
+            list(info.options), typed, info.appearance]
 
 
 def _field_from_row(row: list[Any], reader: PdfReader, size: int) -> FieldInfo:
     (name, kind, page, rect, idnum, gen, tooltip, max_len, flags, font, font_size, align, on_states, options,
-     typed) = row
+     typed, appearance) = row
     value: Any = None
     if typed is not None:
         value = NameObject(typed[1]) if typed[0] == "name" else TextStringObject(typed[1])
@@ -255,6 +257,7 @@ def _field_from_row(row: list[Any], reader: PdfReader, size: int) -> FieldInfo:
         ref=_ref(idnum, gen, reader, size), tooltip=str(tooltip), max_len=None if max_len is None else int(max_len),
         flags=int(flags), font=None if font is None else str(font), font_size=float(font_size), align=int(align),
         on_states=tuple(str(s) for s in on_states), options=tuple(str(o) for o in options), value=value,
+        appearance=bool(appearance),
     )
 
 
