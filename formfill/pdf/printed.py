@@ -96,7 +96,7 @@ def _unshown(data: bytes, blank: BlankForm) -> bytes | None:
     try:
         if blank.prepared_sha256 is None or not data.startswith(blank.data):
             return None
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(io.BytesIO(data), strict=True)  # the prepared blank and an update: anything odd falls back
         if reader.is_encrypted or reader.xref_objStm:
             return None
         size = int(cast(int, blank.reader.trailer[keys.SIZE]))
