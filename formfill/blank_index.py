@@ -22,7 +22,7 @@ from typing import Any
 
 from formfill.errors import InputError, UnsafeOutputError
 from formfill.files import write_atomic
-from formfill.pdf.blank import cache_dir
+from formfill.pdf.cache_entry import cache_dir
 
 INDEX_NAME = "forms-index-v1.json"
 MARK = "formfill forms index"

@@ -45,7 +45,8 @@ from formfill.layout import SHEET_WIDTH
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
 from formfill.pdf.appearance import max_lines
-from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, FieldInfo, time_limit
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, time_limit
+from formfill.pdf.fields import FieldInfo
 from formfill.pdf.streams import decoded_size
 from formfill.pdf.writer import font_for
 from formfill.profile_base import parse_profile

@@ -44,7 +44,7 @@ from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
 from formfill.masking import hidden, known_identifiers, mask_text, mask_tree, masked_name
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
-from formfill.pdf.printed import flatten
+from formfill.pdf.printed import baked
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.plan import FillPlan
 from formfill.rules import lookup
@@ -227,7 +227,7 @@ def review(
         filled_name = None
     fmap, plan, profile_data = made.fmap, made.layout, made.data
     known = known_identifiers(profile_data)
-    flat = flatten(data)  # what prints: the same flattening as --flatten, so no viewer furniture in the images
+    flat = baked(data, blank)  # what prints: the pages --flatten delivers, so no viewer furniture in the images
     pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = plan_boxes(made)

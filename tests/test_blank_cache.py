@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
+import formfill
 from formfill.blanks import load_blank
-from formfill.pdf.blank import cache_dir
+from formfill.errors import FormError
+from formfill.formpackage import edition_marks
+from formfill.pdf import blank as pdf_blank
+from formfill.pdf.blank import BlankForm, cache_dir
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "advance-parole-i485.json"
 
 
 def ends_in_classic_xref(data: bytes) -> bool:
@@ -63,10 +71,70 @@ def test_a_corrupt_cache_entry_that_looks_valid_is_not_trusted(blank_encrypted: 
     assert load_blank(raw, "again").data == first.data
 
 
+def described(blank: BlankForm) -> list[tuple[object, ...]]:
+    return [(i.name, i.kind, i.page, i.rect, i.ref.idnum, i.tooltip, i.max_len, i.flags, i.font, i.font_size,
+             i.align, i.on_states, i.options, type(i.value).__name__, i.value) for i in blank.fields.values()]
+
+
+def test_the_field_index_is_cached_and_reads_as_a_fresh_index(blank_encrypted: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second open reads the fields from the cache, exactly as indexing the prepared bytes reads them."""
+    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path))
+    raw = blank_encrypted.read_bytes()
+    fresh = load_blank(raw, "fresh", use_cache=False)
+    load_blank(raw, "first")
+    (entry,) = cache_dir().glob("prepared-*.fields-*.json")
+    again = load_blank(raw, "again")
+    assert described(again) == described(fresh) and len(again.fields) > 300
+    assert {n: (f.ref.idnum, f.widths) for n, f in again.fonts.items()} == {
+        n: (f.ref.idnum, f.widths) for n, f in fresh.fonts.items()}
+    name = next(n for n, i in fresh.fields.items() if i.kind == "check")
+    got, want = again.fields[name].obj, fresh.fields[name].obj  # a field's dictionary is parsed when asked for
+    assert sorted(got) == sorted(want) and got["/T"] == want["/T"] and got["/Rect"] == want["/Rect"]
+    assert (again.form, again.edition) == (fresh.form, fresh.edition) == ("I-131", "01/20/25")
+    assert entry.exists()
+
+
+def test_a_damaged_field_index_is_discarded_loudly_and_rebuilt(blank_plain: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path))
+    raw = blank_plain.read_bytes()
+    first = load_blank(raw, "first")
+    (entry,) = cache_dir().glob("prepared-*.fields-*.json")
+    doc = json.loads(entry.read_text())
+    kept = doc["body"]
+    doc["body"] = doc["body"].replace('"text"', '"check"', 1)  # a kind changed behind the digest
+    entry.write_text(json.dumps(doc))
+    with caplog.at_level(logging.WARNING, logger="formfill"):
+        again = load_blank(raw, "again")
+    assert "discarding the cached field index" in caplog.text
+    assert described(again) == described(first)
+    assert json.loads(entry.read_text())["body"] == kept, "rebuilt"
+
+
+def test_a_pristine_verdict_of_another_blank_is_never_trusted(blank_plain: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filled form given a copy of the real blank's cached "pristine" verdict is still refused."""
+    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path))
+    load_blank(blank_plain.read_bytes(), "blank")
+    (verdict,) = cache_dir().glob("prepared-*.pristine-*.json")
+    filled = tmp_path / "filled.pdf"
+    formfill.fill(SAMPLE, form=blank_plain, output=filled)
+    raw = filled.read_bytes()
+    with pytest.raises(FormError, match="looks like a filled form"):
+        load_blank(raw, "filled")
+    prepared = pdf_blank.load_blank(raw, "filled", marks=edition_marks()).prepared_sha256
+    assert prepared is not None
+    forged = verdict.with_name(verdict.name.replace(verdict.name.split("-")[1], prepared))
+    forged.write_bytes(verdict.read_bytes())
+    with pytest.raises(FormError, match="looks like a filled form"):
+        load_blank(raw, "filled")
+    assert not forged.exists(), "the substituted verdict was discarded"
+
+
 # --- the forms folder's index (formfill.blank_index): finding a blank opens only the one it uses ----------
 
-import json  # noqa: E402
-import logging  # noqa: E402
 import shutil  # noqa: E402
 
 from formfill import blank_index, forms  # noqa: E402

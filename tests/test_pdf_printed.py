@@ -84,3 +84,28 @@ def test_text_drawn_into_the_signature_box_is_caught(sample: Any, filled: bytes,
     assert not printed.ok
     found = [p for p in printed.problems if SIGNATURE in p.message and "nothing was planned" in p.message]
     assert found, printed.problems
+
+
+def test_pages_baked_from_the_blanks_index_print_as_those_baked_by_walking_every_field(blank_plain: Path) -> None:
+    """review and the printed check bake a fill of a prepared blank using its field index (the widgets that
+    would get an empty appearance are left off the pages instead): every page must render the same."""
+    import hashlib
+
+    import pypdfium2 as pdfium
+
+    from formfill import api
+    from formfill.pdf.printed import baked
+
+    blank = open_blank(blank_plain)
+    data = api.fill(Path(__file__).resolve().parent.parent / "samples" / "reentry-permit.json", form=blank).data
+    walked, indexed = baked(data), baked(data, blank)
+    assert walked != indexed, "the index was used"
+
+    def rendered(pdf_bytes: bytes) -> list[str]:
+        pdf = pdfium.PdfDocument(pdf_bytes)
+        try:
+            return [hashlib.sha256(pdf[i].render(scale=1).to_pil().tobytes()).hexdigest() for i in range(len(pdf))]
+        finally:
+            pdf.close()
+
+    assert rendered(indexed) == rendered(walked) and len(rendered(walked)) == blank.page_count

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from formfill.editions.align import Widget
-from formfill.pdf.blank import BlankForm, FieldInfo
+from formfill.pdf.blank import BlankForm
+from formfill.pdf.fields import FieldInfo
 from formfill.pdf.words import Rect, text_in
 
 LABEL_REACH = 170.0  # points right of a checkbox, or left of a text box, read as its label

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from formfill.pdf.blank import FieldInfo, FontInfo
+from formfill.pdf.fields import FieldInfo, FontInfo
 
 PADDING = 2.0  # points between the box edge and the text, as Acrobat draws it
 LEADING = 1.15  # line height as a multiple of the font size in multiline fields

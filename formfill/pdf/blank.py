@@ -29,81 +29,34 @@ from pathlib import Path
 from typing import Any, cast
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 from formfill.errors import FormError, InputError, NotFillableError, StreamBoundsError
 from formfill.files import read_bounded, write_atomic
 from formfill.pdf import keys
+from formfill.pdf.cache_entry import cache_dir as cache_dir  # where tests and callers have found it
+from formfill.pdf.cache_entry import read_entry, write_entry
+from formfill.pdf.fields import (
+    FLAG_FIXED_PITCH,
+    INDEX_VERSION,
+    FieldInfo,
+    FontInfo,
+    cached_index,
+    index,
+    keep_index,
+)
 from formfill.pdf.streams import bounded_pypdf, check_streams, decoded
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 PREPARE_VERSION = 5  # bump when _prepare changes, so cached prepared blanks are rebuilt
-FLAG_MULTILINE = 1 << 12
-FLAG_COMB = 1 << 24
-FLAG_FIXED_PITCH = 1  # font descriptor /Flags bit 1 (PDF 1.7, 9.8.2)
-_DA = re.compile(r"/(\S+)\s+([\d.]+)\s+Tf")
-
-
-@dataclass(frozen=True)
-class FontInfo:
-    """Enough of a simple font to measure text: widths in 1/1000 em per WinAnsi code."""
-
-    resource_name: str
-    ref: IndirectObject
-    widths: tuple[float, ...]
-    first_char: int
-    missing_width: float
-
-    def width(self, text: str, size: float) -> float:
-        total = 0.0
-        for byte in text.encode("cp1252", errors="replace"):
-            idx = byte - self.first_char
-            total += self.widths[idx] if 0 <= idx < len(self.widths) else self.missing_width
-        return total * size / 1000.0
-
-
-@dataclass
-class FieldInfo:
-    """One terminal field of the blank (in these forms each field is its own widget)."""
-
-    name: str
-    kind: str  # "text", "check", "choice", "other"
-    page: int  # 1-based
-    rect: tuple[float, float, float, float]
-    ref: IndirectObject
-    obj: DictionaryObject
-    tooltip: str = ""
-    max_len: int | None = None
-    flags: int = 0
-    font: str | None = None
-    font_size: float = 0.0
-    align: int = 0
-    on_states: tuple[str, ...] = ()
-    options: tuple[str, ...] = ()
-    value: Any = None
-
-    @property
-    def width(self) -> float:
-        return self.rect[2] - self.rect[0]
-
-    @property
-    def height(self) -> float:
-        return self.rect[3] - self.rect[1]
-
-    @property
-    def multiline(self) -> bool:
-        return bool(self.flags & FLAG_MULTILINE)
-
-    @property
-    def comb(self) -> bool:
-        return bool(self.flags & FLAG_COMB) and self.max_len is not None
-
-    @property
-    def on_state(self) -> str:
-        return self.on_states[0] if self.on_states else "/Yes"
-
-
 @dataclass
 class BlankForm:
     """A prepared blank: plain bytes, its fields by fully qualified name, and the edition it is."""
@@ -119,6 +72,7 @@ class BlankForm:
     was_encrypted: bool = False
     had_xfa: bool = False
     notes: list[str] = field(default_factory=list)
+    prepared_sha256: str | None = None  # set for a prepared blank from the cache: what its cached index is keyed by
 
     @cached_property
     def values(self) -> dict[str, str | None]:
@@ -190,12 +144,20 @@ def _load(raw: bytes, source: str, sha256: str, use_cache: bool, marks: Sequence
     cached = _cache_get(sha256) if use_cache else None
     if cached is not None:
         data, encrypted, had_xfa, notes = cached
-        reader = PdfReader(io.BytesIO(data))
+        # Our own bytes, digest-checked: strict skips pypdf's re-reading of every object header (~50 ms).
+        reader = PdfReader(io.BytesIO(data), strict=True)
     else:
         data, reader, encrypted, had_xfa, notes = _prepare(raw, source, rewrite=rewrite)
         if use_cache:
             _cache_put(sha256, data, encrypted, had_xfa, notes)
-    fields, fonts = _index(reader)
+    prepared = hashlib.sha256(data).hexdigest() if use_cache else None
+    path = cache_dir() / f"prepared-{prepared}-v{PREPARE_VERSION}.fields-v{INDEX_VERSION}.json"
+    indexed = cached_index(path, prepared, reader) if prepared else None
+    if indexed is None:
+        indexed = index(reader)
+        if prepared:
+            keep_index(path, prepared, *indexed)
+    fields, fonts = indexed
     form, edition = identify(fields, reader, marks)
     return BlankForm(
         source=source,
@@ -209,6 +171,7 @@ def _load(raw: bytes, source: str, sha256: str, use_cache: bool, marks: Sequence
         was_encrypted=encrypted,
         had_xfa=had_xfa,
         notes=list(notes),
+        prepared_sha256=prepared,
     )
 
 
@@ -264,8 +227,19 @@ def check_pristine(blank: BlankForm, expected: Pristine) -> None:
     """Refuse a blank whose fields hold anything but what `expected` says its edition ships with.
 
     The expectation comes from the form's own data (the field map's `blank_defaults`, recorded from
-    the pristine edition), never from the file itself.
+    the pristine edition), never from the file itself. A verdict is kept in the cache for a prepared blank
+    (keyed by its bytes' digest and by the expectation's), so the same bytes are checked against the same
+    expectation once, not on every call: the check reads every field and annotation of the document.
     """
+    verdict = _verdict_path(blank, expected)
+    if verdict is not None and read_entry(verdict[0], verdict[1], "pristine verdict") is not None:
+        return
+    _check_pristine(blank, expected)
+    if verdict is not None:
+        write_entry(*verdict)
+
+
+def _check_pristine(blank: BlankForm, expected: Pristine) -> None:
     marks = _annotations(blank, expected.annotations)
     if marks:
         raise FormError(
@@ -282,6 +256,16 @@ def check_pristine(blank: BlankForm, expected: Pristine) -> None:
             f"{expected.name} does not have ({shown}). Use the blank from uscis.gov "
             "(`formfill forms fetch`), never a filled copy: it would carry another client's answers."
         )
+
+
+def _verdict_path(blank: BlankForm, expected: Pristine) -> tuple[Path, dict[str, Any]] | None:
+    """Where the verdict "this prepared blank holds what `expected` says" is kept, and what it records."""
+    if blank.prepared_sha256 is None:
+        return None
+    what = json.dumps([expected.name, sorted(expected.defaults.items()), sorted(expected.annotations)])
+    digest = hashlib.sha256(what.encode()).hexdigest()
+    body = {"blank": blank.prepared_sha256, "expected": digest, "version": INDEX_VERSION, "pristine": True}
+    return cache_dir() / f"prepared-{blank.prepared_sha256}-v{PREPARE_VERSION}.pristine-{digest[:24]}.json", body
 
 
 def _annotations(blank: BlankForm, shipped: frozenset[str]) -> list[str]:
@@ -332,14 +316,6 @@ def _drawn(obj: DictionaryObject) -> str:
         return ""
     pieces = (m.group("s") if m.group("s") is not None else m.group("a") for m in _SHOWN.finditer(content))
     return "".join(piece.decode("latin-1") for piece in pieces).strip()
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("FORMFILL_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "formfill"
 
 
 CACHE_PREFIXES = ("prepared-", "baseline-")
@@ -637,101 +613,3 @@ def identify(fields: dict[str, FieldInfo], reader: PdfReader, marks: Sequence[Ed
         if m:
             return m.group("form"), m.group("edition")
     return "", ""
-
-
-def _index(reader: PdfReader) -> tuple[dict[str, FieldInfo], dict[str, FontInfo]]:
-    page_of = {
-        page.indirect_reference.idnum: i + 1
-        for i, page in enumerate(reader.pages)
-        if page.indirect_reference is not None
-    }
-    acro = cast(DictionaryObject, cast(DictionaryObject, reader.trailer[keys.ROOT])[keys.ACRO_FORM].get_object())
-    fonts = _fonts(acro)
-    fields: dict[str, FieldInfo] = {}
-
-    seen: set[int] = set()
-
-    def walk(ref: Any, prefix: str, inherited: dict[str, Any]) -> None:
-        if isinstance(ref, IndirectObject):
-            if ref.idnum in seen:
-                raise ValueError("the form's field tree refers back to itself")
-            seen.add(ref.idnum)
-        obj = ref.get_object()
-        name = prefix
-        if keys.T in obj:
-            name = f"{prefix}.{obj[keys.T]}" if prefix else str(obj[keys.T])
-        inh = dict(inherited)
-        for key in (keys.FT, keys.DA, keys.FF, keys.Q, keys.MAX_LEN, keys.V):
-            if key in obj:
-                inh[key] = obj[key]
-        kids = obj.get(keys.KIDS)
-        if kids:
-            for kid in kids:
-                walk(kid, name, inh)
-            return
-        fields[name] = _field_info(name, ref, obj, inh, page_of)
-
-    for ref in acro.get(keys.FIELDS, ArrayObject()):
-        walk(ref, "", {})
-    return fields, fonts
-
-
-def _field_info(name: str, ref: Any, obj: DictionaryObject, inh: dict[str, Any], page_of: dict[int, int]) -> FieldInfo:
-    ft = inh.get(keys.FT)
-    kind = {keys.TEXT: "text", keys.BUTTON: "check", keys.CHOICE: "choice"}.get(str(ft), "other")
-    on_states: tuple[str, ...] = ()
-    if kind == "check":
-        ap = obj.get(keys.AP)
-        normal = ap.get_object().get(keys.N) if ap is not None else None
-        if normal is not None:
-            on_states = tuple(str(k) for k in cast(DictionaryObject, normal.get_object()) if k != keys.OFF)
-    options: tuple[str, ...] = ()
-    if kind == "choice" and keys.OPT in obj:
-        for raw in cast(ArrayObject, obj[keys.OPT]):
-            opt = raw.get_object()
-            options += (str(opt[0]) if isinstance(opt, list | ArrayObject) else str(opt),)
-    font, size = None, 0.0
-    m = _DA.search(str(inh.get(keys.DA, "")))
-    if m:
-        font, size = m.group(1), float(m.group(2))
-    page_ref = obj.get(keys.P)
-    page = page_of.get(page_ref.idnum, 0) if isinstance(page_ref, IndirectObject) else 0
-    rect = tuple(float(x) for x in obj.get(keys.RECT, [0, 0, 0, 0]))
-    max_len = inh.get(keys.MAX_LEN)
-    return FieldInfo(
-        name=name,
-        kind=kind,
-        page=page,
-        rect=(rect[0], rect[1], rect[2], rect[3]),
-        ref=ref,
-        obj=obj,
-        tooltip=str(obj.get(keys.TU, "")),
-        max_len=int(max_len) if max_len is not None else None,
-        flags=int(inh.get(keys.FF, 0)),
-        font=font,
-        font_size=size,
-        align=int(inh.get(keys.Q, 0)),
-        on_states=on_states,
-        options=options,
-        value=inh.get(keys.V),
-    )
-
-
-def _fonts(acro: DictionaryObject) -> dict[str, FontInfo]:
-    out: dict[str, FontInfo] = {}
-    dr = acro.get(keys.DR)
-    font_dict = dr.get_object().get(keys.FONT) if dr is not None else None
-    if font_dict is None:
-        return out
-    font_dict = font_dict.get_object()
-    for key, ref in font_dict.items():
-        font = ref.get_object()
-        widths = tuple(float(w) for w in font.get(keys.WIDTHS, []))
-        desc = font.get(keys.FONT_DESCRIPTOR)
-        missing = float(desc.get_object().get(keys.MISSING_WIDTH, 0)) if desc is not None else 0.0
-        if not widths:
-            missing = missing or 600.0  # standard 14 fonts: a conservative Courier-like width
-        name = str(key)[1:]
-        if isinstance(ref, IndirectObject):
-            out[name] = FontInfo(name, ref, widths, int(font.get(keys.FIRST_CHAR, 0)), missing)
-    return out

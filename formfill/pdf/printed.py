@@ -31,13 +31,31 @@ EPSILON = 0.05  # points of rounding allowed in glyph boxes
 
 
 def flatten(data: bytes) -> bytes:
-    """A non-editable copy whose pages look the same: every widget's appearance baked into the page.
+    """A non-editable copy whose pages look the same: every widget's appearance baked into the page (`baked`),
+    and the form dictionary pdfium leaves behind removed, so no viewer offers fields that are no longer there."""
+    # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(baked(data))))
+    root = writer.root_object
+    if keys.ACRO_FORM in root:
+        del root[keys.ACRO_FORM]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def baked(data: bytes, blank: BlankForm | None = None) -> bytes:
+    """The pages as they print, every widget's appearance baked in by pdfium: what the printed check reads and the
+    review renders. Its pages are `flatten`'s; only the now empty form dictionary is still there (removing it
+    means copying the whole document with pypdf, which is most of the time a flatten takes), so this is for
+    pdfium's eyes, never a file handed to anyone.
 
     It prints only what the fillable form prints: an empty field without an appearance (the form's
     State lists) first gets an empty one, or pdfium would generate and bake its on-screen look
-    (a combo box's dropdown arrow) into the page.
+    (a combo box's dropdown arrow) into the page. Given the prepared `blank` that `data` is a fill of, those
+    fields are known from its field index without parsing each one (`_unshown`).
     """
-    pdf = pdfium.PdfDocument(_empty_appearances(data))
+    quick = _unshown(data, blank) if blank is not None else None
+    pdf = pdfium.PdfDocument(quick if quick is not None else _empty_appearances(data))
     try:
         pdf.init_forms()
         for i in range(len(pdf)):
@@ -48,14 +66,7 @@ def flatten(data: bytes) -> bytes:
         pdf.save(buf)
     finally:
         pdf.close()
-    # pdfium bakes the widgets into the pages but leaves the (now empty) form dictionary behind.
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
-    root = writer.root_object
-    if keys.ACRO_FORM in root:
-        del root[keys.ACRO_FORM]
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return buf.getvalue()
 
 
 def _empty_appearances(data: bytes) -> bytes:
@@ -72,6 +83,54 @@ def _empty_appearances(data: bytes) -> bytes:
         return upd.to_bytes() if upd.updates else data
     except (PdfReadError, FitError, ValueError, KeyError, TypeError, AttributeError):
         return data  # pdfium opens what it can; the printed check then judges the result
+
+
+def _unshown(data: bytes, blank: BlankForm) -> bytes | None:
+    """`data` plus an update leaving off the pages the widgets `_empty_appearances` would give an empty appearance,
+    found in `blank`'s field index; None when `data` is not simply a fill of `blank` (then every field is walked).
+
+    Applies only to a prepared blank (its index is formfill's own) that `data` extends with updates changing
+    nothing of the blank but terminal fields: only those are read from `data`, and they are walked as
+    `_empty_appearances` walks them. A widget on no page prints nothing, as one with an empty appearance.
+    """
+    try:
+        if blank.prepared_sha256 is None or not data.startswith(blank.data):
+            return None
+        reader = PdfReader(io.BytesIO(data), strict=True)  # the prepared blank and an update: anything odd falls back
+        if reader.is_encrypted or reader.xref_objStm:
+            return None
+        size = int(cast(int, blank.reader.trailer[keys.SIZE]))
+        by_id = {info.ref.idnum: info for info in blank.fields.values()}
+        changed = {idnum for table in reader.xref.values() for idnum, offset in table.items()
+                   if offset >= len(blank.data) and idnum < size}
+        if not changed <= set(by_id) or len(reader.pages) != blank.page_count:
+            return None
+        upd = IncrementalUpdate(data, reader.trailer)
+        for idnum in sorted(changed):
+            info = by_id[idnum]
+            kind = {"text": keys.TEXT, "choice": keys.CHOICE}.get(info.kind)
+            _give_empty_appearance(upd, IndirectObject(idnum, info.ref.generation, reader),
+                                   {keys.FT: NameObject(kind)} if kind else {})
+        hidden = {info.ref.idnum for info in blank.fields.values()
+                  if info.kind in ("text", "choice") and not info.appearance and info.ref.idnum not in changed
+                  and (info.value is None or not info.value)}
+        for page in reader.pages:
+            raw = page.raw_get(keys.ANNOTS) if keys.ANNOTS in page else None
+            annots = raw.get_object() if raw is not None else None
+            if not isinstance(annots, ArrayObject) or page.indirect_reference is None:
+                continue
+            kept = ArrayObject(a for a in annots if not (isinstance(a, IndirectObject) and a.idnum in hidden))
+            if len(kept) == len(annots):
+                continue
+            if isinstance(raw, IndirectObject):
+                upd.replace(raw, kept)
+            else:
+                page_dict = DictionaryObject(page)
+                page_dict[NameObject(keys.ANNOTS)] = kept
+                upd.replace(page.indirect_reference, page_dict)
+        return upd.to_bytes() if upd.updates else data
+    except (PdfReadError, FitError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _give_empty_appearance(upd: IncrementalUpdate, ref: Any, inherited: dict[str, Any]) -> None:
@@ -165,15 +224,15 @@ def printed_problems(flat: bytes, blank: BlankForm, values: Sequence[FieldValue]
     return problems
 
 
-def _flatten_guarded(data: bytes) -> bytes:
-    """flatten() for a file formfill may not have written (`verify --printed`): pdfium failing is an unreadable input.
+def _baked_guarded(data: bytes, blank: BlankForm | None = None) -> bytes:
+    """baked() for a file formfill may not have written (`verify --printed`): pdfium failing is an unreadable input.
 
     By the time pdfium sees a file, load_blank has parsed it with pypdf within the size and nesting
     bounds and decoded every stream of it within the decompression bounds, filter by filter, so what
     remains here is pdfium refusing the file: one line, exit 2.
     """
     try:
-        return flatten(data)
+        return baked(data, blank)
     except MemoryError:
         raise FormError("the PDF could not be flattened by pdfium: it needs too much memory") from None
     except Exception as err:  # pdfium and pypdf raise their own types for a damaged file
@@ -185,7 +244,7 @@ def verify_printed(
     skip: Collection[str] = frozenset(),
 ) -> Verification:
     """Add the printed-page check to a field-level verification."""
-    problems = printed_problems(flat if flat is not None else _flatten_guarded(data), blank, values, skip)
+    problems = printed_problems(flat if flat is not None else _baked_guarded(data, blank), blank, values, skip)
     result.problems.extend(problems)
     result.ok = result.ok and not problems
     result.printed_checked = True

@@ -31,7 +31,8 @@ from formfill.errors import FormError, InputError, Problem
 from formfill.files import write_atomic
 from formfill.masking import shown as show
 from formfill.pdf import keys
-from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, cache_dir, one_line, time_limit
+from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, one_line, time_limit
+from formfill.pdf.cache_entry import cache_dir
 from formfill.pdf.keys import bare
 from formfill.pdf.streams import FLATE, inflate
 from formfill.pdf.writer import FieldValue

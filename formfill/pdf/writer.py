@@ -29,7 +29,8 @@ from pypdf.generic import (
 from formfill.errors import FitError
 from formfill.pdf import keys
 from formfill.pdf.appearance import Layout, escape, text_stream
-from formfill.pdf.blank import BlankForm, FieldInfo, FontInfo
+from formfill.pdf.blank import BlankForm
+from formfill.pdf.fields import FieldInfo, FontInfo
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
