@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
 import json
 import os
 import resource
@@ -407,3 +408,19 @@ def routes(table: dict[str, bytes]) -> Answer:
         conn.sendall(table.get(path, http_answer("404 Not Found")))
 
     return answer
+
+
+def raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
+    """A classic PDF from numbered object bodies (object n is objects[n - 1]) with a correct xref."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref))
+    return out.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -26,31 +25,19 @@ from pypdf.generic import (
     NumberObject,
 )
 
+from tests.helpers import raw_pdf
+
 BOMB_BYTES = 2 * 2**30  # inflates to 2 GiB of zeros
 CHAIN_BYTES = 640 * 2**20  # the chained bombs decode to 640 MiB of zeros (the last filter of the chain's output)
 FLATE_TWICE = ("/FlateDecode", "/FlateDecode")
 
 
-def _raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
-    """A classic PDF from numbered object bodies (object n is objects[n - 1]) with a correct xref."""
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref))
-    return out.getvalue()
 
 
 def reference_loop(folder: Path) -> Path:
     """A page tree whose kid is itself, a field whose kid is itself, and an object that is a reference to itself."""
     path = folder / "loop.pdf"
-    path.write_bytes(_raw_pdf([
+    path.write_bytes(raw_pdf([
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R /Loop 5 0 R >>",
         b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>",
         b"<< /Fields [4 0 R] >>",
@@ -64,7 +51,7 @@ def deep_nesting(folder: Path, depth: int = 200_000) -> Path:
     """An array nested 200,000 deep inside the catalog (a recursive parser overflows its stack)."""
     path = folder / "deep.pdf"
     nested = b"[" * depth + b"]" * depth
-    path.write_bytes(_raw_pdf([
+    path.write_bytes(raw_pdf([
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R /Deep " + nested + b" >>",
         b"<< /Type /Pages /Kids [] /Count 0 >>",
         b"<< /Fields [] /Deep " + nested + b" >>",
@@ -301,7 +288,7 @@ def truncated(folder: Path, base: Path) -> Path:
 def malformed(folder: Path) -> Path:
     """Objects of the wrong types where a form needs dictionaries and numbers."""
     path = folder / "malformed.pdf"
-    path.write_bytes(_raw_pdf([
+    path.write_bytes(raw_pdf([
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R >>",
         b"<< /Type /Pages /Kids [(not a page) 7] /Count /many >>",
         b"<< /Fields (not an array) /DR 42 >>",

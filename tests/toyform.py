@@ -17,12 +17,13 @@ Point FORMFILL_PACKAGES_DIR at `packages/` and the engine finds it the way it fi
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.helpers import raw_pdf
 
 FORM = "T-1"
 EDITION = "01/01/26"
@@ -134,7 +135,7 @@ def blank_pdf() -> bytes:
     objects[off_ap] = _stream(b"", bbox)
     for box in BOXES:
         objects[refs[box.name]] = _field(box, page1 if box.page == 1 else page2, on_ap, off_ap)
-    return _raw_pdf([objects[n] for n in sorted(objects)])
+    return raw_pdf([objects[n] for n in sorted(objects)])
 
 
 def _field(box: Box, page: int, on_ap: int, off_ap: int) -> bytes:
@@ -157,20 +158,6 @@ def _field(box: Box, page: int, on_ap: int, off_ap: int) -> bytes:
         body += b"/V " + _pdf_string(box.value) + b" /AP << /N %d 0 R >> " % off_ap
     return body + b">>"
 
-
-def _raw_pdf(objects: list[bytes]) -> bytes:
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
 
 
 # --- the package -----------------------------------------------------------------------------------
