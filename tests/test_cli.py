@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pytest
 import formfill
 from formfill.blanks import load_blank
 from formfill.cli import main
-from tests.helpers import REPO, SAMPLES, formfill_command
+from tests.helpers import REPO, SAMPLES, formfill_command, http_serving
 from tests.helpers import invoke as run
 from tests.helpers import load_sample as sample_data
 
@@ -302,15 +301,8 @@ def local_server(tmp_path: Path, blank_plain: Path) -> Iterator[str]:
     site.mkdir()
     shutil.copyfile(blank_plain, site / "i-131.pdf")
     handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with http_serving(handler) as base:
+        yield base
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -63,7 +63,7 @@ from formfill.pdf.streams import (
     inline_image_bytes,
     samples_size,
 )
-from tests.helpers import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, http_serving
 from tests.hostile_pdfs import CHAINS, chain_bomb, image_bomb, lzw
 
 SAMPLE = SAMPLES / "advance-parole-i485.json"
@@ -535,14 +535,8 @@ def server(bombs: dict[tuple[str, str], Path]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/i-131.pdf"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_serving(Handler) as base:
+        yield f"{base}/i-131.pdf"
 
 
 @pytest.mark.slow
