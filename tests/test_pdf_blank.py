@@ -33,6 +33,7 @@ from formfill.blanks import expectations, load_blank
 from formfill.errors import FormError, VerificationError
 from formfill.fieldmap import for_form
 from formfill.forms import open_blank
+from formfill.pdf import readback as readback_mod
 from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import cache_dir, stray_fields
 from formfill.pdf.printed import flatten
@@ -360,16 +361,16 @@ def test_a_damaged_verification_baseline_is_discarded_loudly(blank_plain: Path, 
                                                              caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
     blank = load_blank(blank_plain.read_bytes(), "plain")
-    verify_mod.forget_baselines()
-    good = verify_mod.baseline(blank)
+    readback_mod.forget_baselines()
+    good = readback_mod.baseline(blank)
     (entry,) = cache_dir().glob("baseline-*.json")
     doc = json.loads(entry.read_text())
     # Turn one field's value into someone's name, keeping the file valid JSON: only the digest can tell.
     doc["body"] = doc["body"].replace('"value": ""', '"value": "OLDCLIENT"', 1)
     entry.write_text(json.dumps(doc))
-    verify_mod.forget_baselines()
+    readback_mod.forget_baselines()
     with caplog.at_level(logging.WARNING, logger="formfill"):
-        again = verify_mod.baseline(blank)
+        again = readback_mod.baseline(blank)
     assert any("discarding the cached verification baseline" in r.getMessage() for r in caplog.records)
     assert again == good
     assert "OLDCLIENT" not in entry.read_text()

@@ -12,6 +12,7 @@ import formfill
 from formfill.api import prepare, render
 from formfill.blanks import expectations, load_blank
 from formfill.forms import open_blank
+from formfill.pdf import readback as readback_mod
 from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.writer import IncrementalUpdate
@@ -52,10 +53,10 @@ def test_a_good_fill_verifies_on_both_read_paths(sample: Any, blank_plain: Path,
 def test_fast_path_reads_only_the_written_fields(sample: Any, blank_plain: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
-    verify_mod.baseline(blank)
+    readback_mod.baseline(blank)
     calls = []
-    real = verify_mod.read_fields
-    monkeypatch.setattr(verify_mod, "read_fields", lambda pdf: calls.append(1) or real(pdf))
+    real = readback_mod.read_fields
+    monkeypatch.setattr(readback_mod, "read_fields", lambda pdf: calls.append(1) or real(pdf))
     assert verify_mod.verify_bytes(data, plan.field_values(), expectations(fmap), sheets, 14, blank).ok
     assert calls == [], "a clean fill should not need the whole field tree parsed again"
 
@@ -83,8 +84,8 @@ def test_a_file_from_another_blank_gets_a_full_read(sample: Any, blank_plain: Pa
     _blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
     other = open_blank(blank_encrypted)  # same fields, different bytes: the overlay does not apply
     calls = []
-    real = verify_mod.read_fields
-    monkeypatch.setattr(verify_mod, "read_fields", lambda pdf: calls.append(1) or real(pdf))
+    real = readback_mod.read_fields
+    monkeypatch.setattr(readback_mod, "read_fields", lambda pdf: calls.append(1) or real(pdf))
     result = verify_mod.verify_bytes(data, plan.field_values(), expectations(fmap), sheets, 14, other)
     assert calls == [1], "a file not built on the given blank must be read in full"
     assert result.ok, result.problems
