@@ -22,7 +22,9 @@ import formfill
 from formfill.api import prepare
 from formfill.forms import open_blank
 from formfill.loading import load_profile
+from formfill.pdf.appearance import Layout
 from formfill.pdf.blank import BlankForm
+from formfill.pdf.writer import FieldValue, fill_bytes, pdf_string
 from tests.helpers import SAMPLES, load_sample, require_tool
 
 SCALE = 2  # 144 dpi
@@ -325,3 +327,30 @@ def test_sheets_fall_back_to_standard_courier_bold(blank_plain: Path) -> None:
     assert [str(f.get_object()["/BaseFont"]) for f in sheet["/Resources"]["/Font"].values()] == ["/Courier-Bold"]
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         assert (pdf.pages[14].extract_text() or "").splitlines()[:3] == ["a header", "Page Number: 4", "words"]
+
+
+@pytest.mark.parametrize(("raw", "written"), [
+    (b"Part 2. Information About You. 1. Family Name (Last Name).",
+     b"(Part 2. Information About You. 1. Family Name \\(Last Name\\).)"),
+    (b"C:\\path\\ (a)", b"(C:\\\\path\\\\ \\(a\\))"),
+    (b"", b"()"),
+    ("José".encode("cp1252"), b"<4A6F73E9>"),
+    (b"\xfe\xff\x00G", b"<FEFF0047>"),
+    (b"line\nbreak", b"<6C696E650A627265616B>"),
+])
+def test_pdf_string_is_literal_for_printable_ascii_and_hex_otherwise(raw: bytes, written: bytes) -> None:
+    assert pdf_string(raw) == written
+
+
+def test_written_strings_read_back_byte_for_byte(blank_plain: Path) -> None:
+    """Every string of the update, literal or hex, is the string it was before (pypdf reads the file back)."""
+    blank = open_blank(blank_plain)
+    name = "form1[0].P4[0].Part2_Line1_FamilyName[0]"
+    value = "O'NEILL (JR) \\ JOSÉ"
+    info = blank.fields[name]
+    data = fill_bytes(blank, [FieldValue(name, "text", value, Layout(lines=(value,), size=10.0, fits=True))])
+    again = PdfReader(io.BytesIO(data)).get_object(info.ref.idnum)
+    assert again is not None
+    assert again["/V"] == value
+    assert again["/TU"] == info.obj["/TU"] and again["/T"] == info.obj["/T"]
+    assert b"\\057" not in data[len(blank.data):], "no needless octal escapes in the update"

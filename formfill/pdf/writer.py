@@ -33,6 +33,7 @@ from formfill.pdf.blank import BlankForm
 from formfill.pdf.fields import FieldInfo, FontInfo
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
 
 SHEET_SIZE = (612.0, 792.0)  # US Letter, like the form
 SHEET_MARGIN = 36.0
@@ -252,8 +253,42 @@ def _append_sheets(blank: BlankForm, upd: IncrementalUpdate, sheets: list[bytes]
 
 def _write_object(out: io.BytesIO, idnum: int, gen: int, obj: PdfObject) -> None:
     out.write(f"{idnum} {gen} obj\n".encode())
-    obj.write_to_stream(out)
+    _write_value(out, obj)
     out.write(b"\nendobj\n")
+
+
+def _write_value(out: io.BytesIO, obj: PdfObject) -> None:
+    """pypdf's serialisation, except text strings, written by `pdf_string`: pypdf escapes every byte that is not
+    a letter or digit (a tooltip's "/" becomes "\\057"), which made the update a third larger and its strings
+    the costliest part of writing it and of reading it back."""
+    if isinstance(obj, StreamObject):
+        obj.write_to_stream(out)
+    elif isinstance(obj, DictionaryObject):
+        out.write(b"<<\n")
+        for key, value in obj.items():
+            key.write_to_stream(out)
+            out.write(b" ")
+            _write_value(out, value)
+            out.write(b"\n")
+        out.write(b">>")
+    elif isinstance(obj, ArrayObject):
+        out.write(b"[")
+        for item in obj:
+            out.write(b" ")
+            _write_value(out, item)
+        out.write(b" ]")
+    elif isinstance(obj, TextStringObject):
+        out.write(pdf_string(obj.get_encoded_bytes()))
+    else:
+        obj.write_to_stream(out)
+
+
+def pdf_string(raw: bytes) -> bytes:
+    """A PDF string object holding `raw` (PDF 1.7, 7.3.4): literal when it is printable ASCII, escaping only
+    the backslash and parentheses; hexadecimal otherwise (UTF-16 text, PDFDocEncoding beyond ASCII)."""
+    if not _NOT_PRINTABLE.search(raw):
+        return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+    return b"<" + raw.hex().upper().encode("ascii") + b">"
 
 
 def _subsections(rows: list[tuple[int, int, int]]) -> list[tuple[int, list[tuple[int, int, int]]]]:
