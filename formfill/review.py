@@ -283,6 +283,11 @@ def _redacted(r: Review, known: tuple[str, ...]) -> Review:
 # --- page images ---------------------------------------------------------------------------------
 
 
+PNG_LEVEL = 1
+"""zlib level of the page images: the same pixels in half the encoding time of Pillow's default (6), for 17 %
+more bytes (14 pages: ~250 -> ~130 ms, 0.9 -> 1.1 MB); a review page is read once, on the firm's own disk."""
+
+
 def render_pages(flat: bytes, form_pages: int, dpi: int,
             known: tuple[str, ...] | None) -> tuple[list[Page], list[tuple[int, Rect]]]:
     """Every page as a greyscale PNG; unless `known` is None (no redaction), the identifiers' digits are
@@ -309,7 +314,7 @@ def render_pages(flat: bytes, form_pages: int, dpi: int,
             finally:
                 page.close()
             buf = io.BytesIO()
-            image.save(buf, "PNG")
+            image.save(buf, "PNG", compress_level=PNG_LEVEL)
             kind = "form" if i < form_pages else "continuation_sheet"
             pages.append(Page(i + 1, kind, width, height, buf.getvalue(), image.size,
                               None if kind == "form" else i + 1 - form_pages))
