@@ -30,7 +30,7 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # filing fee's id and the photo kinds are in the package rules (`answers`, `fees.filing_fee_id`, `photo_kinds`).
 #
 # Left after merging issues 19-21 onto issue 18 (each an honest engine literal, to move into the package):
-# - `review.py`: `expedite` is the key of the review's package section in the `--json` output (kept for
+# - `review.py` (and `review_html.py`, which draws them): `expedite` is the key of the review's package section in the `--json` output (kept for
 #   compatibility; the section it shows is the spec's `expedite_section`); `none` is its to-do kind (the list read
 #   is the spec's `none_list`).
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
@@ -39,6 +39,7 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 KNOWN: dict[str, set[str]] = {
     "formfill/assembly/build.py": {"'expedite'"},
     "formfill/review.py": {"'expedite'", "'none'"},
+    "formfill/review_html.py": {"'expedite'", "'none'"},  # the same section key and to-do kind, drawn
     "formfill/assembly/letter.py": {"'none'"},
     "formfill/cli/review_cmds.py": {"'none'"},
     "formfill/editions/workflow.py": {"'none'"},
