@@ -94,12 +94,12 @@ def load_side(source: str | os.PathLike[str]) -> Side:
 
 def normalised(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """The profile as validation prints it; an invalid one is compared as written (its problems kept)."""
-    from formfill.extract import _prune
+    from formfill.profile_paths import prune
 
     try:
-        return _prune(parse_profile(data).model_dump(mode="json", exclude_none=True)), []
+        return prune(parse_profile(data).model_dump(mode="json", exclude_none=True)), []
     except ProfileError as err:
-        return _prune(data), err.problems
+        return prune(data), err.problems
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 import io
 import json
 import os
 import re
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,53 +36,32 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from formfill import fieldmap as fieldmap_module
 from formfill.blanks import load_blank
 from formfill.errors import FormError, InputError, NoFieldsError, NotFillableError, Problem, ProfileError
-from formfill.fieldmap import FieldMap, all_maps, matches
+from formfill.fieldmap import FieldMap, matches
 from formfill.files import read_bounded, write_atomic
-from formfill.formpackage import all_packages, default_package, package_for
-from formfill.layout import SHEET_WIDTH
+from formfill.formpackage import default_package, package_for
 from formfill.masking import is_sensitive, mask_text
 from formfill.masking import shown as show
+from formfill.overflow_text import Chunk, entry_label, part13_joiner, sheet_furniture, sheet_joiner
 from formfill.pdf.appearance import max_lines
 from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, time_limit
 from formfill.pdf.fields import FieldInfo
 from formfill.pdf.streams import decoded_size
-from formfill.pdf.writer import font_for
 from formfill.profile_base import parse_profile
+from formfill.profile_paths import (
+    delete_path,
+    is_int,
+    is_list,
+    is_model,
+    model_type,
+    prune,
+    set_path,
+    strip_optional,
+)
+from formfill.readmap import ReadMap, Rule, location, read_maps, readable
 from formfill.rules import holds_raw, lookup
 
 NO_FIELDS = "this file has no form fields; formfill reads filled forms, not scans"
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _DIGIT = re.compile(r"digit(\d)of(\d)")
-_ENTRY_LABEL = re.compile(
-    r"Page(?:\s+Number)?\s*:?\s*(?P<page>\d+)[\s,;|/-]+Part(?:\s+Number)?\s*:?\s*(?P<part>[\w.]+)[\s,;|/-]+"
-    r"Item(?:\s+Number)?\s*:?\s*(?P<item>[\w.\-]+)",
-    re.I,
-)
-_DATE_LINE = r"Date( of Signature)?( \(mm/dd/yyyy\))?:[\s_]*"
-
-
-@functools.cache
-def _sheet_furniture(form: str, footer: tuple[str, ...] = (), title: str = "", part: str = "") -> re.Pattern[str]:
-    """A continuation sheet's own lines (signature, date, rule, title): whole lines only, so a body line that
-    merely starts like one is text. `footer` and `title` are the form's own (its package's spec: the
-    signature and date lines, the sheet title template); hand-made sheets' usual wordings are known too."""
-    own = [rf"{re.escape(line)}[\s_]*" for line in footer]
-    if title:
-        slots = {"{form}": re.escape(form), "{part}": re.escape(part), "{n}": r"\d+", "{total}": r"\d+"}
-        own.append("".join(slots.get(chunk, re.escape(chunk)) for chunk in re.split(r"(\{\w+\})", title)))
-    return re.compile(
-        rf"^((\w+'?s? )?Signature( of \w+)?:[\s_]*({_DATE_LINE})?|{_DATE_LINE}|_{{3,}}[_\s]*|"
-        rf"Form {re.escape(form)}\b.*continuation sheet \d+ of \d+" + "".join(f"|{p}" for p in own) + ")$",
-        re.I,
-    )
-
-
-def _entry_label(line: str) -> re.Match[str] | None:
-    """`Page Number: 5   Part Number: 2   Item Number: 3` (or `Page 5, Part 2, Item 3`) opening a sheet entry."""
-    m = _ENTRY_LABEL.search(line)
-    return m if m is not None and m.start() < 3 else None
-
-
 @dataclass
 class Extraction:
     """What was read from a filled form: the profile (complete or partial), problems by JSON path, notes."""
@@ -118,203 +95,6 @@ class Extraction:
         }
 
 
-# --- rules: one shape for the fill map read backwards and for an old edition's read map --------
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What one field means when read: a text value for `path`, or conditions a checked box makes true."""
-
-    field: str
-    kind: str  # text | check | choice
-    path: str | None = None
-    sets: tuple[tuple[str, Any], ...] = ()
-    when: tuple[tuple[str, Any], ...] = ()
-    format: str | None = None
-    where: str = ""
-    any_of: tuple[tuple[tuple[str, Any], ...], ...] = ()  # a box that means one of several condition sets
-    page: int = 0
-    part: str = ""
-    item: str = ""
-    label: str | None = None
-    echo: bool = False  # Part 13's own header (the name again): read only when the answer is nowhere else
-    read: tuple[tuple[str, Any], ...] = ()  # what a box of several meanings certainly says when read back
-    ask: tuple[str, str] | None = None  # (path, question): the one thing such a box leaves open
-    copy_from: str | None = None  # kind "copy": a checked box that means "the answer at copy_from" (path: where to)
-    move_when: Any = None  # ... taken away from copy_from when this condition holds (it was not an answer there)
-    missing: str | None = None  # ... what to ask when copy_from is empty
-
-
-@dataclass(frozen=True)
-class ReadMap:
-    form: str
-    edition: str
-    rules: tuple[Rule, ...]
-    ignored: tuple[str, ...] = ()  # signatures, barcodes: never read
-    not_carried: tuple[dict[str, Any], ...] = ()  # fields with no place in the profile: a note (or problem) when filled
-    not_asked: tuple[dict[str, Any], ...] = ()  # profile paths this edition does not ask (when it applies): notes
-    questions: tuple[dict[str, Any], ...] = ()  # answers this edition leaves open (when it holds): asked, or moved
-    fill_map: FieldMap | None = None
-    path: str = ""
-
-
-def _where(page: Any, part: str, item: str) -> str:
-    return f"Page {page}, Part {part}, Item {item}"
-
-
-def from_fill_map(fmap: FieldMap) -> ReadMap:
-    """The fill map read backwards: every entry says what its field means."""
-    rules = []
-    info13 = fmap.additional_information
-    header13 = (int(info13.get("page", 0)), str(info13.get("part", "")))
-    for e in fmap.entries:
-        where = _where(e.page, e.part, e.item)
-        if e.kind == "check":
-            rules.append(Rule(e.field, "check", sets=e.when, any_of=getattr(e, "any_of", ()), where=where,
-                              page=e.page, part=e.part, item=e.item, read=e.read, ask=e.ask))
-        else:
-            rules.append(Rule(e.field, e.kind, path=e.source, when=e.when, format=e.format, where=where,
-                              page=e.page, part=e.part, item=e.item, label=e.label,
-                              echo=(e.page, e.part) == header13))
-    ignored = tuple(fmap.signature_fields) + tuple(fmap.unfilled_fields)
-    return ReadMap(fmap.form, fmap.edition, tuple(rules), ignored, fill_map=fmap, path=fmap.path)
-
-
-def load_read_map(path: Path) -> ReadMap:
-    """A read map (`*.read.json`): an edition formfill reads but does not fill."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        rules = []
-        for raw in doc["fields"]:
-            where = raw.get("where", "")
-            if "set" in raw:
-                rules.append(Rule(raw["field"], "check", sets=tuple(raw["set"].items()), where=where,
-                                  when=tuple(raw.get("when", {}).items())))
-            elif "copy" in raw:
-                copy = raw["copy"]
-                rules.append(Rule(raw["field"], "copy", path=copy["to"], copy_from=copy["from"], where=where,
-                                  when=tuple(raw.get("when", {}).items()), move_when=copy.get("move_when"),
-                                  missing=copy["missing"]))
-            else:
-                rules.append(Rule(raw["field"], raw.get("kind", "text"), path=raw["path"],
-                                  when=tuple(raw.get("when", {}).items()), format=raw.get("format"), where=where,
-                                  label=raw.get("label")))
-        return ReadMap(
-            form=doc["form"],
-            edition=doc["edition"],
-            rules=tuple(rules),
-            ignored=tuple(doc.get("ignored_fields", [])),
-            not_carried=tuple(doc.get("not_carried", [])),
-            not_asked=tuple(doc.get("not_asked", [])),
-            questions=tuple(doc.get("questions", [])),
-            path=str(path),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise FormError(f"The read map {path} is not valid: {err}") from None
-
-
-def read_maps() -> dict[tuple[str, str], ReadMap]:
-    """Every edition formfill can read: the fill maps backwards, then the read-only maps."""
-    found = {key: from_fill_map(fmap) for key, fmap in all_maps().items()}
-    for pkg in all_packages():
-        for path in pkg.read_maps.values():
-            rmap = load_read_map(path)
-            found.setdefault((rmap.form, rmap.edition), rmap)
-    return found
-
-
-def readable() -> list[str]:
-    return sorted(f"{form} edition {edition}" for form, edition in read_maps())
-
-
-# --- the model's types, so read text becomes the value the profile holds --------------------------
-
-
-def _strip_optional(tp: Any) -> list[Any]:
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        out: list[Any] = []
-        for arg in typing.get_args(tp):
-            if arg is not type(None):
-                out.extend(_strip_optional(arg))
-        return out
-    return [tp]
-
-
-def model_type(path: str, root: type[BaseModel] | None = None) -> Any:
-    """The type the profile model (`root`, default the default package's) declares at `path` (list item types
-    for `[n]`), or None."""
-    candidates: list[Any] = [root or default_package().model()]
-    for name, index in _PATH_PART.findall(path):
-        nxt: list[Any] = []
-        for tp in candidates:
-            if index:
-                if typing.get_origin(tp) is list:
-                    nxt.extend(_strip_optional(typing.get_args(tp)[0]))
-            elif isinstance(tp, type) and issubclass(tp, BaseModel) and name in tp.model_fields:
-                nxt.extend(_strip_optional(tp.model_fields[name].annotation))
-        if not nxt:
-            return None
-        candidates = nxt
-    return candidates[0] if len(candidates) == 1 else tuple(candidates)
-
-
-def _is_list(path: str, root: type[BaseModel]) -> bool:
-    return typing.get_origin(model_type(path, root)) is list
-
-
-def _is_model(path: str, root: type[BaseModel]) -> bool:
-    tp = model_type(path, root)
-    tps = tp if isinstance(tp, tuple) else (tp,)
-    return any(isinstance(t, type) and issubclass(t, BaseModel) for t in tps)
-
-
-def _is_int(path: str, root: type[BaseModel]) -> bool:
-    return model_type(path, root) is int
-
-
-# --- building the profile -------------------------------------------------------------------------
-
-
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    parts = _PATH_PART.findall(path)
-    cur: Any = data
-    for n, (name, index) in enumerate(parts):
-        last = n == len(parts) - 1
-        nxt_is_index = not last and bool(parts[n + 1][1])
-        if index:
-            i = int(index)
-            while len(cur) <= i:
-                cur.append({})
-            if last:
-                cur[i] = value
-            else:
-                cur = cur[i]
-        elif last:
-            cur[name] = value
-        else:
-            if not isinstance(cur.get(name), list | dict):
-                cur[name] = [] if nxt_is_index else {}
-            cur = cur[name]
-
-
-def _delete(data: dict[str, Any], path: str) -> None:
-    parent, _, key = path.rpartition(".")
-    holder = lookup(data, parent) if parent else data
-    if isinstance(holder, dict) and "[" not in key:
-        holder.pop(key, None)
-
-
-def _prune(value: Any) -> Any:
-    """Drop empty sections and rows: what the form leaves blank is simply not in the profile."""
-    if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, {}, [])}
-    if isinstance(value, list):
-        items = [_prune(v) for v in value]
-        return [v for v in items if v not in ({}, None)]
-    return value
 
 
 class _Reader:
@@ -336,8 +116,8 @@ class _Reader:
         spec = rmap.fill_map.package.spec if rmap.fill_map is not None else None
         self.marks = spec.overflow.markers if spec is not None else None  # None: an edition read without overflow
         self.overflow = f"Part {spec.overflow.part}" if spec is not None else ""
-        self.furniture = _sheet_furniture(rmap.form, tuple(spec.overflow.sheet_footer), spec.overflow.sheet_title,
-                                          spec.overflow.part) if spec is not None else _sheet_furniture(rmap.form)
+        self.furniture = sheet_furniture(rmap.form, tuple(spec.overflow.sheet_footer), spec.overflow.sheet_title,
+                                          spec.overflow.part) if spec is not None else sheet_furniture(rmap.form)
         pkg = package_for(rmap.form) or default_package()
         self.dropped = dict(pkg.spec.extract_drops)
         self.model = pkg.model()
@@ -378,12 +158,12 @@ class _Reader:
         if path in self.dropped:
             self.notes.append(f"{path}: {self.dropped[path]}")
             return
-        if _is_list(path, self.model) and not isinstance(value, list):
+        if is_list(path, self.model) and not isinstance(value, list):
             current = lookup(self.data, path)
             items = list(current) if isinstance(current, list) else []
             if value not in items:
                 items.append(value)
-            _set(self.data, path, items)
+            set_path(self.data, path, items)
             return
         current = lookup(self.data, path)
         if current is not None and current != value:
@@ -391,7 +171,7 @@ class _Reader:
                                          f"({self.origin.get(path, '?')}) and {show(path, value)} ({where})",
                                          "conflict"))
             return
-        _set(self.data, path, value)
+        set_path(self.data, path, value)
         self.origin[path] = where
         if field_name:
             self.origin_field[path] = field_name
@@ -464,7 +244,7 @@ class _Reader:
                     paths = [r.path for r in texts if r.path and _key(r.page, r.part, r.item) == entry.key]
                     self.problems.append(Problem(
                         paths[0] if paths else "",
-                        f"{self.overflow} ({_where(*entry.key)}) holds text that continues no answer formfill reads: "
+                        f"{self.overflow} ({location(*entry.key)}) holds text that continues no answer formfill reads: "
                         f"{_clip(mask_text(entry.text)) if not (paths and is_sensitive(paths[0])) else '[redacted]'}",
                         "unread",
                     ))
@@ -496,7 +276,7 @@ class _Reader:
                 continue
             self.assign(r.path, copy.deepcopy(value), r.where or r.field, r.field)
             if r.move_when is not None and holds_raw(r.move_when, self.data):
-                _delete(self.data, r.copy_from)
+                delete_path(self.data, r.copy_from)
 
     def questions(self) -> None:
         """The read map's questions: an answer this edition leaves open is asked (and, where the map says so,
@@ -507,9 +287,9 @@ class _Reader:
             path = str(q["path"])
             if q.get("move_to"):
                 value = lookup(self.data, path)
-                _delete(self.data, path)
+                delete_path(self.data, path)
                 self.present.pop(path, None)  # its "Yes" box belongs to the path it moves to
-                _set(self.data, str(q["move_to"]), value)
+                set_path(self.data, str(q["move_to"]), value)
                 self.present[str(q["move_to"])] = self.origin.get(path, "")
             self.problems.append(Problem(path, str(q["message"]), "ambiguous"))
 
@@ -543,8 +323,8 @@ class _Reader:
             item = skipped.get(field_name)
             if item is None or lookup(self.data, path) is None:
                 continue
-            _delete(self.data, path)
-            self.notes.append(f"{path}: {_where(item.page, item.part, item.item)} holds an answer the form tells "
+            delete_path(self.data, path)
+            self.notes.append(f"{path}: {location(item.page, item.part, item.item)} holds an answer the form tells "
                               f"this applicant to skip (\"{_clip(item.instruction, 80)[1:-1]}\"); not read")
 
     def take(self, r: Rule, value: str, joined: dict[str, dict[int, tuple[str, str]]]) -> None:
@@ -572,7 +352,7 @@ class _Reader:
                 return text
         if fmt == "list":  # one per line (as a ruled box invites) or comma-separated (as formfill prints)
             return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
-        if _is_int(path, self.model):
+        if is_int(path, self.model):
             stripped = text.strip()
             if stripped.isascii() and stripped.isdigit():
                 return int(stripped)
@@ -581,11 +361,11 @@ class _Reader:
 
     # Part 13 -------------------------------------------------------------------------------------
 
-    def part13(self) -> list[_Chunk]:
+    def part13(self) -> list[Chunk]:
         """Part 13's blocks and the continuation sheets as entries, long ones joined back together."""
         fmap = self.rmap.fill_map
         assert fmap is not None
-        chunks: list[_Chunk] = []
+        chunks: list[Chunk] = []
         for block in fmap.additional_information.get("blocks", []):
             text = self.text(block["text"])
             if text is None:
@@ -595,10 +375,10 @@ class _Reader:
             info = self.form.fields[block["text"]]
             lines = text.split("\n")
             full = len(lines) >= _block_lines(info, fmap)
-            chunks.append(_Chunk(key, lines, full, _part13_joiner(self.form, info)))
+            chunks.append(Chunk(key, lines, full, part13_joiner(self.form, info)))
         self.part13_entries = len(chunks)
         chunks.extend(self.sheet_chunks(fmap))
-        entries: list[_Chunk] = []
+        entries: list[Chunk] = []
         markers = self.markers()
         prefix = self.continuation
         for c in chunks:
@@ -640,7 +420,7 @@ class _Reader:
             )
         return {k: tuple(v) for k, v in out.items()}
 
-    def sheet_chunks(self, fmap: FieldMap) -> list[_Chunk]:
+    def sheet_chunks(self, fmap: FieldMap) -> list[Chunk]:
         """Continuation sheets: pages after the form's own, read as text (they carry no fields)."""
         if self.form.page_count <= fmap.pages:
             return []
@@ -667,16 +447,16 @@ class _Reader:
             return []
         self.sheets = len(pages)
         # The header (name, A-Number) is what sits above the first entry on the first sheet; every sheet has it.
-        header_top = next((top for lines in pages for text, top in lines if _entry_label(text)), 0.0)
+        header_top = next((top for lines in pages for text, top in lines if entry_label(text)), 0.0)
         furniture = self.furniture
-        out: list[_Chunk] = []
-        current: _Chunk | None = None
+        out: list[Chunk] = []
+        current: Chunk | None = None
         for lines in pages:
             for text, top in lines:
                 line = text.strip()
-                m = _entry_label(line)
+                m = entry_label(line)
                 if m is not None:
-                    current = _Chunk(_key(m["page"], m["part"], m["item"]), [], True, _sheet_joiner)
+                    current = Chunk(_key(m["page"], m["part"], m["item"]), [], True, sheet_joiner)
                     out.append(current)
                     continue
                 if top < header_top - 1 or not line or current is None or furniture.match(line):
@@ -698,7 +478,7 @@ class _Reader:
                 large.add(n)
         return large
 
-    def resolve_pointer(self, r: Rule, value: str, part13: list[_Chunk]) -> str | None:
+    def resolve_pointer(self, r: Rule, value: str, part13: list[Chunk]) -> str | None:
         if self.rmap.fill_map is None:
             return value
         key = _key(r.page, r.part, r.item)
@@ -737,7 +517,7 @@ class _Reader:
             return None
         return value
 
-    def overflow_rows(self, part13: list[_Chunk]) -> None:
+    def overflow_rows(self, part13: list[Chunk]) -> None:
         fmap = self.rmap.fill_map
         assert fmap is not None
         for spec in fmap.overflow_rows:
@@ -753,52 +533,9 @@ class _Reader:
                 for piece in m.group(2).split(", "):
                     label, _, value = piece.partition(": ")
                     if label in labels and value:
-                        self.assign(f"{spec['source']}[{row}].{labels[label]}", value, _where(*key))
+                        self.assign(f"{spec['source']}[{row}].{labels[label]}", value, location(*key))
                     else:
                         self.problems.append(Problem(f"{spec['source']}[{row}]", f"cannot read {piece!r}", "unread"))
-
-
-@dataclass
-class _Chunk:
-    key: tuple[str, str, str]
-    lines: list[str]
-    full: bool
-    joiner: Any
-    joiners: list[Any] = field(default_factory=list)
-    used: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.joiners:
-            self.joiners = [self.joiner] * len(self.lines)
-
-    @property
-    def text(self) -> str:
-        out = ""
-        for n, line in enumerate(self.lines):
-            if n == 0:
-                out = line
-            else:
-                out += self.joiners[n - 1](self.lines[n - 1], line) + line
-        return out
-
-
-def _sheet_joiner(prev: str, nxt: str) -> str:
-    """A sheet line of exactly the sheet width with no space is one piece of a word split across lines."""
-    return "" if len(prev) >= SHEET_WIDTH and " " not in prev else " "
-
-
-def _part13_joiner(form: BlankForm, info: FieldInfo) -> Any:
-    font = font_for(form, info)
-    size = info.font_size or 10
-    usable = info.width - 4
-
-    def join(prev: str, nxt: str) -> str:
-        # A word too long for a line is cut at the last character that fits: the line could not take one more.
-        if " " not in prev and nxt and font.width(prev + nxt[0], size) > usable:
-            return ""
-        return " "
-
-    return join
 
 
 def _block_lines(info: FieldInfo, fmap: FieldMap) -> int:
@@ -897,17 +634,17 @@ def extract(
                 reader.problems.append(Problem(str(item.get("path", "")), str(item["note"]), "attention"))
             else:
                 reader.notes.append(f"{item.get('path', '')}: {item['note']}".lstrip(": "))
-    data = {"schema_version": 1, "form": rmap.form, **_prune(reader.data)}
+    data = {"schema_version": 1, "form": rmap.form, **prune(reader.data)}
     for path in reader.present:  # a checked "Yes" says the section exists, even when nothing else is in it
         parent = path.rpartition(".")[0]
         parent_there = not parent or lookup(data, parent) is not None
-        if lookup(data, path) is None and _is_model(path, reader.model) and parent_there:
-            _set(data, path, {})
+        if lookup(data, path) is None and is_model(path, reader.model) and parent_there:
+            set_path(data, path, {})
     problems = list(reader.problems)
     profile: dict[str, Any]
     try:
         model = parse_profile(data)
-        profile = _prune(model.model_dump(mode="json", exclude_none=True))
+        profile = prune(model.model_dump(mode="json", exclude_none=True))
     except ProfileError as err:
         profile = _ordered(_normalised(data, reader.model), "", reader.model)
         found = [*err.problems, *_rules_on(data, err.problems)]
@@ -934,12 +671,12 @@ def _normalised(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
         if info is None:
             out[key] = value
             continue
-        nested = [t for t in _strip_optional(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
-        items = [t for t in _strip_optional(info.annotation) if typing.get_origin(t) is list]
+        nested = [t for t in strip_optional(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+        items = [t for t in strip_optional(info.annotation) if typing.get_origin(t) is list]
         if isinstance(value, dict) and nested:
             out[key] = _normalised(value, nested[0])
         elif isinstance(value, list) and items and value and all(isinstance(v, dict) for v in value):
-            inner = [t for t in _strip_optional(typing.get_args(items[0])[0]) if isinstance(t, type)
+            inner = [t for t in strip_optional(typing.get_args(items[0])[0]) if isinstance(t, type)
                      and issubclass(t, BaseModel)]
             out[key] = [_normalised(v, inner[0]) for v in value] if inner else value
         else:

@@ -30,9 +30,9 @@ GENERIC_KEYS = {"schema_version", "id", "form", "attachments", "overrides"}
 # filing fee's id and the photo kinds are in the package rules (`answers`, `fees.filing_fee_id`, `photo_kinds`).
 #
 # Left after merging issues 19-21 onto issue 18 (each an honest engine literal, to move into the package):
-# - `review.py` (and `review_html.py`, which draws them): `expedite` is the key of the review's package section in the `--json` output (kept for
-#   compatibility; the section it shows is the spec's `expedite_section`); `none` is its to-do kind (the list read
-#   is the spec's `none_list`).
+# - `review.py` and `review_html.py` (which draws them): `expedite` is the key of the review's package section in
+#   the `--json` output (kept for compatibility; the section it shows is the spec's `expedite_section`); `none` is
+#   its to-do kind (the list read is the spec's `none_list`).
 # False positives: the I-131 model's top-level key `none` (issue 20) is also the English word / to-do kind "none"
 # that `assembly/letter.py`, `cli/review_cmds.py`, `editions/workflow.py`, `forms.py` and `rules/rule.py` print;
 # `assembly/build.py` writes `expedite` (whether the letter asks to expedite) as a key of package.json.

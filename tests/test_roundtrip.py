@@ -173,6 +173,7 @@ def test_a_map_that_moves_a_value_fails_the_round_trip(blank: BlankForm, monkeyp
     import dataclasses
 
     import formfill.extract as extract_module
+    from formfill.readmap import from_fill_map
 
     fmap = for_form(blank)
     swap = {"applicant.country_of_birth": "applicant.country_of_citizenship",
@@ -180,7 +181,7 @@ def test_a_map_that_moves_a_value_fails_the_round_trip(blank: BlankForm, monkeyp
     moved = dataclasses.replace(fmap, entries=tuple(
         dataclasses.replace(e, source=swap.get(e.source, e.source)) for e in fmap.entries))
     monkeypatch.setattr(extract_module, "read_maps",
-                        lambda: {(fmap.form, fmap.edition): extract_module.from_fill_map(moved)})
+                        lambda: {(fmap.form, fmap.edition): from_fill_map(moved)})
     raw = load_sample("reentry-permit")
     raw["applicant"]["country_of_birth"], raw["applicant"]["country_of_citizenship"] = "Peru", "Chile"
     p = parse_profile(raw).model_dump(mode="json")
