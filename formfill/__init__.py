@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from formfill import startup  # first: collection waits for the imports below (formfill.startup)
 from formfill.api import FillResult, PackageResult, fill, package, validate, verify
 from formfill.batch import BatchSummary, batch
 from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
@@ -15,6 +16,9 @@ from formfill.version import __version__
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport
     from formfill.extract import Extraction
+
+startup.imported()
+
 
 def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules: Path | None = None,
           **kwargs: Any) -> PackageReport:
