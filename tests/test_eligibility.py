@@ -1,5 +1,5 @@
-"""formfill.checks.eligibility: the notes a plain fill reads from the eligibility part of the package rules are
-exactly the whole rules file's; a file only the whole reading can take is read in full."""
+"""formfill.checks.eligibility: the notes a plain fill reads from the eligibility part of the built-in package
+rules are exactly the whole rules file's; a firm's package rules are read in full, as before."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from formfill.checks.eligibility import (
 )
 from formfill.checks.facts import TripFacts
 from formfill.checks.package import eligibility_notes
+from formfill.checks.rulesfile import load_rules
 from formfill.loading import load_profile
 from tests.helpers import invoke
 from tests.test_checks_package import profile_for
@@ -68,11 +69,21 @@ def _firm_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Any) ->
     return rules
 
 
-def test_a_broken_eligibility_rule_is_refused_by_the_whole_reading(tmp_path: Path, sample: Any,
-                                                                   monkeypatch: pytest.MonkeyPatch,
-                                                                   blank_plain: Path) -> None:
+def test_the_builtin_rules_are_read_in_part_and_the_whole_file_is_valid() -> None:
+    part, whole = eligibility_part("I-131"), load_rules(None, "I-131")
+    assert part is not None and part.answers == whole.answers
+    assert [c.model_dump() for c in part.eligibility] == [c.model_dump() for c in whole.eligibility]
+
+
+@pytest.mark.parametrize("where", ["eligibility", "fees"])
+def test_a_firms_broken_rules_file_is_refused_by_a_plain_fill_as_before(tmp_path: Path, sample: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch,
+                                                                        blank_plain: Path, where: str) -> None:
     def misspell(doc: dict[str, Any]) -> None:
-        doc["eligibility"][0]["when"] = {"processing.in_removal_procedings": True}
+        if where == "eligibility":
+            doc["eligibility"][0]["when"] = {"processing.in_removal_procedings": True}
+        else:  # a part eligibility does not read: the whole file is still validated for a firm's package
+            doc["fees"]["schedules"][0]["from"] = "someday"
 
     _firm_package(tmp_path, monkeypatch, misspell)
     assert eligibility_part("I-131") is None
@@ -82,19 +93,20 @@ def test_a_broken_eligibility_rule_is_refused_by_the_whole_reading(tmp_path: Pat
     result = invoke("fill", str(profile), "--form", str(blank_plain), "-o", str(out))
     assert result.exit_code == 2 and not out.exists()
     assert "package-rules.json: not a valid package rules file" in result.output
-    assert "in_removal_procedings" in result.output
+    assert ("in_removal_procedings" if where == "eligibility" else "fees.schedules") in result.output
 
 
-def test_a_firms_eligibility_rules_are_the_ones_said(tmp_path: Path, sample: Any,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_firms_eligibility_rules_are_the_ones_said(tmp_path: Path, sample: Any, monkeypatch: pytest.MonkeyPatch,
+                                                     blank_plain: Path) -> None:
     def firm(doc: dict[str, Any]) -> None:
         doc["eligibility"][0]["message"] = "the firm does not file advance parole in removal proceedings"
 
     _firm_package(tmp_path, monkeypatch, firm)
-    part = eligibility_part("I-131")
-    assert part is not None and part.eligibility[0].message.startswith("the firm does not file")
-    said = notes(load_profile(_removal(profile_for(sample))).profile, DAY)
-    assert said is not None and said[0].startswith("processing.in_removal_proceedings: the firm does not file")
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(_removal(profile_for(sample))), encoding="utf-8")
+    result = invoke("fill", str(profile), "--form", str(blank_plain), "-o", str(tmp_path / "out.pdf"))
+    assert result.exit_code == 0, result.output
+    assert "note: processing.in_removal_proceedings: the firm does not file advance parole" in result.output
 
 
 # --- the pure functions, on synthetic rules ------------------------------------------------------------

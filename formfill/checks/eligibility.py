@@ -1,10 +1,11 @@
 """Eligibility under the package rules: the rules' checks and a basis's allowed purposes, as pure functions.
 
-The package check (formfill.checks.intake) reports what these find; a plain fill only says it (`notes`),
-and for that reads just the parts of the form package's rules file eligibility uses (`answers`, `by_basis`'
-allowed purposes, `eligibility`), validated exactly as the whole file validates them. Building the
-package check's thirty-odd rule models costs a plain fill more than the fill's own rules do, so it is left
-to `formfill check` (a rules file this reading cannot take, such as an older version, is read in full).
+The package check (formfill.checks.intake) reports what these find; a plain fill only says it (`notes`).
+Building the package check's thirty-odd rule models cost a plain fill more than the fill's own rules, so for
+formfill's own package rules (the built-in package, whose whole file the tests validate) it reads just the parts
+eligibility uses (`answers`, `by_basis`' allowed purposes, `eligibility`), validated exactly as the whole file
+validates them. A firm's package rules, and any file this reading cannot take, are read in full as before, so a
+firm's file broken anywhere is still refused by the fill.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from formfill.checks.facts import (
     vocabulary,
 )
 from formfill.errors import FormfillError, JsonValueError
-from formfill.formpackage import FormPackage, package_for
+from formfill.formpackage import FormPackage, builtin_root, package_for
 from formfill.profile_base import ProfileBase
 from formfill.rules import Condition, KnownPath, Severity, holds, model_paths, snapshot, snapshot_of
 
@@ -195,10 +196,12 @@ def _part_of(path: Path, form: str) -> EligibilityRules | None:
 
 
 def eligibility_part(form: str) -> EligibilityRules | None:
-    """What eligibility reads of `form`'s package rules, or None when only the whole file's reading can say
-    (no package rules, an unreadable or invalid file, an older version that is upgraded first)."""
+    """What eligibility reads of `form`'s package rules when they are formfill's own (the built-in package, whose
+    whole file the test suite validates), or None when only the whole file's reading can say: a firm's package
+    (a file broken outside the eligibility part is refused as before), no package rules, an unreadable or
+    invalid file, an older version that is upgraded first."""
     pkg = package_for(form)
-    if pkg is None or pkg.package_rules is None:
+    if pkg is None or pkg.package_rules is None or pkg.root.parent != builtin_root():
         return None
     return _part_of(pkg.package_rules, form)
 
