@@ -34,6 +34,7 @@ from formfill.errors import FormfillError, JsonValueError
 from formfill.formpackage import FormPackage, builtin_root, package_for
 from formfill.profile_base import ProfileBase
 from formfill.rules import Condition, KnownPath, Severity, holds, model_paths, snapshot, snapshot_of
+from formfill.strictjson import loads_strict
 
 
 class AllowedPurposes(RulesModel):
@@ -185,8 +186,6 @@ def _part_of(path: Path, form: str) -> EligibilityRules | None:
     pkg = package_for(form)
     if pkg is None:
         return None
-    from formfill.strictjson import loads_strict
-
     try:
         doc = loads_strict(path.read_text(encoding="utf-8"))
         return EligibilityRules.model_validate(doc, context=validation_context(pkg, doc))
