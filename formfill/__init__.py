@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formfill import startup  # first: collection waits for the imports below (formfill.startup)
-from formfill.api import FillResult, PackageResult, fill, package, validate, verify
-from formfill.batch import BatchSummary, batch
-from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
-from formfill.loading import ProfileSource, load_profile
-from formfill.version import __version__
+
+try:
+    from formfill.api import FillResult, PackageResult, fill, package, validate, verify
+    from formfill.batch import BatchSummary, batch
+    from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
+    from formfill.loading import ProfileSource, load_profile
+    from formfill.version import __version__
+finally:  # resumed even when an import fails, so a caller that catches the ImportError keeps its collector
+    startup.imported()
 
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport
     from formfill.extract import Extraction
-
-startup.imported()
 
 
 def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules: Path | None = None,
