@@ -6,15 +6,21 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from formfill.api import FillResult, PackageResult, fill, package, validate, verify
-from formfill.batch import BatchSummary, batch
-from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
-from formfill.loading import ProfileSource, load_profile
-from formfill.version import __version__
+from formfill import startup  # first: collection waits for the imports below (formfill.startup)
+
+try:
+    from formfill.api import FillResult, PackageResult, fill, package, validate, verify
+    from formfill.batch import BatchSummary, batch
+    from formfill.errors import BatchInterrupted, FormfillError, Problem, ProfileError
+    from formfill.loading import ProfileSource, load_profile
+    from formfill.version import __version__
+finally:  # resumed even when an import fails, so a caller that catches the ImportError keeps its collector
+    startup.imported()
 
 if TYPE_CHECKING:
     from formfill.checks.package import PackageReport
     from formfill.extract import Extraction
+
 
 def check(profile: ProfileSource, *, attachments_root: Path | None = None, rules: Path | None = None,
           **kwargs: Any) -> PackageReport:

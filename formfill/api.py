@@ -306,10 +306,15 @@ def edition_notes(blank: BlankForm, filing_date: dt.date | None) -> list[str]:
 def _eligibility_notes(profile: ProfileBase) -> list[str]:
     """A plain fill does not refuse for eligibility (the package rules govern it) but says what they find."""
     try:
-        from formfill.checks.package import eligibility_notes
+        from formfill.checks.eligibility import notes
     except ImportError:  # an installation without the package checks
         return []
-    return eligibility_notes(profile)
+    found = notes(profile)  # only the part of the rules eligibility reads: the whole package check costs more
+    if found is None:  # a rules file only the whole reading takes (an older version) or can say what is wrong with
+        from formfill.checks.package import eligibility_notes
+
+        found = eligibility_notes(profile)
+    return found
 
 
 def verify(

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from formfill.batch import item as one
 from formfill.batch.inputs import STDIN, Item, plan
-from formfill.batch.item import ItemResult, Options, run_item
+from formfill.batch.item import KILL_SWITCH, ItemResult, Options, run_item
 from formfill.batch.outputs import (
     REPORT_NAME,
     BatchSummary,
@@ -54,7 +54,6 @@ from formfill.batch.outputs import (
     protected_files,
     unfinished,
 )
-from formfill.batch.pool import KILL_SWITCH, run_pool
 from formfill.errors import BatchInterrupted, InputError
 from formfill.fieldmap import for_form
 from formfill.forms import find_blank, open_blank
@@ -194,6 +193,8 @@ def _batch(
             if jobs == 1:
                 _run_here(items, blank, options, record)
             else:
+                from formfill.batch.pool import run_pool  # multiprocessing: imported by the batches that use it
+
                 run_pool(items, blank, options, jobs, record, item_timeout, out)
         except KeyboardInterrupt as err:
             with signals_ignored():  # a second Ctrl-C or SIGTERM must not cut the cleanup short

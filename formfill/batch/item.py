@@ -32,6 +32,9 @@ from formfill.masking import mask_text, scrub_numbers
 from formfill.pdf.blank import BlankForm
 from formfill.profile_base import parse_profile
 
+KILL_SWITCH = "FORMFILL_TEST_KILL_WORKER_ON"
+"""Tests only: a worker SIGKILLs itself on the profile with this id (a real worker death, on demand)."""
+
 
 @dataclass
 class ItemResult:

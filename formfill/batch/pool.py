@@ -24,16 +24,12 @@ from typing import Any
 
 from formfill.batch import item as one
 from formfill.batch.inputs import Item
-from formfill.batch.item import ItemResult, Options
+from formfill.batch.item import KILL_SWITCH, ItemResult, Options
 from formfill.batch.outputs import clean_parts, unfinished
 from formfill.errors import (
     InputError,
 )
 from formfill.pdf.blank import BlankForm
-
-KILL_SWITCH = "FORMFILL_TEST_KILL_WORKER_ON"
-"""Tests only: a worker SIGKILLs itself on the profile with this id (a real worker death, on demand)."""
-
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PARENT_ENDS: list[Connection] = []

@@ -54,20 +54,20 @@ OverrideName = Annotated[str, AfterValidator(_in("override"))]
 GroundName = Annotated[str, AfterValidator(_in("expedite_ground"))]
 
 
-class _RulesModel(BaseModel):
+class RulesModel(BaseModel):
     """Unknown keys are errors: a misspelt key in a firm's rules must not silently weaken a check."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class TripSection(_RulesModel):
+class TripSection(RulesModel):
     section: ProfilePath = Field(description="A profile section stating a trip (departure_date, purpose_category, "
                                              "countries).")
     purpose_asked: bool = Field(False, description="Whether the form asks this trip's purpose: its evidence may be "
                                                    "required and the basis may restrict it; else it only supports.")
 
 
-class Answers(_RulesModel):
+class Answers(RulesModel):
     """Where the form's profile states what the package check reads: profile paths, so the engine names none."""
 
     request: ProfilePath = Field(description="The kind of request (fees and scopes by request type).")
@@ -107,7 +107,7 @@ def answer(data: dict[str, Any], path: str | None) -> str | None:
     return None if found is None else str(found)
 
 
-class Support(_RulesModel):
+class Support(RulesModel):
     """A fact the profile states that attached evidence may support (the attachment is then relevant, not
     required): the relationship of a parent who signs, for example."""
 
@@ -119,12 +119,12 @@ class Support(_RulesModel):
     uncertain: bool = False
 
 
-class Ground(_RulesModel):
+class Ground(RulesModel):
     description: str = Field(min_length=3)
     evidence: list[AttachmentKind] = Field(min_length=1, description="Attachment kinds that show the ground.")
 
 
-class ExpediteRules(_RulesModel):
+class ExpediteRules(RulesModel):
     """USCIS's expedite criteria: each ground with the evidence that shows it."""
 
     source: str = Field(min_length=3)
@@ -134,7 +134,7 @@ class ExpediteRules(_RulesModel):
     grounds: dict[GroundName, Ground]
 
 
-class FeeWaiver(_RulesModel):
+class FeeWaiver(RulesModel):
     """What attaching a fee waiver request changes: the filing goes on paper and nothing is enclosed for the
     fees it covers."""
 
@@ -184,6 +184,26 @@ def facts_stated(supports: list[Support], data: dict[str, Any]) -> list[Support]
     return [s for s in supports if holds(s.when, data)]
 
 
-__all__ = ["Answers", "AttachmentKind", "BasisName", "ExpediteRules", "FeeWaiver", "Ground", "GroundName",
-           "OverrideName", "ProfilePath", "ProgramName", "PurposeName", "RequestType", "Support", "TripFacts",
-           "TripSection", "answer", "expedite_of", "facts_stated", "trip_of", "vocabulary"]
+__all__ = [
+    "Answers",
+    "AttachmentKind",
+    "BasisName",
+    "ExpediteRules",
+    "FeeWaiver",
+    "Ground",
+    "GroundName",
+    "OverrideName",
+    "ProfilePath",
+    "ProgramName",
+    "PurposeName",
+    "RequestType",
+    "RulesModel",
+    "Support",
+    "TripFacts",
+    "TripSection",
+    "answer",
+    "expedite_of",
+    "facts_stated",
+    "trip_of",
+    "vocabulary",
+]

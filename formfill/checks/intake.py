@@ -6,56 +6,27 @@ from __future__ import annotations
 import re
 
 from formfill.checks.checker import Checker
+from formfill.checks.eligibility import Check, Found, checks_found, eligibility_found
 from formfill.checks.facts import expedite_of
-from formfill.checks.rulesfile import Check
 from formfill.editions.acceptance import REFUSE, acceptance, dates_for
 from formfill.errors import FormfillError
-from formfill.rules import holds
 from formfill.signing import continuation_sheets, signature_boxes
 
 
+def report(c: Checker, found: list[Found]) -> None:
+    """Add what formfill.checks.eligibility found to the check's findings, in order."""
+    for f in found:
+        c.add(f.code, f.severity, f.message, where=f.where, source=f.source, uncertain=f.uncertain)
+
+
 def run_checks(c: Checker, checks: list[Check]) -> None:
-    """Each check whose condition holds on the filing date is a finding (a warning when counsel overrode it),
-    pointing at its `path`, else at the first path its condition reads outside the request's own section."""
-    day = c.filing_date
-    overrides = c.data.get("overrides") or {}
-    request_section = c.answers.request.split(".")[0] + "."
-    for check in checks:
-        if check.effective_from is not None and day < check.effective_from:
-            continue
-        if check.effective_until is not None and day > check.effective_until:
-            continue
-        if not holds(check.when, c.data):
-            continue
-        reason = overrides.get(check.override) if check.override else None
-        if reason is not None:
-            c.add(f"{check.id}_overridden", "warning",
-                  f"{check.message}; counsel overrode this (overrides.{check.override}: {reason})",
-                  where=f"overrides.{check.override}", source=check.source, uncertain=check.uncertain)
-        else:
-            paths = check.when.paths if check.when is not None else ()
-            where = check.path or next((p for p in paths if not p.startswith(request_section)),
-                                       paths[0] if paths else None)
-            c.add(check.id, check.severity, check.message, where=where, source=check.source,
-                  uncertain=check.uncertain)
+    """Each check whose condition holds on the filing date is a finding (formfill.checks.eligibility)."""
+    report(c, checks_found(checks, c.data, c.filing_date, c.answers.request))
 
 
 def eligibility(c: Checker) -> None:
     """The basis's allowed purposes for the trip the form asks about, then the rules' eligibility checks."""
-    basis, trip = c.basis, c.trip
-    basis_scope = c.rules.by_basis.get(basis) if basis is not None else None
-    purpose = trip.purpose_category if trip is not None and trip.purpose_asked else None
-    if trip is not None and purpose is not None and basis_scope is not None \
-            and basis_scope.allowed_purposes is not None:
-        allowed = basis_scope.allowed_purposes
-        if allowed.categories != "any" and purpose not in allowed.categories:
-            severity = allowed.severity or ("warning" if allowed.uncertain else "error")
-            why = allowed.message or f"the basis '{basis}' does not allow this purpose"
-            fits = ", ".join(allowed.categories)
-            c.add("purpose_not_allowed", severity,
-                  f"{why}: '{purpose}' does not fit basis '{basis}' (allowed: {fits})",
-                  where=f"{trip.section}.purpose_category", source=allowed.source, uncertain=allowed.uncertain)
-    run_checks(c, c.rules.eligibility)
+    report(c, eligibility_found(c.data, c.answers, c.rules.by_basis, c.rules.eligibility, c.filing_date))
 
 
 def intake(c: Checker) -> None:

@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 from formfill.checks.checker import Checker
+from formfill.checks.eligibility import as_notes, eligibility_found, rules_form
 from formfill.checks.evidence import MAX_ATTACHMENT_BYTES, check_files, sniff
 from formfill.checks.fees import fees
 from formfill.checks.intake import eligibility, intake, notes
@@ -42,6 +43,7 @@ from formfill.forms import open_blank
 from formfill.loading import ProfileSource, load_profile
 from formfill.pdf.blank import BlankForm
 from formfill.profile_base import ProfileBase
+from formfill.rules import snapshot, snapshot_of
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -99,18 +101,9 @@ def check_package(
     )
 
 
-def _rules_form(profile: ProfileBase, own_rules: bool = False) -> str | None:
-    """The profile's form when its package has package rules, or a firm gives its own (`own_rules`), and the
-    profile is that package's model."""
-    pkg = package_for(str(profile.form))
-    if pkg is None or (pkg.package_rules is None and not own_rules) or not isinstance(profile, pkg.model()):
-        return None
-    return pkg.form
-
-
 def _this_form(profile: ProfileBase, own_rules: bool) -> str:
     """The form whose package rules check this profile: a form without package rules is refused by name."""
-    form = _rules_form(profile, own_rules)
+    form = rules_form(profile, own_rules)
     if form is None:
         pkg = package_for(str(profile.form))
         where = f" ({pkg.label}/form.json has no `package_rules`)" if pkg is not None else ""
@@ -127,14 +120,12 @@ def eligibility_notes(profile: ProfileBase, *, rules: Path | None = None,
     and `formfill check` / `fill --check-package` refuse.
     """
     day = filing_date or dt.date.today()
-    form = _rules_form(profile)
+    form = rules_form(profile)
     if form is None:
         return []  # a form without package rules: these rules are not its rules
-    checker = Checker(profile, "<profile>", Path.cwd(), load_rules(rules, form), "", None, day, day, None)
-    eligibility(checker)
-    kind = {"error": "an error", "warning": "a warning"}
-    return [f"{f.where + ': ' if f.where else ''}{f.message} (`formfill check` reports this as {kind[f.severity]}; "
-            f"source: {f.source})" for f in checker.findings if f.severity in kind]
+    rule_set = load_rules(rules, form)
+    data = snapshot(snapshot_of(profile), on=day)
+    return as_notes(eligibility_found(data, rule_set.answers, rule_set.by_basis, rule_set.eligibility, day))
 
 
 __all__ = ["INTAKE_CODES", "MAX_ATTACHMENT_BYTES", "AssemblyRules", "AttachmentResult", "Finding", "PackageReport",

@@ -17,23 +17,22 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from formfill.checks.eligibility import AllowedPurposes, Check, validation_context
 from formfill.checks.facts import (
     Answers,
     AttachmentKind,
     BasisName,
     ExpediteRules,
     FeeWaiver,
-    OverrideName,
     ProgramName,
     PurposeName,
     RequestType,
     Support,
-    vocabulary,
 )
 from formfill.errors import InputError, JsonValueError
 from formfill.formpackage import FormPackage, all_packages, default_package, package_for, package_roots
 from formfill.profile_base import problems_from_validation_error
-from formfill.rules import Condition, KnownPath, model_paths
+from formfill.rules import Condition
 
 Severity = Literal["error", "warning", "info"]
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
@@ -69,33 +68,9 @@ class Scope(_RulesModel):
         return self
 
 
-class AllowedPurposes(_RulesModel):
-    categories: Literal["any"] | list[PurposeName]
-    message: str | None = None
-    source: str = Field(min_length=3)
-    uncertain: bool = False
-    severity: Literal["error", "warning"] | None = Field(None, description="Default: warning if uncertain, else error.")
-
-
 class BasisScope(Scope):
     purpose_evidence: bool = Field(False, description="Whether the purpose's evidence (by_purpose) is required.")
     allowed_purposes: AllowedPurposes | None = None
-
-
-class Check(_RulesModel):
-    """A rule that yields one finding when its conditions hold on the filing date (eligibility, intake)."""
-
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    severity: Severity
-    when: Condition | None = None
-    override: OverrideName | None = None
-    path: str | None = Field(None, description="Where the finding points (a profile path, or `fee`); default: the "
-                                               "first path its condition reads outside `application`.")
-    message: str = Field(min_length=3)
-    source: str = Field(min_length=3)
-    uncertain: bool = False
-    effective_from: dt.date | None = Field(None, description="First filing date the rule applies to.")
-    effective_until: dt.date | None = Field(None, description="Last filing date the rule applies to.")
 
 
 class Statement(_RulesModel):
@@ -335,20 +310,6 @@ def _default_rules(form: str | None = None) -> Rules:
     return _builtin_rules(path, name, pkg.form)
 
 
-def _checks_for(pkg: FormPackage, doc: Any) -> dict[str, Any]:
-    """The validation context: the form's model paths, and the vocabularies its `answers` key tables by."""
-    model = pkg.model()
-    known: KnownPath = model_paths(model)
-    context: dict[str, Any] = {"known_path": known}
-    raw = doc.get("answers") if isinstance(doc, dict) else None
-    try:
-        answers = Answers.model_validate(raw, context=context)
-    except ValidationError:
-        return context  # the whole document's validation names what is wrong
-    context["vocabulary"] = vocabulary(model, answers)
-    return context
-
-
 def parse_rules(text: str, name: str, form: str | None = None) -> Rules:
     """Validate a rules document for `form` (default: the default form); every error names the file and the key."""
     try:
@@ -366,7 +327,7 @@ def parse_rules(text: str, name: str, form: str | None = None) -> Rules:
         builtin = _strict_json(default_rules_text(pkg.form), builtin_rules_name(pkg.form))
         data = upgrade_v3(data, builtin)
     try:
-        return Rules.model_validate(data, context=_checks_for(pkg, data))
+        return Rules.model_validate(data, context=validation_context(pkg, data))
     except ValidationError as err:
         raise InputError(f"{name}: not a valid package rules file", problems_from_validation_error(err)) from None
 
