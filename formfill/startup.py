@@ -1,11 +1,13 @@
 """What importing formfill does once: the cyclic garbage collector waits until formfill's imports are done.
 
 Importing formfill builds a few hundred thousand long-lived objects (pypdf, pdfminer and pydantic with its
-schemas); the collector scanned them again and again while they were built and on every older-generation
-collection after, though none of them is garbage: ~45 ms of a 0.5 s `formfill fill` call. formfill/__init__
-imports this module first, which pauses collection; `imported()`, its last line, moves every object there is to
-the permanent generation (gc.freeze: never scanned again, and shared copy-on-write by forked batch workers) and
-resumes collection. A collector the caller had disabled stays disabled and nothing is frozen.
+schemas); the collector scanned them again and again while they were built, though none of them is garbage:
+~45 ms of a 0.5 s `formfill fill` call. formfill/__init__ imports this module first, which pauses collection;
+`imported()`, its last line, resumes it. A collector the caller had disabled stays disabled.
+
+A process formfill owns (the `formfill` command, and the batch workers it forks) also calls `freeze()`: every
+object there is then moves to the permanent generation, never scanned again and shared copy-on-write by forked
+workers. A library import never freezes the caller's objects.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ gc.disable()
 
 
 def imported() -> None:
-    """formfill's imports are done: freeze what they built and resume collection (once)."""
+    """formfill's imports are done: resume collection (once), unless the caller had it disabled."""
     if _PAUSED.pop() if _PAUSED else False:
-        gc.freeze()
         gc.enable()
 
 
-__all__ = ["imported"]
+def freeze() -> None:
+    """In a process formfill owns: what exists now (the imports) is never collected, so never scanned again."""
+    if gc.isenabled():
+        gc.freeze()
+
+
+__all__ = ["freeze", "imported"]

@@ -1,4 +1,5 @@
-"""formfill.startup: importing formfill pauses the cyclic collector for its imports and leaves it as it was."""
+"""formfill.startup: importing formfill pauses the cyclic collector for its imports and leaves it as it was; only a
+process formfill owns (the `formfill` command) freezes what the imports built."""
 
 from __future__ import annotations
 
@@ -6,21 +7,29 @@ import subprocess
 import sys
 
 
-def _after_import(before: str) -> str:
-    code = f"import gc\n{before}\nimport formfill\nprint(gc.isenabled(), gc.get_freeze_count() > 0)"
+def _run(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def test_collection_resumes_after_the_imports_with_what_they_built_frozen() -> None:
-    assert _after_import("") == "True True"
+def _after_import(before: str) -> str:
+    return _run(f"import gc\n{before}\nimport formfill\nprint(gc.isenabled(), gc.get_freeze_count() > 0)")
 
 
-def test_a_collector_the_caller_disabled_stays_disabled_and_nothing_is_frozen() -> None:
+def test_collection_resumes_after_the_imports_and_a_library_import_freezes_nothing() -> None:
+    assert _after_import("") == "True False"
+
+
+def test_a_collector_the_caller_disabled_stays_disabled() -> None:
     assert _after_import("gc.disable()") == "False False"
+
+
+def test_the_formfill_command_freezes_what_its_imports_built() -> None:
+    code = ("import gc, formfill.cli\nbefore = gc.get_freeze_count()\ntry:\n    formfill.cli.main(['--version'])\n"
+            "except SystemExit:\n    pass\nprint(before == 0, gc.get_freeze_count() > 0, gc.isenabled())")
+    assert _run(code).splitlines()[-1] == "True True True"
 
 
 def test_collection_resumes_when_an_import_fails() -> None:
     code = ("import gc, sys\nsys.modules['formfill.batch'] = None  # an import that fails\n"
             "try:\n    import formfill\nexcept ImportError:\n    print(gc.isenabled())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "True"
+    assert _run(code) == "True"

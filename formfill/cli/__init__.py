@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from formfill import startup
 from formfill.cli import fill_cmds, forms_cmds
 from formfill.cli.common import echo, emit_json
 from formfill.interrupts import exit_code as interrupt_exit
@@ -57,6 +58,7 @@ class LazyGroup(click.Group):
         """Usage errors exit 2 as usual, but as a JSON document when --json was asked for."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        startup.freeze()  # the `formfill` command's own process (formfill.startup)
         argv = list(sys.argv[1:] if args is None else args)
         try:
             with sigterm_as_interrupt():  # so temporary files and workers are cleaned up on SIGTERM too
