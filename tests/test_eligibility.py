@@ -1,5 +1,5 @@
-"""formfill.checks.eligibility: the notes a plain fill reads from the eligibility part of the built-in package
-rules are exactly the whole rules file's; a firm's package rules are read in full, as before."""
+"""formfill.checks.eligibility: the notes a plain fill reads from the eligibility part of a package's rules are
+exactly the whole rules file's, and that part is read alone only once the very file was validated whole."""
 
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ def _overridden(data: dict[str, Any]) -> dict[str, Any]:
 def test_the_eligibility_part_finds_what_the_whole_rules_file_finds(sample: Any, make: Any,
                                                                      expected: list[str]) -> None:
     profile = load_profile(make(sample)).profile
+    whole = eligibility_notes(profile, filing_date=DAY)  # reads the rules whole, so the part may be read next
     quick = notes(profile, DAY)
-    assert quick == eligibility_notes(profile, filing_date=DAY)
+    assert quick == whole
     assert quick is not None and len(quick) == len(expected)
     for note, start in zip(quick, expected, strict=True):
         assert note.startswith(start) and "`formfill check` reports this as" in note and "source: " in note
@@ -69,10 +70,33 @@ def _firm_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Any) ->
     return rules
 
 
-def test_the_builtin_rules_are_read_in_part_and_the_whole_file_is_valid() -> None:
-    part, whole = eligibility_part("I-131"), load_rules(None, "I-131")
+def test_the_rules_are_read_in_part_only_once_the_whole_file_was_validated(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
+    assert eligibility_part("I-131") is None, "nothing recorded yet: only the whole reading can say"
+    whole = load_rules(None, "I-131")
+    part = eligibility_part("I-131")
     assert part is not None and part.answers == whole.answers
     assert [c.model_dump() for c in part.eligibility] == [c.model_dump() for c in whole.eligibility]
+    assert [p.name.split("-")[:2] for p in (tmp_path / "cache").iterdir()] == [["package", "rules"]]
+
+
+def test_a_firms_valid_rules_are_read_in_part_too_and_an_edit_means_a_whole_reading(
+        tmp_path: Path, sample: Any, monkeypatch: pytest.MonkeyPatch, blank_plain: Path) -> None:
+    monkeypatch.setenv("FORMFILL_CACHE_DIR", str(tmp_path / "cache"))
+    rules = _firm_package(tmp_path, monkeypatch, lambda doc: None)
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(profile_for(sample)), encoding="utf-8")
+    assert eligibility_part("I-131") is None
+    first = invoke("fill", str(profile), "--form", str(blank_plain), "-o", str(tmp_path / "1.pdf"))
+    assert first.exit_code == 0, first.output
+    assert eligibility_part("I-131") is not None, "the first fill read the firm's file whole and recorded it"
+    doc = json.loads(rules.read_text(encoding="utf-8"))
+    doc["fees"]["schedules"][0]["from"] = "someday"  # broken outside the eligibility part
+    rules.write_text(json.dumps(doc), encoding="utf-8")
+    assert eligibility_part("I-131") is None
+    again = invoke("fill", str(profile), "--form", str(blank_plain), "-o", str(tmp_path / "2.pdf"))
+    assert again.exit_code == 2 and "fees.schedules" in again.output
 
 
 @pytest.mark.parametrize("where", ["eligibility", "fees"])

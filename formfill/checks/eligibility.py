@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,8 +29,9 @@ from formfill.checks.facts import (
     trip_of,
     vocabulary,
 )
+from formfill.checks.validated import was_valid
 from formfill.errors import FormfillError, JsonValueError
-from formfill.formpackage import FormPackage, builtin_root, package_for
+from formfill.formpackage import FormPackage, package_for
 from formfill.profile_base import ProfileBase
 from formfill.rules import Condition, KnownPath, Severity, holds, model_paths, snapshot, snapshot_of
 from formfill.strictjson import loads_strict
@@ -182,27 +182,32 @@ def rules_form(profile: ProfileBase, own_rules: bool = False) -> str | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _part_of(path: Path, form: str) -> EligibilityRules | None:
+def _part_of(text: str, form: str) -> EligibilityRules | None:
     pkg = package_for(form)
     if pkg is None:
         return None
     try:
-        doc = loads_strict(path.read_text(encoding="utf-8"))
+        doc = loads_strict(text)
         return EligibilityRules.model_validate(doc, context=validation_context(pkg, doc))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError, JsonValueError, ValidationError,
-            FormfillError):
+    except (ValueError, RecursionError, JsonValueError, ValidationError, FormfillError):
         return None  # the whole file's reading says what is wrong, exactly as `formfill check` does
 
 
 def eligibility_part(form: str) -> EligibilityRules | None:
-    """What eligibility reads of `form`'s package rules when they are formfill's own (the built-in package, whose
-    whole file the test suite validates), or None when only the whole file's reading can say: a firm's package
-    (a file broken outside the eligibility part is refused as before), no package rules, an unreadable or
-    invalid file, an older version that is upgraded first."""
+    """What eligibility reads of `form`'s package rules once that very file has been validated whole (recorded in
+    the cache, formfill.checks.validated), or None when only the whole file's reading can say: not yet validated
+    (or changed since, or the model or formfill changed), no package rules, an unreadable or invalid file, an
+    older version that is upgraded first. The same for formfill's own package and a firm's."""
     pkg = package_for(form)
-    if pkg is None or pkg.package_rules is None or pkg.root.parent != builtin_root():
+    if pkg is None or pkg.package_rules is None:
         return None
-    return _part_of(pkg.package_rules, form)
+    try:
+        text = pkg.package_rules.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not was_valid(text, pkg):
+        return None
+    return _part_of(text, form)
 
 
 def notes(profile: ProfileBase, filing_date: dt.date | None = None) -> list[str] | None:

@@ -29,6 +29,7 @@ from formfill.checks.facts import (
     RequestType,
     Support,
 )
+from formfill.checks.validated import record_valid, was_valid
 from formfill.errors import InputError, JsonValueError
 from formfill.formpackage import FormPackage, all_packages, default_package, package_for, package_roots
 from formfill.profile_base import problems_from_validation_error
@@ -300,14 +301,18 @@ def default_rules_text(form: str | None = None) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _builtin_rules(path: Path, name: str, form: str) -> Rules:
-    return parse_rules(path.read_text(encoding="utf-8"), name, form)
+def _builtin_rules(text: str, name: str, form: str) -> Rules:
+    return parse_rules(text, name, form)
 
 
 def _default_rules(form: str | None = None) -> Rules:
     pkg = rules_package(form)
     path, name = _builtin_rules_file(pkg.form)
-    return _builtin_rules(path, name, pkg.form)
+    text = path.read_text(encoding="utf-8")
+    rules = _builtin_rules(text, name, pkg.form)
+    if not was_valid(text, pkg):
+        record_valid(text, pkg)  # a plain fill may now read just the eligibility part (formfill.checks.eligibility)
+    return rules
 
 
 def parse_rules(text: str, name: str, form: str | None = None) -> Rules:

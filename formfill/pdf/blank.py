@@ -318,8 +318,9 @@ def _drawn(obj: DictionaryObject) -> str:
     return "".join(piece.decode("latin-1") for piece in pieces).strip()
 
 
-CACHE_PREFIXES = ("prepared-", "baseline-")
-"""The names formfill gives its cache entries (prepared blanks here, verification baselines in pdf.verify)."""
+CACHE_PREFIXES = ("prepared-", "baseline-", "package-rules-")
+"""The names formfill gives its cache entries (prepared blanks here, verification baselines in pdf.readback, the
+records of package rules validated whole in formfill.checks.validated)."""
 
 
 def cache_files() -> list[Path]:
