@@ -1,3 +1,3 @@
-from formfill.cli import main
+from formfill.cli import run
 
-main(prog_name="formfill")
+run()

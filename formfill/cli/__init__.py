@@ -58,7 +58,6 @@ class LazyGroup(click.Group):
         """Usage errors exit 2 as usual, but as a JSON document when --json was asked for."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        startup.freeze()  # the `formfill` command's own process (formfill.startup)
         argv = list(sys.argv[1:] if args is None else args)
         try:
             with sigterm_as_interrupt():  # so temporary files and workers are cleaned up on SIGTERM too
@@ -92,3 +91,11 @@ def main() -> None:
 
 for command in (*fill_cmds.COMMANDS, *forms_cmds.COMMANDS):
     main.add_command(command)
+
+
+def run() -> None:
+    """The `formfill` command (the console script and `python -m formfill`): its process is formfill's own, so what
+    the imports built is frozen first (formfill.startup). Calling `main` in-process (a test, a firm's pipeline)
+    freezes nothing: a frozen object is never collected, and a long-lived process would only grow."""
+    startup.freeze()
+    main(prog_name="formfill")
