@@ -14,15 +14,13 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pdfplumber
 from pdfminer.pdfdocument import PDFBaseXRef, PDFDocument, PDFXRef
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
-from pdfplumber.pdf import PDF
 
 from formfill.errors import FormError
 from formfill.pdf import keys
@@ -30,6 +28,9 @@ from formfill.pdf.blank import BlankForm
 from formfill.pdf.cache_entry import cache_dir, read_entry, write_entry
 from formfill.pdf.keys import bare
 from formfill.pdf.streams import FLATE, inflate
+
+if TYPE_CHECKING:  # pdfplumber is imported where a file is read in full: a fill on a known blank never is
+    from pdfplumber.pdf import PDF
 
 # pdfminer's spelling of the keys read for every field
 _T, _FT, _V, _KIDS, _PARENT = (bare(k) for k in (keys.T, keys.FT, keys.V, keys.KIDS, keys.PARENT))
@@ -142,7 +143,7 @@ def forget_baselines() -> None:
 
 
 def _read_baseline(data: bytes) -> Baseline:
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
+    with open_full(data) as pdf:
         walked = list(_walk(pdf.doc))
         offsets: dict[int, tuple[int | None, int, int]] = {}
         for xref in reversed(pdf.doc.xrefs):  # the newest section wins, as pdfminer looks objects up
@@ -368,5 +369,13 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+
+def open_full(data: bytes) -> PDF:
+    """`data` opened with pdfplumber for a full read; imported here, on demand: ~40 ms of imports that a fill on a
+    known blank, read from its update alone, never needs."""
+    import pdfplumber
+
+    return pdfplumber.open(io.BytesIO(data))
+
 __all__ = ["BASELINE_VERSION", "Baseline", "Origin", "ReadField", "baseline", "drawn_text", "forget_baselines",
-           "overlay", "read_fields", "read_written", "undecodable_pages"]
+           "open_full", "overlay", "read_fields", "read_written", "undecodable_pages"]

@@ -10,14 +10,11 @@ its questions, its signature boxes) comes from the form layer as plain data (`Ex
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pdfplumber
 from pdfminer.pdftypes import PDFStream, resolve1
-from pdfplumber.pdf import PDF
 
 from formfill.errors import FormError, Problem
 from formfill.masking import shown as show
@@ -26,6 +23,9 @@ from formfill.pdf.blank import PREPARE_SECONDS, BlankForm, one_line, time_limit
 from formfill.pdf.keys import bare
 from formfill.pdf.readback import ReadField, baseline, overlay, read_written, undecodable_pages
 from formfill.pdf.writer import FieldValue
+
+if TYPE_CHECKING:  # pdfplumber is imported where a file is read in full: a fill on a known blank never is
+    from pdfplumber.pdf import PDF
 
 _OFF = bare(keys.OFF)
 
@@ -214,7 +214,7 @@ def _read(
         if fields is not None:  # the blank's pages are byte for byte the blank's, read once per blank
             count = _page_count_problems(blank.page_count, blank_pages, sheets)
             return fields, list(baseline(blank).bad_pages), count
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
+    with readback.open_full(data) as pdf:
         found = None
         if blank is not None and data.startswith(blank.data):
             base = baseline(blank)
