@@ -134,6 +134,23 @@ def long_profile(base: dict[str, Any]) -> dict[str, Any]:
 # --- attachments ---------------------------------------------------------------------------------
 
 
+def with_field_replaced(data: bytes, field: str, changes: Mapping[str, Any]) -> bytes:
+    """A filled form with one more update replacing one field object, keys changed: what another tool might do."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    from formfill.blanks import load_blank
+    from formfill.pdf.writer import IncrementalUpdate
+
+    filled = load_blank(data, use_cache=False, pristine=False)  # a filled file, read as a tool would
+    info = filled.fields[field]
+    upd = IncrementalUpdate(data, filled.reader.trailer)
+    d = DictionaryObject(info.obj)
+    for key, value in changes.items():
+        d[NameObject(key)] = value
+    upd.replace(info.ref, d)
+    return upd.to_bytes()
+
+
 def write_pdf(path: Path, pages: int = 1, password: str | None = None) -> None:
     """A plain PDF of empty letter pages (optionally password-protected)."""
     path.parent.mkdir(parents=True, exist_ok=True)

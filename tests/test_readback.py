@@ -9,15 +9,15 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from pypdf.generic import DictionaryObject, NameObject, NumberObject, TextStringObject
+from pypdf.generic import NumberObject, TextStringObject
 
 import formfill
 from formfill.api import prepare, render
-from formfill.blanks import expectations, load_blank
+from formfill.blanks import expectations
 from formfill.forms import open_blank
 from formfill.pdf import readback, verify
 from formfill.pdf.blank import BlankForm
-from formfill.pdf.writer import IncrementalUpdate
+from tests.helpers import with_field_replaced
 
 FAMILY = "form1[0].P4[0].Part2_Line1_FamilyName[0]"
 GIVEN = "form1[0].P4[0].Part2_Line1_GivenName[0]"
@@ -30,18 +30,6 @@ def _fill(sample: Any, blank_plain: Path) -> tuple[BlankForm, Any, Any, bytes, l
     fmap, plan = prepare(loaded.profile, blank)
     data, _sheets = render(blank, plan)
     return blank, fmap, plan, data, [p.field for p in plan.field_values()]
-
-
-def _changed(data: bytes, field: str, changes: dict[str, Any]) -> bytes:
-    """A second update replacing one field object, the way another tool might."""
-    filled = load_blank(data, use_cache=False, pristine=False)
-    info = filled.fields[field]
-    upd = IncrementalUpdate(data, filled.reader.trailer)
-    d = DictionaryObject(info.obj)
-    for key, value in changes.items():
-        d[NameObject(key)] = value
-    upd.replace(info.ref, d)
-    return upd.to_bytes()
 
 
 def _full_read(data: bytes) -> dict[str, readback.ReadField]:
@@ -79,7 +67,7 @@ def test_a_written_object_that_is_not_the_planned_field_reads_as_missing(
     blank, fmap, plan, data, names = _fill(sample, blank_plain)
     if change.get("/Parent") == "given":
         change = {"/Parent": blank.fields[GIVEN].ref}
-    tampered = _changed(data, FAMILY, change)
+    tampered = with_field_replaced(data, FAMILY, change)
     fields = readback.read_written(tampered, blank, names)
     assert fields is not None and FAMILY not in fields
     result = verify.verify_bytes(tampered, plan.field_values(), expectations(fmap), [], 14, blank)
@@ -89,7 +77,7 @@ def test_a_written_object_that_is_not_the_planned_field_reads_as_missing(
 
 def test_an_update_touching_an_unplanned_object_leaves_the_short_read(sample: Any, blank_plain: Path) -> None:
     blank, _fmap, _plan, data, names = _fill(sample, blank_plain)
-    tampered = _changed(data, UNCHECKED_BOX, {"/F": NumberObject(4)})
+    tampered = with_field_replaced(data, UNCHECKED_BOX, {"/F": NumberObject(4)})
     assert readback.read_written(tampered, blank, names) is None
 
 

@@ -16,6 +16,7 @@ from formfill.pdf import readback as readback_mod
 from formfill.pdf import verify as verify_mod
 from formfill.pdf.blank import BlankForm
 from formfill.pdf.writer import IncrementalUpdate
+from tests.helpers import with_field_replaced
 
 UNCHECKED_BOX = "form1[0].P5[0].Part2_Line8_Gender[1]"  # the "Male" box; the sample is F
 FAMILY = "form1[0].P4[0].Part2_Line1_FamilyName[0]"
@@ -27,18 +28,6 @@ def _fill(sample: Any, blank_plain: Path) -> tuple[BlankForm, Any, Any, bytes, l
     fmap, plan = prepare(loaded.profile, blank)
     data, sheets = render(blank, plan)
     return blank, fmap, plan, data, sheets
-
-
-def _tamper(data: bytes, field: str, changes: dict[str, Any]) -> bytes:
-    """Append a second update that changes one field, the way another tool might."""
-    reader_blank = load_blank(data, use_cache=False, pristine=False)  # a filled file, read as a tool would
-    info = reader_blank.fields[field]
-    upd = IncrementalUpdate(data, reader_blank.reader.trailer)
-    d = DictionaryObject(info.obj)
-    for key, value in changes.items():
-        d[NameObject(key)] = value
-    upd.replace(info.ref, d)
-    return upd.to_bytes()
 
 
 @pytest.mark.parametrize("with_blank", [True, False], ids=["fast-path", "full-read"])
@@ -63,7 +52,7 @@ def test_fast_path_reads_only_the_written_fields(sample: Any, blank_plain: Path,
 
 def test_a_stray_checked_box_added_later_is_caught(sample: Any, blank_plain: Path) -> None:
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
-    tampered = _tamper(data, UNCHECKED_BOX, {"/V": NameObject("/M"), "/AS": NameObject("/M")})
+    tampered = with_field_replaced(data, UNCHECKED_BOX, {"/V": NameObject("/M"), "/AS": NameObject("/M")})
     result = verify_mod.verify_bytes(tampered, plan.field_values(), expectations(fmap), sheets, 14, blank)
     assert not result.ok
     messages = " ".join(p.message for p in result.problems)
@@ -73,7 +62,7 @@ def test_a_stray_checked_box_added_later_is_caught(sample: Any, blank_plain: Pat
 
 def test_a_value_changed_later_is_caught(sample: Any, blank_plain: Path) -> None:
     blank, fmap, plan, data, sheets = _fill(sample, blank_plain)
-    tampered = _tamper(data, FAMILY, {"/V": TextStringObject("SOMEONE ELSE")})
+    tampered = with_field_replaced(data, FAMILY, {"/V": TextStringObject("SOMEONE ELSE")})
     result = verify_mod.verify_bytes(tampered, plan.field_values(), expectations(fmap), sheets, 14, blank)
     assert not result.ok
     assert any(p.path == "applicant.name.family" and "SOMEONE ELSE" in p.message for p in result.problems)
