@@ -21,6 +21,8 @@ import math
 import os
 import re
 import typing
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,7 @@ from formfill.layout import Continued, Plan
 from formfill.loading import LoadedProfile, ProfileSource, load_profile
 from formfill.masking import hidden, known_identifiers, mask_text, mask_tree, masked_name
 from formfill.pdf.blank import MAX_BLANK_BYTES, BlankForm
-from formfill.pdf.printed import baked
+from formfill.pdf.printed import baked_pages
 from formfill.pdf.writer import SHEET_FONT_SIZE, SHEET_MARGIN, SHEET_SIZE, sheet_row_y
 from formfill.plan import FillPlan
 from formfill.review_data import Box, CrossReference, Page, Photo, Rect, ReviewData, Todo
@@ -104,8 +106,8 @@ def review(
         filled_name = None
     fmap, plan, profile_data = made.fmap, made.layout, made.data
     known = known_identifiers(profile_data)
-    flat = baked(data, blank)  # what prints: the pages --flatten delivers, so no viewer furniture in the images
-    pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
+    with baked_pages(data, blank) as flat:  # what prints: the pages --flatten delivers, no viewer furniture
+        pages, redactions = render_pages(flat, fmap.pages, dpi, known if redact else None)
     boxes, xrefs = _boxes(blank, plan, fmap)
     signatures = plan_boxes(made)
     todos = _todos(loaded, made, signatures, len(pages) - fmap.pages)
@@ -165,39 +167,61 @@ PNG_LEVEL = 1
 more bytes (14 pages: ~250 -> ~130 ms, 0.9 -> 1.1 MB); a review page is read once, on the firm's own disk."""
 
 
-def render_pages(flat: bytes, form_pages: int, dpi: int,
+def render_pages(flat: bytes | pdfium.PdfDocument, form_pages: int, dpi: int,
             known: tuple[str, ...] | None) -> tuple[list[Page], list[tuple[int, Rect]]]:
     """Every page as a greyscale PNG; unless `known` is None (no redaction), the identifiers' digits are
-    painted over before encoding."""
+    painted over before encoding.
+
+    pdfium draws one page at a time (it is not thread-safe); Pillow encodes each PNG on a thread of its own while
+    the next page is drawn (zlib releases the GIL), at most ENCODERS images waiting, so memory stays bounded."""
     pages: list[Page] = []
     redactions: list[tuple[int, Rect]] = []
-    pdf = pdfium.PdfDocument(flat)
+    waiting: deque[tuple[int, float, float, tuple[int, int], Future[bytes]]] = deque()
+
+    def collect() -> None:
+        i, width, height, size, png = waiting.popleft()
+        kind = "form" if i < form_pages else "continuation_sheet"
+        pages.append(Page(i + 1, kind, width, height, png.result(), size,
+                          None if kind == "form" else i + 1 - form_pages))
+
+    pdf = pdfium.PdfDocument(flat) if isinstance(flat, bytes) else flat
     try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            try:
-                width, height = page.get_size()
-                # A page far larger than the form's (a hostile file that still verifies) is drawn smaller,
-                # so one image never needs more than MAX_PAGE_PIXELS (a 14400-pt page took 1.8 GB and 30 s).
-                scale = min(dpi / 72, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
-                image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
-                if known is not None:
-                    for rect in _digit_rects(page, known):
-                        redactions.append((i + 1, rect))
-                        x0, y0, x1, y1 = rect
-                        ImageDraw.Draw(image).rectangle(
-                            (int(x0 * scale), int((height - y1) * scale), int(x1 * scale + 1),
-                             int((height - y0) * scale + 1)), fill=PAINT)
-            finally:
-                page.close()
-            buf = io.BytesIO()
-            image.save(buf, "PNG", compress_level=PNG_LEVEL)
-            kind = "form" if i < form_pages else "continuation_sheet"
-            pages.append(Page(i + 1, kind, width, height, buf.getvalue(), image.size,
-                              None if kind == "form" else i + 1 - form_pages))
+        with ThreadPoolExecutor(max_workers=ENCODERS) as encoders:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                try:
+                    width, height = page.get_size()
+                    # A page far larger than the form's (a hostile file that still verifies) is drawn smaller,
+                    # so one image never needs more than MAX_PAGE_PIXELS (a 14400-pt page took 1.8 GB and 30 s).
+                    scale = min(dpi / 72, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
+                    image = page.render(scale=scale, grayscale=True, may_draw_forms=False).to_pil().convert("L")
+                    if known is not None:
+                        for rect in _digit_rects(page, known):
+                            redactions.append((i + 1, rect))
+                            x0, y0, x1, y1 = rect
+                            ImageDraw.Draw(image).rectangle(
+                                (int(x0 * scale), int((height - y1) * scale), int(x1 * scale + 1),
+                                 int((height - y0) * scale + 1)), fill=PAINT)
+                finally:
+                    page.close()
+                waiting.append((i, width, height, image.size, encoders.submit(_png, image)))
+                while len(waiting) > ENCODERS:
+                    collect()
+            while waiting:
+                collect()
     finally:
-        pdf.close()
+        if pdf is not flat:  # opened here; a document given stays its owner's
+            pdf.close()
     return pages, redactions
+
+
+ENCODERS = 2  # PNG encodings in flight while pages are drawn
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=PNG_LEVEL)
+    return buf.getvalue()
 
 
 def _digit_rects(page: pdfium.PdfPage, known: tuple[str, ...]) -> list[Rect]:

@@ -9,7 +9,8 @@ clipped at an edge do not count.
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -44,10 +45,21 @@ def flatten(data: bytes) -> bytes:
 
 
 def baked(data: bytes, blank: BlankForm | None = None) -> bytes:
-    """The pages as they print, every widget's appearance baked in by pdfium: what the printed check reads and the
-    review renders. Its pages are `flatten`'s; only the now empty form dictionary is still there (removing it
-    means copying the whole document with pypdf, which is most of the time a flatten takes), so this is for
-    pdfium's eyes, never a file handed to anyone.
+    """The pages as they print, every widget's appearance baked in by pdfium: what the printed check reads. Its
+    pages are `flatten`'s; only the now empty form dictionary is still there (removing it means copying the
+    whole document with pypdf, which is most of the time a flatten takes), so this is for pdfium's eyes, never
+    a file handed to anyone."""
+    with baked_pages(data, blank) as pdf:
+        buf = io.BytesIO()
+        pdf.save(buf)
+        return buf.getvalue()
+
+
+@contextmanager
+def baked_pages(data: bytes, blank: BlankForm | None = None) -> Iterator[pdfium.PdfDocument]:
+    """`baked`'s pages, open in pdfium without saving them first (the review draws them straight away; saving
+    and re-reading the document cost more than flattening it). Draw them with `may_draw_forms=False`: the form
+    environment pdfium needed to bake the widgets would otherwise draw form furniture.
 
     It prints only what the fillable form prints: an empty field without an appearance (the form's
     State lists) first gets an empty one, or pdfium would generate and bake its on-screen look
@@ -62,11 +74,9 @@ def baked(data: bytes, blank: BlankForm | None = None) -> bytes:
             page = pdf[i]
             page.flatten(flag=pdfium_c.FLAT_PRINT)
             page.close()
-        buf = io.BytesIO()
-        pdf.save(buf)
+        yield pdf
     finally:
         pdf.close()
-    return buf.getvalue()
 
 
 def _empty_appearances(data: bytes) -> bytes:
