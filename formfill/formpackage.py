@@ -29,9 +29,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from formfill.errors import FormError
 from formfill.pdf.blank import EditionMarks
@@ -39,6 +39,16 @@ from formfill.pdf.blank import EditionMarks
 SPEC_FILE = "form.json"
 PACKAGES_ENV = "FORMFILL_PACKAGES_DIR"
 _EDITION = re.compile(r"\d{2}/\d{2}/\d{2}")
+
+
+def _edition_date(value: str) -> str:
+    if not _EDITION.fullmatch(value):
+        raise ValueError(f"an edition is written mm/dd/yy as printed on the form, not {value!r}")
+    return value
+
+
+EditionDate = Annotated[str, AfterValidator(_edition_date)]
+"""An edition as printed on the form (mm/dd/yy), checked once for every place a package names one."""
 
 
 class _SpecModel(BaseModel):
@@ -121,21 +131,14 @@ class Supersedes(_SpecModel):
     """An earlier edition this one replaces, and USCIS's last day for it: a new package ends the old edition
     without editing the package that holds it."""
 
-    edition: str
+    edition: EditionDate
     accepted_until: dt.date | None = None  # null until USCIS announces the day
-
-    @field_validator("edition")
-    @classmethod
-    def _edition_date(cls, value: str) -> str:
-        if not _EDITION.fullmatch(value):
-            raise ValueError(f"an edition is written mm/dd/yy as printed on the form, not {value!r}")
-        return value
 
 
 class EditionSpec(_SpecModel):
     """One edition of the form: a fill map (formfill fills it) or a read map (formfill only reads it)."""
 
-    edition: str
+    edition: EditionDate
     fill_map: str | None = None
     read_map: str | None = None
     accepted_from: dt.date | None = None  # USCIS's first day of acceptance (a filing before it is warned about)
@@ -143,13 +146,6 @@ class EditionSpec(_SpecModel):
     acceptance_source: str | None = None  # where the dates come from (uscis.gov/<form>, a Federal Register notice)
     acceptance_estimated: bool = False  # a draft's guess from the edition date, until a person accepts the package
     supersedes: list[Supersedes] = []
-
-    @field_validator("edition")
-    @classmethod
-    def _edition_date(cls, value: str) -> str:
-        if not _EDITION.fullmatch(value):
-            raise ValueError(f"an edition is written mm/dd/yy as printed on the form, not {value!r}")
-        return value
 
     @model_validator(mode="after")
     def _one_map(self) -> EditionSpec:
